@@ -1,0 +1,101 @@
+"""Inputs and outputs shared by many Sage components (list filters, links, list results)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from sageflow._component import Inputs
+
+
+class SageObject(BaseModel):
+    """A Sage resource as returned; Sage adds fields over time, so unknown ones are kept."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str | None = Field(default=None, description="Sage's id (32 hex characters, or a key).")
+    displayed_as: str | None = Field(default=None, description="How Sage shows the record.")
+    path: str | None = Field(default=None, alias="$path", description="The record's API path.")
+
+
+class ListOutput(BaseModel):
+    """One page of a Sage list, or every page when ``fetchAll`` was set."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[SageObject] = Field(description="The records, in Sage's order.")
+    total: int = Field(description="How many records match, across every page ($total).")
+    page: int = Field(description="The last page fetched ($page).")
+    itemsPerPage: int | None = Field(description="Page size Sage used ($itemsPerPage).")
+    next: str | None = Field(description="Relative link to the next page, if any ($next).")
+    back: str | None = Field(description="Relative link to the previous page, if any ($back).")
+    pagesFetched: int = Field(description="How many requests the list took.")
+
+
+class DeleteOutput(BaseModel):
+    """What a delete returns: Sage answers 204 with no body, so the id deleted is echoed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(description="The id of the record deleted.")
+    deleted: bool = Field(description="True once Sage confirmed the deletion.")
+
+
+class PagingInputs(Inputs):
+    """Paging inputs every list action takes."""
+
+    page: int | None = Field(
+        default=None, ge=1, description="Which page to fetch (1 is the first).", examples=[1]
+    )
+    itemsPerPage: int | None = Field(
+        default=None,
+        ge=1,
+        le=200,
+        description="Records per page, 1-200 (Sage's default is 20).",
+        examples=[100],
+    )
+    fetchAll: bool = Field(
+        default=False,
+        description="Follow $next to the last page and return every record.",
+        examples=[True],
+    )
+    limit: int | None = Field(
+        default=None,
+        ge=1,
+        description="With fetchAll, stop once this many records are collected.",
+        examples=[500],
+    )
+    attributes: str | None = Field(
+        default=None,
+        description="Extra fields to return: a comma-separated list, or `all`.",
+        examples=["all"],
+    )
+
+
+class ChangeTrackingInputs(PagingInputs):
+    """Filters for resources Sage tracks changes on."""
+
+    updated_or_created_since: datetime | date | None = Field(
+        default=None,
+        description="Only records created or changed at or after this time (inclusive).",
+        examples=["2015-10-27T16:24:52Z"],
+    )
+    deleted_since: datetime | date | None = Field(
+        default=None,
+        description="Only records deleted after this time (exclusive).",
+        examples=["2024-01-01T00:00:00Z"],
+    )
+
+
+#: Inputs that shape paging and are not sent to Sage under their own names.
+PAGING_ONLY = ("fetchAll", "limit")
+PAGING_RENAME = {"itemsPerPage": "items_per_page"}
+
+
+def list_query(inputs: PagingInputs, rename: dict[str, str] | None = None) -> dict[str, Any]:
+    """Query parameters for a list action from its inputs (paging-only inputs excluded)."""
+    from sage_accounting import _wire
+
+    return _wire.query(inputs, rename={**PAGING_RENAME, **(rename or {})}, exclude=PAGING_ONLY)

@@ -1,0 +1,16 @@
+"""The pack object every Sage Accounting component registers on."""
+
+from __future__ import annotations
+
+from sage_accounting._errors import parse_error
+from sage_accounting.connection import ACCESS_TOKEN, OAUTH2
+from sageflow._component import Pack
+
+PACK = Pack(
+    name="sage_accounting",
+    title="Sage Business Cloud Accounting",
+    description="Sage Business Cloud Accounting API v3.1 (UK, IE, CA).",
+    error_parser=parse_error,
+)
+PACK.add_connection(OAUTH2)
+PACK.add_connection(ACCESS_TOKEN)

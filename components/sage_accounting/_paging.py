@@ -1,0 +1,53 @@
+"""Sage's list envelope and ``$next`` paging, written once for every list action."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sage_accounting._wire import split_relative
+from sageflow._component import Action
+from sageflow._values import HTTPRequest, QueryValue
+
+MAX_ITEMS_PER_PAGE = 200
+
+
+def envelope_items(page: Mapping[str, Any]) -> list[dict[str, Any]]:
+    items = page.get("$items")
+    if not isinstance(items, list):
+        raise ValueError("the response is not a Sage list: it has no $items array")
+    return items
+
+
+def list_action(
+    path: str,
+    query: Mapping[str, QueryValue],
+    *,
+    fetch_all: bool = False,
+    limit: int | None = None,
+) -> Action:
+    """Fetch one page, or with ``fetch_all`` follow ``$next`` to the end (or to ``limit`` items).
+
+    The output keeps Sage's paging facts (total, page, next link) so a flow that pages by hand
+    still can, while ``fetchAll`` spares every user the loop.
+    """
+    request = HTTPRequest("GET", path, query=dict(query))
+    page: Mapping[str, Any] = (yield request).json()
+    items = envelope_items(page)
+    pages = 1
+    while fetch_all and page.get("$next") and (limit is None or len(items) < limit):
+        next_path, next_query = split_relative(str(page["$next"]))
+        page = (yield HTTPRequest("GET", next_path, query=next_query)).json()
+        items.extend(envelope_items(page))
+        pages += 1
+    if limit is not None:
+        items = items[:limit]
+    return {
+        "items": items,
+        "total": page.get("$total", len(items)),
+        "page": page.get("$page", 1),
+        "itemsPerPage": page.get("$itemsPerPage", page.get("$items_per_page")),
+        "next": page.get("$next"),
+        "back": page.get("$back"),
+        "pagesFetched": pages,
+    }

@@ -1,0 +1,46 @@
+"""The ``sageflow`` command: a click group whose subcommands load only when used."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import click
+
+from sageflow._version import __version__
+
+#: name -> "module:attribute". Subcommands live in their own modules and are imported on
+#: demand, so ``sageflow --help`` does not pay for pydantic models, CEL or httpx.
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "components": ("sageflow._cli.components:components", "List and describe components."),
+    "manifests": ("sageflow._cli.components:manifests", "Build or check the JSON manifests."),
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(SUBCOMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in SUBCOMMANDS:
+            return None
+        module_name, _, attribute = SUBCOMMANDS[cmd_name][0].partition(":")
+        command = getattr(importlib.import_module(module_name), attribute)
+        assert isinstance(command, click.Command)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # Help text comes from the table, so listing commands imports nothing.
+        rows = [(name, SUBCOMMANDS[name][1]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="sageflow")
+def cli() -> None:
+    """Drive Sage accounting from declarative YAML flows, or try it in the embedded sandbox."""
+
+
+def main(argv: list[str] | None = None) -> Any:
+    return cli.main(args=argv, prog_name="sageflow")

@@ -1,0 +1,280 @@
+"""The component contract: typed inputs, a pure generator handler, and self-description."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Generator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
+from pydantic_core import core_schema
+
+from sageflow._errors import APIError, FieldProblem, InputValidationError
+from sageflow._values import HTTPRequest, HTTPResponse
+
+if TYPE_CHECKING:
+    from sageflow._connection import ConnectionSpec
+
+#: What a handler is: a generator that yields requests, receives responses and returns the
+#: component's output (a JSON object). One-request actions are two-line generators; paging and
+#: find-or-create are the same shape with a loop, as in httpx's ``Auth.auth_flow``.
+Action = Generator[HTTPRequest, HTTPResponse, dict[str, Any]]
+
+InputsT = TypeVar("InputsT", bound="Inputs")
+
+
+class Inputs(BaseModel):
+    """Base of every component's input model.
+
+    Unknown keys are refused (a typo in a flow must not be silently dropped) and ``null`` is
+    refused too: an optional input is expressed by omitting the key, which is also what the
+    published JSON Schema says, so a host validating with jsonschema and sageflow validating
+    with pydantic reach the same verdict.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        field_title_generator=lambda name, _info: _title(name),
+        model_title_generator=lambda model: _title(model.__name__),
+    )
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _refuse_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("null is not allowed; omit the key to leave this input out")
+        return value
+
+    def given(self) -> dict[str, Any]:
+        """The inputs the caller actually set, as Python values (defaults excluded)."""
+        return {name: getattr(self, name) for name in self.model_fields_set}
+
+
+def _title(name: str) -> str:
+    """``addressLine1`` -> ``Address Line 1``, the label a host shows beside the field."""
+    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Za-z])(?=[0-9])|_", " ", name).split()
+    return " ".join(w[:1].upper() + w[1:] for w in words)
+
+
+class InputSchemaGenerator(GenerateJsonSchema):
+    """JSON Schema for inputs: optional fields are "omit the key", never ``null``."""
+
+    def nullable_schema(self, schema: core_schema.NullableSchema) -> JsonSchemaValue:
+        return self.generate_inner(schema["schema"])
+
+    def default_schema(self, schema: core_schema.WithDefaultSchema) -> JsonSchemaValue:
+        generated = super().default_schema(schema)
+        if generated.get("default", ...) is None:
+            del generated["default"]
+        return generated
+
+
+@dataclass(frozen=True)
+class Annotations:
+    """Hints a host shows or acts on (confirm before destructive actions, cache read-only ones)."""
+
+    read_only: bool = False
+    destructive: bool = False
+    idempotent: bool = False
+
+    def to_dict(self) -> dict[str, bool]:
+        return {
+            "readOnly": self.read_only,
+            "destructive": self.destructive,
+            "idempotent": self.idempotent,
+        }
+
+
+READ_ONLY = Annotations(read_only=True, idempotent=True)
+WRITE = Annotations()
+IDEMPOTENT_WRITE = Annotations(idempotent=True)
+DESTRUCTIVE = Annotations(destructive=True, idempotent=True)
+
+
+def json_path(loc: tuple[int | str, ...]) -> str:
+    """``("invoiceLines", 0, "quantity")`` -> ``$.invoiceLines[0].quantity``."""
+    out = "$"
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+def problems_from(error: ValidationError) -> list[FieldProblem]:
+    """Turn pydantic's errors into path + message pairs a person can act on."""
+    problems = []
+    for item in error.errors(include_url=False):
+        loc = tuple(p for p in item["loc"] if not _is_union_tag(p))
+        message = item["msg"]
+        if item["type"] == "extra_forbidden":
+            message = "unknown input"
+        elif item["type"] != "missing" and "input" in item:
+            message = f"{message}, got {_show(item['input'])}"
+        problems.append(FieldProblem(json_path(loc), message))
+    return problems
+
+
+def _is_union_tag(part: int | str) -> bool:
+    # pydantic puts the tried member type in the loc of union errors ("decimal", "str", ...);
+    # that is noise in a field path a user reads.
+    return isinstance(part, str) and (
+        part in {"decimal", "str", "int", "float", "bool", "date"} or "[" in part
+    )
+
+
+def _show(value: Any) -> str:
+    try:
+        text = json.dumps(value, default=str)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+@dataclass(frozen=True)
+class Component:
+    """One action of a pack, fully self-described.
+
+    Attributes:
+        handler: called with the validated inputs; returns the generator that performs the
+            action. It must not perform I/O, read the clock or touch globals: everything it
+            needs arrives as inputs and responses, which is what makes it testable without a
+            network and replayable by the runner.
+    """
+
+    pack: str
+    key: str
+    title: str
+    description: str
+    inputs: type[Inputs]
+    output: type[BaseModel]
+    handler: Callable[[Any], Action]
+    connection: str
+    example_input: Mapping[str, Any]
+    example_output: Mapping[str, Any]
+    annotations: Annotations = WRITE
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def ref(self) -> str:
+        return f"{self.pack}/{self.key}"
+
+    def validate(self, raw: Mapping[str, Any]) -> Inputs:
+        try:
+            return self.inputs.model_validate(dict(raw))
+        except ValidationError as error:
+            raise InputValidationError(self.ref, problems_from(error)) from None
+
+    def start(self, inputs: Inputs | Mapping[str, Any]) -> Action:
+        validated = inputs if isinstance(inputs, Inputs) else self.validate(inputs)
+        return self.handler(validated)
+
+    def input_schema(self) -> dict[str, Any]:
+        return self.inputs.model_json_schema(schema_generator=InputSchemaGenerator)
+
+    def output_schema(self) -> dict[str, Any]:
+        return self.output.model_json_schema(mode="serialization")
+
+    def manifest(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "pack": self.pack,
+            "ref": self.ref,
+            "aliases": list(self.aliases),
+            "title": self.title,
+            "description": self.description,
+            "annotations": self.annotations.to_dict(),
+            "connection": self.connection,
+            "input": self.input_schema(),
+            "output": self.output_schema(),
+            "example": {
+                "input": dict(self.example_input),
+                "output": dict(self.example_output),
+            },
+        }
+
+
+ErrorParser = Callable[[HTTPResponse, HTTPRequest], APIError]
+
+
+@dataclass
+class Pack:
+    """A set of components for one product, found through the ``sageflow.packs`` entry point.
+
+    The runner knows nothing of any product: everything specific (how errors look, which
+    connections exist, how to simulate the API) comes from the pack through these fields.
+    """
+
+    name: str
+    title: str
+    description: str
+    error_parser: ErrorParser
+    connections: dict[str, ConnectionSpec] = field(default_factory=dict)
+    components: dict[str, Component] = field(default_factory=dict)
+    aliases: dict[str, str] = field(default_factory=dict)
+    #: Builds an in-process simulator (an ASGI app) used when no credentials are configured.
+    sandbox_factory: Callable[..., Any] | None = None
+
+    def add_connection(self, spec: ConnectionSpec) -> ConnectionSpec:
+        self.connections[spec.key] = spec
+        return spec
+
+    def add(self, component: Component) -> Component:
+        if component.key in self.components or component.key in self.aliases:
+            raise ValueError(f"duplicate component key {component.ref}")
+        self.components[component.key] = component
+        for alias in component.aliases:
+            self.aliases[alias] = component.key
+        return component
+
+    def get(self, key: str) -> Component:
+        key = self.aliases.get(key, key)
+        try:
+            return self.components[key]
+        except KeyError:
+            raise KeyError(f"{self.name} has no component {key!r}") from None
+
+    def component(
+        self,
+        *,
+        key: str,
+        title: str,
+        description: str,
+        inputs: type[InputsT],
+        output: type[BaseModel],
+        example_input: Mapping[str, Any],
+        example_output: Mapping[str, Any],
+        annotations: Annotations = WRITE,
+        connection: str | None = None,
+        aliases: tuple[str, ...] = (),
+    ) -> Callable[[Callable[[InputsT], Action]], Callable[[InputsT], Action]]:
+        """Register a handler as a component; the decorated function is returned unchanged."""
+
+        def register(handler: Callable[[InputsT], Action]) -> Callable[[InputsT], Action]:
+            self.add(
+                Component(
+                    pack=self.name,
+                    key=key,
+                    title=title,
+                    description=description,
+                    inputs=inputs,
+                    output=output,
+                    handler=handler,
+                    connection=connection or self.default_connection,
+                    example_input=example_input,
+                    example_output=example_output,
+                    annotations=annotations,
+                    aliases=aliases,
+                )
+            )
+            return handler
+
+        return register
+
+    @property
+    def default_connection(self) -> str:
+        # Every connection kind of a pack reaches the same API, so a component names the pack's
+        # API and the host picks any of the pack's connection kinds for it.
+        return self.name

@@ -1,0 +1,131 @@
+"""The checks every component gets for free, parametrized over the registry.
+
+A new component needs no test of its own to be held to the contract: its manifest is valid and
+committed, its example validates on both sides (pydantic and plain jsonschema), and the request
+its handler builds for the example is one the official Sage spec has, with the right wrapper.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from conftest import ROOT, spec_operation
+
+from sageflow import Component, HTTPRequest, HTTPResponse, components
+
+COMPONENTS = [pytest.param(c, id=c.ref) for c in components()]
+MANIFESTS = ROOT / "manifests"
+
+
+def _fake_response(component: Component, request: HTTPRequest) -> HTTPResponse:
+    if request.method == "DELETE":
+        return HTTPResponse(status=204)
+    if request.method == "GET" and "items" in component.example_output:
+        page = {
+            "$total": len(component.example_output["items"]),
+            "$page": 1,
+            "$next": None,
+            "$back": None,
+            "$itemsPerPage": 20,
+            "$items": component.example_output["items"],
+        }
+        return HTTPResponse.from_json(200, page)
+    return HTTPResponse.from_json(200, dict(component.example_output))
+
+
+def _requests_for_example(component: Component) -> list[HTTPRequest]:
+    action = component.start(component.example_input)
+    sent = []
+    try:
+        request = next(action)
+        while True:
+            sent.append(request)
+            request = action.send(_fake_response(component, request))
+    except StopIteration:
+        pass
+    return sent
+
+
+def test_at_least_the_issue_components_are_registered() -> None:
+    assert len(components()) >= 3
+
+
+@pytest.mark.parametrize("component", COMPONENTS)
+def test_manifest_is_committed_and_matches_the_code(component: Component) -> None:
+    path = MANIFESTS / component.pack / f"{component.key}.json"
+    assert path.exists(), "run `sageflow manifests build`"
+    assert json.loads(path.read_text(encoding="utf-8")) == json.loads(
+        json.dumps(component.manifest())
+    )
+
+
+@pytest.mark.parametrize("component", COMPONENTS)
+def test_schemas_are_valid_json_schema(component: Component) -> None:
+    jsonschema.Draft202012Validator.check_schema(component.input_schema())
+    jsonschema.Draft202012Validator.check_schema(component.output_schema())
+
+
+@pytest.mark.parametrize("component", COMPONENTS)
+def test_example_input_validates_with_pydantic_and_jsonschema(component: Component) -> None:
+    component.validate(component.example_input)
+    jsonschema.validate(
+        component.example_input,
+        component.input_schema(),
+        format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
+    )
+
+
+@pytest.mark.parametrize("component", COMPONENTS)
+def test_example_output_validates_against_output_schema(component: Component) -> None:
+    jsonschema.validate(dict(component.example_output), component.output_schema())
+    component.output.model_validate(dict(component.example_output))
+
+
+@pytest.mark.parametrize("component", COMPONENTS)
+def test_every_input_has_a_description_and_an_example(component: Component) -> None:
+    def walk(schema: dict[str, Any], where: str) -> None:
+        for name, prop in schema.get("properties", {}).items():
+            assert prop.get("description"), f"{where}.{name} has no description"
+            assert (
+                prop.get("examples")
+                or prop.get("default") is not None
+                or ("$ref" in prop or "items" in prop)
+            ), f"{where}.{name} has no example"
+
+    schema = component.input_schema()
+    walk(schema, "$")
+    for name, definition in schema.get("$defs", {}).items():
+        walk(definition, f"$defs.{name}")
+
+
+@pytest.mark.parametrize("component", COMPONENTS)
+def test_optional_inputs_are_omitted_not_null(component: Component) -> None:
+    text = json.dumps(component.input_schema())
+    assert '"null"' not in text
+
+
+@pytest.mark.parametrize("component", COMPONENTS)
+def test_example_request_is_an_operation_of_the_official_spec(component: Component) -> None:
+    sent = _requests_for_example(component)
+    assert sent, "the handler sent no request for its example"
+    for request in sent:
+        if component.key == "rawRequest":
+            continue  # a free-form path by design; its safety is tested on its own
+        operation = spec_operation(request.method, request.path)
+        assert operation is not None, f"{request.method} {request.path} is not in Sage's spec"
+        if request.json is not None and request.method in {"POST", "PUT"}:
+            wrapper = operation.body_wrapper()
+            if wrapper:
+                assert set(request.json) <= wrapper, (
+                    f"body keys {sorted(request.json)} not in the spec's {sorted(wrapper)}"
+                )
+
+
+def test_manifest_folder_has_no_file_the_code_does_not_generate() -> None:
+    from sageflow import _manifests
+
+    assert _manifests.check(Path(MANIFESTS)) == []
