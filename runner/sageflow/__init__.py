@@ -37,7 +37,7 @@ if TYPE_CHECKING:
         ServerError,
         UnsafeRequestError,
     )
-    from sageflow._execute import adrive, drive
+    from sageflow._execute import Caller, CallOptions, adrive, drive
     from sageflow._registry import components, get_component, packs, register_pack
     from sageflow._values import HTTPRequest, HTTPResponse, RetryOverride, UploadFile
 
@@ -63,6 +63,8 @@ _EXPORTS: dict[str, str] = {
     "SageflowError": "sageflow._errors",
     "ServerError": "sageflow._errors",
     "UnsafeRequestError": "sageflow._errors",
+    "Caller": "sageflow._execute",
+    "CallOptions": "sageflow._execute",
     "adrive": "sageflow._execute",
     "drive": "sageflow._execute",
     "components": "sageflow._registry",
@@ -85,6 +87,8 @@ __all__ = [
     "Action",
     "Annotations",
     "AuthenticationError",
+    "CallOptions",
+    "Caller",
     "Component",
     "ConnectionSpec",
     "FieldProblem",

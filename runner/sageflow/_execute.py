@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from sageflow._component import Component, ErrorParser, Inputs
 from sageflow._values import HTTPRequest, HTTPResponse
@@ -66,3 +67,35 @@ def _output(component: Component, value: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise TypeError(f"{component.ref} returned {type(value).__name__}, not a JSON object")
     return value
+
+
+@dataclass(frozen=True)
+class CallOptions:
+    """Per-call settings a caller (the runner, a host) passes down to the HTTP layer.
+
+    Attributes:
+        idempotency_key: the base key for this call's writes. A component that sends several
+            writes gets one key per write, derived from this base, so that replaying the call
+            (resume after a crash) replays every write rather than repeating it.
+        business_id: overrides the connection's ``X-Business`` for this call.
+        debug: log this call's requests and responses (redacted) at debug level.
+    """
+
+    idempotency_key: str | None = None
+    business_id: str | None = None
+    debug: bool = False
+
+
+class Caller(Protocol):
+    """What the runner needs from a connection: run one component call to its output.
+
+    The HTTP layer implements it (auth, retries, limits, redaction); tests and hosts may pass
+    any object of this shape.
+    """
+
+    async def acall(
+        self,
+        component: Component,
+        inputs: Inputs | Mapping[str, Any],
+        options: CallOptions = ...,
+    ) -> dict[str, Any]: ...

@@ -14,6 +14,12 @@ from sageflow._version import __version__
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "components": ("sageflow._cli.components:components", "List and describe components."),
     "manifests": ("sageflow._cli.components:manifests", "Build or check the JSON manifests."),
+    "auth": ("sageflow._cli.auth:auth", "Sign in to Sage, show or revoke stored tokens."),
+    "sandbox": ("sageflow._cli.sandbox:sandbox", "Serve the embedded Sage sandbox on 127.0.0.1."),
+    "run": ("sageflow._cli.flows:run", "Run a flow (against the sandbox when no account is set)."),
+    "validate": ("sageflow._cli.flows:validate", "Check a flow file and report every problem."),
+    "resume": ("sageflow._cli.flows:resume", "Continue a failed or interrupted run."),
+    "runs": ("sageflow._cli.flows:runs", "List journaled runs or show one."),
 }
 
 
