@@ -57,6 +57,9 @@ class HTTPRequest:
     expect: frozenset[int] = frozenset()
     timeout: float | None = None
     retry: RetryOverride | None = None
+    # Ask the HTTP layer to log this request and its response (redacted), as rawRequest's
+    # debugRequest does, whatever the logger's level.
+    debug: bool = False
 
     @property
     def is_write(self) -> bool:

@@ -1,0 +1,55 @@
+"""Keeps every request inside the configured API: the one check for user-supplied paths."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from urllib.parse import unquote, urlsplit
+
+from sageflow._errors import UnsafeRequestError
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Percent-encodings that could turn into a separator, a dot segment, a scheme or a userinfo
+# marker once some layer decodes them: refused outright rather than interpreted.
+_ENCODED_DANGER = re.compile(r"%(2e|2f|5c|40|3a|25|00)", re.IGNORECASE)
+
+
+def ensure_api_path(url: str) -> str:
+    """Return ``url`` as a path below the API base, or raise :class:`UnsafeRequestError`.
+
+    rawRequest lets a flow author choose the path, and the Authorization header goes wherever
+    the request goes; so anything that could name another host or climb out of the base
+    (absolute URLs, ``//host``, backslashes, ``@``, encoded slashes or dots, ``..`` above the
+    root, control characters) is refused with the reason, never "fixed".
+    """
+    if not isinstance(url, str) or not url:
+        raise UnsafeRequestError("url must be a non-empty path such as /contacts")
+    if _CONTROL.search(url):
+        raise UnsafeRequestError(f"url {url!r} contains a control character")
+    if "\\" in url:
+        raise UnsafeRequestError(f"url {url!r} contains a backslash")
+    if "@" in url:
+        raise UnsafeRequestError(f"url {url!r} contains '@' (userinfo is not allowed)")
+    if _ENCODED_DANGER.search(url):
+        raise UnsafeRequestError(f"url {url!r} contains a percent-encoded separator or dot")
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc or url.startswith("//"):
+        raise UnsafeRequestError(f"url {url!r} is absolute; give a path below the API base")
+    path = parts.path if parts.path.startswith("/") else "/" + parts.path
+    if ":" in path.split("/", 2)[1]:
+        raise UnsafeRequestError(f"url {url!r} looks like a scheme, not a path")
+    segments = [s for s in unquote(path).split("/") if s]
+    depth = 0
+    for segment in segments:
+        if segment == "..":
+            depth -= 1
+            if depth < 0:
+                raise UnsafeRequestError(f"url {url!r} climbs above the API base")
+        elif segment != ".":
+            depth += 1
+    normalised = posixpath.normpath(path)
+    if normalised in {"", "."}:
+        normalised = "/"
+    if path.endswith("/") and normalised != "/":
+        normalised += "/"
+    return normalised + (f"?{parts.query}" if parts.query else "")
