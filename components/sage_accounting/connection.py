@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from sageflow._connection import ConnectionSpec
+from sageflow._http._oauth import OAuthClient
+from sageflow._http._profile import APIProfile, ConnectionSettings, HTTPConnectionSpec
+from sageflow._values import HTTPRequest, HTTPResponse
 
 API_BASE = "https://api.accounting.sage.com/v3.1"
 AUTHORIZE_URL = "https://www.sageone.com/oauth2/auth/central?filter=apiv3.1"
@@ -59,7 +61,91 @@ class AccessTokenFields(_Common):
     )
 
 
-OAUTH2 = ConnectionSpec(
+#: Resources whose records Sage numbers in sequence; Sage asks integrators not to create them in
+#: parallel for one business (the numbering races), so the HTTP layer sends these POSTs one at a
+#: time per business.
+NUMBERED_RESOURCES = frozenset(
+    {
+        "contacts",
+        "sales_invoices",
+        "sales_credit_notes",
+        "sales_quotes",
+        "sales_estimates",
+        "sales_quick_entries",
+        "purchase_invoices",
+        "purchase_credit_notes",
+        "purchase_quick_entries",
+        "products",
+        "services",
+        "stock_items",
+    }
+)
+
+
+def token_rejected(response: HTTPResponse) -> bool:
+    """Sage's "this access token is expired or revoked" (not a missing scope, not a 403)."""
+    if response.status != 401:
+        return False
+    challenge = (response.header("www-authenticate") or "").lower()
+    body = response.content
+    # Sage names the error in the body; a gateway in front of it may answer with an empty body
+    # or an RFC 6750 challenge instead.
+    return (
+        b"AccessTokenVerificationError" in body
+        or b"invalid_token" in body
+        or "invalid_token" in challenge
+        or not body.strip()
+    )
+
+
+def numbered_write(request: HTTPRequest) -> bool:
+    """A POST that creates a numbered record (``POST /contacts``, ``POST /sales_invoices``)."""
+    first = request.path.lstrip("/").split("/", 1)[0].split("?", 1)[0]
+    return request.method == "POST" and first in NUMBERED_RESOURCES
+
+
+PROFILE = APIProfile(
+    business_header="X-Business",
+    token_rejected=token_rejected,
+    serial_write=numbered_write,
+    user_path="/user",
+    businesses_path="/businesses",
+    login_command="sageflow auth login",
+)
+
+
+def revoke_url(token_url: str) -> str:
+    """Sage serves revoke beside token; so does the sandbox, whatever host it is given."""
+    if token_url.rstrip("/").endswith("/token"):
+        return token_url.rstrip("/")[: -len("token")] + "revoke"
+    return REVOKE_URL
+
+
+def _oauth_settings(values: BaseModel) -> ConnectionSettings:
+    assert isinstance(values, OAuth2Fields)
+    return ConnectionSettings(
+        api_base=values.apiBase,
+        business_id=values.businessId,
+        oauth=OAuthClient(
+            client_id=values.clientId,
+            client_secret=values.clientSecret,
+            token_url=values.tokenUrl,
+            authorize_url=values.authorizeUrl,
+            revoke_url=revoke_url(values.tokenUrl),
+            scopes=values.scopes,
+            login_command=PROFILE.login_command,
+        ),
+    )
+
+
+def _token_settings(values: BaseModel) -> ConnectionSettings:
+    assert isinstance(values, AccessTokenFields)
+    return ConnectionSettings(
+        api_base=values.apiBase, business_id=values.businessId, access_token=values.accessToken
+    )
+
+
+OAUTH2 = HTTPConnectionSpec(
     key="oauth2",
     title="Sage Accounting (OAuth 2.0)",
     description=(
@@ -68,12 +154,16 @@ OAUTH2 = ConnectionSpec(
     ),
     auth="oauth2",
     fields=OAuth2Fields,
+    profile=PROFILE,
+    settings=_oauth_settings,
 )
 
-ACCESS_TOKEN = ConnectionSpec(
+ACCESS_TOKEN = HTTPConnectionSpec(
     key="accessToken",
     title="Sage Accounting (access token)",
     description="A bearer token supplied by a host platform that manages OAuth itself.",
     auth="access_token",
     fields=AccessTokenFields,
+    profile=PROFILE,
+    settings=_token_settings,
 )

@@ -1,0 +1,481 @@
+"""Executes components' request values against a connection, sync and async: the only I/O."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from pydantic import BaseModel, SecretStr
+
+from sageflow._component import Component, Inputs
+from sageflow._errors import SageflowError, UnsafeRequestError
+from sageflow._execute import CallOptions, adrive, drive
+from sageflow._http._limits import Limiter
+from sageflow._http._oauth import TokenManager
+from sageflow._http._profile import APIProfile, ConnectionSettings, HTTPConnectionSpec
+from sageflow._http._redact import (
+    MASK,
+    SECRET_HEADERS,
+    redact,
+    redact_bytes,
+    redact_exception,
+    register_secret,
+)
+from sageflow._http._retry import RetryPolicy
+from sageflow._http._tokens import TokenStore
+from sageflow._paths import ensure_api_path
+from sageflow._registry import get_component, packs
+from sageflow._values import HTTPRequest, HTTPResponse
+from sageflow._version import __version__
+
+logger = logging.getLogger("sageflow")
+
+DEFAULT_TIMEOUT = 30.0
+IDEMPOTENCY_HEADER = "X-Idempotency-Key"
+USER_AGENT = f"sageflow/{__version__}"
+_BODY_LOG_LIMIT = 4000
+# Headers a request value may not set: the layer owns who the request is for and as whom.
+_RESERVED = frozenset({"authorization", "host", "cookie", "proxy-authorization"})
+
+
+@dataclass
+class Connection:
+    """A configured connection at run time: where the API is and how to authenticate.
+
+    ``tokens`` is set for OAuth connections (refreshing, rotating); ``settings.access_token``
+    for a host-managed token; neither for an API that needs no credentials.
+    """
+
+    settings: ConnectionSettings
+    profile: APIProfile = field(default_factory=APIProfile)
+    tokens: TokenManager | None = None
+    name: str = "default"
+
+    def __post_init__(self) -> None:
+        for secret in self.settings.secrets():
+            register_secret(secret)
+
+    @classmethod
+    def from_spec(
+        cls,
+        spec: HTTPConnectionSpec,
+        values: BaseModel | dict[str, Any],
+        *,
+        store: TokenStore | None = None,
+        name: str = "default",
+        clock: Callable[[], float] = time.time,
+    ) -> Connection:
+        """Build a connection from a pack's spec and its field values (and a token store)."""
+        settings = spec.resolve(values)
+        tokens = None
+        if settings.oauth is not None:
+            if store is None:
+                from sageflow._http._tokens import FileTokenStore
+
+                store = FileTokenStore(name=name)
+            tokens = TokenManager(settings.oauth, store, clock=clock)
+        return cls(settings=settings, profile=spec.profile, tokens=tokens, name=name)
+
+    @classmethod
+    def with_token(
+        cls, api_base: str, token: str, profile: APIProfile | None = None, **kwargs: Any
+    ) -> Connection:
+        """A connection with a fixed bearer token (hosts that run OAuth themselves)."""
+        settings = ConnectionSettings(api_base=api_base, access_token=SecretStr(token), **kwargs)
+        return cls(settings=settings, profile=profile or APIProfile())
+
+
+@dataclass
+class _Prepared:
+    method: str
+    url: str
+    headers: dict[str, str]
+    keyed: bool
+    serial_key: str | None
+    business: str | None
+    policy: RetryPolicy
+    log: bool
+
+
+class _Base:
+    def __init__(
+        self,
+        connection: Connection,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        limiter: Limiter | None = None,
+        debug: bool = False,
+    ) -> None:
+        self.connection = connection
+        self.retry = retry or RetryPolicy()
+        self.limiter = limiter or Limiter()
+        self.debug = debug
+        self.timeout = httpx.Timeout(timeout)
+        self._base = connection.settings.api_base.rstrip("/")
+        base = httpx.URL(self._base)
+        self._origin = (base.scheme, base.host, base.port)
+        self._warned: set[tuple[str, str]] = set()
+
+    # Everything but the send itself, shared by both clients.
+
+    def _prepare(self, request: HTTPRequest, options: CallOptions, write_no: int) -> _Prepared:
+        path = ensure_api_path(request.path)
+        profile = self.connection.profile
+        accept = (
+            "application/octet-stream"
+            if request.response_type == "binary"
+            else ("application/json")
+        )
+        headers = {"User-Agent": USER_AGENT, "Accept": accept}
+        business = options.business_id or self.connection.settings.business_id
+        if business and profile.business_header:
+            headers[profile.business_header] = business
+        keyed = False
+        for name, value in request.headers.items():
+            lowered = name.lower()
+            if lowered in _RESERVED:
+                raise UnsafeRequestError(f"a request may not set the {name} header")
+            if lowered == IDEMPOTENCY_HEADER.lower():
+                keyed = True
+            headers[name] = value
+        if request.is_write and not keyed:
+            if options.idempotency_key:
+                # One key per write of the call, so replaying the call replays each write.
+                key = options.idempotency_key
+                headers[IDEMPOTENCY_HEADER] = key if write_no <= 1 else f"{key}:{write_no}"
+                keyed = True
+            else:
+                headers[IDEMPOTENCY_HEADER] = str(uuid.uuid4())
+                keyed = self.retry.trust_generated_keys
+        serial = None
+        if request.method == "POST" and profile.serial_write(request):
+            serial = business or ""
+        return _Prepared(
+            method=request.method,
+            url=self._base + path,
+            headers=headers,
+            keyed=keyed,
+            serial_key=serial,
+            business=business,
+            policy=self.retry.with_override(request.retry),
+            log=request.debug or options.debug or self.debug or logger.isEnabledFor(10),
+        )
+
+    def _build_kwargs(self, request: HTTPRequest) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {}
+        if request.query:
+            kwargs["params"] = request.query_pairs()
+        if request.files:
+            kwargs["files"] = [
+                (f.field, (f.filename, f.content, f.content_type)) for f in request.files
+            ]
+            if request.form:
+                kwargs["data"] = dict(request.form)
+        elif request.form is not None:
+            kwargs["data"] = dict(request.form)
+        elif request.json is not None:
+            kwargs["json"] = request.json
+        if request.timeout is not None:
+            kwargs["timeout"] = request.timeout
+        return kwargs
+
+    def _check_origin(self, built: httpx.Request) -> None:
+        url = built.url
+        if (url.scheme, url.host, url.port) != self._origin:
+            # ensure_api_path already refuses anything that could get here; this is the
+            # last line that keeps the bearer token on the configured host.
+            raise UnsafeRequestError(f"refusing to send credentials to {url.host!r}")
+
+    def _authorize(self, built: httpx.Request, token: str | None) -> None:
+        if token is not None:
+            built.headers["Authorization"] = f"Bearer {token}"
+
+    def _after(self, prepared: _Prepared, response: HTTPResponse) -> None:
+        header = self.connection.profile.business_header
+        if prepared.business and header:
+            got = response.header(header)
+            if got and got != prepared.business and (prepared.business, got) not in self._warned:
+                self._warned.add((prepared.business, got))
+                logger.warning(
+                    "asked for business %s but the API answered for %s (%s: %s)",
+                    prepared.business,
+                    got,
+                    header,
+                    got,
+                )
+
+    def _log(
+        self,
+        built: httpx.Request,
+        status: int | str,
+        elapsed: float,
+        response: HTTPResponse | None,
+        attempt: int,
+    ) -> None:
+        lines = [f"{built.method} {redact(str(built.url))} -> {status} in {elapsed * 1000:.1f} ms"]
+        if attempt > 1:
+            lines[0] += f" (attempt {attempt})"
+        lines.append("request headers: " + _show_headers(built.headers))
+        body = built.content if built.stream is not None and _readable(built) else b""
+        if body:
+            lines.append("request body: " + _show_body(body))
+        if response is not None:
+            lines.append("response headers: " + _show_headers(response.headers))
+            if response.content:
+                lines.append("response body: " + _show_body(response.content))
+        record = logger.makeRecord(
+            logger.name, logging.DEBUG, __file__, 0, "%s", ("\n  ".join(lines),), None
+        )
+        # Forced by debugRequest/--debug: bypass the logger's level, not its handlers'.
+        logger.handle(record)
+
+
+def _readable(built: httpx.Request) -> bool:
+    try:
+        built.content  # noqa: B018 (probe: multipart streams are not in memory)
+    except httpx.RequestNotRead:
+        return False
+    return True
+
+
+def _show_headers(headers: Mapping[str, str] | httpx.Headers) -> str:
+    shown = {k: (MASK if k.lower() in SECRET_HEADERS else redact(v)) for k, v in headers.items()}
+    return ", ".join(f"{k}: {v}" for k, v in shown.items())
+
+
+def _show_body(content: bytes) -> str:
+    text = redact_bytes(content[:_BODY_LOG_LIMIT]).decode("utf-8", errors="replace")
+    return text + ("…" if len(content) > _BODY_LOG_LIMIT else "")
+
+
+def _component(ref: Component | str) -> tuple[Component, Any]:
+    component = get_component(ref) if isinstance(ref, str) else ref
+    return component, packs()[component.pack].error_parser
+
+
+def _to_value(response: httpx.Response) -> HTTPResponse:
+    return HTTPResponse(response.status_code, dict(response.headers), response.content)
+
+
+class Client(_Base):
+    """A synchronous connection to a pack's API: auth, retries, limits, redacted logging.
+
+    Example::
+
+        with Client(Connection.with_token(API_BASE, token)) as sage:
+            sage.call("sage_accounting/listContacts", {"search": "Acme"})
+    """
+
+    def __init__(
+        self,
+        connection: Connection,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        limiter: Limiter | None = None,
+        debug: bool = False,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        super().__init__(connection, timeout=timeout, retry=retry, limiter=limiter, debug=debug)
+        self._sleep = sleep
+        self.http = httpx.Client(transport=transport, timeout=self.timeout)
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.http.close()
+
+    def call(
+        self,
+        component: Component | str,
+        inputs: Inputs | Mapping[str, Any],
+        options: CallOptions | None = None,
+    ) -> dict[str, Any]:
+        """Run one component call to its output (``component`` may be ``"pack/key"``)."""
+        resolved, parse_error = _component(component)
+        opts = options or CallOptions()
+        writes = itertools.count(1)
+
+        def send(request: HTTPRequest) -> HTTPResponse:
+            return self.send(request, opts, next(writes) if request.is_write else 0)
+
+        try:
+            return drive(resolved, inputs, send, parse_error)
+        except (SageflowError, httpx.HTTPError) as error:
+            raise redact_exception(error) from None
+
+    def _token(self) -> str | None:
+        tokens = self.connection.tokens
+        if tokens is not None:
+            return tokens.token(self.http)
+        access = self.connection.settings.access_token
+        return access.get_secret_value() if access is not None else None
+
+    def send(
+        self, request: HTTPRequest, options: CallOptions | None = None, write_no: int = 1
+    ) -> HTTPResponse:
+        """Send one request value with the connection's policy; the final response."""
+        prepared = self._prepare(request, options or CallOptions(), write_no)
+        kwargs = self._build_kwargs(request)
+        limiter, policy, tokens = self.limiter, prepared.policy, self.connection.tokens
+        attempt = 0
+        refreshed = False
+        while True:
+            attempt += 1
+            token = self._token()
+            built = self.http.build_request(
+                prepared.method, prepared.url, headers=prepared.headers, **kwargs
+            )
+            self._check_origin(built)
+            self._authorize(built, token)
+            started = time.perf_counter()
+            try:
+                with limiter.slot(prepared.serial_key):
+                    raw = self.http.send(built)
+            except httpx.TransportError as error:
+                if prepared.log:
+                    elapsed = time.perf_counter() - started
+                    self._log(built, type(error).__name__, elapsed, None, attempt)
+                delay = policy.delay_for_error(prepared.method, error, attempt, prepared.keyed)
+                if delay is None:
+                    raise redact_exception(error) from None
+                self._sleep(delay)
+                continue
+            response = _to_value(raw)
+            if prepared.log:
+                self._log(built, response.status, time.perf_counter() - started, response, attempt)
+            if (
+                tokens is not None
+                and token is not None
+                and not refreshed
+                and self.connection.profile.token_rejected(response)
+            ):
+                refreshed = True
+                attempt -= 1
+                tokens.token_rejected(self.http, token)
+                continue
+            delay = policy.delay_for_status(
+                prepared.method, response.status, response.headers, attempt, prepared.keyed
+            )
+            if delay is None:
+                self._after(prepared, response)
+                return response
+            self._sleep(delay)
+
+
+class AsyncClient(_Base):
+    """The asyncio twin of :class:`Client`; implements the runner's ``Caller`` protocol."""
+
+    def __init__(
+        self,
+        connection: Connection,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        limiter: Limiter | None = None,
+        debug: bool = False,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        super().__init__(connection, timeout=timeout, retry=retry, limiter=limiter, debug=debug)
+        self._sleep = sleep
+        self.http = httpx.AsyncClient(transport=transport, timeout=self.timeout)
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    async def acall(
+        self,
+        component: Component | str,
+        inputs: Inputs | Mapping[str, Any],
+        options: CallOptions | None = None,
+    ) -> dict[str, Any]:
+        """Run one component call to its output (the runner's ``Caller`` protocol)."""
+        resolved, parse_error = _component(component)
+        opts = options or CallOptions()
+        writes = itertools.count(1)
+
+        async def send(request: HTTPRequest) -> HTTPResponse:
+            return await self.send(request, opts, next(writes) if request.is_write else 0)
+
+        try:
+            return await adrive(resolved, inputs, send, parse_error)
+        except (SageflowError, httpx.HTTPError) as error:
+            raise redact_exception(error) from None
+
+    async def _token(self) -> str | None:
+        tokens = self.connection.tokens
+        if tokens is not None:
+            return await tokens.atoken(self.http)
+        access = self.connection.settings.access_token
+        return access.get_secret_value() if access is not None else None
+
+    async def send(
+        self, request: HTTPRequest, options: CallOptions | None = None, write_no: int = 1
+    ) -> HTTPResponse:
+        """Send one request value with the connection's policy; the final response."""
+        prepared = self._prepare(request, options or CallOptions(), write_no)
+        kwargs = self._build_kwargs(request)
+        limiter, policy, tokens = self.limiter, prepared.policy, self.connection.tokens
+        attempt = 0
+        refreshed = False
+        while True:
+            attempt += 1
+            token = await self._token()
+            built = self.http.build_request(
+                prepared.method, prepared.url, headers=prepared.headers, **kwargs
+            )
+            self._check_origin(built)
+            self._authorize(built, token)
+            started = time.perf_counter()
+            try:
+                async with limiter.aslot(prepared.serial_key):
+                    raw = await self.http.send(built)
+            except httpx.TransportError as error:
+                if prepared.log:
+                    elapsed = time.perf_counter() - started
+                    self._log(built, type(error).__name__, elapsed, None, attempt)
+                delay = policy.delay_for_error(prepared.method, error, attempt, prepared.keyed)
+                if delay is None:
+                    raise redact_exception(error) from None
+                await self._sleep(delay)
+                continue
+            response = _to_value(raw)
+            if prepared.log:
+                self._log(built, response.status, time.perf_counter() - started, response, attempt)
+            if (
+                tokens is not None
+                and token is not None
+                and not refreshed
+                and self.connection.profile.token_rejected(response)
+            ):
+                refreshed = True
+                attempt -= 1
+                await tokens.atoken_rejected(self.http, token)
+                continue
+            delay = policy.delay_for_status(
+                prepared.method, response.status, response.headers, attempt, prepared.keyed
+            )
+            if delay is None:
+                self._after(prepared, response)
+                return response
+            await self._sleep(delay)

@@ -1,0 +1,120 @@
+"""Client-side limits: Sage's daily quota as a token bucket, a concurrency cap, serial POSTs."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class LimitSettings:
+    """Sage's documented figures as defaults (per app).
+
+    1,296,000 requests a day is 15 a second sustained; the burst lets a short flow start at
+    once instead of trickling.
+    """
+
+    requests_per_day: int = 1_296_000
+    burst: int = 30
+    max_concurrent: int = 150
+    serialize_numbered_writes: bool = True
+
+    @property
+    def rate(self) -> float:
+        return self.requests_per_day / 86_400
+
+
+class TokenBucket:
+    """A token bucket whose tokens may go negative: each caller reserves its slot and is told
+    how long to wait, so waiters are served in arrival order without polling."""
+
+    def __init__(self, rate: float, burst: int, clock: Callable[[], float] = time.monotonic):
+        self.rate = rate
+        self.burst = float(burst)
+        self._clock = clock
+        self._tokens = float(burst)
+        self._last = clock()
+        self._lock = threading.Lock()
+
+    def reserve(self) -> float:
+        """Take one token; return the seconds to wait before using it (0 when available)."""
+        with self._lock:
+            now = self._clock()
+            self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate)
+            self._last = now
+            self._tokens -= 1.0
+            return 0.0 if self._tokens >= 0 else -self._tokens / self.rate
+
+
+class Limiter:
+    """Everything a request waits for before it is sent; shared by every client of one app.
+
+    Sync and async callers may share one limiter: the bucket is thread-safe, and each side has
+    its own concurrency primitives (an asyncio primitive is bound to one event loop).
+    """
+
+    def __init__(
+        self,
+        settings: LimitSettings | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        asleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.settings = settings or LimitSettings()
+        self.bucket = TokenBucket(self.settings.rate, self.settings.burst, clock)
+        self._sleep = sleep
+        self._asleep = asleep
+        self._slots = threading.BoundedSemaphore(self.settings.max_concurrent)
+        self._serial: dict[str, threading.Lock] = {}
+        self._aslots: asyncio.Semaphore | None = None
+        self._aserial: dict[str, asyncio.Lock] = {}
+        self._guard = threading.Lock()
+
+    def _serial_lock(self, key: str) -> threading.Lock:
+        with self._guard:
+            return self._serial.setdefault(key, threading.Lock())
+
+    @contextmanager
+    def slot(self, serial_key: str | None = None) -> Iterator[None]:
+        """Hold a request slot; ``serial_key`` (a business) makes writes to it one at a time."""
+        serial = (
+            self._serial_lock(serial_key)
+            if serial_key is not None and self.settings.serialize_numbered_writes
+            else None
+        )
+        if serial is not None:
+            serial.acquire()
+        try:
+            with self._slots:
+                wait = self.bucket.reserve()
+                if wait > 0:
+                    self._sleep(wait)
+                yield
+        finally:
+            if serial is not None:
+                serial.release()
+
+    @asynccontextmanager
+    async def aslot(self, serial_key: str | None = None) -> AsyncIterator[None]:
+        """The asyncio twin of :meth:`slot`."""
+        if self._aslots is None:
+            self._aslots = asyncio.Semaphore(self.settings.max_concurrent)
+        serial = None
+        if serial_key is not None and self.settings.serialize_numbered_writes:
+            serial = self._aserial.setdefault(serial_key, asyncio.Lock())
+        if serial is not None:
+            await serial.acquire()
+        try:
+            async with self._aslots:
+                wait = self.bucket.reserve()
+                if wait > 0:
+                    await self._asleep(wait)
+                yield
+        finally:
+            if serial is not None:
+                serial.release()

@@ -1,0 +1,368 @@
+"""OAuth 2.0 with rotating refresh tokens: single-flight refresh, PKCE login, revoke."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import secrets
+import threading
+import time
+import webbrowser
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import httpx
+from pydantic import SecretStr
+
+from sageflow._errors import (
+    APIErrorEntry,
+    AuthenticationError,
+    ReauthorizationRequiredError,
+    SageflowError,
+)
+from sageflow._http._redact import register_secret
+from sageflow._http._tokens import TokenSet, TokenStore
+
+#: Refresh when the access token has less than this left (Sage's live 300 s).
+REFRESH_MARGIN = 60.0
+#: Sage's authorization codes die 60 s after issue.
+CODE_LIFETIME = 60.0
+_NOT_EXTRA = frozenset({"access_token", "refresh_token", "id_token", "expires_in"})
+
+
+@dataclass(frozen=True)
+class OAuthClient:
+    """An app's registration with an authorization server."""
+
+    client_id: str
+    client_secret: SecretStr
+    token_url: str
+    authorize_url: str
+    revoke_url: str | None = None
+    scopes: str = ""
+    login_command: str = "sageflow auth login"
+
+
+def _token_error(response: httpx.Response, client: OAuthClient, what: str) -> Exception:
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    code = str(body.get("error", "")) if isinstance(body, dict) else ""
+    description = str(body.get("error_description", "")) if isinstance(body, dict) else ""
+    if code == "invalid_grant":
+        # The grant is dead (expired, revoked, or already rotated away): a retry can only fail
+        # again, so the caller is told what to run instead.
+        return ReauthorizationRequiredError(description or code, command=client.login_command)
+    return AuthenticationError(
+        response.status_code,
+        [APIErrorEntry("error", code or None, description or f"{what} failed")],
+        method="POST",
+        path=urlsplit(client.token_url).path,
+    )
+
+
+def tokens_from_response(
+    response: httpx.Response,
+    client: OAuthClient,
+    now: float,
+    previous: TokenSet | None = None,
+    what: str = "token request",
+) -> TokenSet:
+    """A token endpoint's answer as a :class:`TokenSet`, or the typed error it means."""
+    if response.status_code != 200:
+        raise _token_error(response, client, what)
+    body: Mapping[str, Any] = response.json()
+    access = body.get("access_token")
+    if not isinstance(access, str) or not access:
+        raise AuthenticationError(
+            response.status_code,
+            [APIErrorEntry("error", None, f"{what}: no access_token in the response")],
+        )
+    refresh = body.get("refresh_token") or (previous.refresh_token if previous else None)
+    register_secret(access)
+    register_secret(refresh)
+    expires_in = body.get("expires_in")
+    refresh_in = body.get("refresh_token_expires_in")
+    return TokenSet(
+        access_token=access,
+        refresh_token=refresh,
+        expires_at=now + float(expires_in) if expires_in is not None else None,
+        refresh_expires_at=now + float(refresh_in) if refresh_in is not None else None,
+        scope=body.get("scope"),
+        extra={k: v for k, v in body.items() if k not in _NOT_EXTRA},
+    )
+
+
+class TokenManager:
+    """Hands out a valid access token; refreshes it at most once at a time, process-wide.
+
+    Sage rotates the refresh token on every refresh and the old one dies at once, so two
+    concurrent refreshes lock the user out. Every thread and asyncio task that finds the token
+    stale queues on one lock; the first refreshes, the rest find a fresh token when their turn
+    comes. The rotated tokens are saved to the store before anyone uses the new access token,
+    so a crash right after a refresh never loses the only live refresh token.
+    """
+
+    def __init__(
+        self,
+        client: OAuthClient,
+        store: TokenStore,
+        *,
+        clock: Callable[[], float] = time.time,
+        margin: float = REFRESH_MARGIN,
+    ) -> None:
+        self.client = client
+        self.store = store
+        self._clock = clock
+        self._margin = margin
+        self._lock = threading.Lock()
+        self._alock: asyncio.Lock | None = None
+        self._tokens = store.load()
+        self.refreshes = 0
+        if self._tokens is not None:
+            register_secret(self._tokens.access_token)
+            register_secret(self._tokens.refresh_token)
+
+    @property
+    def tokens(self) -> TokenSet | None:
+        return self._tokens
+
+    def _fresh(self) -> str | None:
+        tokens = self._tokens
+        if tokens is None:
+            return None
+        if tokens.expires_at is not None and tokens.expires_at - self._clock() < self._margin:
+            return None
+        return tokens.access_token
+
+    # -- sync ---------------------------------------------------------------------------------
+
+    def token(self, http: httpx.Client) -> str:
+        """A valid access token, refreshing first when under a minute is left."""
+        fresh = self._fresh()
+        if fresh is not None:
+            return fresh
+        with self._lock:
+            fresh = self._fresh()
+            return fresh if fresh is not None else self._refresh(http)
+
+    def token_rejected(self, http: httpx.Client, used: str) -> str:
+        """The API refused ``used``: refresh, unless another caller already replaced it."""
+        with self._lock:
+            current = self._tokens
+            if current is not None and current.access_token != used:
+                return current.access_token
+            return self._refresh(http)
+
+    def _refresh(self, http: httpx.Client) -> str:
+        data = self._refresh_form()
+        self.refreshes += 1
+        response = http.post(self.client.token_url, data=data)
+        return self._absorb(response)
+
+    # -- async --------------------------------------------------------------------------------
+
+    async def atoken(self, http: httpx.AsyncClient) -> str:
+        """The asyncio twin of :meth:`token`; also single-flight against threads."""
+        fresh = self._fresh()
+        if fresh is not None:
+            return fresh
+        if self._alock is None:
+            self._alock = asyncio.Lock()
+        async with self._alock:
+            fresh = self._fresh()
+            if fresh is not None:
+                return fresh
+            await self._acquire_thread_lock()
+            try:
+                fresh = self._fresh()
+                return fresh if fresh is not None else await self._arefresh(http)
+            finally:
+                self._lock.release()
+
+    async def atoken_rejected(self, http: httpx.AsyncClient, used: str) -> str:
+        if self._alock is None:
+            self._alock = asyncio.Lock()
+        async with self._alock:
+            await self._acquire_thread_lock()
+            try:
+                current = self._tokens
+                if current is not None and current.access_token != used:
+                    return current.access_token
+                return await self._arefresh(http)
+            finally:
+                self._lock.release()
+
+    async def _acquire_thread_lock(self) -> None:
+        # The thread lock is held across an await so that sync callers in other threads wait
+        # too; uncontended (the usual case) it costs no thread hop.
+        if not self._lock.acquire(blocking=False):
+            await asyncio.get_running_loop().run_in_executor(None, self._lock.acquire)
+
+    async def _arefresh(self, http: httpx.AsyncClient) -> str:
+        data = self._refresh_form()
+        self.refreshes += 1
+        response = await http.post(self.client.token_url, data=data)
+        return self._absorb(response)
+
+    # -- shared -------------------------------------------------------------------------------
+
+    def _refresh_form(self) -> dict[str, str]:
+        tokens = self._tokens
+        if tokens is None or not tokens.refresh_token:
+            raise ReauthorizationRequiredError(
+                "no stored refresh token", command=self.client.login_command
+            )
+        return {
+            "grant_type": "refresh_token",
+            "refresh_token": tokens.refresh_token,
+            "client_id": self.client.client_id,
+            "client_secret": self.client.client_secret.get_secret_value(),
+        }
+
+    def _absorb(self, response: httpx.Response) -> str:
+        tokens = tokens_from_response(
+            response, self.client, self._clock(), self._tokens, "token refresh"
+        )
+        # Saved before use: the old refresh token is already dead on the server.
+        self.store.save(tokens)
+        self._tokens = tokens
+        return tokens.access_token
+
+
+# -- login (authorization code + PKCE) ----------------------------------------------------------
+
+
+def pkce_pair() -> tuple[str, str]:
+    """A PKCE verifier and its S256 challenge."""
+    verifier = secrets.token_urlsafe(64)
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return verifier, base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
+
+
+def authorization_url(client: OAuthClient, redirect_uri: str, state: str, challenge: str) -> str:
+    params = {
+        "response_type": "code",
+        "client_id": client.client_id,
+        "redirect_uri": redirect_uri,
+        "scope": client.scopes,
+        "state": state,
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+    }
+    # Sage's authorize URL already carries a query (?filter=apiv3.1).
+    joiner = "&" if "?" in client.authorize_url else "?"
+    return client.authorize_url + joiner + urlencode(params)
+
+
+class LoginError(SageflowError):
+    """The browser sign-in did not complete (timeout, denied, state mismatch)."""
+
+
+class _CallbackServer(HTTPServer):
+    def __init__(self, port: int) -> None:
+        super().__init__(("127.0.0.1", port), _Callback)
+        self.result: dict[str, str] | None = None
+        self.done = threading.Event()
+
+
+class _Callback(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        server = self.server
+        assert isinstance(server, _CallbackServer)
+        query = {k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()}
+        if "code" not in query and "error" not in query:
+            self.send_response(404)
+            self.end_headers()
+            return
+        server.result = query
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.end_headers()
+        self.wfile.write(b"sageflow: signed in. You can close this window.\n")
+        server.done.set()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # the query holds the code: never echo it
+
+
+def login(
+    client: OAuthClient,
+    store: TokenStore,
+    http: httpx.Client,
+    *,
+    open_url: Callable[[str], Any] | None = None,
+    echo: Callable[[str], Any] = print,
+    port: int = 0,
+    wait: float = 300.0,
+    clock: Callable[[], float] = time.time,
+) -> TokenSet:
+    """Run the authorization-code flow for a person and store the tokens.
+
+    A callback server on 127.0.0.1 receives the redirect; the code is exchanged the moment it
+    arrives, well inside Sage's 60-second window. ``open_url`` defaults to the web browser;
+    the URL is printed too, for machines without one.
+    """
+    verifier, challenge = pkce_pair()
+    state = secrets.token_urlsafe(24)
+
+    server = _CallbackServer(port)
+    redirect_uri = f"http://127.0.0.1:{server.server_address[1]}/callback"
+    url = authorization_url(client, redirect_uri, state, challenge)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.daemon = True
+    thread.start()
+    try:
+        echo(f"Open this URL to sign in to Sage (waiting on {redirect_uri}):\n{url}")
+        (open_url or webbrowser.open)(url)
+        if not server.done.wait(wait):
+            raise LoginError(f"no sign-in completed within {wait:.0f} s")
+        received = clock()
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+    result = server.result or {}
+    if result.get("state") != state:
+        raise LoginError("the sign-in answer's state does not match; start again")
+    if "error" in result:
+        raise LoginError(f"sign-in refused: {result.get('error_description') or result['error']}")
+    response = http.post(
+        client.token_url,
+        data={
+            "grant_type": "authorization_code",
+            "code": result["code"],
+            "redirect_uri": redirect_uri,
+            "code_verifier": verifier,
+            "client_id": client.client_id,
+            "client_secret": client.client_secret.get_secret_value(),
+        },
+    )
+    if clock() - received > CODE_LIFETIME:
+        raise LoginError("the authorization code expired before it could be exchanged")
+    tokens = tokens_from_response(response, client, clock(), what="code exchange")
+    store.save(tokens)
+    return tokens
+
+
+def revoke(client: OAuthClient, http: httpx.Client, tokens: TokenSet) -> bool:
+    """Ask the server to revoke the refresh token; ``False`` when there is no revoke URL."""
+    if not client.revoke_url or not tokens.refresh_token:
+        return False
+    response = http.post(
+        client.revoke_url,
+        data={
+            "token": tokens.refresh_token,
+            "token_type_hint": "refresh_token",
+            "client_id": client.client_id,
+            "client_secret": client.client_secret.get_secret_value(),
+        },
+    )
+    if response.status_code >= 400:
+        raise _token_error(response, client, "revoke")
+    return True

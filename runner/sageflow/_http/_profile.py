@@ -1,0 +1,79 @@
+"""What the HTTP layer asks of a pack: the product-specific details of reaching its API."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, SecretStr
+
+from sageflow._connection import ConnectionSpec
+from sageflow._values import HTTPRequest, HTTPResponse
+
+if TYPE_CHECKING:
+    from sageflow._http._oauth import OAuthClient
+
+
+def _any_401(response: HTTPResponse) -> bool:
+    return response.status == 401
+
+
+def _never(request: HTTPRequest) -> bool:
+    return False
+
+
+@dataclass(frozen=True)
+class APIProfile:
+    """Product-specific hooks, so that the runner serves Sage Accounting, Sage 200 and others.
+
+    Attributes:
+        business_header: the header naming the company/business a request is for, if any.
+        token_rejected: whether a response means "this access token is no longer valid" (the
+            layer then refreshes once and repeats the request).
+        serial_write: whether a request must not run in parallel with others of its kind for
+            the same business (Sage's numbered resources).
+        user_path, businesses_path: what ``sageflow auth status`` reads to show who is signed
+            in and which businesses the grant reaches.
+        login_command: the command a person runs when the grant is dead.
+    """
+
+    business_header: str | None = None
+    token_rejected: Callable[[HTTPResponse], bool] = _any_401
+    serial_write: Callable[[HTTPRequest], bool] = _never
+    user_path: str | None = None
+    businesses_path: str | None = None
+    login_command: str = "sageflow auth login"
+
+
+@dataclass(frozen=True)
+class ConnectionSettings:
+    """A connection's field values as the layer uses them."""
+
+    api_base: str
+    business_id: str | None = None
+    access_token: SecretStr | None = None
+    oauth: OAuthClient | None = None
+
+    def secrets(self) -> list[str]:
+        found = []
+        if self.access_token is not None:
+            found.append(self.access_token.get_secret_value())
+        if self.oauth is not None:
+            found.append(self.oauth.client_secret.get_secret_value())
+        return found
+
+
+@dataclass(frozen=True)
+class HTTPConnectionSpec(ConnectionSpec):
+    """A :class:`ConnectionSpec` that also tells the HTTP layer how to use its values."""
+
+    profile: APIProfile = field(default_factory=APIProfile)
+    #: Field values (validated by ``fields``) -> what the layer needs.
+    settings: Callable[[BaseModel], ConnectionSettings] | None = None
+
+    def resolve(self, values: BaseModel | dict[str, object]) -> ConnectionSettings:
+        model = values if isinstance(values, BaseModel) else self.fields.model_validate(values)
+        if self.settings is None:
+            raise TypeError(f"connection {self.key!r} does not describe its HTTP settings")
+        return self.settings(model)

@@ -1,0 +1,163 @@
+"""Where OAuth tokens live: a store protocol, an atomic 0600 file store and a host store."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import platformdirs
+
+
+@dataclass(frozen=True)
+class TokenSet:
+    """One grant's tokens; times are seconds since the epoch so they survive a restart."""
+
+    access_token: str
+    refresh_token: str | None = None
+    expires_at: float | None = None
+    refresh_expires_at: float | None = None
+    scope: str | None = None
+    #: Anything else the token endpoint returned that is not a credential (e.g. Sage's
+    #: ``requested_by_id``), kept for ``auth status``.
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> TokenSet:
+        return cls(
+            access_token=str(data["access_token"]),
+            refresh_token=data.get("refresh_token"),
+            expires_at=data.get("expires_at"),
+            refresh_expires_at=data.get("refresh_expires_at"),
+            scope=data.get("scope"),
+            extra=dict(data.get("extra") or {}),
+        )
+
+    def __repr__(self) -> str:  # never print a credential, even in a traceback's locals
+        return f"TokenSet(expires_at={self.expires_at!r}, scope={self.scope!r})"
+
+
+@runtime_checkable
+class TokenStore(Protocol):
+    """Where a connection's tokens are kept between runs (a file, a host's vault, memory)."""
+
+    def load(self) -> TokenSet | None: ...
+
+    def save(self, tokens: TokenSet) -> None: ...
+
+    def delete(self) -> None: ...
+
+
+def config_dir() -> Path:
+    """sageflow's configuration folder; ``SAGEFLOW_CONFIG_DIR`` moves it (tests, containers)."""
+    override = os.environ.get("SAGEFLOW_CONFIG_DIR")
+    if override:
+        return Path(override)
+    return Path(platformdirs.user_config_dir("sageflow", appauthor=False))
+
+
+class FileTokenStore:
+    """Tokens in a JSON file readable only by the user, replaced atomically on every save.
+
+    A refresh consumes the old refresh token, so a torn or empty file after a crash would lock
+    the user out for good: the new content goes to a temporary file beside the target, is
+    flushed to disk, then renamed over it, which POSIX makes all-or-nothing.
+    """
+
+    def __init__(self, path: Path | str | None = None, *, name: str = "default") -> None:
+        self.path = Path(path) if path is not None else config_dir() / "tokens" / f"{name}.json"
+        self._lock = threading.Lock()
+
+    def load(self) -> TokenSet | None:
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+        return TokenSet.from_dict(json.loads(text))
+
+    def save(self, tokens: TokenSet) -> None:
+        data = json.dumps(tokens.to_dict(), indent=2, sort_keys=True).encode("utf-8")
+        with self._lock:
+            write_atomic(self.path, data)
+
+    def delete(self) -> None:
+        with self._lock:
+            self.path.unlink(missing_ok=True)
+
+
+def write_atomic(
+    path: Path, data: bytes, *, before_rename: Callable[[], None] | None = None
+) -> None:
+    """Write ``data`` to ``path`` with mode 0600 so that readers see the old or the new file."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        # mkstemp already creates 0600; fchmod guards against an unusual umask or platform.
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if before_rename is not None:
+            before_rename()
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    # Make the rename itself durable.
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+class CallbackTokenStore:
+    """A host's own storage (a vault, a database row) through load/save callables of dicts."""
+
+    def __init__(
+        self,
+        load: Callable[[], Mapping[str, Any] | None],
+        save: Callable[[dict[str, Any]], None],
+        delete: Callable[[], None] | None = None,
+    ) -> None:
+        self._load = load
+        self._save = save
+        self._delete = delete
+
+    def load(self) -> TokenSet | None:
+        data = self._load()
+        return None if data is None else TokenSet.from_dict(data)
+
+    def save(self, tokens: TokenSet) -> None:
+        self._save(tokens.to_dict())
+
+    def delete(self) -> None:
+        if self._delete is not None:
+            self._delete()
+
+
+class MemoryTokenStore:
+    """Tokens kept in memory only (tests, one-shot host runs)."""
+
+    def __init__(self, tokens: TokenSet | None = None) -> None:
+        self.tokens = tokens
+        self.saves = 0
+
+    def load(self) -> TokenSet | None:
+        return self.tokens
+
+    def save(self, tokens: TokenSet) -> None:
+        self.saves += 1
+        self.tokens = tokens
+
+    def delete(self) -> None:
+        self.tokens = None
