@@ -2,7 +2,28 @@
 
 from __future__ import annotations
 
-from sage_accounting import contacts
+from sage_accounting import (
+    businesses,
+    contact_persons,
+    contacts,
+    ledger_accounts,
+    purchase_invoices,
+    raw_request,
+    reference_data,
+    sales_invoices,
+    tax_rates,
+)
 from sage_accounting._pack import PACK
 
-__all__ = ["PACK", "contacts"]
+__all__ = [
+    "PACK",
+    "businesses",
+    "contact_persons",
+    "contacts",
+    "ledger_accounts",
+    "purchase_invoices",
+    "raw_request",
+    "reference_data",
+    "sales_invoices",
+    "tax_rates",
+]

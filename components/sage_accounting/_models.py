@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -20,12 +20,19 @@ class SageObject(BaseModel):
     path: str | None = Field(default=None, alias="$path", description="The record's API path.")
 
 
-class ListOutput(BaseModel):
-    """One page of a Sage list, or every page when ``fetchAll`` was set."""
+ItemT = TypeVar("ItemT", bound=SageObject)
+
+
+class ListOutput(BaseModel, Generic[ItemT]):
+    """One page of a Sage list, or every page when ``fetchAll`` was set.
+
+    Parametrized by the record model (``ListOutput[Contact]``) so a host sees the item shape;
+    bare ``ListOutput`` lists plain :class:`SageObject` records.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
-    items: list[SageObject] = Field(description="The records, in Sage's order.")
+    items: list[ItemT] = Field(description="The records, in Sage's order.")
     total: int = Field(description="How many records match, across every page ($total).")
     page: int = Field(description="The last page fetched ($page).")
     itemsPerPage: int | None = Field(description="Page size Sage used ($itemsPerPage).")
@@ -43,7 +50,7 @@ class DeleteOutput(BaseModel):
     deleted: bool = Field(description="True once Sage confirmed the deletion.")
 
 
-class PagingInputs(Inputs):
+class PageControls(Inputs):
     """Paging inputs every list action takes."""
 
     page: int | None = Field(
@@ -67,6 +74,11 @@ class PagingInputs(Inputs):
         description="With fetchAll, stop once this many records are collected.",
         examples=[500],
     )
+
+
+class PagingInputs(PageControls):
+    """Paging inputs plus ``attributes``, which every list except /businesses takes."""
+
     attributes: str | None = Field(
         default=None,
         description="Extra fields to return: a comma-separated list, or `all`.",
@@ -94,8 +106,31 @@ PAGING_ONLY = ("fetchAll", "limit")
 PAGING_RENAME = {"itemsPerPage": "items_per_page"}
 
 
-def list_query(inputs: PagingInputs, rename: dict[str, str] | None = None) -> dict[str, Any]:
+def list_query(inputs: PageControls, rename: dict[str, str] | None = None) -> dict[str, Any]:
     """Query parameters for a list action from its inputs (paging-only inputs excluded)."""
     from sage_accounting import _wire
 
     return _wire.query(inputs, rename={**PAGING_RENAME, **(rename or {})}, exclude=PAGING_ONLY)
+
+
+def optional(description: str, example: Any, **constraints: Any) -> Any:
+    """An optional input: omitted unless given, documented with one example."""
+    return Field(default=None, description=description, examples=[example], **constraints)
+
+
+def required_id(what: str, example: str) -> Any:
+    """A required record id input (Sage ids are 32 hex characters, or keys like GB_STANDARD)."""
+    return Field(description=f"The {what}'s id.", examples=[example], min_length=1)
+
+
+def page_of(*items: dict[str, Any], items_per_page: int = 20) -> dict[str, Any]:
+    """An example list output holding ``items`` on one page."""
+    return {
+        "items": list(items),
+        "total": len(items),
+        "page": 1,
+        "itemsPerPage": items_per_page,
+        "next": None,
+        "back": None,
+        "pagesFetched": 1,
+    }

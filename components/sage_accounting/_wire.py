@@ -52,17 +52,22 @@ def fields(
     *,
     rename: Mapping[str, str] | None = None,
     exclude: Iterable[str] = (),
+    only: Iterable[str] | None = None,
 ) -> dict[str, Any]:
     """The fields a caller set on ``model``, renamed to Sage's names, values converted.
 
     Only fields explicitly set are included: an omitted optional input is not sent (so Sage keeps
     its own default or the existing value on update), while a set ``0``, ``""`` or ``False`` is.
+    ``only`` picks a group of inputs that Sage nests in a sub-object (an address, bank details).
     """
     rename = rename or {}
     skipped = set(exclude)
+    wanted = None if only is None else set(only)
     out: dict[str, Any] = {}
     for name in type(model).model_fields:
         if name in skipped or name not in model.model_fields_set:
+            continue
+        if wanted is not None and name not in wanted:
             continue
         out[rename.get(name, snake(name))] = value(getattr(model, name))
     return out
@@ -78,10 +83,11 @@ def query(
     *,
     rename: Mapping[str, str] | None = None,
     exclude: Iterable[str] = (),
+    only: Iterable[str] | None = None,
 ) -> dict[str, QueryValue]:
     """Query parameters from the set fields of ``model``: lists comma-joined, dates ISO."""
     out: dict[str, QueryValue] = {}
-    for name, raw in fields(model, rename=rename, exclude=exclude).items():
+    for name, raw in fields(model, rename=rename, exclude=exclude, only=only).items():
         if isinstance(raw, bool):
             out[name] = raw
         elif isinstance(raw, list):

@@ -1,0 +1,47 @@
+"""The one-request shapes most components are made of: get one, write one, delete one, list."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sage_accounting import _wire
+from sage_accounting._models import PageControls, list_query
+from sage_accounting._paging import list_action
+from sageflow._component import Action
+from sageflow._values import HTTPRequest, Method, QueryValue
+
+
+def get_one(path: str, query: Mapping[str, QueryValue] | None = None) -> Action:
+    """GET one record and return it as Sage sent it."""
+    response = yield HTTPRequest("GET", path, query=dict(query or {}))
+    return dict(response.json())
+
+
+def write_one(method: Method, path: str, resource: str, payload: Mapping[str, Any]) -> Action:
+    """POST or PUT one record in Sage's wrapper (``{"contact": {...}}``); return Sage's record."""
+    response = yield HTTPRequest(method, path, json=_wire.body(resource, payload))
+    return dict(response.json())
+
+
+def delete_one(key: str, path: str, query: Mapping[str, QueryValue] | None = None) -> Action:
+    """DELETE one record; Sage answers 204 with no body, so the id is echoed back."""
+    yield HTTPRequest("DELETE", path, query=dict(query or {}))
+    return {"id": key, "deleted": True}
+
+
+def list_of(path: str, inputs: PageControls, rename: dict[str, str] | None = None) -> Action:
+    """A list action: the inputs' set filters as Sage's query, one page or every page."""
+    return (
+        yield from list_action(
+            path,
+            list_query(inputs, rename=rename),
+            fetch_all=inputs.fetchAll,
+            limit=inputs.limit,
+        )
+    )
+
+
+def attributes_query(inputs: Any, *names: str) -> dict[str, QueryValue]:
+    """The query of a single-record GET: the named optional inputs, snake_cased, when set."""
+    return _wire.query(inputs, only=names)

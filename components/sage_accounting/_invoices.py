@@ -1,0 +1,125 @@
+"""What sales and purchase invoices share: typed lines, header inputs, filters and actions.
+
+Sales and purchase invoices are the same shape on Sage's wire (a ``{"sales_invoice": ...}`` or
+``{"purchase_invoice": ...}`` wrapper around a header and ``invoice_lines``), so the inputs and
+the handlers' logic are written here once and both modules only name their resource.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from pydantic import Field
+
+from sage_accounting import _wire
+from sage_accounting._actions import attributes_query, get_one, list_of, write_one
+from sage_accounting._models import ChangeTrackingInputs, optional
+from sageflow._component import Action, Inputs
+from sageflow._values import HTTPRequest, Method
+
+LEDGER_ACCOUNT_ID = "9a994ff1f7f8491ba2ac8b7b8d2f5a20"
+
+
+class InvoiceLine(Inputs):
+    """One invoice line, typed: amounts are exact decimals, never floats."""
+
+    description: str = Field(
+        description="What was sold or bought.", examples=["Consulting, March"], min_length=1
+    )
+    ledgerAccountId: str = Field(
+        description="The ledger account the line posts to.",
+        examples=[LEDGER_ACCOUNT_ID],
+        min_length=1,
+    )
+    quantity: Decimal = Field(description="How many units.", examples=["2"])
+    unitPrice: Decimal = Field(description="Price of one unit.", examples=["450.00"])
+    unitPriceIncludesTax: bool | None = optional("The unit price includes tax.", False)
+    taxRateId: str | None = optional(
+        "Tax rate: GB_STANDARD, GB_ZERO, GB_EXEMPT, ...", "GB_STANDARD"
+    )
+    taxAmount: Decimal | None = optional("Tax on the line (Sage computes it if omitted).", "180.00")
+    netAmount: Decimal | None = optional("Net amount of the line.", "900.00")
+    totalAmount: Decimal | None = optional("Total of the line, tax included.", "1080.00")
+    productId: str | None = optional(
+        "The product sold or bought.", "5a3f0d7e2b8c4e1f9a6d3c2b1e0f9a8b"
+    )
+    serviceId: str | None = optional(
+        "The service sold or bought.", "7b2e1d0c9f8a4b3c2d1e0f9a8b7c6d5e"
+    )
+
+
+class SalesInvoiceLine(InvoiceLine):
+    discountAmount: Decimal | None = optional("Discount on the line.", "50.00")
+    discountPercentage: Decimal | None = optional("Discount on the line, in percent.", "5")
+
+
+class PurchaseInvoiceLine(InvoiceLine):
+    isPurchaseForResale: bool | None = optional("Bought to be sold on.", False)
+
+
+class InvoiceFields(Inputs):
+    """Optional header inputs both invoice kinds take, on create and on update."""
+
+    dueDate: dt.date | None = optional("When payment is due.", "2026-04-30")
+    contactName: str | None = optional("The contact's name as printed.", "Acme Ltd")
+    contactReference: str | None = optional("The contact's reference as printed.", "ACME001")
+    reference: str | None = optional("Your reference.", "PO-7781")
+    notes: str | None = optional("Notes.", "Thank you for your business.")
+    totalQuantity: Decimal | None = optional("Sum of the lines' quantities.", "2")
+    netAmount: Decimal | None = optional("Net total.", "900.00")
+    taxAmount: Decimal | None = optional("Tax total.", "180.00")
+    totalAmount: Decimal | None = optional("Grand total, tax included.", "1080.00")
+    currencyId: str | None = optional("Invoice currency (ISO code).", "GBP")
+    exchangeRate: Decimal | None = optional("Rate to the base currency.", "1.0")
+
+
+class InvoiceListInputs(ChangeTrackingInputs):
+    """Filters Sage offers on both invoice lists."""
+
+    search: str | None = optional("Match invoice number, reference or contact.", "SI-12")
+    contactId: str | None = optional(
+        "Only this contact's invoices.", "6c5b3bd7a5d84c4b9a3f4dc4f6b0a1e2"
+    )
+    statusId: str | None = optional(
+        "Only this status: DRAFT, UNPAID, PART_PAID, PAID, VOID.", "UNPAID"
+    )
+    from_date: dt.date | None = optional("Only invoices dated on or after this date.", "2026-01-01")
+    to_date: dt.date | None = optional("Only invoices dated on or before this date.", "2026-03-31")
+    hasAttachments: bool | None = optional("Only invoices with (or without) attachments.", True)
+    showPaymentsAllocations: bool | None = optional("Include payment allocations.", True)
+    sort: str | None = optional("Sort order, `field:asc` or `field:desc`.", "date:desc")
+
+
+class InvoiceGetFields(Inputs):
+    attributes: str | None = optional("Extra fields to return, or `all`.", "all")
+    nestedAttributes: str | None = optional("Expand linked records' fields too, or `all`.", "all")
+    showPaymentsAllocations: bool | None = optional("Include payment allocations.", True)
+
+
+def get_invoice(path: str, inputs: InvoiceGetFields) -> Action:
+    query = attributes_query(inputs, "attributes", "nestedAttributes", "showPaymentsAllocations")
+    return (yield from get_one(path, query))
+
+
+def list_invoices(path: str, inputs: InvoiceListInputs) -> Action:
+    return (yield from list_of(path, inputs))
+
+
+def write_invoice(
+    method: Method, path: str, resource: str, inputs: Inputs, key: str = ""
+) -> Action:
+    """POST or PUT an invoice: every set input, snake_cased, lines as ``invoice_lines``.
+
+    The peer component sent ``invoiceLines`` (camelCase, ignored by Sage) on update and took
+    ``net_amount`` from the total; both follow from the one naming rule here.
+    """
+    payload: dict[str, Any] = _wire.fields(inputs, exclude=(key,) if key else ())
+    return (yield from write_one(method, path, resource, payload))
+
+
+def release_invoice(path: str) -> Action:
+    """POST .../release: turn a draft into a live invoice; Sage returns the invoice."""
+    response = yield HTTPRequest("POST", f"{path}/release")
+    return dict(response.json())
