@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import posixpath
 import re
+import unicodedata
 from urllib.parse import unquote, urlsplit
 
 from sageflow._errors import UnsafeRequestError
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Unicode controls, format characters (zero-width, bidi overrides) and line/paragraph
+# separators: invisible in a flow file, and some URL parsers strip or split on them.
+_INVISIBLE = frozenset({"Cc", "Cf", "Zl", "Zp"})
+# Characters that NFKC-normalise (as IDNA and some proxies do) into a separator or a dot.
+_LOOKALIKE = frozenset({"/", "\\", ".", "@", ":", "..", "%", "?", "#"})
 # Percent-encodings that could turn into a separator, a dot segment, a scheme or a userinfo
 # marker once some layer decodes them: refused outright rather than interpreted.
 _ENCODED_DANGER = re.compile(r"%(2e|2f|5c|40|3a|25|00)", re.IGNORECASE)
@@ -24,8 +30,15 @@ def ensure_api_path(url: str) -> str:
     """
     if not isinstance(url, str) or not url:
         raise UnsafeRequestError("url must be a non-empty path such as /contacts")
-    if _CONTROL.search(url):
+    if _CONTROL.search(url) or (
+        not url.isascii() and any(unicodedata.category(c) in _INVISIBLE for c in url)
+    ):
         raise UnsafeRequestError(f"url {url!r} contains a control character")
+    if url != url.strip():
+        # Leading blanks hide a "//host" from prefix checks in some URL parsers.
+        raise UnsafeRequestError(f"url {url!r} starts or ends with whitespace")
+    if not url.isascii() and any(unicodedata.normalize("NFKC", c) in _LOOKALIKE for c in url):
+        raise UnsafeRequestError(f"url {url!r} contains a look-alike of '/', '\\', '.' or '@'")
     if "\\" in url:
         raise UnsafeRequestError(f"url {url!r} contains a backslash")
     if "@" in url:

@@ -1,0 +1,232 @@
+"""Named connections (a TOML file and environment variables) and opening a caller for one."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import httpx
+
+from sageflow._errors import SageflowError
+from sageflow._http._client import AsyncClient, Client, Connection
+from sageflow._http._profile import APIProfile, HTTPConnectionSpec
+from sageflow._http._tokens import FileTokenStore, TokenStore, config_dir
+from sageflow._registry import packs
+
+DEFAULT_PACK = "sage_accounting"
+ENV_PREFIX = "SAGEFLOW_"
+SANDBOX_NOTICE = "sageflow: no Sage account configured — using the embedded sandbox"
+
+
+class ConfigurationError(SageflowError):
+    """A named connection that does not exist or whose values are invalid."""
+
+
+@dataclass(frozen=True)
+class ConnectionConfig:
+    """One configured connection: which pack and connection kind, and its field values."""
+
+    name: str
+    pack: str
+    kind: str
+    values: Mapping[str, Any]
+    source: str
+
+    def spec(self) -> HTTPConnectionSpec:
+        try:
+            spec = packs()[self.pack].connections[self.kind]
+        except KeyError:
+            raise ConfigurationError(
+                f"connection {self.name!r} ({self.source}) names unknown kind "
+                f"{self.pack}/{self.kind}"
+            ) from None
+        if not isinstance(spec, HTTPConnectionSpec):
+            raise ConfigurationError(f"{self.pack}/{self.kind} has no HTTP settings")
+        return spec
+
+
+def config_file() -> Path:
+    """``connections.toml`` in sageflow's config folder (``SAGEFLOW_CONFIG_DIR`` moves it)."""
+    return config_dir() / "connections.toml"
+
+
+def _env_name(field: str) -> str:
+    return ENV_PREFIX + re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", field).upper()
+
+
+def _from_env(pack: str, environ: Mapping[str, str]) -> ConnectionConfig | None:
+    # The first connection kind of the pack whose required fields are all in the environment:
+    # SAGEFLOW_ACCESS_TOKEN alone, or SAGEFLOW_CLIENT_ID + SAGEFLOW_CLIENT_SECRET.
+    installed = packs().get(pack)
+    if installed is None:
+        return None
+    for kind, spec in installed.connections.items():
+        fields = spec.fields.model_fields
+        required = [name for name, info in fields.items() if info.is_required()]
+        if required and all(_env_name(name) in environ for name in required):
+            values = {n: environ[_env_name(n)] for n in fields if _env_name(n) in environ}
+            return ConnectionConfig("env", pack, kind, values, "environment")
+    return None
+
+
+def _from_file(path: Path) -> tuple[str | None, dict[str, ConnectionConfig]]:
+    if not path.is_file():
+        return None, {}
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    found = {}
+    for name, table in (data.get("connections") or {}).items():
+        values = dict(table)
+        pack = str(values.pop("pack", DEFAULT_PACK))
+        kind = str(values.pop("kind", "oauth2"))
+        found[name] = ConnectionConfig(name, pack, kind, values, str(path))
+    default = data.get("default")
+    return (str(default) if default else None), found
+
+
+def find_connection(
+    name: str | None = None,
+    *,
+    pack: str = DEFAULT_PACK,
+    environ: Mapping[str, str] | None = None,
+) -> ConnectionConfig | None:
+    """The connection to use: ``name`` from the file, else the environment, else the file's
+    default (or its only entry); ``None`` when no credentials are configured anywhere."""
+    env = os.environ if environ is None else environ
+    default, configured = _from_file(config_file())
+    name = name or env.get(ENV_PREFIX + "CONNECTION")
+    if name is not None and name != "env":
+        if name not in configured:
+            known = ", ".join(sorted(configured)) or "none"
+            raise ConfigurationError(
+                f"no connection named {name!r} in {config_file()} (configured: {known})"
+            )
+        return configured[name]
+    from_env = _from_env(pack, env)
+    if from_env is not None or name == "env":
+        return from_env
+    if default is not None:
+        return configured.get(default)
+    if len(configured) == 1:
+        return next(iter(configured.values()))
+    return None
+
+
+def connect(
+    config: ConnectionConfig,
+    *,
+    store: TokenStore | None = None,
+    clock: Callable[[], float] | None = None,
+) -> Connection:
+    """A run-time :class:`Connection` for a configured one (tokens from the file store)."""
+    spec = config.spec()
+    try:
+        values = spec.fields.model_validate(dict(config.values))
+    except ValueError as error:
+        raise ConfigurationError(f"connection {config.name!r} ({config.source}): {error}") from None
+    kwargs: dict[str, Any] = {} if clock is None else {"clock": clock}
+    return Connection.from_spec(
+        spec, values, store=store or FileTokenStore(name=config.name), name=config.name, **kwargs
+    )
+
+
+# -- the embedded sandbox -----------------------------------------------------------------------
+
+
+@dataclass
+class _Sandbox:
+    connection: Connection
+    transport: httpx.BaseTransport | None
+    async_transport: httpx.AsyncBaseTransport | None
+
+
+def _sandbox(pack: str) -> _Sandbox:
+    installed = packs().get(pack)
+    factory = installed.sandbox_factory if installed is not None else None
+    if factory is None:
+        raise ConfigurationError(
+            f"no credentials configured for {pack} and the pack has no sandbox; "
+            f"set {ENV_PREFIX}ACCESS_TOKEN or add a connection to {config_file()}"
+        )
+    sandbox = factory()
+    profile = APIProfile()
+    for spec in installed.connections.values() if installed else ():
+        if isinstance(spec, HTTPConnectionSpec):
+            profile = spec.profile
+            break
+    base = str(getattr(sandbox, "api_base", "http://sandbox.invalid/v3.1"))
+    token = str(getattr(sandbox, "access_token", "sandbox-access-token"))
+    sync = _call_or_none(sandbox, "transport")
+    asynchronous = _call_or_none(sandbox, "async_transport")
+    if asynchronous is None and callable(sandbox) and not isinstance(sync, httpx.BaseTransport):
+        asynchronous = httpx.ASGITransport(app=sandbox)
+    return _Sandbox(Connection.with_token(base, token, profile), sync, asynchronous)
+
+
+def _call_or_none(obj: Any, attribute: str) -> Any:
+    value = getattr(obj, attribute, None)
+    return (
+        value()
+        if callable(value) and not isinstance(value, httpx.BaseTransport | httpx.AsyncBaseTransport)
+        else value
+    )
+
+
+def _announce(stream: IO[str] | None) -> None:
+    print(SANDBOX_NOTICE, file=stream or sys.stderr)
+
+
+def open_caller(
+    name: str | None = None,
+    *,
+    debug: bool = False,
+    pack: str = DEFAULT_PACK,
+    store: TokenStore | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    stderr: IO[str] | None = None,
+    **client_options: Any,
+) -> AsyncClient:
+    """An :class:`AsyncClient` (the runner's ``Caller``) for the configured account, or for the
+    embedded sandbox, announced in one line on stderr, when no credentials are configured."""
+    config = find_connection(name, pack=pack)
+    if config is None:
+        sandbox = _sandbox(pack)
+        _announce(stderr)
+        return AsyncClient(
+            sandbox.connection,
+            transport=transport or sandbox.async_transport,
+            debug=debug,
+            **client_options,
+        )
+    return AsyncClient(
+        connect(config, store=store), transport=transport, debug=debug, **client_options
+    )
+
+
+def open_client(
+    name: str | None = None,
+    *,
+    debug: bool = False,
+    pack: str = DEFAULT_PACK,
+    store: TokenStore | None = None,
+    transport: httpx.BaseTransport | None = None,
+    stderr: IO[str] | None = None,
+    **client_options: Any,
+) -> Client:
+    """The synchronous twin of :func:`open_caller`."""
+    config = find_connection(name, pack=pack)
+    if config is None:
+        sandbox = _sandbox(pack)
+        _announce(stderr)
+        return Client(
+            sandbox.connection,
+            transport=transport or sandbox.transport,
+            debug=debug,
+            **client_options,
+        )
+    return Client(connect(config, store=store), transport=transport, debug=debug, **client_options)

@@ -1,0 +1,103 @@
+"""rawRequest cannot leave the API: a corpus of SSRF attempts, each refused with a reason."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from httpkit import API, token_connection
+
+from sageflow import HTTPRequest, UnsafeRequestError
+from sageflow._http import Client
+from sageflow._paths import ensure_api_path
+
+SSRF = [
+    pytest.param("https://evil.example/x", id="absolute-https"),
+    pytest.param("http://169.254.169.254/latest/meta-data", id="metadata-ip"),
+    pytest.param("//evil.example/x", id="scheme-relative"),
+    pytest.param("///evil.example/x", id="triple-slash"),
+    pytest.param("\\\\evil.example\\x", id="backslashes"),
+    pytest.param("/\\evil.example", id="slash-backslash"),
+    pytest.param("/contacts@evil.example", id="at-sign"),
+    pytest.param("/%2e%2e/%2e%2e/admin", id="encoded-dots"),
+    pytest.param("/contacts%2f..%2f..%2fadmin", id="encoded-slashes"),
+    pytest.param("/%252e%252e/admin", id="double-encoded"),
+    pytest.param("/contacts%5c..", id="encoded-backslash"),
+    pytest.param("/contacts%40evil.example", id="encoded-at"),
+    pytest.param("/../admin", id="dotdot-root"),
+    pytest.param("/contacts/../../v1/admin", id="dotdot-climb"),
+    pytest.param("../contacts", id="relative-dotdot"),
+    pytest.param("/contacts\r\nHost: evil.example", id="crlf-injection"),
+    pytest.param("/contacts\x00.evil", id="nul"),
+    pytest.param("/contacts\t", id="tab"),
+    pytest.param(" //evil.example", id="leading-space"),
+    pytest.param("javascript:alert(1)", id="javascript-scheme"),
+    pytest.param("file:///etc/passwd", id="file-scheme"),
+    pytest.param("evil.example:443/x", id="host-port"),
+    pytest.param("/contacts\u2028evil", id="line-separator"),
+    pytest.param("/contacts\u200b/x", id="zero-width"),
+    pytest.param("/\uff0f\uff0fevil.example", id="fullwidth-slashes"),
+    pytest.param("/contacts\uff0e\uff0e/x", id="fullwidth-dots"),
+    pytest.param("/\u2215evil.example", id="division-slash"),
+    pytest.param("/contacts%00", id="encoded-nul"),
+    pytest.param("/contacts%3a//evil", id="encoded-colon"),
+    pytest.param("", id="empty"),
+]
+
+
+@pytest.mark.parametrize("url", SSRF)
+def test_ssrf_attempt_is_refused(url: str) -> None:
+    with pytest.raises(UnsafeRequestError):
+        ensure_api_path(url)
+
+
+def test_the_corpus_is_large_enough() -> None:
+    assert len(SSRF) >= 20
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        pytest.param("/contacts", "/contacts", id="plain"),
+        pytest.param("contacts", "/contacts", id="no-leading-slash"),
+        pytest.param("/contacts/./x", "/contacts/x", id="dot"),
+        pytest.param("/contacts/a/../b", "/contacts/b", id="dotdot-inside"),
+        pytest.param("/contacts?search=a b", "/contacts?search=a b", id="query"),
+        pytest.param("/contacts//x", "/contacts/x", id="double-slash-inside"),
+    ],
+)
+def test_safe_paths_are_normalised(url: str, expected: str) -> None:
+    assert ensure_api_path(url) == expected
+
+
+@pytest.mark.parametrize("url", [p.values[0] for p in SSRF[:8]])
+def test_the_transport_sends_nothing_for_a_refused_path(url: str) -> None:
+    sent: list[httpx.Request] = []
+    transport = httpx.MockTransport(lambda r: sent.append(r) or httpx.Response(200))
+    with (
+        Client(token_connection(), transport=transport) as client,
+        pytest.raises(UnsafeRequestError),
+    ):
+        client.send(HTTPRequest("GET", url))
+    assert sent == []
+
+
+def test_authorization_stays_on_the_api_host() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(302, headers={"Location": "https://evil.example/steal"})
+
+    with Client(token_connection(), transport=httpx.MockTransport(handler)) as client:
+        response = client.send(HTTPRequest("GET", "/contacts"))
+    # Redirects are not followed: the bearer token never reaches another host.
+    assert response.status == 302
+    assert [r.url.host for r in seen] == [httpx.URL(API).host]
+
+
+def test_a_request_may_not_set_authorization_or_host() -> None:
+    transport = httpx.MockTransport(lambda r: httpx.Response(200))
+    with Client(token_connection(), transport=transport) as client:
+        for header in ("Authorization", "Host"):
+            with pytest.raises(UnsafeRequestError):
+                client.send(HTTPRequest("GET", "/contacts", headers={header: "x"}))
