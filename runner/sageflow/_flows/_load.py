@@ -1,0 +1,255 @@
+"""Reads a flow file into plain data plus the line and column of every value, within limits."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import yaml
+from yaml.composer import Composer
+from yaml.events import AliasEvent
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.resolver import Resolver
+
+from sageflow._flows._problems import FlowValidationError, Path, Problem, dotted
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds that keep a hostile or broken file from exhausting the machine."""
+
+    max_file_bytes: int = 1_000_000
+    max_steps: int = 500
+    max_depth: int = 64
+    max_expression_chars: int = 2_000
+    max_loop_items: int = 100_000
+    max_nodes: int = 200_000
+
+
+DEFAULT_LIMITS = Limits()
+
+
+@dataclass
+class Source:
+    """A loaded document: the data and where each value (and each mapping key) was written."""
+
+    file: str
+    text: str
+    data: Any
+    values: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[Path, tuple[int, int]] = field(default_factory=dict)
+
+    def where(self, path: Path, *, key: bool = False) -> tuple[int, int]:
+        """The closest known position for ``path`` (a parent's when the value is absent)."""
+        table = self.keys if key else self.values
+        probe = path
+        while probe:
+            if probe in table:
+                return table[probe]
+            if probe in self.values:
+                return self.values[probe]
+            probe = probe[:-1]
+        return self.values.get((), (1, 1))
+
+    def problem(self, path: Path, message: str, *, key: bool = False) -> Problem:
+        line, column = self.where(path, key=key)
+        return Problem(self.file, line, column, dotted(path), message)
+
+
+class _NoAliasComposer(Composer):
+    # An alias is how a "billion laughs" document multiplies itself; flows never need one, so
+    # refusing them outright is simpler and safer than counting expansions.
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
+        if self.check_event(AliasEvent):  # type: ignore[attr-defined]
+            event = self.peek_event()  # type: ignore[attr-defined]
+            raise _AliasRefusedError(event.start_mark)
+        return super().compose_node(parent, index)
+
+
+class _AliasRefusedError(Exception):
+    def __init__(self, mark: Any) -> None:
+        self.mark = mark
+
+
+class _Loader(
+    yaml.reader.Reader,
+    yaml.scanner.Scanner,
+    yaml.parser.Parser,
+    _NoAliasComposer,
+    Resolver,
+):
+    def __init__(self, stream: str) -> None:
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        Composer.__init__(self)
+        Resolver.__init__(self)
+
+
+# YAML 1.1 reads `on`, `yes`, `no` as booleans and `2024-01-31` as a date; in a flow those are
+# almost always meant as text (Sage wants dates as strings), so only the JSON-like core types
+# are resolved and everything else stays a string.
+_INT = re.compile(r"^[-+]?(0|[1-9][0-9_]*)$")
+_FLOAT = re.compile(
+    r"^[-+]?([0-9][0-9_]*)?\.[0-9_]+([eE][-+]?[0-9]+)?$"  # 1.5, .5, 1.5e3
+    r"|^[-+]?[0-9]+[eE][-+]?[0-9]+$"  # 15e2
+)
+
+
+def _scalar(node: ScalarNode) -> Any:
+    value = node.value
+    if node.style is not None:  # quoted or block: always text
+        return value
+    if node.tag not in (
+        "tag:yaml.org,2002:str",
+        "tag:yaml.org,2002:int",
+        "tag:yaml.org,2002:float",
+        "tag:yaml.org,2002:bool",
+        "tag:yaml.org,2002:null",
+        "tag:yaml.org,2002:timestamp",
+    ):
+        return value
+    if value in ("", "~", "null", "Null", "NULL"):
+        return None
+    if value in ("true", "True", "TRUE"):
+        return True
+    if value in ("false", "False", "FALSE"):
+        return False
+    if _INT.match(value):
+        return int(value.replace("_", ""))
+    if _FLOAT.match(value):
+        try:
+            # Decimal, not float: a literal amount like 12.10 must reach Sage as written.
+            return Decimal(value.replace("_", ""))
+        except InvalidOperation:
+            return value
+    return value
+
+
+class _Builder:
+    def __init__(self, source: Source, limits: Limits) -> None:
+        self.source = source
+        self.limits = limits
+        self.count = 0
+        self.problems: list[Problem] = []
+
+    def build(self, node: Node, path: Path) -> Any:
+        self.count += 1
+        if self.count > self.limits.max_nodes:
+            raise _TooBigError(f"more than {self.limits.max_nodes} values in the document")
+        if len(path) > self.limits.max_depth:
+            raise _TooBigError(f"nested deeper than {self.limits.max_depth} levels")
+        self.source.values[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        if isinstance(node, ScalarNode):
+            return _scalar(node)
+        if isinstance(node, SequenceNode):
+            return [self.build(child, (*path, i)) for i, child in enumerate(node.value)]
+        if isinstance(node, MappingNode):
+            out: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                key_path_pos = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+                if not isinstance(key_node, ScalarNode):
+                    self.problems.append(
+                        Problem(
+                            self.source.file,
+                            *key_path_pos,
+                            dotted(path),
+                            "mapping keys must be plain text",
+                        )
+                    )
+                    continue
+                key = str(key_node.value)
+                if key == "<<":
+                    self.problems.append(
+                        Problem(
+                            self.source.file,
+                            *key_path_pos,
+                            dotted(path),
+                            "merge keys (<<) are not supported in flows",
+                        )
+                    )
+                    continue
+                if key in out:
+                    self.problems.append(
+                        Problem(
+                            self.source.file, *key_path_pos, dotted((*path, key)), "duplicate key"
+                        )
+                    )
+                    continue
+                self.source.keys[(*path, key)] = key_path_pos
+                out[key] = self.build(value_node, (*path, key))
+            return out
+        return None  # pragma: no cover - PyYAML has no other node kinds
+
+
+class _TooBigError(Exception):
+    pass
+
+
+def load_source(text: str, file: str, limits: Limits = DEFAULT_LIMITS) -> Source:
+    """Parse ``text`` into a :class:`Source`; raises :class:`FlowValidationError` when it can't."""
+    source = Source(file=file, text=text, data=None)
+    size = len(text.encode("utf-8", errors="replace"))
+    if size > limits.max_file_bytes:
+        raise FlowValidationError(
+            [
+                Problem(
+                    file,
+                    1,
+                    1,
+                    "(document)",
+                    f"the file is {size} bytes; the limit is {limits.max_file_bytes}",
+                )
+            ]
+        )
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+    except _AliasRefusedError as refused:
+        mark = refused.mark
+        raise FlowValidationError(
+            [
+                Problem(
+                    file,
+                    mark.line + 1,
+                    mark.column + 1,
+                    "(document)",
+                    "YAML aliases (*name) are not allowed in flows",
+                )
+            ]
+        ) from None
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        message = f"invalid YAML: {error.problem or error.context or 'cannot parse'}"
+        lines = text.splitlines()
+        if mark and mark.line < len(lines) and "${{" in lines[mark.line]:
+            # `a ? b : c` inside a plain scalar reads as a nested mapping to YAML.
+            message += " (put quotes around a value whose ${{ }} contains ': ' or '#')"
+        raise FlowValidationError([Problem(file, line, column, "(document)", message)]) from None
+    except yaml.YAMLError as error:
+        raise FlowValidationError(
+            [Problem(file, 1, 1, "(document)", f"invalid YAML: {error}")]
+        ) from None
+    except RecursionError:
+        raise FlowValidationError(
+            [Problem(file, 1, 1, "(document)", "the document is nested too deeply")]
+        ) from None
+    finally:
+        loader.dispose()
+    if node is None:
+        raise FlowValidationError([Problem(file, 1, 1, "(document)", "the file is empty")])
+    builder = _Builder(source, limits)
+    try:
+        source.data = builder.build(node, ())
+    except _TooBigError as too_big:
+        raise FlowValidationError([Problem(file, 1, 1, "(document)", str(too_big))]) from None
+    except RecursionError:
+        raise FlowValidationError(
+            [Problem(file, 1, 1, "(document)", "the document is nested too deeply")]
+        ) from None
+    if builder.problems:
+        raise FlowValidationError(builder.problems)
+    return source

@@ -1,0 +1,498 @@
+"""The flow as typed objects, built from a loaded document with every structural problem kept."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sageflow._flows._expr import (
+    Expr,
+    ExpressionSyntaxError,
+    Template,
+    compile_template,
+    is_template,
+)
+from sageflow._flows._load import DEFAULT_LIMITS, Limits, Source
+from sageflow._flows._problems import Path, Problem
+
+STEP_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+ON_ERROR = ("fail", "continue")
+#: Error kinds a step's ``retry.on`` may name, and the default set (transient failures only:
+#: retrying a 400 sends the same wrong request again).
+RETRY_KINDS = (
+    "server_error",
+    "rate_limited",
+    "timeout",
+    "connection",
+    "not_found",
+    "api_error",
+    "any",
+)
+DEFAULT_RETRY_ON = ("server_error", "rate_limited", "timeout", "connection")
+
+TOP_KEYS = {"name", "description", "inputs", "env", "connections", "steps", "outputs"}
+STEP_KEYS = {
+    "id",
+    "uses",
+    "with",
+    "if",
+    "for_each",
+    "as",
+    "concurrency",
+    "retry",
+    "timeout",
+    "on_error",
+    "connection",
+    "description",
+}
+RETRY_KEYS = {"max_attempts", "backoff", "max_backoff", "on"}
+INPUT_TYPES = {"string", "number", "integer", "boolean", "array", "object"}
+CONNECTION_KEYS = {"account", "businessId", "description"}
+
+
+@dataclass(frozen=True)
+class Retry:
+    max_attempts: int = 1
+    backoff: float = 1.0
+    max_backoff: float = 30.0
+    on: tuple[str, ...] = DEFAULT_RETRY_ON
+
+
+@dataclass
+class Value:
+    """A value of the document that may hold expressions, compiled where they are."""
+
+    raw: Any
+    compiled: Any  # the raw structure with Template objects in place of expression strings
+    path: Path
+
+    @property
+    def dynamic(self) -> bool:
+        return _has_template(self.compiled)
+
+    def exprs(self) -> list[tuple[Path, Expr]]:
+        found: list[tuple[Path, Expr]] = []
+        _collect(self.compiled, self.path, found)
+        return found
+
+
+def _has_template(value: Any) -> bool:
+    if isinstance(value, Template):
+        return True
+    if isinstance(value, dict):
+        return any(_has_template(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_template(v) for v in value)
+    return False
+
+
+def _collect(value: Any, path: Path, out: list[tuple[Path, Expr]]) -> None:
+    if isinstance(value, Template):
+        out.extend((path, e) for e in value.exprs())
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _collect(v, (*path, k), out)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _collect(v, (*path, i), out)
+
+
+@dataclass
+class Step:
+    index: int
+    id: str
+    uses: str
+    with_: Value
+    if_: Value | None = None
+    for_each: Value | None = None
+    as_: str = "item"
+    concurrency: int = 1
+    retry: Retry = field(default_factory=Retry)
+    timeout: float | None = None
+    on_error: str = "fail"
+    connection: str | None = None
+    description: str = ""
+
+    @property
+    def path(self) -> Path:
+        return ("steps", self.index)
+
+
+@dataclass
+class InputSpec:
+    name: str
+    schema: dict[str, Any]
+    secret: bool
+    required: bool
+    default: Any = None
+
+
+@dataclass
+class Connection:
+    name: str
+    account: str | None = None
+    business_id: str | None = None
+
+
+@dataclass
+class Flow:
+    """A loaded, validated flow; ``hash`` identifies its text for resume."""
+
+    source: Source
+    name: str
+    description: str
+    inputs: dict[str, InputSpec]
+    env: dict[str, bool]  # declared environment variable -> is secret
+    connections: dict[str, Connection]
+    steps: list[Step]
+    outputs: dict[str, Value]
+    limits: Limits = DEFAULT_LIMITS
+
+    @property
+    def file(self) -> str:
+        return self.source.file
+
+    @property
+    def hash(self) -> str:
+        return hashlib.sha256(self.source.text.encode("utf-8")).hexdigest()
+
+    def step(self, step_id: str) -> Step:
+        return next(s for s in self.steps if s.id == step_id)
+
+    def secret_inputs(self) -> set[str]:
+        return {n for n, spec in self.inputs.items() if spec.secret}
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float | Decimal):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+class _Parser:
+    def __init__(self, source: Source, limits: Limits) -> None:
+        self.source = source
+        self.limits = limits
+        self.problems: list[Problem] = []
+
+    def add(self, path: Path, message: str, *, key: bool = False) -> None:
+        self.problems.append(self.source.problem(path, message, key=key))
+
+    def unknown_keys(self, mapping: dict[str, Any], allowed: set[str], path: Path) -> None:
+        for key in mapping:
+            if key not in allowed:
+                hint = _closest(key, allowed)
+                self.add((*path, key), f"unknown key{hint}", key=True)
+
+    def expect(self, value: Any, types: type | tuple[type, ...], path: Path, what: str) -> bool:
+        if isinstance(value, bool) and bool not in (
+            types if isinstance(types, tuple) else (types,)
+        ):
+            self.add(path, f"expected {what}, got a boolean")
+            return False
+        if not isinstance(value, types):
+            self.add(path, f"expected {what}, got {_kind(value)}")
+            return False
+        return True
+
+    def compile(self, raw: Any, path: Path) -> Value:
+        return Value(raw=raw, compiled=self._compile(raw, path), path=path)
+
+    def _compile(self, raw: Any, path: Path) -> Any:
+        if is_template(raw):
+            try:
+                return compile_template(raw, max_chars=self.limits.max_expression_chars)
+            except ExpressionSyntaxError as error:
+                self.add(path, f"invalid expression: {error}")
+                return raw
+        if isinstance(raw, dict):
+            return {k: self._compile(v, (*path, k)) for k, v in raw.items()}
+        if isinstance(raw, list):
+            return [self._compile(v, (*path, i)) for i, v in enumerate(raw)]
+        return raw
+
+    def parse(self) -> Flow | None:
+        data = self.source.data
+        if not isinstance(data, dict):
+            self.add((), f"a flow is a mapping with name and steps, got {_kind(data)}")
+            return None
+        self.unknown_keys(data, TOP_KEYS, ())
+        name = data.get("name")
+        if name is None:
+            self.add((), "missing required key: name")
+            name = ""
+        elif self.expect(name, str, ("name",), "a string"):
+            pass
+        description = data.get("description", "")
+        if not isinstance(description, str):
+            self.add(("description",), f"expected a string, got {_kind(description)}")
+            description = ""
+        flow = Flow(
+            source=self.source,
+            name=name if isinstance(name, str) else "",
+            description=description,
+            inputs=self.parse_inputs(data.get("inputs", {})),
+            env=self.parse_env(data.get("env", {})),
+            connections=self.parse_connections(data.get("connections", {})),
+            steps=self.parse_steps(data.get("steps")),
+            outputs={},
+            limits=self.limits,
+        )
+        outputs = data.get("outputs", {})
+        if self.expect(outputs, dict, ("outputs",), "a mapping of output names to values"):
+            flow.outputs = {k: self.compile(v, ("outputs", k)) for k, v in outputs.items()}
+        return flow
+
+    def parse_inputs(self, raw: Any) -> dict[str, InputSpec]:
+        out: dict[str, InputSpec] = {}
+        if not self.expect(raw, dict, ("inputs",), "a mapping of input names to JSON Schemas"):
+            return out
+        for name, schema in raw.items():
+            path: Path = ("inputs", name)
+            if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", name):
+                self.add(path, "input names are letters, digits and _", key=True)
+            if not self.expect(schema, dict, path, "a JSON Schema mapping such as {type: string}"):
+                continue
+            kind = schema.get("type")
+            if kind is not None and kind not in INPUT_TYPES:
+                self.add(
+                    (*path, "type"), f"unknown type {kind!r}; use one of {sorted(INPUT_TYPES)}"
+                )
+            secret = bool(
+                schema.get("secret")
+                or schema.get("writeOnly")
+                or schema.get("format") == "password"
+            )
+            clean = {k: v for k, v in schema.items() if k != "secret"}
+            out[name] = InputSpec(
+                name=name,
+                schema=clean,
+                secret=secret,
+                required="default" not in schema and not schema.get("optional", False),
+                default=schema.get("default"),
+            )
+            out[name].schema.pop("optional", None)
+        return out
+
+    def parse_env(self, raw: Any) -> dict[str, bool]:
+        if isinstance(raw, list):
+            names = {}
+            for i, item in enumerate(raw):
+                if self.expect(item, str, ("env", i), "an environment variable name"):
+                    names[item] = False
+            return names
+        if not self.expect(raw, dict, ("env",), "a list of names or a mapping name -> {secret}"):
+            return {}
+        out: dict[str, bool] = {}
+        for name, spec in raw.items():
+            if spec is None:
+                out[name] = False
+            elif self.expect(spec, dict, ("env", name), "a mapping such as {secret: true}"):
+                self.unknown_keys(spec, {"secret", "description"}, ("env", name))
+                out[name] = bool(spec.get("secret", False))
+        return out
+
+    def parse_connections(self, raw: Any) -> dict[str, Connection]:
+        out: dict[str, Connection] = {}
+        if not self.expect(raw, dict, ("connections",), "a mapping of connection names"):
+            return out
+        for name, spec in raw.items():
+            path: Path = ("connections", name)
+            if spec is None:
+                out[name] = Connection(name)
+                continue
+            if not self.expect(spec, dict, path, "a mapping such as {account: my-company}"):
+                continue
+            self.unknown_keys(spec, CONNECTION_KEYS, path)
+            account = spec.get("account")
+            business = spec.get("businessId")
+            if account is not None:
+                self.expect(account, str, (*path, "account"), "a configured connection name")
+            if business is not None:
+                self.expect(business, str, (*path, "businessId"), "a business id")
+            out[name] = Connection(
+                name,
+                account if isinstance(account, str) else None,
+                business if isinstance(business, str) else None,
+            )
+        return out
+
+    def parse_steps(self, raw: Any) -> list[Step]:
+        if raw is None:
+            self.add((), "missing required key: steps")
+            return []
+        if not self.expect(raw, list, ("steps",), "a list of steps"):
+            return []
+        if len(raw) > self.limits.max_steps:
+            self.add(("steps",), f"{len(raw)} steps; the limit is {self.limits.max_steps}")
+            return []
+        if not raw:
+            self.add(("steps",), "a flow needs at least one step")
+        steps = []
+        for i, item in enumerate(raw):
+            step = self.parse_step(i, item)
+            if step is not None:
+                steps.append(step)
+        return steps
+
+    def parse_step(self, i: int, raw: Any) -> Step | None:
+        path: Path = ("steps", i)
+        if not self.expect(raw, dict, path, "a step mapping with id and uses"):
+            return None
+        self.unknown_keys(raw, STEP_KEYS, path)
+        step_id = raw.get("id")
+        if step_id is None:
+            self.add(path, "missing required key: id")
+            step_id = f"step_{i}"
+        elif not isinstance(step_id, str) or not STEP_ID.match(step_id):
+            self.add((*path, "id"), f"step ids are snake_case (a-z, 0-9, _), got {step_id!r}")
+            step_id = str(step_id)
+        uses = raw.get("uses")
+        if uses is None:
+            self.add(path, "missing required key: uses")
+            uses = ""
+        elif not isinstance(uses, str):
+            self.add((*path, "uses"), f"expected pack/componentKey, got {_kind(uses)}")
+            uses = ""
+        with_raw = raw.get("with", {})
+        if not isinstance(with_raw, dict) and not is_template(with_raw):
+            self.add((*path, "with"), f"expected a mapping of inputs, got {_kind(with_raw)}")
+            with_raw = {}
+        step = Step(index=i, id=step_id, uses=uses, with_=self.compile(with_raw, (*path, "with")))
+        if "if" in raw:
+            cond = raw["if"]
+            if not isinstance(cond, bool) and not is_template(cond):
+                self.add(
+                    (*path, "if"), f"expected ${{{{ expression }}}} or a boolean, got {_kind(cond)}"
+                )
+            else:
+                step.if_ = self.compile(cond, (*path, "if"))
+        if "for_each" in raw:
+            loop = raw["for_each"]
+            if isinstance(loop, list):
+                if len(loop) > self.limits.max_loop_items:
+                    self.add(
+                        (*path, "for_each"),
+                        f"{len(loop)} items; the limit is {self.limits.max_loop_items}",
+                    )
+                step.for_each = self.compile(loop, (*path, "for_each"))
+            elif is_template(loop):
+                step.for_each = self.compile(loop, (*path, "for_each"))
+            else:
+                self.add(
+                    (*path, "for_each"),
+                    f"expected a list or ${{{{ expression }}}}, got {_kind(loop)}",
+                )
+        for key in ("as", "concurrency"):
+            if key in raw and "for_each" not in raw:
+                self.add((*path, key), f"`{key}` only applies to a step with for_each", key=True)
+        if "as" in raw:
+            name = raw["as"]
+            if not isinstance(name, str) or not re.match(r"^[a-z_][a-z0-9_]*$", name):
+                self.add((*path, "as"), f"expected a lower-case name, got {name!r}")
+            elif name in {"inputs", "steps", "run", "env", "index"}:
+                self.add((*path, "as"), f"{name!r} is already a variable; pick another name")
+            else:
+                step.as_ = name
+        if "concurrency" in raw:
+            conc = raw["concurrency"]
+            if isinstance(conc, bool) or not isinstance(conc, int) or not 1 <= conc <= 64:
+                self.add(
+                    (*path, "concurrency"), f"expected a whole number from 1 to 64, got {conc!r}"
+                )
+            else:
+                step.concurrency = conc
+        if "retry" in raw:
+            step.retry = self.parse_retry(raw["retry"], (*path, "retry"))
+        if "timeout" in raw:
+            t = raw["timeout"]
+            if isinstance(t, bool) or not isinstance(t, int | Decimal | float) or t <= 0:
+                self.add((*path, "timeout"), f"expected a positive number of seconds, got {t!r}")
+            else:
+                step.timeout = float(t)
+        if "on_error" in raw:
+            mode = raw["on_error"]
+            if mode not in ON_ERROR:
+                self.add((*path, "on_error"), f"expected fail or continue, got {mode!r}")
+            else:
+                step.on_error = mode
+        if "connection" in raw:
+            conn = raw["connection"]
+            if self.expect(conn, str, (*path, "connection"), "a connection name"):
+                step.connection = conn
+        if "description" in raw:
+            desc = raw["description"]
+            if self.expect(desc, str, (*path, "description"), "a string"):
+                step.description = desc
+        return step
+
+    def parse_retry(self, raw: Any, path: Path) -> Retry:
+        if isinstance(raw, int) and not isinstance(raw, bool):
+            if raw < 1 or raw > 20:
+                self.add(path, f"expected 1 to 20 attempts, got {raw}")
+                return Retry()
+            return Retry(max_attempts=raw)
+        if not self.expect(raw, dict, path, "a number of attempts or {max_attempts, backoff, on}"):
+            return Retry()
+        self.unknown_keys(raw, RETRY_KEYS, path)
+        retry = Retry()
+        attempts = raw.get("max_attempts", 3)
+        if isinstance(attempts, bool) or not isinstance(attempts, int) or not 1 <= attempts <= 20:
+            self.add((*path, "max_attempts"), f"expected 1 to 20, got {attempts!r}")
+            attempts = 1
+        backoff = raw.get("backoff", 1)
+        if isinstance(backoff, bool) or not isinstance(backoff, int | Decimal) or backoff < 0:
+            self.add((*path, "backoff"), f"expected seconds (a number >= 0), got {backoff!r}")
+            backoff = 1
+        max_backoff = raw.get("max_backoff", 30)
+        if (
+            isinstance(max_backoff, bool)
+            or not isinstance(max_backoff, int | Decimal)
+            or max_backoff < 0
+        ):
+            self.add(
+                (*path, "max_backoff"), f"expected seconds (a number >= 0), got {max_backoff!r}"
+            )
+            max_backoff = 30
+        on = raw.get("on", list(retry.on))
+        kinds: list[str] = []
+        if isinstance(on, str):
+            on = [on]
+        if self.expect(on, list, (*path, "on"), "a list of error kinds"):
+            for i, kind in enumerate(on):
+                if kind not in RETRY_KINDS:
+                    self.add(
+                        (*path, "on", i),
+                        f"unknown error kind {kind!r}; use {', '.join(RETRY_KINDS)}",
+                    )
+                else:
+                    kinds.append(kind)
+        return Retry(int(attempts), float(backoff), float(max_backoff), tuple(kinds))
+
+
+def _closest(word: str, options: set[str]) -> str:
+    import difflib
+
+    match = difflib.get_close_matches(word, sorted(options), n=1)
+    return f" (did you mean {match[0]!r}?)" if match else ""
+
+
+def parse_flow(
+    source: Source, limits: Limits = DEFAULT_LIMITS
+) -> tuple[Flow | None, list[Problem]]:
+    parser = _Parser(source, limits)
+    flow = parser.parse()
+    return flow, parser.problems

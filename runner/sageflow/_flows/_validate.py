@@ -1,0 +1,257 @@
+"""Checks a schema cannot make: components, inputs, step references, types and secret use."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from decimal import Decimal
+from typing import Any
+
+from pydantic import ValidationError
+
+from sageflow._component import Component
+from sageflow._flows._expr import Template, unknown_functions
+from sageflow._flows._model import Flow, Step, Value
+from sageflow._flows._problems import Path, Problem
+from sageflow._registry import UnknownComponentError, components, get_component
+
+
+def validate_flow(flow: Flow) -> list[Problem]:
+    """Every problem with ``flow`` beyond its structure (which the parser already checked)."""
+    checker = _Checker(flow)
+    checker.run()
+    return checker.problems
+
+
+class _Checker:
+    def __init__(self, flow: Flow) -> None:
+        self.flow = flow
+        self.problems: list[Problem] = []
+
+    def add(self, path: Path, message: str, *, key: bool = False) -> None:
+        self.problems.append(self.flow.source.problem(path, message, key=key))
+
+    def run(self) -> None:
+        seen: dict[str, int] = {}
+        for step in self.flow.steps:
+            if step.id in seen:
+                self.add(
+                    (*step.path, "id"),
+                    f"duplicate step id {step.id!r} (first used by steps[{seen[step.id]}])",
+                )
+            else:
+                seen[step.id] = step.index
+        for step in self.flow.steps:
+            component = self.component(step)
+            if component is not None:
+                self.check_with(step, component)
+            secret_fields = _secret_fields(component) if component else set()
+            for value in (step.with_, step.if_, step.for_each):
+                if value is not None:
+                    self.check_exprs(value, step, seen, secret_fields)
+            if step.connection is not None and step.connection not in self.flow.connections:
+                known = ", ".join(sorted(self.flow.connections)) or "none declared"
+                self.add(
+                    (*step.path, "connection"),
+                    f"unknown connection {step.connection!r} (declared: {known})",
+                )
+        for value in self.flow.outputs.values():
+            self.check_exprs(value, None, seen, set())
+
+    def component(self, step: Step) -> Component | None:
+        if not step.uses:
+            return None
+        try:
+            return get_component(step.uses)
+        except UnknownComponentError as error:
+            refs = [c.ref for c in components()]
+            match = difflib.get_close_matches(step.uses, refs, n=1)
+            hint = f" (did you mean {match[0]!r}?)" if match else ""
+            self.add((*step.path, "uses"), f"unknown component: {error}{hint}")
+            return None
+
+    def check_with(self, step: Step, component: Component) -> None:
+        compiled = step.with_.compiled
+        if isinstance(compiled, Template):
+            return  # the whole input mapping comes from an expression: checked when it runs
+        if not isinstance(compiled, dict):
+            return
+        try:
+            component.inputs.model_validate(_literal_view(compiled))
+        except ValidationError as error:
+            for item in error.errors(include_url=False):
+                loc = tuple(p for p in item["loc"] if not _is_union_tag(p))
+                if _under_template(compiled, loc):
+                    continue
+                path = (*step.with_.path, *loc)
+                kind = item["type"]
+                if kind == "missing":
+                    where = (
+                        step.with_.path if step.with_.path in self.flow.source.values else step.path
+                    )
+                    self.add(
+                        where,
+                        f"missing required input {_dotted(loc)!r} for {component.ref}",
+                    )
+                elif kind == "extra_forbidden":
+                    names = list(component.inputs.model_fields)
+                    match = difflib.get_close_matches(str(loc[-1]), names, n=1)
+                    hint = f" (did you mean {match[0]!r}?)" if match else ""
+                    self.add(path, f"unknown input for {component.ref}{hint}", key=True)
+                else:
+                    self.add(path, _message(kind, item["msg"], item.get("input")))
+
+    def check_exprs(
+        self, value: Value, step: Step | None, seen: dict[str, int], secret_fields: set[str]
+    ) -> None:
+        in_loop = step is not None and step.for_each is not None and value is not step.for_each
+        for path, expr in value.exprs():
+            for fn in unknown_functions(expr):
+                self.add(path, f"unknown function {fn}()")
+            loop_names = {step.as_, "index"} if (in_loop and step is not None) else set()
+            for name in sorted(expr.unknown_names | (expr.names & {"index"})):
+                if name in loop_names:
+                    continue
+                if step is not None and step.for_each is not None and name in {step.as_, "index"}:
+                    self.add(path, f"{name!r} is not available in for_each itself")
+                elif name in {"item", "index"} or (step is not None and name == step.as_):
+                    self.add(path, f"{name!r} is only available in a step with for_each")
+                else:
+                    self.add(
+                        path,
+                        f"unknown variable {name!r};"
+                        " use inputs, steps, run, env or the loop variable",
+                    )
+            for ref in sorted(expr.steps or ()):
+                if ref not in seen:
+                    self.add(path, f"no step with id {ref!r}")
+                elif step is not None and ref == step.id:
+                    self.add(path, f"step {ref!r} refers to its own result")
+                elif step is not None and seen[ref] > step.index:
+                    self.add(
+                        path,
+                        f"step {ref!r} runs later (steps[{seen[ref]}]);"
+                        " only earlier steps can be used",
+                    )
+            for name in sorted(expr.inputs or ()):
+                if name not in self.flow.inputs:
+                    self.add(path, f"no input named {name!r}")
+            for name in sorted(expr.env or ()):
+                if name not in self.flow.env:
+                    self.add(path, f"environment variable {name!r} is not declared under env:")
+            if "env" in expr.names and expr.env is None:
+                self.add(path, "read environment variables by name: env.NAME")
+            secrets = self.secrets_read(expr.inputs, expr.env, expr.names)
+            if secrets:
+                field = path[len(value.path)] if len(path) > len(value.path) else None
+                bound_to_secret = (
+                    step is not None
+                    and value is step.with_
+                    and len(path) == len(value.path) + 1
+                    and field in secret_fields
+                )
+                if not bound_to_secret:
+                    listed = ", ".join(sorted(secrets))
+                    self.add(path, f"secret {listed} may only be bound to a secret field")
+
+    def secrets_read(
+        self, inputs: frozenset[str] | None, env: frozenset[str] | None, names: frozenset[str]
+    ) -> set[str]:
+        secret_inputs = self.flow.secret_inputs()
+        secret_env = {k for k, v in self.flow.env.items() if v}
+        found: set[str] = set()
+        if "inputs" in names:
+            found |= {
+                f"inputs.{n}" for n in (secret_inputs if inputs is None else inputs & secret_inputs)
+            }
+        if "env" in names:
+            found |= {f"env.{n}" for n in (secret_env if env is None else env & secret_env)}
+        return found
+
+
+def _dotted(loc: tuple[int | str, ...]) -> str:
+    return ".".join(str(p) for p in loc)
+
+
+def _secret_fields(component: Component) -> set[str]:
+    props = component.input_schema().get("properties", {})
+    return {
+        name
+        for name, prop in props.items()
+        if prop.get("writeOnly") or prop.get("format") == "password"
+    }
+
+
+def _literal_view(value: Any) -> Any:
+    # Expressions are replaced by a placeholder; errors reported at or under one are dropped,
+    # since their type is only known when the flow runs.
+    if isinstance(value, Template):
+        return value.text
+    if isinstance(value, dict):
+        return {k: _literal_view(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_literal_view(v) for v in value]
+    return value
+
+
+def _under_template(compiled: Any, loc: tuple[int | str, ...]) -> bool:
+    node = compiled
+    for part in loc:
+        if isinstance(node, Template):
+            return True
+        if isinstance(node, dict) and isinstance(part, str) and part in node:
+            node = node[part]
+            continue
+        if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+            continue
+        return False
+    return isinstance(node, Template)
+
+
+def _is_union_tag(part: int | str) -> bool:
+    return isinstance(part, str) and (
+        part in {"decimal", "str", "int", "float", "bool", "date", "list", "dict"}
+        or "[" in part
+        or part.startswith("function-")
+    )
+
+
+_EXPECTED = {
+    "decimal_parsing": "a number",
+    "decimal_type": "a number",
+    "float_parsing": "a number",
+    "float_type": "a number",
+    "int_parsing": "a whole number",
+    "int_type": "a whole number",
+    "int_from_float": "a whole number",
+    "string_type": "a string",
+    "bool_parsing": "true or false",
+    "bool_type": "true or false",
+    "list_type": "a list",
+    "dict_type": "a mapping",
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
+    "date_parsing": "a date (YYYY-MM-DD)",
+    "date_from_datetime_parsing": "a date (YYYY-MM-DD)",
+    "date_type": "a date (YYYY-MM-DD)",
+}
+
+
+def _message(kind: str, msg: str, value: Any) -> str:
+    shown = _show(value)
+    if kind in _EXPECTED:
+        return f"expected {_EXPECTED[kind]}, got {shown}"
+    text = msg[:1].lower() + msg[1:]
+    text = text.replace("input should be", "expected")
+    return f"{text}, got {shown}"
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, Decimal):
+        return str(value)
+    try:
+        text = json.dumps(value, default=str)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
