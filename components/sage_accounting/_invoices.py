@@ -7,7 +7,6 @@ the handlers' logic are written here once and both modules only name their resou
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -15,7 +14,7 @@ from pydantic import Field
 
 from sage_accounting import _wire
 from sage_accounting._actions import attributes_query, get_one, list_of, write_one
-from sage_accounting._models import ChangeTrackingInputs, optional
+from sage_accounting._models import Bool, ChangeTrackingInputs, Date, optional
 from sageflow._component import Action, Inputs
 from sageflow._values import HTTPRequest, Method
 
@@ -35,7 +34,7 @@ class InvoiceLine(Inputs):
     )
     quantity: Decimal = Field(description="How many units.", examples=["2"])
     unitPrice: Decimal = Field(description="Price of one unit.", examples=["450.00"])
-    unitPriceIncludesTax: bool | None = optional("The unit price includes tax.", False)
+    unitPriceIncludesTax: Bool | None = optional("The unit price includes tax.", False)
     taxRateId: str | None = optional(
         "Tax rate: GB_STANDARD, GB_ZERO, GB_EXEMPT, ...", "GB_STANDARD"
     )
@@ -56,13 +55,13 @@ class SalesInvoiceLine(InvoiceLine):
 
 
 class PurchaseInvoiceLine(InvoiceLine):
-    isPurchaseForResale: bool | None = optional("Bought to be sold on.", False)
+    isPurchaseForResale: Bool | None = optional("Bought to be sold on.", False)
 
 
 class InvoiceFields(Inputs):
     """Optional header inputs both invoice kinds take, on create and on update."""
 
-    dueDate: dt.date | None = optional("When payment is due.", "2026-04-30")
+    dueDate: Date | None = optional("When payment is due.", "2026-04-30")
     contactName: str | None = optional("The contact's name as printed.", "Acme Ltd")
     contactReference: str | None = optional("The contact's reference as printed.", "ACME001")
     reference: str | None = optional("Your reference.", "PO-7781")
@@ -85,17 +84,17 @@ class InvoiceListInputs(ChangeTrackingInputs):
     statusId: str | None = optional(
         "Only this status: DRAFT, UNPAID, PART_PAID, PAID, VOID.", "UNPAID"
     )
-    from_date: dt.date | None = optional("Only invoices dated on or after this date.", "2026-01-01")
-    to_date: dt.date | None = optional("Only invoices dated on or before this date.", "2026-03-31")
-    hasAttachments: bool | None = optional("Only invoices with (or without) attachments.", True)
-    showPaymentsAllocations: bool | None = optional("Include payment allocations.", True)
+    from_date: Date | None = optional("Only invoices dated on or after this date.", "2026-01-01")
+    to_date: Date | None = optional("Only invoices dated on or before this date.", "2026-03-31")
+    hasAttachments: Bool | None = optional("Only invoices with (or without) attachments.", True)
+    showPaymentsAllocations: Bool | None = optional("Include payment allocations.", True)
     sort: str | None = optional("Sort order, `field:asc` or `field:desc`.", "date:desc")
 
 
 class InvoiceGetFields(Inputs):
     attributes: str | None = optional("Extra fields to return, or `all`.", "all")
     nestedAttributes: str | None = optional("Expand linked records' fields too, or `all`.", "all")
-    showPaymentsAllocations: bool | None = optional("Include payment allocations.", True)
+    showPaymentsAllocations: Bool | None = optional("Include payment allocations.", True)
 
 
 def get_invoice(path: str, inputs: InvoiceGetFields) -> Action:

@@ -2,12 +2,42 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict
 
 from sageflow._component import Inputs
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date(raw: Any) -> Any:
+    # pydantic's lax mode would also take a Unix timestamp or a datetime string for a date;
+    # the published schema says "a YYYY-MM-DD string", and both must reach the same verdict.
+    if isinstance(raw, date) and not isinstance(raw, datetime):
+        return raw
+    if isinstance(raw, str) and _ISO_DATE.fullmatch(raw):
+        return raw
+    raise ValueError("expected a date as YYYY-MM-DD")
+
+
+def _iso_timestamp(raw: Any) -> Any:
+    if isinstance(raw, date):
+        return raw
+    if isinstance(raw, str) and _ISO_DATE.match(raw):
+        return raw
+    raise ValueError("expected a date (YYYY-MM-DD) or an ISO 8601 date-time")
+
+
+# Input types that accept exactly what their JSON Schema accepts: no "1" for 1, no "true" for
+# True, no timestamp number for a date. A host validating with jsonschema and sageflow
+# validating with pydantic must agree (tests/test_contract.py holds them to it).
+Int = Annotated[int, Strict()]
+Bool = Annotated[bool, Strict()]
+Date = Annotated[date, BeforeValidator(_iso_date)]
+Timestamp = Annotated[datetime | date, BeforeValidator(_iso_timestamp)]
 
 
 class SageObject(BaseModel):
@@ -53,22 +83,22 @@ class DeleteOutput(BaseModel):
 class PageControls(Inputs):
     """Paging inputs every list action takes."""
 
-    page: int | None = Field(
+    page: Int | None = Field(
         default=None, ge=1, description="Which page to fetch (1 is the first).", examples=[1]
     )
-    itemsPerPage: int | None = Field(
+    itemsPerPage: Int | None = Field(
         default=None,
         ge=1,
         le=200,
         description="Records per page, 1-200 (Sage's default is 20).",
         examples=[100],
     )
-    fetchAll: bool = Field(
+    fetchAll: Bool = Field(
         default=False,
         description="Follow $next to the last page and return every record.",
         examples=[True],
     )
-    limit: int | None = Field(
+    limit: Int | None = Field(
         default=None,
         ge=1,
         description="With fetchAll, stop once this many records are collected.",
@@ -89,12 +119,12 @@ class PagingInputs(PageControls):
 class ChangeTrackingInputs(PagingInputs):
     """Filters for resources Sage tracks changes on."""
 
-    updated_or_created_since: datetime | date | None = Field(
+    updated_or_created_since: Timestamp | None = Field(
         default=None,
         description="Only records created or changed at or after this time (inclusive).",
         examples=["2015-10-27T16:24:52Z"],
     )
-    deleted_since: datetime | date | None = Field(
+    deleted_since: Timestamp | None = Field(
         default=None,
         description="Only records deleted after this time (exclusive).",
         examples=["2024-01-01T00:00:00Z"],

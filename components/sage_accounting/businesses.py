@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sage_accounting._actions import get_one, list_of
-from sage_accounting._models import ListOutput, PageControls, optional, page_of, required_id
+from sage_accounting._models import Bool, ListOutput, PageControls, optional, page_of, required_id
 from sage_accounting._pack import PACK
 from sage_accounting._resources import Business, FinancialSettings
 from sageflow._component import READ_ONLY, Action, Inputs
@@ -26,7 +26,7 @@ _EXAMPLE: dict[str, Any] = {
 
 class ListBusinessesInputs(PageControls):
     # /businesses takes no `attributes` and no change tracking: paging only, and its filters.
-    activeOnly: bool | None = optional("Only businesses with an active subscription.", True)
+    activeOnly: Bool | None = optional("Only businesses with an active subscription.", True)
     name: str | None = optional("Only businesses whose name matches.", "Acme")
 
 

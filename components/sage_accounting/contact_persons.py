@@ -9,6 +9,7 @@ from pydantic import Field
 from sage_accounting import _wire
 from sage_accounting._actions import attributes_query, delete_one, get_one, list_of, write_one
 from sage_accounting._models import (
+    Bool,
     ChangeTrackingInputs,
     DeleteOutput,
     ListOutput,
@@ -115,8 +116,8 @@ class ContactPersonFields(Inputs):
     mobile: str | None = optional("Mobile number.", "07700 900000")
     email: str | None = optional("Email address.", "jane.smith@acme.example")
     fax: str | None = optional("Fax number.", "0118 496 0001")
-    isMainContact: bool | None = optional("Make this the contact's main person.", True)
-    isPreferredContact: bool | None = optional("Make this the preferred person to contact.", False)
+    isMainContact: Bool | None = optional("Make this the contact's main person.", True)
+    isPreferredContact: Bool | None = optional("Make this the preferred person to contact.", False)
 
 
 class CreateContactPersonInputs(ContactPersonFields):

@@ -10,8 +10,10 @@ from pydantic import ConfigDict, Field, model_validator
 from sage_accounting import _wire
 from sage_accounting._actions import attributes_query, delete_one, get_one, list_of, write_one
 from sage_accounting._models import (
+    Bool,
     ChangeTrackingInputs,
     DeleteOutput,
+    Int,
     ListOutput,
     optional,
     page_of,
@@ -51,7 +53,7 @@ class GetContactInputs(Inputs):
     contactId: str = _contact_id()
     attributes: str | None = optional("Extra fields to return, or `all`.", "all")
     nestedAttributes: str | None = optional("Expand linked records' fields too, or `all`.", "all")
-    showBalance: bool | None = optional("Include the contact's outstanding balance.", True)
+    showBalance: Bool | None = optional("Include the contact's outstanding balance.", True)
 
 
 @PACK.component(
@@ -77,9 +79,9 @@ class ListContactsInputs(ChangeTrackingInputs):
         "Only contacts of this type: CUSTOMER or VENDOR.", "CUSTOMER"
     )
     email: str | None = optional("Only contacts with this email address.", "accounts@acme.example")
-    excludeSystem: bool | None = optional("Leave out Sage's system contacts.", True)
-    showBalance: bool | None = optional("Include each contact's outstanding balance.", True)
-    filterInactiveContacts: bool | None = optional("Leave out inactive contacts.", True)
+    excludeSystem: Bool | None = optional("Leave out Sage's system contacts.", True)
+    showBalance: Bool | None = optional("Include each contact's outstanding balance.", True)
+    filterInactiveContacts: Bool | None = optional("Leave out inactive contacts.", True)
     nestedAttributes: str | None = optional("Expand linked records' fields too, or `all`.", "all")
 
 
@@ -113,7 +115,7 @@ class FindContactInputs(Inputs):
     contactTypeId: str | None = optional(
         "Only contacts of this type: CUSTOMER or VENDOR.", "CUSTOMER"
     )
-    limit: int | None = optional("Stop after this many matches.", 10, ge=1)
+    limit: Int | None = optional("Stop after this many matches.", 10, ge=1)
 
     @model_validator(mode="after")
     def _needs_a_criterion(self) -> FindContactInputs:
@@ -193,7 +195,7 @@ class ContactFields(Inputs):
     taxNumber: str | None = optional("VAT registration number.", "GB123456789")
     notes: str | None = optional("Notes about the contact.", "Prefers email invoices.")
     creditLimit: Decimal | None = optional("Credit limit (0 means no credit).", "5000.00")
-    creditDays: int | None = optional("Days of credit given.", 30, ge=0)
+    creditDays: Int | None = optional("Days of credit given.", 30, ge=0)
     sourceGuid: str | None = optional(
         "Id of the contact in the system it was imported from.", "crm-000123"
     )
@@ -209,7 +211,7 @@ class ContactFields(Inputs):
     )
     addressTypeId: str | None = optional("Main address type: ACCOUNTS, SALES, ...", "ACCOUNTS")
     region: str | None = optional("Main address county or region.", "Berkshire")
-    isMainAddress: bool | None = optional("Mark the main address as the contact's main one.", True)
+    isMainAddress: Bool | None = optional("Mark the main address as the contact's main one.", True)
     deliveryName: str | None = optional("Name of the delivery address.", "Warehouse")
     deliveryLine1: str | None = optional("Delivery address, first line.", "2 Dock Road")
     deliveryLine2: str | None = optional("Delivery address, second line.", "Gate B")
@@ -221,7 +223,7 @@ class ContactFields(Inputs):
     )
     deliveryTypeId: str | None = optional("Delivery address type.", "DELIVERY")
     deliveryRegion: str | None = optional("Delivery address county or region.", "Berkshire")
-    isMainDelivery: bool | None = optional("Mark the delivery address as the main one.", False)
+    isMainDelivery: Bool | None = optional("Mark the delivery address as the main one.", False)
     accountName: str | None = optional("Bank account name.", "Acme Ltd")
     accountNumber: str | None = optional("Bank account number.", "12345678")
     sortCode: str | None = optional("Bank sort code.", "12-34-56")

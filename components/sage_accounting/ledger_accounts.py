@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from pydantic import Field
@@ -10,7 +9,10 @@ from pydantic import Field
 from sage_accounting import _wire
 from sage_accounting._actions import attributes_query, get_one, list_of, write_one
 from sage_accounting._models import (
+    Bool,
     ChangeTrackingInputs,
+    Date,
+    Int,
     ListOutput,
     optional,
     page_of,
@@ -46,9 +48,9 @@ _ACCOUNT_EXAMPLE: dict[str, Any] = {
 class GetLedgerAccountInputs(Inputs):
     ledgerAccountId: str = required_id("ledger account", ACCOUNT_ID)
     attributes: str | None = optional("Extra fields to return, or `all`.", "all")
-    showBalanceDetails: bool | None = optional("Include balances for the date range.", True)
-    from_date: dt.date | None = optional("Balances from this date.", "2026-01-01")
-    to_date: dt.date | None = optional("Balances up to this date.", "2026-03-31")
+    showBalanceDetails: Bool | None = optional("Include balances for the date range.", True)
+    from_date: Date | None = optional("Balances from this date.", "2026-01-01")
+    to_date: Date | None = optional("Balances up to this date.", "2026-03-31")
 
 
 @PACK.component(
@@ -76,13 +78,13 @@ class ListLedgerAccountsInputs(ChangeTrackingInputs):
         "Only accounts shown in this area: sales, purchasing, banking, journals, ...", "sales"
     )
     not_visible_in: str | None = optional("Only accounts not shown in this area.", "banking")
-    showIncludedInChart: bool | None = optional("Only accounts in the chart of accounts.", True)
-    showControlAccounts: bool | None = optional("Include control accounts.", False)
-    showBalanceDetails: bool | None = optional("Include balances for the date range.", True)
-    excludeDeletedEntries: bool | None = optional("Leave deleted entries out of balances.", True)
-    from_date: dt.date | None = optional("Balances from this date.", "2026-01-01")
-    to_date: dt.date | None = optional("Balances up to this date.", "2026-03-31")
-    filterInactiveBankAccounts: bool | None = optional("Leave out inactive bank accounts.", True)
+    showIncludedInChart: Bool | None = optional("Only accounts in the chart of accounts.", True)
+    showControlAccounts: Bool | None = optional("Include control accounts.", False)
+    showBalanceDetails: Bool | None = optional("Include balances for the date range.", True)
+    excludeDeletedEntries: Bool | None = optional("Leave deleted entries out of balances.", True)
+    from_date: Date | None = optional("Balances from this date.", "2026-01-01")
+    to_date: Date | None = optional("Balances up to this date.", "2026-03-31")
+    filterInactiveBankAccounts: Bool | None = optional("Leave out inactive bank accounts.", True)
 
 
 @PACK.component(
@@ -106,15 +108,15 @@ class LedgerAccountFields(Inputs):
     ledgerAccountClassificationId: str | None = optional(
         "Classification (balance sheet accounts).", "CURRENT_ASSETS"
     )
-    fixedTaxRate: bool | None = optional("Always use the account's tax rate.", False)
-    visibleInBanking: bool | None = optional("Offer the account in banking.", False)
-    visibleInExpenses: bool | None = optional("Offer the account in expenses.", False)
-    visibleInJournals: bool | None = optional("Offer the account in journals.", True)
-    visibleInOtherPayments: bool | None = optional("Offer it in other payments.", False)
-    visibleInOtherReceipts: bool | None = optional("Offer it in other receipts.", True)
-    visibleInReporting: bool | None = optional("Show the account in reports.", True)
-    visibleInSales: bool | None = optional("Offer the account in sales.", True)
-    gifiCode: int | None = optional("GIFI code (Canada).", 8000, ge=0)
+    fixedTaxRate: Bool | None = optional("Always use the account's tax rate.", False)
+    visibleInBanking: Bool | None = optional("Offer the account in banking.", False)
+    visibleInExpenses: Bool | None = optional("Offer the account in expenses.", False)
+    visibleInJournals: Bool | None = optional("Offer the account in journals.", True)
+    visibleInOtherPayments: Bool | None = optional("Offer it in other payments.", False)
+    visibleInOtherReceipts: Bool | None = optional("Offer it in other receipts.", True)
+    visibleInReporting: Bool | None = optional("Show the account in reports.", True)
+    visibleInSales: Bool | None = optional("Offer the account in sales.", True)
+    gifiCode: Int | None = optional("GIFI code (Canada).", 8000, ge=0)
 
 
 class CreateLedgerAccountInputs(LedgerAccountFields):
@@ -123,12 +125,12 @@ class CreateLedgerAccountInputs(LedgerAccountFields):
         examples=[SALES_TYPE],
         min_length=1,
     )
-    includedInChart: bool = Field(
+    includedInChart: Bool = Field(
         description="Whether the account is in the chart of accounts.", examples=[True]
     )
     name: str = Field(description="The account's name.", examples=["Consulting Income"])
     displayName: str = Field(description="The name shown in lists.", examples=["Consulting Income"])
-    nominalCode: int = Field(
+    nominalCode: Int = Field(
         description="A nominal code unique in the chart.", examples=[4010], ge=1
     )
 
@@ -158,10 +160,10 @@ def create_ledger_account(inputs: CreateLedgerAccountInputs) -> Action:
 class UpdateLedgerAccountInputs(LedgerAccountFields):
     accountId: str = required_id("ledger account", ACCOUNT_ID)
     ledgerAccountTypeId: str | None = optional("New account type.", SALES_TYPE)
-    includedInChart: bool | None = optional("Include in (or drop from) the chart.", True)
+    includedInChart: Bool | None = optional("Include in (or drop from) the chart.", True)
     name: str | None = optional("New name.", "Consulting Fees")
     displayName: str | None = optional("New display name.", "Consulting Fees")
-    nominalCode: int | None = optional("New nominal code.", 4011, ge=1)
+    nominalCode: Int | None = optional("New nominal code.", 4011, ge=1)
 
 
 @PACK.component(

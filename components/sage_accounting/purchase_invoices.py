@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from pydantic import Field
@@ -19,7 +18,7 @@ from sage_accounting._invoices import (
     release_invoice,
     write_invoice,
 )
-from sage_accounting._models import DeleteOutput, ListOutput, optional, page_of, required_id
+from sage_accounting._models import Date, DeleteOutput, ListOutput, optional, page_of, required_id
 from sage_accounting._pack import PACK
 from sage_accounting._resources import PurchaseInvoice
 from sageflow._component import DESTRUCTIVE, IDEMPOTENT_WRITE, READ_ONLY, WRITE, Action, Inputs
@@ -105,8 +104,8 @@ class PurchaseInvoiceFields(InvoiceFields):
 
 class CreatePurchaseInvoiceInputs(PurchaseInvoiceFields):
     contactId: str = required_id("supplier contact", SUPPLIER_ID)
-    date: dt.date = Field(description="The invoice date.", examples=["2026-03-10"])
-    dueDate: dt.date = Field(description="When payment is due.", examples=["2026-04-09"])
+    date: Date = Field(description="The invoice date.", examples=["2026-03-10"])
+    dueDate: Date = Field(description="When payment is due.", examples=["2026-04-09"])
     invoiceLines: list[PurchaseInvoiceLine] = Field(
         description="The invoice lines (at least one).", examples=[[_LINE]], min_length=1
     )
@@ -135,7 +134,7 @@ def create_purchase_invoice(inputs: CreatePurchaseInvoiceInputs) -> Action:
 class UpdatePurchaseInvoiceInputs(PurchaseInvoiceFields):
     purchaseInvoiceId: str = _invoice_id()
     contactId: str | None = optional("Move the invoice to this supplier.", SUPPLIER_ID)
-    date: dt.date | None = optional("New invoice date.", "2026-03-10")
+    date: Date | None = optional("New invoice date.", "2026-03-10")
     invoiceLines: list[PurchaseInvoiceLine] | None = optional(
         "Replace the invoice lines.", [_LINE], min_length=1
     )

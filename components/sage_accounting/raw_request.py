@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from sage_accounting._models import optional
+from sage_accounting._models import Bool, Int, optional
 from sage_accounting._pack import PACK
 from sageflow._component import WRITE, Action, Inputs
 from sageflow._errors import UnsafeRequestError
@@ -72,20 +72,20 @@ class RawRequestInputs(Inputs):
         description="How to read the body: json, text, or binary (returned base64).",
         examples=["json"],
     )
-    maxRetries: int | None = optional(
+    maxRetries: Int | None = optional(
         "Retries on failure (the connection's by default).", 3, ge=0, le=10
     )
-    retryDelayMS: int | None = optional("Delay before a retry, in milliseconds.", 500, ge=0)
-    useExponentialBackoff: bool | None = optional("Double the delay after each retry.", True)
-    retryAllErrors: bool | None = optional(
+    retryDelayMS: Int | None = optional("Delay before a retry, in milliseconds.", 500, ge=0)
+    useExponentialBackoff: Bool | None = optional("Double the delay after each retry.", True)
+    retryAllErrors: Bool | None = optional(
         "Retry every failure, not only 429, 5xx and network errors.", False
     )
-    timeout: int | None = optional(
+    timeout: Int | None = optional(
         "Give up after this many milliseconds (the connection's timeout by default).",
         30000,
         ge=1,
     )
-    debugRequest: bool = Field(
+    debugRequest: Bool = Field(
         default=False,
         description="Log the request and response (credentials redacted).",
         examples=[True],

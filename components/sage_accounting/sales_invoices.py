@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from pydantic import Field
@@ -19,7 +18,7 @@ from sage_accounting._invoices import (
     release_invoice,
     write_invoice,
 )
-from sage_accounting._models import DeleteOutput, ListOutput, optional, page_of, required_id
+from sage_accounting._models import Date, DeleteOutput, ListOutput, optional, page_of, required_id
 from sage_accounting._pack import PACK
 from sage_accounting._resources import SalesInvoice
 from sageflow._component import DESTRUCTIVE, IDEMPOTENT_WRITE, READ_ONLY, WRITE, Action, Inputs
@@ -123,7 +122,7 @@ class SalesInvoiceFields(InvoiceFields):
 
 class CreateSalesInvoiceInputs(SalesInvoiceFields):
     contactId: str = required_id("customer contact", CONTACT_ID)
-    date: dt.date = Field(description="The invoice date.", examples=["2026-03-31"])
+    date: Date = Field(description="The invoice date.", examples=["2026-03-31"])
     invoiceLines: list[SalesInvoiceLine] = Field(
         description="The invoice lines (at least one).", examples=[[_LINE]], min_length=1
     )
@@ -152,7 +151,7 @@ def create_sales_invoice(inputs: CreateSalesInvoiceInputs) -> Action:
 class UpdateSalesInvoiceInputs(SalesInvoiceFields):
     salesInvoiceId: str = _invoice_id()
     contactId: str | None = optional("Move the invoice to this contact.", CONTACT_ID)
-    date: dt.date | None = optional("New invoice date.", "2026-03-31")
+    date: Date | None = optional("New invoice date.", "2026-03-31")
     invoiceLines: list[SalesInvoiceLine] | None = optional(
         "Replace the invoice lines.", [_LINE], min_length=1
     )

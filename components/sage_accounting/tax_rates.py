@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from sage_accounting._actions import attributes_query, get_one, list_of
-from sage_accounting._models import ListOutput, PagingInputs, optional, page_of, required_id
+from sage_accounting._models import (
+    Bool,
+    Date,
+    ListOutput,
+    PagingInputs,
+    Timestamp,
+    optional,
+    page_of,
+    required_id,
+)
 from sage_accounting._pack import PACK
 from sage_accounting._resources import TaxRate
 from sageflow._component import READ_ONLY, Action, Inputs
@@ -22,16 +30,16 @@ _EXAMPLE: dict[str, Any] = {
 
 
 class ListTaxRatesInputs(PagingInputs):
-    updated_or_created_since: dt.datetime | dt.date | None = optional(
+    updated_or_created_since: Timestamp | None = optional(
         "Only rates created or changed at or after this time (inclusive).",
         "2026-01-01T00:00:00Z",
     )
     usage: str | None = optional("Only rates for sales or purchasing.", "sales")
     addressRegionId: str | None = optional("Only rates of this region (Canada).", "CA-ON")
-    date: dt.date | None = optional("Rates in force on this date.", "2026-03-31")
-    includeHistoricalData: bool | None = optional("Include rates no longer in force.", False)
-    includeDestinationVatRates: bool | None = optional("Include EU destination VAT rates.", False)
-    cisOnly: bool | None = optional("Only Construction Industry Scheme rates.", False)
+    date: Date | None = optional("Rates in force on this date.", "2026-03-31")
+    includeHistoricalData: Bool | None = optional("Include rates no longer in force.", False)
+    includeDestinationVatRates: Bool | None = optional("Include EU destination VAT rates.", False)
+    cisOnly: Bool | None = optional("Only Construction Industry Scheme rates.", False)
 
 
 @PACK.component(
@@ -50,7 +58,7 @@ def list_tax_rates(inputs: ListTaxRatesInputs) -> Action:
 
 class GetTaxRateInputs(Inputs):
     taxRateId: str = required_id("tax rate", "GB_STANDARD")
-    date: dt.date | None = optional("The rate in force on this date.", "2026-03-31")
+    date: Date | None = optional("The rate in force on this date.", "2026-03-31")
     attributes: str | None = optional("Extra fields to return, or `all`.", "all")
 
 

@@ -1,0 +1,52 @@
+"""Drives a pack component's pure handler with canned responses: no network, no sandbox."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sage_accounting import PACK
+from sageflow import HTTPRequest, HTTPResponse
+
+
+def page(items: list[dict[str, Any]], next_link: str | None = None, n: int = 1) -> HTTPResponse:
+    """A Sage list envelope as a response."""
+    return HTTPResponse.from_json(
+        200,
+        {
+            "$total": len(items),
+            "$page": n,
+            "$next": next_link,
+            "$back": None,
+            "$itemsPerPage": 20,
+            "$items": items,
+        },
+    )
+
+
+def run(
+    key: str,
+    inputs: Mapping[str, Any],
+    responses: Sequence[HTTPResponse] = (),
+) -> tuple[list[HTTPRequest], dict[str, Any]]:
+    """Run ``key`` on ``inputs``; answer each request with the next response.
+
+    Once ``responses`` run out, an empty Sage list answers: it satisfies list, get and write
+    handlers alike, for tests that only look at the requests.
+
+    Returns every request sent and the output.
+    """
+    action = PACK.get(key).start(inputs)
+    queue = list(responses)
+    sent = [next(action)]
+    while True:
+        reply = queue.pop(0) if queue else page([])
+        try:
+            sent.append(action.send(reply))
+        except StopIteration as done:
+            return sent, done.value
+
+
+def first(key: str, inputs: Mapping[str, Any]) -> HTTPRequest:
+    """The first request ``key`` builds for ``inputs``."""
+    return run(key, inputs)[0][0]
