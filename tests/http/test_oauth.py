@@ -1,0 +1,150 @@
+"""Single-flight refresh with rotation, refresh on 401, and the dead-grant error."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import httpx
+import pytest
+from httpkit import ACCESS, Clock, FakeSage, oauth_connection
+
+from sageflow import AuthenticationError, HTTPRequest, ReauthorizationRequiredError
+from sageflow._http import AsyncClient, Client
+
+
+def test_fifty_tasks_with_an_expired_token_send_one_refresh(clock: Clock) -> None:
+    sage = FakeSage(clock)
+    connection = oauth_connection(clock, sage, expires_in=-10)
+
+    async def run() -> list[int]:
+        async with AsyncClient(connection, transport=sage.transport()) as client:
+            responses = await asyncio.gather(
+                *(client.send(HTTPRequest("GET", "/contacts")) for _ in range(50))
+            )
+        return [r.status for r in responses]
+
+    assert asyncio.run(run()) == [200] * 50
+    assert sage.token_calls == 1
+    assert connection.tokens is not None
+    stored = connection.tokens.store.load()
+    assert stored is not None
+    assert stored.refresh_token == sage.refresh == "rt-gen1-abcdef0123456789"
+    assert all(r.headers["authorization"] == f"Bearer {sage.access}" for r in sage.api_calls)
+
+
+def test_threads_with_an_expired_token_send_one_refresh(clock: Clock) -> None:
+    sage = FakeSage(clock)
+    connection = oauth_connection(clock, sage, expires_in=30)  # under the 60 s margin
+    client = Client(connection, transport=sage.transport())
+    barrier = threading.Barrier(20)
+    statuses: list[int] = []
+
+    def work() -> None:
+        barrier.wait()
+        statuses.append(client.send(HTTPRequest("GET", "/contacts")).status)
+
+    threads = [threading.Thread(target=work) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    client.close()
+    assert statuses == [200] * 20
+    assert sage.token_calls == 1
+
+
+def test_threads_and_tasks_together_send_one_refresh(clock: Clock) -> None:
+    sage = FakeSage(clock)
+    connection = oauth_connection(clock, sage)
+    sync_client = Client(connection, transport=sage.transport())
+    barrier = threading.Barrier(6)
+
+    def thread_work() -> None:
+        barrier.wait()
+        sync_client.send(HTTPRequest("GET", "/contacts"))
+
+    async def tasks() -> None:
+        async with AsyncClient(connection, transport=sage.transport()) as client:
+            await asyncio.to_thread(barrier.wait)
+            await asyncio.gather(*(client.send(HTTPRequest("GET", "/x")) for _ in range(20)))
+
+    threads = [threading.Thread(target=thread_work) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    asyncio.run(tasks())
+    for thread in threads:
+        thread.join()
+    sync_client.close()
+    assert sage.token_calls == 1
+
+
+def test_a_fresh_token_is_not_refreshed(clock: Clock) -> None:
+    sage = FakeSage(clock)
+    with Client(oauth_connection(clock, sage, expires_in=120), transport=sage.transport()) as c:
+        assert c.send(HTTPRequest("GET", "/contacts")).status == 200
+    assert sage.token_calls == 0
+
+
+def test_rotated_tokens_are_saved_before_the_new_access_token_is_used(clock: Clock) -> None:
+    sage = FakeSage(clock)
+    with Client(oauth_connection(clock, sage), transport=sage.transport()) as client:
+        client.send(HTTPRequest("GET", "/contacts"))
+    assert sage.events == ["token", "save", "api-ok"]
+
+
+def test_a_401_token_error_refreshes_once_and_repeats(clock: Clock) -> None:
+    sage = FakeSage(clock)
+    connection = oauth_connection(clock, sage, expires_in=200)
+    sage.access = "at-server-side-000000"  # revoked elsewhere: the server refuses ours
+    with Client(connection, transport=sage.transport()) as client:
+        response = client.send(HTTPRequest("GET", "/contacts"))
+    assert response.status == 200
+    assert sage.events == ["api-401", "token", "save", "api-ok"]
+
+
+def test_a_second_401_is_final(clock: Clock) -> None:
+    sage = FakeSage(clock)
+
+    def always_401(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(401, json=[{"$dataCode": "AccessTokenVerificationError"}])
+
+    sage.api = always_401
+    connection = oauth_connection(clock, sage, expires_in=200)
+    with Client(connection, transport=sage.transport()) as client:
+        sage.access = "server-changed-0000000000"
+        with pytest.raises(AuthenticationError):
+            client.call("sage_accounting/getContact", {"contactId": "abc"})
+    assert sage.token_calls == 1
+
+
+def test_invalid_grant_is_a_typed_error_and_never_retried(clock: Clock) -> None:
+    sage = FakeSage(clock, dead_grant=True)
+    with Client(oauth_connection(clock, sage), transport=sage.transport()) as client:
+        with pytest.raises(ReauthorizationRequiredError) as caught:
+            client.call("sage_accounting/getContact", {"contactId": "abc"})
+        with pytest.raises(ReauthorizationRequiredError):
+            client.send(HTTPRequest("GET", "/contacts"))
+    assert caught.value.command == "sageflow auth login"
+    assert "sageflow auth login" in str(caught.value)
+    assert sage.token_calls == 2  # one per call: no retry loop
+    assert sage.api_calls == []
+
+
+def test_invalid_grant_async(clock: Clock) -> None:
+    sage = FakeSage(clock, dead_grant=True)
+
+    async def run() -> None:
+        async with AsyncClient(oauth_connection(clock, sage), transport=sage.transport()) as c:
+            await c.acall("sage_accounting/getContact", {"contactId": "abc"})
+
+    with pytest.raises(ReauthorizationRequiredError):
+        asyncio.run(run())
+    assert sage.token_calls == 1
+
+
+def test_initial_access_token_is_used_while_fresh(clock: Clock) -> None:
+    sage = FakeSage(clock)
+    with Client(oauth_connection(clock, sage, expires_in=300), transport=sage.transport()) as c:
+        c.send(HTTPRequest("GET", "/contacts"))
+    assert sage.api_calls[0].headers["authorization"] == f"Bearer {ACCESS}"
