@@ -111,7 +111,8 @@ def test_business_per_call_and_mismatch_warning(caplog: pytest.LogCaptureFixture
         client.send(HTTPRequest("GET", "/contacts"), CallOptions(business_id="b9"))
     assert seen[1].headers["x-business"] == "b9"
     assert [r.levelno for r in caplog.records] == [logging.WARNING]
-    assert "b9" in caplog.text and "b1" in caplog.text
+    assert "b9" in caplog.text
+    assert "b1" in caplog.text
 
 
 def test_async_client_is_a_caller() -> None:
@@ -134,9 +135,12 @@ def test_call_by_reference_raises_the_packs_typed_error() -> None:
             404, json=[{"$severity": "error", "$dataCode": "RECORD_NOT_FOUND", "$message": "no"}]
         )
 
-    with Client(token_connection(), transport=httpx.MockTransport(handler)) as client:
-        with pytest.raises(NotFoundError, match="RECORD_NOT_FOUND"):
-            client.call("sage_accounting/getContact", {"contactId": "nope"})
+    transport = httpx.MockTransport(handler)
+    with (
+        Client(token_connection(), transport=transport) as client,
+        pytest.raises(NotFoundError, match="RECORD_NOT_FOUND"),
+    ):
+        client.call("sage_accounting/getContact", {"contactId": "nope"})
 
 
 def test_multipart_and_form_bodies() -> None:

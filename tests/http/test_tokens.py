@@ -58,7 +58,8 @@ def parked():
     print("written", flush=True)
     sys.stdin.read()  # wait to be killed between fsync and rename
 
-write_atomic(Path(sys.argv[1]), json.dumps({"access_token": "at-new"}).encode(), before_rename=parked)
+data = json.dumps({"access_token": "at-new"}).encode()
+write_atomic(Path(sys.argv[1]), data, before_rename=parked)
 """
 
 
