@@ -1,0 +1,967 @@
+"""The Sandbox: state, routing, Sage's envelopes and errors, and the chaos knobs."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import random
+import threading
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from sage_accounting.sandbox import _resources as res
+from sage_accounting.sandbox import _seed as seed
+from sage_accounting.sandbox._oauth import DEV_TOKEN, OAuthServer, Reply, json_reply
+from sage_accounting.sandbox._resources import Business, SageError, invalid, link, not_found
+from sage_accounting.sandbox._store import Clock, Collection, Persistence, Record
+
+API_PREFIX = "/v3.1"
+SEED_TIME = datetime(2025, 10, 1, 8, 30, 0, tzinfo=UTC)
+MAX_ITEMS_PER_PAGE = 200
+DEFAULT_ITEMS_PER_PAGE = 20
+
+
+@dataclass
+class Chaos:
+    """Fault injection, all off by default. Rates are probabilities per API request.
+
+    Attributes:
+        latency: seconds added to each request, or a ``(low, high)`` range drawn per request.
+        error_rate: share of requests answered 500 before they are processed.
+        unavailable_rate: share answered 503 before they are processed.
+        throttle_rate: share answered 429 with ``Retry-After: retry_after``.
+        drop_rate: share whose connection drops *after* the write was committed: the client
+            sees a transport error but the record exists (the case idempotency keys are for).
+        timeout_rate: share that time out before they are processed.
+        timeout_seconds: how long ``serve`` stalls a timed-out request (in-process transports
+            raise ``httpx.ReadTimeout`` at once instead).
+        rate_limit: requests per second of sandbox time (a bucket of that many tokens, refilled
+            continuously); past it, 429 with the seconds until a token is free.
+        concurrency_limit: requests in flight at once; past it, 429.
+        seed: seeds the random source, so a chaos run is repeatable.
+    """
+
+    latency: float | tuple[float, float] = 0.0
+    error_rate: float = 0.0
+    unavailable_rate: float = 0.0
+    throttle_rate: float = 0.0
+    retry_after: int = 1
+    drop_rate: float = 0.0
+    timeout_rate: float = 0.0
+    timeout_seconds: float = 30.0
+    rate_limit: float | None = None
+    concurrency_limit: int | None = None
+    seed: int = 0
+
+
+@dataclass
+class Stats:
+    """Counters a test reads: what the sandbox saw and what it did to its clients."""
+
+    requests: int = 0
+    by_status: Counter[int] = field(default_factory=Counter)
+    throttled: int = 0
+    faults: Counter[str] = field(default_factory=Counter)
+    in_flight: int = 0
+    max_in_flight: int = 0
+    replays: int = 0
+
+
+def _error(status: int, code: str, message: str, headers: Mapping[str, str] | None = None) -> Reply:
+    body = [{"$severity": "error", "$dataCode": code, "$message": message, "$source": ""}]
+    return json_reply(status, body, headers)
+
+
+def _sage_error(error: SageError, headers: Mapping[str, str]) -> Reply:
+    return json_reply(error.status, error.body(), headers)
+
+
+#: resource -> (body wrapper, methods on the collection, methods on one record)
+ROUTES: dict[str, tuple[str, frozenset[str], frozenset[str]]] = {
+    "contacts": ("contact", frozenset({"GET", "POST"}), frozenset({"GET", "PUT", "DELETE"})),
+    "contact_persons": (
+        "contact_person",
+        frozenset({"GET", "POST"}),
+        frozenset({"GET", "PUT", "DELETE"}),
+    ),
+    "addresses": ("address", frozenset({"GET"}), frozenset({"GET"})),
+    "ledger_accounts": ("ledger_account", frozenset({"GET", "POST"}), frozenset({"GET", "PUT"})),
+    "sales_invoices": (
+        "sales_invoice",
+        frozenset({"GET", "POST"}),
+        frozenset({"GET", "PUT", "DELETE"}),
+    ),
+    "purchase_invoices": (
+        "purchase_invoice",
+        frozenset({"GET", "POST"}),
+        frozenset({"GET", "PUT", "DELETE"}),
+    ),
+    **{
+        name: (name[:-1], frozenset({"GET"}), frozenset({"GET"}))
+        for name in (
+            "contact_types",
+            "contact_person_types",
+            "address_types",
+            "countries",
+            "currencies",
+            "ledger_account_types",
+            "tax_rates",
+        )
+    },
+}
+#: Reference data every business shares (ids are codes, not generated).
+SHARED = (
+    "contact_types",
+    "contact_person_types",
+    "address_types",
+    "countries",
+    "currencies",
+    "ledger_account_types",
+    "tax_rates",
+)
+_KINDS = {"sales_invoices": res.SALES, "purchase_invoices": res.PURCHASES}
+
+
+class Sandbox:
+    """A simulated Sage Business Cloud Accounting v3.1 API, usable synchronously.
+
+    Args:
+        clock: sandbox time; :meth:`Clock.manual` for tests that advance it by hand.
+        chaos: fault injection knobs (also settable later through ``sandbox.chaos``).
+        data: a SQLite file; state is loaded from it when it exists and every write goes to it.
+        require_auth: refuse API calls without a valid bearer token (as Sage does).
+    """
+
+    def __init__(
+        self,
+        *,
+        clock: Clock | None = None,
+        chaos: Chaos | None = None,
+        data: str | Path | None = None,
+        require_auth: bool = True,
+    ) -> None:
+        self.clock = clock or Clock()
+        self.chaos = chaos or Chaos()
+        self.require_auth = require_auth
+        self.stats = Stats()
+        self.random = random.Random(self.chaos.seed)  # noqa: S311 - chaos, not cryptography
+        self._lock = threading.RLock()
+        self._bucket: tuple[float, float] | None = None  # (tokens, at sandbox time)
+        self._list_cache: dict[tuple[Any, ...], list[Record]] = {}
+        self._ids = 0
+        self.persist = Persistence(Path(data)) if data is not None else None
+        self.shared = self._reference_data()
+        self.businesses: dict[str, Business] = {}
+        self.user: Record = {}
+        if self.persist is not None and not self.persist.is_empty():
+            self._load()
+        else:
+            self._seed()
+        self.oauth = OAuthServer(self.clock, self.user["id"])
+
+    # -- public helpers ----------------------------------------------------------------------------
+
+    @property
+    def lead_business(self) -> Business:
+        """The business used when a request names none (Sage's "lead business")."""
+        return next(iter(self.businesses.values()))
+
+    def business(self, key: str | None = None) -> Business:
+        return self.lead_business if key is None else self.businesses[key]
+
+    def issue_token(self) -> dict[str, Any]:
+        """A token pair as ``/oauth2/token`` returns it, without the browser dance."""
+        return self.oauth.issue()
+
+    def advance(self, seconds: float) -> None:
+        """Move sandbox time forward (expires tokens, refills the rate-limit bucket)."""
+        self.clock.advance(seconds)
+
+    def records(self, resource: str, business: str | None = None) -> list[Record]:
+        """The current records of a resource, for assertions ("exactly 300 invoices")."""
+        return list(self.business(business).collection(resource))
+
+    def record_payment(
+        self, invoice_id: str, amount: Decimal | str, business: str | None = None
+    ) -> Record:
+        """Pay (part of) an invoice, moving it to PART_PAID or PAID; there is no payments API."""
+        with self._lock:
+            biz = self.business(business)
+            for name, kind in _KINDS.items():
+                record = biz.collection(name).get(invoice_id)
+                if record is not None:
+                    return res.record_payment(biz, kind, record, Decimal(str(amount)))
+            raise KeyError(invoice_id)
+
+    def close(self) -> None:
+        if self.persist is not None:
+            self.persist.close()
+
+    def next_latency(self) -> float:
+        latency = self.chaos.latency
+        if isinstance(latency, tuple):
+            with self._lock:
+                return self.random.uniform(*latency)
+        return latency
+
+    def enter(self) -> None:
+        """A transport calls this when a request arrives, before any latency (for the limit)."""
+        with self._lock:
+            self.stats.in_flight += 1
+            self.stats.max_in_flight = max(self.stats.max_in_flight, self.stats.in_flight)
+
+    def leave(self) -> None:
+        with self._lock:
+            self.stats.in_flight -= 1
+
+    # -- the handler -------------------------------------------------------------------------------
+
+    def handle(
+        self,
+        method: str,
+        path: str,
+        query: str = "",
+        headers: Mapping[str, str] | None = None,
+        body: bytes = b"",
+    ) -> Reply:
+        """Answer one request. ``headers`` keys must be lower case (httpx and ASGI give that)."""
+        with self._lock:
+            self.stats.requests += 1
+            reply = self._dispatch(method.upper(), path, query, headers or {}, body)
+            self.stats.by_status[reply.status] += 1
+            if reply.status == 429:
+                self.stats.throttled += 1
+            if reply.fault:
+                self.stats.faults[reply.fault] += 1
+            return reply
+
+    def _dispatch(
+        self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes
+    ) -> Reply:
+        if path.startswith("/oauth2/"):
+            return self.oauth.handle(method, path, query, headers, body)
+        if not path.startswith(API_PREFIX + "/"):
+            return _error(404, "RecordNotFound", "Route not found")
+        refused = self._authenticate(headers)
+        if refused is not None:
+            return refused
+        pre = self._chaos_before()
+        if pre is not None:
+            return pre
+        business_id = headers.get("x-business")
+        biz = self.businesses.get(business_id) if business_id else self.lead_business
+        if biz is None:
+            return _error(403, "Forbidden", "You do not have access to this business")
+        echo = {"x-business": biz.id}
+        key = headers.get("x-idempotency-key") if method != "GET" else None
+        if key:
+            previous = biz.replies.get(key)
+            if previous is not None:
+                return self._replay(previous, method, path, echo)
+        reply = self._route(biz, method, path[len(API_PREFIX) :], query, headers, body, echo)
+        if key and reply.status < 500 and reply.status != 429:
+            stored = {
+                "method": method,
+                "path": path,
+                "status": reply.status,
+                "body": reply.body.decode(),
+            }
+            biz.replies[key] = stored
+            if self.persist is not None:
+                self.persist.save_reply(biz.id, key, stored)
+        if method != "GET" and reply.status < 300:
+            self._save_state()
+        if self.chaos.drop_rate and self.random.random() < self.chaos.drop_rate:
+            reply.fault = "drop"
+        return reply
+
+    def _replay(self, stored: Mapping[str, Any], method: str, path: str, echo: dict[str, str]) -> Reply:
+        if stored["method"] != method or stored["path"] != path:
+            return json_reply(
+                422,
+                invalid(("X-Idempotency-Key", "was already used for a different request")).body(),
+                echo,
+            )
+        self.stats.replays += 1
+        headers = {"content-type": "application/json; charset=utf-8", **echo}
+        headers["x-idempotency-replayed"] = "true"
+        return Reply(stored["status"], headers, stored["body"].encode())
+
+    def _authenticate(self, headers: Mapping[str, str]) -> Reply | None:
+        if not self.require_auth:
+            return None
+        header = headers.get("authorization")
+        if not header:
+            return _error(
+                401,
+                "AuthorizationFailure",
+                "Authorization header is missing",
+                {"www-authenticate": "Bearer"},
+            )
+        scheme, _, token = header.partition(" ")
+        state = self.oauth.token_state(token.strip()) if scheme.lower() == "bearer" else "unknown"
+        if state == "ok":
+            return None
+        message = "Access token has expired" if state == "expired" else "Invalid access token"
+        return _error(
+            401,
+            "AccessTokenVerificationError",
+            message,
+            {"www-authenticate": 'Bearer error="invalid_token"'},
+        )
+
+    def _chaos_before(self) -> Reply | None:
+        chaos = self.chaos
+        if chaos.concurrency_limit is not None and self.stats.in_flight > chaos.concurrency_limit:
+            return self._throttle(chaos.retry_after)
+        if chaos.rate_limit:
+            now = self.clock.time()
+            tokens, at = self._bucket or (chaos.rate_limit, now)
+            tokens = min(chaos.rate_limit, tokens + (now - at) * chaos.rate_limit)
+            if tokens < 1:
+                self._bucket = (tokens, now)
+                return self._throttle(max(1, math.ceil((1 - tokens) / chaos.rate_limit)))
+            self._bucket = (tokens - 1, now)
+        if chaos.error_rate or chaos.unavailable_rate or chaos.throttle_rate or chaos.timeout_rate:
+            roll = self.random.random()
+            for rate, outcome in (
+                (chaos.error_rate, 500),
+                (chaos.unavailable_rate, 503),
+                (chaos.throttle_rate, 429),
+                (chaos.timeout_rate, 0),
+            ):
+                if roll < rate:
+                    return self._fault(outcome)
+                roll -= rate
+        return None
+
+    def _fault(self, outcome: int) -> Reply:
+        if outcome == 500:
+            self.stats.faults["error_500"] += 1
+            return _error(500, "UnexpectedError", "An unexpected error occurred.")
+        if outcome == 503:
+            self.stats.faults["error_503"] += 1
+            return _error(503, "ServiceUnavailable", "The service is temporarily unavailable.")
+        if outcome == 429:
+            self.stats.faults["error_429"] += 1
+            return self._throttle(self.chaos.retry_after)
+        return Reply(504, {}, b"", fault="timeout")
+
+    def _throttle(self, seconds: int) -> Reply:
+        return _error(
+            429,
+            "TooManyRequests",
+            "Too many requests. Please retry later.",
+            {"retry-after": str(seconds)},
+        )
+
+    # -- routing -----------------------------------------------------------------------------------
+
+    def _route(
+        self,
+        biz: Business,
+        method: str,
+        path: str,
+        query: str,
+        headers: Mapping[str, str],
+        body: bytes,
+        echo: dict[str, str],
+    ) -> Reply:
+        parts = path.strip("/").split("/")
+        name = parts[0]
+        try:
+            if name in {"financial_settings", "user"} and len(parts) == 1:
+                return self._singleton(biz, name, method, headers, body, echo)
+            if name == "businesses" and len(parts) <= 2:
+                return self._businesses(parts, method, query, headers, body, echo)
+            route = ROUTES.get(name)
+            if route is None or len(parts) > 3:
+                return _error(404, "RecordNotFound", "Route not found", echo)
+            wrapper, on_collection, on_record = route
+            if len(parts) == 3:
+                if parts[2] != "release" or name not in _KINDS:
+                    return _error(404, "RecordNotFound", "Route not found", echo)
+                if method != "POST":
+                    return self._not_allowed({"POST"}, echo)
+                record = biz.collection(name).get(parts[1])
+                if record is None:
+                    raise not_found()
+                released = res.release_invoice(biz, _KINDS[name], record)
+                return json_reply(201, self._full(biz, released, {}), echo)
+            allowed = on_record if len(parts) == 2 else on_collection
+            if method not in allowed:
+                return self._not_allowed(allowed, echo)
+            q = dict(parse_qsl(query, keep_blank_values=True))
+            if method == "GET":
+                if len(parts) == 1:
+                    return self._list(biz, name, path, query, q, echo)
+                record = self._shared_or(biz, name).get(parts[1])
+                if record is None:
+                    raise not_found()
+                return json_reply(200, self._full(biz, record, q), echo)
+            if method == "DELETE":
+                return self._delete(biz, name, parts[1], q, echo)
+            data = self._body(headers, body, wrapper)
+            if method == "POST":
+                created = self._create(biz, name, data)
+                return json_reply(201, self._full(biz, created, {}), echo)
+            record = biz.collection(name).get(parts[1])
+            if record is None:
+                raise not_found()
+            updated = self._update(biz, name, record, data)
+            return json_reply(200, self._full(biz, updated, {}), echo)
+        except SageError as error:
+            return _sage_error(error, echo)
+        except _BadRequest as error:
+            return error.reply(echo)
+
+    def _not_allowed(self, allowed: frozenset[str] | set[str], echo: dict[str, str]) -> Reply:
+        return _error(
+            405,
+            "MethodNotAllowed",
+            "The HTTP method is not allowed for this resource.",
+            {**echo, "allow": ", ".join(sorted(allowed))},
+        )
+
+    def _body(self, headers: Mapping[str, str], body: bytes, wrapper: str) -> Mapping[str, Any]:
+        content_type = headers.get("content-type", "")
+        if not content_type.lower().startswith("application/json"):
+            raise _BadRequest(
+                415, "UnsupportedMediaType", "The request's Content-Type must be application/json"
+            )
+        try:
+            payload = json.loads(body or b"null")
+        except ValueError:
+            raise _BadRequest(400, "InvalidJson", "The request body is not valid JSON") from None
+        inner = payload.get(wrapper) if isinstance(payload, dict) else None
+        if not isinstance(inner, dict):
+            raise invalid((wrapper, "param is missing or the value is empty"))
+        return inner
+
+    def _create(self, biz: Business, name: str, data: Mapping[str, Any]) -> Record:
+        if name == "contacts":
+            return res.create_contact(biz, data)
+        if name == "contact_persons":
+            return res.create_contact_person(biz, data)
+        if name == "ledger_accounts":
+            scopes = data.get("visible_scopes")
+            return res.create_ledger_account(
+                biz, data, scopes=scopes if isinstance(scopes, list) else None
+            )
+        return res.create_invoice(biz, _KINDS[name], data)
+
+    def _update(self, biz: Business, name: str, record: Record, data: Mapping[str, Any]) -> Record:
+        if name == "contacts":
+            return res.update_contact(biz, record, data)
+        if name == "contact_persons":
+            return res.update_contact_person(biz, record, data)
+        if name == "ledger_accounts":
+            return res.update_ledger_account(biz, record, data)
+        return res.update_invoice(biz, _KINDS[name], record, data)
+
+    def _delete(
+        self, biz: Business, name: str, key: str, q: Mapping[str, str], echo: dict[str, str]
+    ) -> Reply:
+        record = biz.collection(name).get(key)
+        if record is None:
+            raise not_found()
+        if name == "sales_invoices":
+            # Sage voids rather than deletes an issued sales invoice, and answers with it.
+            voided = res.void_sales_invoice(biz, record, res.text(q.get("void_reason")))
+            return json_reply(200, self._full(biz, voided, {}), echo)
+        if name == "contacts":
+            res.delete_contact(biz, record)
+        elif name == "purchase_invoices":
+            res.delete_purchase_invoice(biz, record)
+        else:
+            biz.remove(name, key)
+        return Reply(204, dict(echo), b"")
+
+    def _shared_or(self, biz: Business, name: str) -> Collection:
+        return self.shared[name] if name in self.shared else biz.collection(name)
+
+    # -- lists -------------------------------------------------------------------------------------
+
+    def _list(
+        self,
+        biz: Business,
+        name: str,
+        path: str,
+        raw_query: str,
+        q: Mapping[str, str],
+        echo: dict[str, str],
+        *,
+        per_page_key: str = "$itemsPerPage",
+        records: list[Record] | None = None,
+    ) -> Reply:
+        try:
+            per_page = int(q.get("items_per_page") or DEFAULT_ITEMS_PER_PAGE)
+            page = int(q.get("page") or 1)
+        except ValueError:
+            raise invalid(("items_per_page", "is not a number")) from None
+        if per_page < 1 or page < 1:
+            raise invalid(("items_per_page" if per_page < 1 else "page", "must be greater than 0"))
+        per_page = min(per_page, MAX_ITEMS_PER_PAGE)
+        if records is None:
+            records = self._matching(biz, name, q)
+        start = (page - 1) * per_page
+        attributes = _attributes(q.get("attributes"))
+        nested = q.get("nested_attributes")
+        items = []
+        for record in records[start : start + per_page]:
+            if "deleted_at" in record and len(record) == 3:
+                items.append(record)
+                continue
+            item = _pick(record, attributes)
+            items.append(self._expand(biz, item) if nested else item)
+        pairs = [(k, v) for k, v in parse_qsl(raw_query, keep_blank_values=True) if k != "page"]
+        base = "/" + path.strip("/")
+
+        def link_to(number: int) -> str:
+            return base + "?" + urlencode([("page", str(number)), *pairs], safe=":,")
+
+        payload = {
+            "$total": len(records),
+            "$page": page,
+            "$next": link_to(page + 1) if start + per_page < len(records) else None,
+            "$back": link_to(page - 1) if page > 1 else None,
+            per_page_key: per_page,
+            "$items": items,
+        }
+        return json_reply(200, payload, echo)
+
+    def _matching(self, biz: Business, name: str, q: Mapping[str, str]) -> list[Record]:
+        """Records a list query selects, in order; cached per collection version and query."""
+        collection = self._shared_or(biz, name)
+        filters, make = res.FILTERS.get(name, (frozenset(), None))
+        selective = tuple(sorted((k, v) for k, v in q.items() if k in filters))
+        since = q.get("updated_or_created_since")
+        deleted = q.get("deleted_since")
+        sort = q.get("sort")
+        key = (biz.id, name, collection.version, selective, since, deleted, sort)
+        cached = self._list_cache.get(key)
+        if cached is not None:
+            return cached
+        if deleted:
+            # Sage answers deleted_since with the tombstones, newer than the instant (exclusive).
+            cutoff = res.parse_since(deleted, "deleted_since")
+            found: list[Record] = [
+                {"id": k, "$path": f"/{name}/{k}", "deleted_at": at}
+                for k, at in collection.deleted.items()
+                if at > cutoff
+            ]
+        else:
+            found = list(collection.records.values())
+            if selective and make is not None:
+                matches = make(biz)
+                found = [r for r in found if matches(r, q)]
+            if since:
+                cutoff = res.parse_since(since, "updated_or_created_since")
+                found = [r for r in found if r["updated_at"] >= cutoff]
+            order = res.default_order(name)
+            if sort:
+                for term in reversed(sort.split(",")):
+                    field_name, _, direction = term.partition(":")
+                    if field_name not in res.SORTABLE.get(name, frozenset()):
+                        raise invalid(("sort", f"{field_name} is not a sortable attribute"))
+                    found.sort(key=res.sort_key(field_name), reverse=direction == "desc")
+            elif order is not None:
+                found.sort(key=order)
+        if len(self._list_cache) > 32:
+            self._list_cache.clear()
+        self._list_cache[key] = found
+        return found
+
+    def _full(self, biz: Business, record: Record, q: Mapping[str, str]) -> Record:
+        out = {k: v for k, v in record.items() if k[0] != "_"}
+        return self._expand(biz, out) if q.get("nested_attributes") else out
+
+    def _expand(self, biz: Business, item: Record) -> Record:
+        """``nested_attributes=all``: linked stubs become the linked records (one level)."""
+        out = dict(item)
+        for key, value in item.items():
+            if isinstance(value, dict) and "$path" in value:
+                out[key] = self._resolve(biz, value)
+            elif isinstance(value, list) and value and isinstance(value[0], dict):
+                out[key] = [self._resolve(biz, v) if "$path" in v else v for v in value]
+        return out
+
+    def _resolve(self, biz: Business, stub: Record) -> Record:
+        parts = str(stub["$path"]).strip("/").split("/")
+        if len(parts) != 2:
+            return stub
+        found = self._shared_or(biz, parts[0]).get(parts[1]) if parts[0] in ROUTES else None
+        return {k: v for k, v in found.items() if k[0] != "_"} if found else stub
+
+    # -- businesses, user, financial settings ------------------------------------------------------
+
+    def _businesses(
+        self,
+        parts: list[str],
+        method: str,
+        query: str,
+        headers: Mapping[str, str],
+        body: bytes,
+        echo: dict[str, str],
+    ) -> Reply:
+        q = dict(parse_qsl(query, keep_blank_values=True))
+        records = [b for b in self._business_records() if q.get("name", "") in b["name"]]
+        if len(parts) == 1:
+            if method != "GET":
+                return self._not_allowed({"GET"}, echo)
+            return self._list(
+                self.lead_business,
+                "businesses",
+                "/businesses",
+                query,
+                q,
+                echo,
+                per_page_key="$items_per_page",
+                records=records,
+            )
+        if method not in {"GET", "PUT"}:
+            return self._not_allowed({"GET", "PUT"}, echo)
+        biz = self.businesses.get(parts[1])
+        if biz is None:
+            raise not_found()
+        record = biz.collection("_business").records["business"]
+        if method == "PUT":
+            data = self._body(headers, body, "business")
+            record = dict(record)
+            for key in ("name", "address_line_1", "address_line_2", "city", "postal_code"):
+                if key in data:
+                    record[key] = res.text(data[key])
+            if not record["name"]:
+                raise invalid(("name", "can't be blank"))
+            record.update(displayed_as=record["name"], updated_at=self.clock.stamp())
+            biz.name = record["name"]
+            biz.save("_business", record)
+            self._save_state()
+        return json_reply(200, _public_business(record), echo)
+
+    def _business_records(self) -> list[Record]:
+        return [
+            _public_business(b.collection("_business").records["business"])
+            for b in self.businesses.values()
+        ]
+
+    def _singleton(
+        self,
+        biz: Business,
+        name: str,
+        method: str,
+        headers: Mapping[str, str],
+        body: bytes,
+        echo: dict[str, str],
+    ) -> Reply:
+        if method not in {"GET", "PUT"}:
+            return self._not_allowed({"GET", "PUT"}, echo)
+        if name == "user":
+            record = self.user
+            if method == "PUT":
+                data = self._body(headers, body, "user")
+                for key in ("first_name", "last_name", "locale"):
+                    if key in data:
+                        record[key] = res.text(data[key])
+                record["displayed_as"] = f"{record['first_name']} {record['last_name']}"
+                record["updated_at"] = self.clock.stamp()
+            return json_reply(200, record, echo)
+        settings = biz.collection("_settings").records["financial_settings"]
+        if method == "PUT":
+            data = self._body(headers, body, "financial_settings")
+            settings = dict(settings)
+            for key in ("year_end_date", "accounts_start_date"):
+                if key in data:
+                    settings[key] = res.parse_date(data[key], key).isoformat()
+            if "accounting_type" in data:
+                if data["accounting_type"] not in {"accrual", "cash"}:
+                    raise invalid(("accounting_type", "is invalid"))
+                settings["accounting_type"] = data["accounting_type"]
+            for key in ("multi_currency_enabled", "use_live_exchange_rates"):
+                if key in data:
+                    settings[key] = bool(data[key])
+            if "tax_number" in data:
+                settings["tax_number"] = res.text(data["tax_number"])
+            settings["updated_at"] = self.clock.stamp()
+            biz.save("_settings", settings)
+            self._save_state()
+        return json_reply(200, {k: v for k, v in settings.items() if k != "id"}, echo)
+
+    # -- seeding and persistence -------------------------------------------------------------------
+
+    def _new_id(self) -> str:
+        # Deterministic ids: the n-th record of every fresh sandbox has the same id, so tests
+        # and cassettes are stable; blake2b spreads them over 32 hex characters like Sage's.
+        self._ids += 1
+        return hashlib.blake2b(f"sageflow-sandbox:{self._ids}".encode(), digest_size=16).hexdigest()
+
+    def _reference_data(self) -> dict[str, Collection]:
+        shared = {name: Collection(name) for name in SHARED}
+
+        def add(resource: str, key: str, displayed_as: str, **extra: Any) -> None:
+            path = f"/{resource}/{key}"
+            shared[resource].put({"id": key, "displayed_as": displayed_as, "$path": path, **extra})
+
+        for key, label in seed.CONTACT_TYPES:
+            add("contact_types", key, label)
+        for key, label in seed.CONTACT_PERSON_TYPES:
+            add("contact_person_types", key, label)
+        for key, label in seed.ADDRESS_TYPES:
+            add("address_types", key, label)
+        for key, label in seed.countries():
+            add("countries", key, f"{label} ({key})", name=label)
+        for key, label in seed.CURRENCIES:
+            add("currencies", key, f"{label} ({key})", name=label)
+        for key, (label, group, group_name) in seed.LEDGER_ACCOUNT_TYPES.items():
+            add("ledger_account_types", key, label, _group=group, _group_name=group_name)
+        for key, (label, percentage, agency) in seed.TAX_RATES.items():
+            shown = f"{label} {Decimal(percentage):.2f}%" if key != "GB_NO_TAX" else label
+            add(
+                "tax_rates",
+                key,
+                shown,
+                name=label,
+                agency=agency,
+                percentage=percentage,
+                percentages=[
+                    {"percentage": percentage, "from_date": "2011-01-04", "to_date": None}
+                ],
+                is_visible=True,
+                retailer=False,
+                editable=False,
+                deletable=False,
+                is_combined_rate=False,
+                component_tax_rates=[],
+            )
+        return shared
+
+    def _new_business(self, index: int, info: Mapping[str, str], clock: Clock) -> Business:
+        key = hashlib.blake2b(f"sageflow-business:{index}".encode(), digest_size=16).hexdigest()
+        biz = Business(key, info["name"], clock, self._new_id, self.persist)
+        biz.collections.update(self.shared)
+        self.businesses[key] = biz
+        return biz
+
+    def _seed(self) -> None:
+        clock = Clock.manual(SEED_TIME)
+        if self.persist is not None:
+            self.persist.db.execute("BEGIN")
+        self.user = {
+            "id": self._new_id(),
+            "displayed_as": f"{seed.USER['first_name']} {seed.USER['last_name']}",
+            "$path": "/user",
+            "created_at": clock.stamp(),
+            "updated_at": clock.stamp(),
+            **seed.USER,
+            "initials": "SS",
+        }
+        for index, info in enumerate(seed.BUSINESSES):
+            biz = self._new_business(index, info, clock)
+            stamp = clock.stamp()
+            gb = self.shared["countries"].records["GB"]
+            biz.save(
+                "_business",
+                {
+                    "id": "business",
+                    "displayed_as": info["name"],
+                    "$path": f"/businesses/{biz.id}",
+                    "created_at": stamp,
+                    "updated_at": stamp,
+                    "name": info["name"],
+                    "address_line_1": info["address_line_1"],
+                    "address_line_2": "",
+                    "city": info["city"],
+                    "region": "",
+                    "postal_code": info["postal_code"],
+                    "country": link(gb),
+                    "telephone": "",
+                    "mobile": "",
+                    "website": "",
+                    "is_demo": False,
+                    "subscriptions": [],
+                    "owner": link(self.user),
+                },
+            )
+            biz.save("_settings", _financial_settings(info["tax_number"], stamp))
+            for code, name, type_id, tax, scopes, control in seed.CHART:
+                res.create_ledger_account(
+                    biz,
+                    {
+                        "ledger_account_type_id": type_id,
+                        "name": name,
+                        "nominal_code": code,
+                        "included_in_chart": True,
+                        "tax_rate_id": tax,
+                    },
+                    scopes=scopes,
+                    control_name=control,
+                )
+            for contact in seed.SYSTEM_CONTACTS:
+                res.create_contact(biz, contact, system=True)
+            customers = seed.CUSTOMERS if index == 0 else seed.CUSTOMERS[:1]
+            suppliers = seed.SUPPLIERS if index == 0 else seed.SUPPLIERS[:1]
+            for contact in customers:
+                res.create_contact(biz, {**contact, "contact_type_ids": ["CUSTOMER"]})
+            for contact in suppliers:
+                res.create_contact(biz, {**contact, "contact_type_ids": ["VENDOR"]})
+            if index == 0:
+                self._seed_invoices(biz)
+            biz.clock = self.clock
+        self._save_state()
+        if self.persist is not None:
+            self.persist.db.execute("COMMIT")
+
+    def _seed_invoices(self, biz: Business) -> None:
+        def lines(rows: tuple[tuple[str, int, str, str, str], ...]) -> list[dict[str, Any]]:
+            return [
+                {
+                    "description": description,
+                    "ledger_account_id": biz.nominal_codes[code],
+                    "quantity": quantity,
+                    "unit_price": price,
+                    "tax_rate_id": tax,
+                }
+                for description, code, quantity, price, tax in rows
+            ]
+
+        for reference, day, rows in seed.SALES_INVOICES:
+            res.create_invoice(
+                biz,
+                res.SALES,
+                {"contact_id": biz.references[reference], "date": day, "invoice_lines": lines(rows)},
+            )
+        for reference, vendor_reference, day, rows in seed.PURCHASE_INVOICES:
+            res.create_invoice(
+                biz,
+                res.PURCHASES,
+                {
+                    "contact_id": biz.references[reference],
+                    "vendor_reference": vendor_reference,
+                    "date": day,
+                    "invoice_lines": lines(rows),
+                },
+            )
+
+    def _save_state(self) -> None:
+        if self.persist is None:
+            return
+        self.persist.set_state(
+            {
+                "ids": self._ids,
+                "user": self.user,
+                "businesses": {b.id: b.counters for b in self.businesses.values()},
+            }
+        )
+
+    def _load(self) -> None:
+        assert self.persist is not None
+        state = self.persist.state()
+        self._ids = int(state["ids"])
+        self.user = state["user"]
+        for index, (key, counters) in enumerate(state["businesses"].items()):
+            biz = self._new_business(index, {"name": ""}, self.clock)
+            assert biz.id == key, "the data file was written by another sandbox layout"
+            biz.counters = dict(counters)
+        for business, name, record in self.persist.records():
+            biz = self.businesses[business]
+            biz.collection(name).records[record["id"]] = record
+            if name == "contacts" and record.get("reference"):
+                biz.references[record["reference"].upper()] = record["id"]
+            elif name == "ledger_accounts":
+                biz.nominal_codes[record["nominal_code"]] = record["id"]
+            elif name in _KINDS:
+                contact = record["contact"]["id"]
+                biz.usage[contact] = biz.usage.get(contact, 0) + 1
+            elif name == "_business":
+                biz.name = record["name"]
+        for business, name, key, at in self.persist.tombstones():
+            self.businesses[business].collection(name).deleted[key] = at
+        for business, key, reply in self.persist.replies():
+            self.businesses[business].replies[key] = reply
+
+
+class _BadRequest(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+    def reply(self, echo: Mapping[str, str]) -> Reply:
+        return _error(self.status, self.code, self.message, echo)
+
+
+def _attributes(raw: str | None) -> set[str] | str | None:
+    if not raw:
+        return None
+    if raw.strip() == "all":
+        return "all"
+    return {a.strip() for a in raw.split(",") if a.strip()}
+
+
+_BASE = ("id", "displayed_as", "$path")
+
+
+def _pick(record: Record, attributes: set[str] | str | None) -> Record:
+    if attributes is None:
+        return {"id": record["id"], "displayed_as": record["displayed_as"], "$path": record["$path"]}
+    if attributes == "all":
+        return {k: v for k, v in record.items() if k[0] != "_"}
+    out = {k: record[k] for k in _BASE if k in record}
+    # Sage adds created_at whenever attributes are asked for (see the recorded samples).
+    if "created_at" in record:
+        out["created_at"] = record["created_at"]
+    out.update((k, record[k]) for k in attributes if k in record and k[0] != "_")
+    return out
+
+
+def _public_business(record: Record) -> Record:
+    # Stored under the fixed key "business" inside its own books; the public id is in $path.
+    return {**record, "id": record["$path"].rsplit("/", 1)[1]}
+
+
+def _financial_settings(tax_number: str, stamp: str) -> Record:
+    return {
+        "id": "financial_settings",
+        "$path": "/financial_settings",
+        "year_end_date": "2026-03-31",
+        "year_end_lockdown_date": None,
+        "accounting_type": "accrual",
+        "accounts_start_date": "2025-04-01",
+        "base_currency": {
+            "id": "GBP",
+            "displayed_as": "Pound Sterling (GBP)",
+            "$path": "/currencies/GBP",
+        },
+        "multi_currency_enabled": False,
+        "use_live_exchange_rates": False,
+        "mtd_activation_status": "mtd_active",
+        "mtd_connected": False,
+        "mtd_authenticated_date": "",
+        "tax_scheme": {"id": "STANDARD", "displayed_as": "Standard", "$path": "/tax_schemes/STANDARD"},
+        "tax_return_frequency": {
+            "id": "QUARTERLY",
+            "displayed_as": "Quarterly",
+            "$path": "/tax_return_frequencies/QUARTERLY",
+        },
+        "tax_number": tax_number,
+        "general_tax_number": "",
+        "tax_office": None,
+        "default_irpf_rate": "0.0",
+        "flat_rate_tax_percentage": None,
+        "recoverable_percentage": None,
+        "sales_tax_calculation": None,
+        "purchase_tax_calculation": None,
+        "updated_at": stamp,
+        "postponed_accounting": False,
+        "destination_vat": False,
+    }
+
+
+#: Re-exported for the package's public surface.
+__all__ = ["DEV_TOKEN", "Chaos", "Reply", "Sandbox", "Stats"]

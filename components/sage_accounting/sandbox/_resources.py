@@ -1,0 +1,1091 @@
+"""The simulated resources: validation, Sage's record shapes, invoice arithmetic, list filters."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from sage_accounting.sandbox._store import Clock, Collection, Persistence, Record
+
+CENT = Decimal("0.01")
+
+
+class SageError(Exception):
+    """A refusal with Sage's error body: ``[{$severity, $dataCode, $message, $source}, ...]``."""
+
+    def __init__(self, status: int, problems: Iterable[tuple[str, str, str]]) -> None:
+        self.status = status
+        self.problems = list(problems)  # (dataCode, message, source)
+        super().__init__(status, self.problems)
+
+    def body(self) -> list[dict[str, str]]:
+        return [
+            {"$severity": "error", "$dataCode": code, "$message": message, "$source": source}
+            for code, message, source in self.problems
+        ]
+
+
+def invalid(*problems: tuple[str, str]) -> SageError:
+    """422 RecordInvalid; each problem is (source field, message)."""
+    return SageError(422, [("RecordInvalid", message, source) for source, message in problems])
+
+
+def not_found() -> SageError:
+    return SageError(404, [("RecordNotFound", "Record not found", "")])
+
+
+def money_text(amount: Decimal) -> str:
+    """Sage's rendering of decimals: ``"5009.5"``, ``"20.0"``, never an exponent."""
+    text = format(amount.normalize(), "f")
+    if "." not in text:
+        text += ".0"
+    return "0.0" if text in {"-0.0", "-0"} else text
+
+
+def parse_decimal(raw: Any, source: str) -> Decimal:
+    if isinstance(raw, bool) or raw is None or raw == "":
+        raise invalid((source, "is not a number"))
+    try:
+        value = Decimal(str(raw))
+    except InvalidOperation:
+        raise invalid((source, "is not a number")) from None
+    if not value.is_finite():
+        raise invalid((source, "is not a number"))
+    return value
+
+
+def parse_date(raw: Any, source: str) -> date:
+    if not isinstance(raw, str):
+        raise invalid((source, "can't be blank" if raw in (None, "") else "is not a date"))
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise invalid((source, "is not a date")) from None
+
+
+def parse_since(raw: str, source: str) -> str:
+    """An ISO date or date-time from a query, as a comparable ``YYYY-MM-DDTHH:MM:SSZ``."""
+    try:
+        # A "+01:00" offset arrives as " 01:00" when the caller did not encode the plus sign.
+        when = datetime.fromisoformat(raw.strip().replace(" ", "+"))
+    except ValueError:
+        raise invalid((source, "is not a valid date-time")) from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def link(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``{id, displayed_as, $path}`` stub Sage puts wherever one record points at another."""
+    return {"id": record["id"], "displayed_as": record["displayed_as"], "$path": record["$path"]}
+
+
+def text(raw: Any) -> str:
+    return raw.strip() if isinstance(raw, str) else ""
+
+
+@dataclass
+class Business:
+    """One business's books: its collections, counters and idempotency replies."""
+
+    id: str
+    name: str
+    clock: Clock
+    new_id: Callable[[], str]
+    persist: Persistence | None = None
+    collections: dict[str, Collection] = field(default_factory=dict)
+    counters: dict[str, int] = field(default_factory=dict)
+    replies: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Uniqueness indexes, so a create stays O(1) however many records exist.
+    references: dict[str, str] = field(default_factory=dict)
+    nominal_codes: dict[int, str] = field(default_factory=dict)
+    usage: dict[str, int] = field(default_factory=dict)
+
+    def collection(self, name: str) -> Collection:
+        found = self.collections.get(name)
+        if found is None:
+            found = self.collections[name] = Collection(name)
+        return found
+
+    def find(self, name: str, key: Any, source: str) -> Record:
+        """A referenced record, or 422 naming the field that pointed at nothing."""
+        record = self.collection(name).get(key) if isinstance(key, str) else None
+        if record is None:
+            raise invalid((source, "is invalid" if key not in (None, "") else "can't be blank"))
+        return record
+
+    def save(self, name: str, record: Record) -> Record:
+        self.collection(name).put(record)
+        if self.persist is not None:
+            self.persist.save(self.id, name, record)
+        return record
+
+    def remove(self, name: str, key: str) -> None:
+        when = self.clock.stamp()
+        self.collection(name).remove(key, when)
+        if self.persist is not None:
+            self.persist.delete(self.id, name, key, when)
+
+    def next_number(self, counter: str) -> int:
+        self.counters[counter] = self.counters.get(counter, 0) + 1
+        return self.counters[counter]
+
+    def stamped(self, name: str, displayed_as: str, key: str | None = None) -> Record:
+        key = key or self.new_id()
+        now = self.clock.stamp()
+        return {
+            "id": key,
+            "displayed_as": displayed_as,
+            "$path": f"/{name}/{key}",
+            "created_at": now,
+            "updated_at": now,
+        }
+
+
+# ---------------------------------------------------------------------------------------------
+# Contacts, addresses, contact persons
+
+
+def contact_display(name: str, reference: str) -> str:
+    return f"{name} ({reference})" if reference else name
+
+
+def _address(biz: Business, data: Mapping[str, Any], contact: Record, main: bool) -> Record:
+    country = biz.find("countries", data.get("country_id") or "GB", "main_address.country_id")
+    address_type = biz.find(
+        "address_types", data.get("address_type_id") or "DELIVERY", "main_address.address_type_id"
+    )
+    lines = [
+        text(data.get(k))
+        for k in ("address_line_1", "address_line_2", "city", "region", "postal_code")
+    ]
+    record = biz.stamped("addresses", "\n".join(line for line in lines if line))
+    record.update(
+        {
+            "contact": link(contact),
+            "address_type": link(address_type),
+            "name": text(data.get("name")),
+            "address_line_1": lines[0],
+            "address_line_2": lines[1],
+            "city": lines[2],
+            "region": lines[3],
+            "postal_code": lines[4],
+            "country": link(country),
+            "country_group": {"id": "ALL", "displayed_as": "Other", "$path": "/country_groups/ALL"},
+            "is_main_address": main,
+        }
+    )
+    return biz.save("addresses", record)
+
+
+def _person(biz: Business, data: Mapping[str, Any], address: Record, main: bool) -> Record:
+    name = text(data.get("name"))
+    if not name:
+        raise invalid(("name", "can't be blank"))
+    type_ids = data.get("contact_person_type_ids") or ["ACCOUNTS"]
+    if not isinstance(type_ids, list):
+        raise invalid(("contact_person_type_ids", "is invalid"))
+    types = [biz.find("contact_person_types", t, "contact_person_type_ids") for t in type_ids]
+    record = biz.stamped("contact_persons", name)
+    record.update(
+        {
+            "contact_person_types": [link(t) for t in types],
+            "name": name,
+            "job_title": text(data.get("job_title")),
+            "telephone": text(data.get("telephone")),
+            "mobile": text(data.get("mobile")),
+            "email": text(data.get("email")),
+            "fax": text(data.get("fax")),
+            "is_main_contact": main,
+            "address": link(address),
+        }
+    )
+    return biz.save("contact_persons", record)
+
+
+_CONTACT_FIELDS = (
+    "name",
+    "reference",
+    "tax_number",
+    "notes",
+    "locale",
+    "email",
+    "registered_number",
+    "credit_terms_and_conditions",
+)
+
+
+def create_contact(biz: Business, data: Mapping[str, Any], *, system: bool = False) -> Record:
+    name = text(data.get("name"))
+    problems = []
+    if not name:
+        problems.append(("name", "can't be blank"))
+    type_ids = data.get("contact_type_ids")
+    if not isinstance(type_ids, list) or not type_ids:
+        problems.append(("contact_type_ids", "can't be blank"))
+    elif any(biz.collection("contact_types").get(str(t)) is None for t in type_ids):
+        problems.append(("contact_type_ids", "is invalid"))
+    reference = text(data.get("reference"))
+    if reference and reference.upper() in biz.references:
+        problems.append(("reference", "has already been taken"))
+    if len(reference) > 8 and not system:
+        problems.append(("reference", "is too long (maximum is 8 characters)"))
+    if problems:
+        raise invalid(*problems)
+    assert isinstance(type_ids, list)
+    is_customer = "CUSTOMER" in type_ids
+    record = biz.stamped("contacts", contact_display(name, reference))
+    record.update({"links": [], "contact_types": []})
+    _apply_contact(biz, record, data, is_customer)
+    record.update(
+        {
+            "contact_types": [
+                link(biz.find("contact_types", t, "contact_type_ids")) for t in type_ids
+            ],
+            "system": system,
+            "deletable": not system,
+        }
+    )
+    _contact_addresses(biz, record, data)
+    if reference:
+        biz.references[reference.upper()] = record["id"]
+    return biz.save("contacts", record)
+
+
+def _apply_contact(
+    biz: Business, record: Record, data: Mapping[str, Any], is_customer: bool
+) -> None:
+    """Set a contact's scalar and linked fields from a create or update body."""
+    for key in _CONTACT_FIELDS:
+        if key in data or key not in record:
+            record[key] = text(data.get(key)) if key != "registered_number" else data.get(key)
+    record.setdefault("locale", "en")
+    if not record["locale"]:
+        record["locale"] = "en"
+    if "credit_limit" in data or "credit_limit" not in record:
+        limit = data.get("credit_limit")
+        record["credit_limit"] = money_text(
+            parse_decimal(limit, "credit_limit") if limit not in (None, "") else Decimal(0)
+        )
+    if "credit_days" in data or "credit_days" not in record:
+        days = data.get("credit_days", 30)
+        if not isinstance(days, int) or isinstance(days, bool) or days < 0:
+            raise invalid(("credit_days", "is not a number"))
+        record["credit_days"] = days
+    currency = biz.find("currencies", data.get("currency_id") or "GBP", "currency_id")
+    sales_la = data.get("default_sales_ledger_account_id")
+    purchase_la = data.get("default_purchase_ledger_account_id")
+    record.update(
+        {
+            "default_sales_ledger_account": link(
+                biz.find("ledger_accounts", sales_la, "default_sales_ledger_account_id")
+            )
+            if sales_la
+            else record.get("default_sales_ledger_account")
+            or (_by_code(biz, 4000) if is_customer else None),
+            "default_sales_tax_rate": link(
+                biz.find(
+                    "tax_rates", data.get("default_sales_tax_rate_id"), "default_sales_tax_rate_id"
+                )
+            )
+            if data.get("default_sales_tax_rate_id")
+            else record.get("default_sales_tax_rate")
+            or (link(biz.find("tax_rates", "GB_STANDARD", "")) if is_customer else None),
+            "default_purchase_ledger_account": link(
+                biz.find("ledger_accounts", purchase_la, "default_purchase_ledger_account_id")
+            )
+            if purchase_la
+            else record.get("default_purchase_ledger_account")
+            or (None if is_customer else _by_code(biz, 5000)),
+            "currency": link(currency),
+            "credit_terms": None,
+            "product_sales_price_type": {
+                "id": "SALES_PRICE",
+                "displayed_as": "Sales Price",
+                "$path": "/product_sales_price_types/SALES_PRICE",
+            },
+            "source_guid": data.get("source_guid"),
+            "tax_treatment": {
+                "is_home": True,
+                "is_member_state": False,
+                "is_not_member_state": False,
+                "is_general_rate": False,
+            },
+            "tax_calculation": "invoice",
+            "gdpr_obfuscated": False,
+            "has_unfinished_recurring_invoices": False,
+            "cis_registered": False,
+            "ni_based": False,
+            "is_active": bool(data.get("is_active", record.get("is_active", True))),
+            "gb_based": True,
+            "cis_settings": None,
+            "destination_vat_blocking": False,
+            "mandate_active": False,
+            "send_statements": False,
+            "statement_run": {"id": "NONE", "displayed_as": "None"},
+            "bank_account_details": {
+                "account_name": "",
+                "account_number": "",
+                "sort_code": "",
+                "bic": "",
+                "iban": "",
+            },
+        }
+    )
+
+
+def _contact_addresses(biz: Business, record: Record, data: Mapping[str, Any]) -> None:
+    address_data = data.get("main_address")
+    address = _address(biz, address_data if isinstance(address_data, Mapping) else {}, record, True)
+    record["main_address"] = record["preferred_address"] = link(address)
+    record["delivery_address"] = link(address)
+    person_data = data.get("main_contact_person")
+    if isinstance(person_data, Mapping) and text(person_data.get("name")):
+        person = _person(biz, person_data, address, True)
+        record["main_contact_person"] = record["preferred_contact_person"] = link(person)
+        if not record["email"]:
+            record["email"] = person["email"]
+    else:
+        record["main_contact_person"] = record["preferred_contact_person"] = None
+
+
+def update_contact(biz: Business, record: Record, data: Mapping[str, Any]) -> Record:
+    if record.get("system"):
+        raise invalid(("base", "System contacts cannot be edited"))
+    updated = dict(record)
+    if "name" in data and not text(data.get("name")):
+        raise invalid(("name", "can't be blank"))
+    old_ref = text(record.get("reference")).upper()
+    new_ref = text(data.get("reference", record.get("reference"))).upper()
+    if new_ref != old_ref and new_ref and new_ref in biz.references:
+        raise invalid(("reference", "has already been taken"))
+    types = [t["id"] for t in record["contact_types"]]
+    if "contact_type_ids" in data:
+        type_ids = data["contact_type_ids"]
+        if not isinstance(type_ids, list) or not type_ids:
+            raise invalid(("contact_type_ids", "can't be blank"))
+        updated["contact_types"] = [
+            link(biz.find("contact_types", t, "contact_type_ids")) for t in type_ids
+        ]
+        types = list(type_ids)
+    _apply_contact(biz, updated, data, "CUSTOMER" in types)
+    updated["displayed_as"] = contact_display(updated["name"], updated["reference"])
+    updated["updated_at"] = biz.clock.stamp()
+    if new_ref != old_ref:
+        biz.references.pop(old_ref, None)
+        if new_ref:
+            biz.references[new_ref] = record["id"]
+    return biz.save("contacts", updated)
+
+
+def delete_contact(biz: Business, record: Record) -> None:
+    if record.get("system"):
+        raise invalid(("base", "System contacts cannot be deleted"))
+    if biz.usage.get(record["id"]):
+        raise invalid(("base", "Contact has transactions and cannot be deleted"))
+    biz.references.pop(text(record.get("reference")).upper(), None)
+    biz.remove("contacts", record["id"])
+
+
+def create_contact_person(biz: Business, data: Mapping[str, Any]) -> Record:
+    address_id = data.get("address_id")
+    if not address_id and data.get("contact_id"):
+        contact = biz.find("contacts", data.get("contact_id"), "contact_id")
+        address_id = contact["main_address"]["id"]
+    address = biz.find("addresses", address_id, "address_id")
+    return _person(biz, data, address, bool(data.get("is_main_contact", False)))
+
+
+def update_contact_person(biz: Business, record: Record, data: Mapping[str, Any]) -> Record:
+    updated = dict(record)
+    if "name" in data and not text(data.get("name")):
+        raise invalid(("name", "can't be blank"))
+    for key in ("name", "job_title", "telephone", "mobile", "email", "fax"):
+        if key in data:
+            updated[key] = text(data[key])
+    updated["displayed_as"] = updated["name"]
+    updated["updated_at"] = biz.clock.stamp()
+    return biz.save("contact_persons", updated)
+
+
+# ---------------------------------------------------------------------------------------------
+# Ledger accounts
+
+
+def _by_code(biz: Business, code: int) -> dict[str, Any] | None:
+    key = biz.nominal_codes.get(code)
+    record = biz.collection("ledger_accounts").get(key) if key else None
+    return link(record) if record else None
+
+
+_VISIBILITY = {
+    "banking": "bank",
+    "expenses": "expenses",
+    "journals": "journals",
+    "other_payments": "other_payment",
+    "other_receipts": "other_receipt",
+    "reporting": "reporting",
+    "sales": "sales",
+    "purchasing": "purchasing",
+}
+
+
+def create_ledger_account(
+    biz: Business,
+    data: Mapping[str, Any],
+    *,
+    scopes: Iterable[str] | None = None,
+    control_name: str | None = None,
+) -> Record:
+    problems = []
+    type_id = data.get("ledger_account_type_id")
+    la_type = (
+        biz.collection("ledger_account_types").get(type_id) if isinstance(type_id, str) else None
+    )
+    if la_type is None:
+        problems.append(("ledger_account_type_id", "is invalid" if type_id else "can't be blank"))
+    name = text(data.get("name"))
+    if not name:
+        problems.append(("name", "can't be blank"))
+    code = data.get("nominal_code")
+    if not isinstance(code, int) or isinstance(code, bool) or not 1 <= code <= 99999999:
+        problems.append(("nominal_code", "can't be blank" if code is None else "is invalid"))
+    elif code in biz.nominal_codes:
+        problems.append(("nominal_code", "has already been taken"))
+    if "included_in_chart" not in data:
+        problems.append(("included_in_chart", "can't be blank"))
+    if problems:
+        raise invalid(*problems)
+    assert la_type is not None and isinstance(code, int)
+    tax_rate = biz.find("tax_rates", data.get("tax_rate_id") or "GB_NO_TAX", "tax_rate_id")
+    visible = sorted(set(scopes or ("journals", "reporting")))
+    record = biz.stamped("ledger_accounts", f"{name} ({code})")
+    record.update(
+        {
+            "ledger_account_group": {
+                "id": la_type["_group"],
+                "displayed_as": la_type["_group_name"],
+            },
+            "name": name,
+            "display_name": text(data.get("display_name")) or name,
+            "visible_scopes": visible,
+            "included_in_chart": bool(data.get("included_in_chart")),
+            "nominal_code": code,
+            "ledger_account_type": link(la_type),
+            "ledger_account_classification": None,
+            "tax_rate": link(tax_rate),
+            "fixed_tax_rate": False,
+            **{f"visible_in_{k}": v in visible for k, v in _VISIBILITY.items()},
+            "balance_details": None,
+            "is_control_account": control_name is not None,
+            "control_name": control_name,
+            "display_formatted": f"{code} - {name}",
+            "tax_recoverable": None,
+            "recoverable_percentage": None,
+            "non_recoverable_ledger_account": None,
+            "cis_materials": False,
+            "tax_instalment": False,
+            "cis_labour": False,
+            "gifi_code": None,
+        }
+    )
+    biz.nominal_codes[code] = record["id"]
+    return biz.save("ledger_accounts", record)
+
+
+def update_ledger_account(biz: Business, record: Record, data: Mapping[str, Any]) -> Record:
+    updated = dict(record)
+    if "name" in data:
+        if not text(data["name"]):
+            raise invalid(("name", "can't be blank"))
+        updated["name"] = text(data["name"])
+    if "display_name" in data:
+        updated["display_name"] = text(data["display_name"])
+    if "nominal_code" in data and data["nominal_code"] != record["nominal_code"]:
+        code = data["nominal_code"]
+        if not isinstance(code, int) or isinstance(code, bool) or code <= 0:
+            raise invalid(("nominal_code", "is invalid"))
+        if code in biz.nominal_codes:
+            raise invalid(("nominal_code", "has already been taken"))
+        biz.nominal_codes.pop(record["nominal_code"], None)
+        biz.nominal_codes[code] = record["id"]
+        updated["nominal_code"] = code
+    if "tax_rate_id" in data:
+        updated["tax_rate"] = link(biz.find("tax_rates", data["tax_rate_id"], "tax_rate_id"))
+    if "included_in_chart" in data:
+        updated["included_in_chart"] = bool(data["included_in_chart"])
+    updated["displayed_as"] = f"{updated['name']} ({updated['nominal_code']})"
+    updated["display_formatted"] = f"{updated['nominal_code']} - {updated['name']}"
+    updated["updated_at"] = biz.clock.stamp()
+    return biz.save("ledger_accounts", updated)
+
+
+# ---------------------------------------------------------------------------------------------
+# Invoices
+
+STATUS_NAMES = {
+    "DRAFT": "Draft",
+    "UNPAID": "Unpaid",
+    "PART_PAID": "Part Paid",
+    "PAID": "Paid",
+    "VOID": "Void",
+}
+
+
+def _status(status_id: str) -> dict[str, str]:
+    return {
+        "id": status_id,
+        "displayed_as": STATUS_NAMES[status_id],
+        "$path": f"/artefact_statuses/{status_id}",
+    }
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """What differs between sales and purchase invoices."""
+
+    collection: str
+    contact_type: str
+    transaction_type: tuple[str, str]
+    number_prefix: str | None
+
+
+SALES = _Kind("sales_invoices", "CUSTOMER", ("SALES_INVOICE", "Sales Invoice"), "SI-")
+PURCHASES = _Kind("purchase_invoices", "VENDOR", ("PURCHASE_INVOICE", "Purchase Invoice"), None)
+
+
+def _round(amount: Decimal) -> Decimal:
+    # Sage rounds each line's net and tax to the penny, half up, then sums the lines.
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _lines(
+    biz: Business, raw: Any, source: str = "invoice_lines"
+) -> tuple[list[Record], dict[str, Decimal], list[Record]]:
+    if not isinstance(raw, list) or not raw:
+        raise invalid((source, "can't be blank"))
+    lines: list[Record] = []
+    totals = {k: Decimal(0) for k in ("net", "tax", "total", "quantity", "discount")}
+    analysis: dict[str, list[Decimal]] = {}
+    problems: list[tuple[str, str]] = []
+    for index, line in enumerate(raw):
+        where = f"{source}[{index}]"
+        if not isinstance(line, Mapping):
+            raise invalid((where, "is invalid"))
+        description = text(line.get("description"))
+        if not description:
+            problems.append((f"{where}.description", "can't be blank"))
+        try:
+            account = biz.find(
+                "ledger_accounts", line.get("ledger_account_id"), f"{where}.ledger_account_id"
+            )
+            quantity = parse_decimal(line.get("quantity", "1"), f"{where}.quantity")
+            price = parse_decimal(line.get("unit_price"), f"{where}.unit_price")
+            discount = parse_decimal(line.get("discount_amount", "0"), f"{where}.discount_amount")
+            rate_id = line.get("tax_rate_id") or account["tax_rate"]["id"]
+            rate = biz.find("tax_rates", rate_id, f"{where}.tax_rate_id")
+        except SageError as error:
+            problems.extend((p[2], p[1]) for p in error.problems)
+            continue
+        if problems:
+            continue
+        net = _round(quantity * price) - _round(discount)
+        percentage = Decimal(rate["percentage"])
+        if "tax_amount" in line:
+            tax = _round(parse_decimal(line["tax_amount"], f"{where}.tax_amount"))
+        else:
+            tax = _round(net * percentage / 100)
+        total = net + tax
+        for key, amount in (
+            ("net", net),
+            ("tax", tax),
+            ("total", total),
+            ("quantity", quantity),
+            ("discount", discount),
+        ):
+            totals[key] += amount
+        sums = analysis.setdefault(rate["id"], [Decimal(0), Decimal(0)])
+        sums[0] += net
+        sums[1] += tax
+        breakdown = [
+            {"tax_rate": link(rate), "percentage": rate["percentage"], "amount": money_text(tax)}
+        ]
+        record = {
+            "id": biz.new_id(),
+            "displayed_as": description,
+            "description": description,
+            "product": None,
+            "service": None,
+            "ledger_account": link(account),
+            "trade_of_asset": False,
+            "quantity": money_text(quantity),
+            "unit_price": money_text(price),
+            "net_amount": money_text(net),
+            "tax_rate": link(rate),
+            "tax_amount": money_text(tax),
+            "tax_breakdown": breakdown,
+            "total_amount": money_text(total),
+            "base_currency_unit_price": money_text(price),
+            "unit_price_includes_tax": False,
+            "base_currency_net_amount": money_text(net),
+            "base_currency_tax_amount": money_text(tax),
+            "base_currency_tax_breakdown": breakdown,
+            "base_currency_total_amount": money_text(total),
+            "eu_goods_services_type": None,
+            "discount_amount": money_text(discount),
+            "base_currency_discount_amount": money_text(discount),
+            "discount_percentage": money_text(
+                _round(discount * 100 / (quantity * price)) if quantity * price else Decimal(0)
+            ),
+            "eu_sales_description": None,
+        }
+        lines.append(record)
+    if problems:
+        raise invalid(*problems)
+    biz_analysis = []
+    for rate_id, (net, tax) in analysis.items():
+        rate = biz.find("tax_rates", rate_id, "")
+        biz_analysis.append(
+            {
+                "tax_rate": link(rate),
+                "net_amount": money_text(net),
+                "tax_amount": money_text(tax),
+                "total_amount": money_text(net + tax),
+                "goods_amount": money_text(net),
+                "service_amount": "0.0",
+            }
+        )
+    return lines, totals, biz_analysis
+
+
+def _set_amounts(
+    record: Record, lines: list[Record], totals: dict[str, Decimal], analysis: list[Record]
+) -> None:
+    paid = Decimal(record.get("total_paid", "0"))
+    net, tax, total = totals["net"], totals["tax"], totals["total"]
+    outstanding = total - paid
+    record.update(
+        {
+            "invoice_lines": lines,
+            "tax_analysis": analysis,
+            "net_amount": money_text(net),
+            "tax_amount": money_text(tax),
+            "total_amount": money_text(total),
+            "total_quantity": money_text(totals["quantity"]),
+            "total_discount_amount": money_text(totals["discount"]),
+            "base_currency_total_discount_amount": money_text(totals["discount"]),
+            "payments_allocations_total_amount": money_text(paid),
+            "payments_allocations_total_discount": "0.0",
+            "total_paid": money_text(paid),
+            "outstanding_amount": money_text(outstanding),
+            "base_currency_net_amount": money_text(net),
+            "base_currency_tax_amount": money_text(tax),
+            "base_currency_total_amount": money_text(total),
+            "base_currency_outstanding_amount": money_text(outstanding),
+        }
+    )
+
+
+def _contact_for(biz: Business, kind: _Kind, key: Any) -> Record:
+    contact = biz.find("contacts", key, "contact_id")
+    if kind.contact_type not in {t["id"] for t in contact["contact_types"]}:
+        wanted = "customer" if kind is SALES else "supplier"
+        raise invalid(("contact_id", f"is not a {wanted}"))
+    return contact
+
+
+def create_invoice(biz: Business, kind: _Kind, data: Mapping[str, Any]) -> Record:
+    problems: list[tuple[str, str]] = []
+    contact: Record | None = None
+    invoice_date: date | None = None
+    lines: list[Record] = []
+    totals: dict[str, Decimal] = {}
+    analysis: list[Record] = []
+    for step in ("contact", "date", "lines"):
+        try:
+            if step == "contact":
+                contact = _contact_for(biz, kind, data.get("contact_id"))
+            elif step == "date":
+                invoice_date = parse_date(data.get("date"), "date")
+            else:
+                lines, totals, analysis = _lines(biz, data.get("invoice_lines"))
+        except SageError as error:
+            problems.extend((p[2], p[1]) for p in error.problems)
+    status_id = data.get("status_id") or "UNPAID"
+    if status_id not in {"DRAFT", "UNPAID"}:
+        problems.append(("status_id", "is invalid"))
+    if problems:
+        raise invalid(*problems)
+    assert contact is not None and invoice_date is not None
+    if data.get("due_date"):
+        due = parse_date(data.get("due_date"), "due_date")
+        if due < invoice_date:
+            raise invalid(("due_date", "must be on or after the invoice date"))
+    else:
+        due = invoice_date + timedelta(days=int(contact.get("credit_days") or 30))
+    currency = biz.find("currencies", data.get("currency_id") or "GBP", "currency_id")
+    if kind.number_prefix:
+        number = f"{kind.number_prefix}{biz.next_number(kind.collection)}"
+        displayed = number
+    else:
+        number = ""
+        displayed = text(data.get("vendor_reference")) or text(data.get("reference"))
+    record = biz.stamped(kind.collection, displayed)
+    transaction_id = biz.new_id()
+    record.update(
+        {
+            "links": [],
+            "editable": True,
+            "vat_reverse_charge": False,
+            "tax_calculation_method": None,
+            "transaction": {
+                "id": transaction_id,
+                "displayed_as": displayed,
+                "$path": f"/transactions/{transaction_id}",
+            },
+            "transaction_type": {
+                "id": kind.transaction_type[0],
+                "displayed_as": kind.transaction_type[1],
+                "$path": f"/transaction_types/{kind.transaction_type[0]}",
+            },
+            "is_cis": False,
+            "cis_applicable_amount": None,
+            "base_currency_cis_applicable_amount": None,
+            "total_after_cis_deduction": None,
+            "base_currency_total_after_cis_deduction": None,
+            "has_cis_labour": False,
+            "has_cis_materials": False,
+            "contact": link(contact),
+            "contact_name": contact["name"],
+            "contact_reference": contact["reference"],
+            "date": invoice_date.isoformat(),
+            "due_date": due.isoformat(),
+            "reference": text(data.get("reference")),
+            "notes": text(data.get("notes")),
+            "currency": link(currency),
+            "exchange_rate": "1.0",
+            "inverse_exchange_rate": "1.0",
+            "status": _status(status_id),
+            "void_reason": None,
+            "last_paid": "",
+            "tax_address_region": None,
+            "withholding_tax_rate": None,
+            "withholding_tax_amount": None,
+            "base_currency_withholding_tax_amount": None,
+            "tax_reconciled": False,
+            "migrated": False,
+        }
+    )
+    if kind is SALES:
+        address = contact.get("main_address")
+        free_form = address["displayed_as"] if address else ""
+        record.update(
+            {
+                "destination_consignment": False,
+                "destination_vat_rates_in_use": False,
+                "invoice_number_prefix": kind.number_prefix,
+                "invoice_number": number,
+                "main_address_free_form": free_form,
+                "main_address": address,
+                "delivery_address_free_form": free_form,
+                "delivery_address": address,
+                "terms_and_conditions": text(data.get("terms_and_conditions")),
+                "shipping_net_amount": "0.0",
+                "shipping_tax_rate": None,
+                "shipping_tax_amount": "0.0",
+                "shipping_tax_breakdown": [],
+                "shipping_total_amount": "0.0",
+                "base_currency_shipping_net_amount": "0.0",
+                "base_currency_shipping_tax_amount": "0.0",
+                "base_currency_shipping_tax_breakdown": [],
+                "base_currency_shipping_total_amount": "0.0",
+                "sent": False,
+                "sent_by_email": False,
+                "original_quote_estimate": None,
+                "delivery_performance_date": None,
+                "pas_payment_submission": None,
+            }
+        )
+    else:
+        record.update(
+            {
+                "postponed_accounting": False,
+                "import": False,
+                "vat_exempt_consignment": False,
+                "base_currency_total_itc_amount": None,
+                "total_itc_amount": None,
+                "base_currency_total_itr_amount": None,
+                "total_itr_amount": None,
+                "part_recoverable": None,
+                "vendor_reference": text(data.get("vendor_reference")),
+            }
+        )
+    _set_amounts(record, lines, totals, analysis)
+    biz.usage[contact["id"]] = biz.usage.get(contact["id"], 0) + 1
+    return biz.save(kind.collection, record)
+
+
+def update_invoice(biz: Business, kind: _Kind, record: Record, data: Mapping[str, Any]) -> Record:
+    if record["status"]["id"] == "VOID":
+        raise invalid(("base", "A void invoice cannot be edited"))
+    updated = dict(record)
+    if "contact_id" in data:
+        contact = _contact_for(biz, kind, data["contact_id"])
+        updated.update(
+            contact=link(contact),
+            contact_name=contact["name"],
+            contact_reference=contact["reference"],
+        )
+    if "date" in data:
+        updated["date"] = parse_date(data["date"], "date").isoformat()
+    if "due_date" in data:
+        updated["due_date"] = parse_date(data["due_date"], "due_date").isoformat()
+    if updated["due_date"] < updated["date"]:
+        raise invalid(("due_date", "must be on or after the invoice date"))
+    for key in ("reference", "notes", "terms_and_conditions", "vendor_reference"):
+        if key in data and key in updated:
+            updated[key] = text(data[key])
+    if "invoice_lines" in data:
+        # Simplification: the lines sent replace the invoice's lines as a whole.
+        lines, totals, analysis = _lines(biz, data["invoice_lines"])
+        if Decimal(record["total_paid"]) > totals["total"]:
+            raise invalid(("invoice_lines", "total is less than the amount already paid"))
+        _set_amounts(updated, lines, totals, analysis)
+        _settle(updated)
+    if kind is PURCHASES and "vendor_reference" in data:
+        updated["displayed_as"] = updated["vendor_reference"] or updated["reference"]
+    updated["updated_at"] = biz.clock.stamp()
+    return biz.save(kind.collection, updated)
+
+
+def _settle(record: Record) -> None:
+    """Derive the payment status from what has been paid, as Sage does after each allocation."""
+    if record["status"]["id"] in {"DRAFT", "VOID"}:
+        return
+    paid = Decimal(record["total_paid"])
+    total = Decimal(record["total_amount"])
+    status = "UNPAID" if paid == 0 else "PAID" if paid >= total else "PART_PAID"
+    record["status"] = _status(status)
+    record["outstanding_amount"] = record["base_currency_outstanding_amount"] = money_text(
+        total - paid
+    )
+
+
+def release_invoice(biz: Business, kind: _Kind, record: Record) -> Record:
+    if record["status"]["id"] != "DRAFT":
+        raise invalid(("status", "Only draft invoices can be released"))
+    updated = dict(record, status=_status("UNPAID"), updated_at=biz.clock.stamp())
+    return biz.save(kind.collection, updated)
+
+
+def void_sales_invoice(biz: Business, record: Record, void_reason: str) -> Record:
+    status = record["status"]["id"]
+    if status == "DRAFT":
+        biz.remove(SALES.collection, record["id"])
+        return record
+    if status == "VOID":
+        raise invalid(("base", "The invoice is already void"))
+    if not void_reason:
+        raise invalid(("void_reason", "can't be blank"))
+    if Decimal(record["total_paid"]) != 0:
+        raise invalid(("base", "An invoice with payments allocated cannot be voided"))
+    updated = dict(record)
+    updated.update(
+        status=_status("VOID"),
+        void_reason=void_reason,
+        editable=False,
+        outstanding_amount="0.0",
+        base_currency_outstanding_amount="0.0",
+        updated_at=biz.clock.stamp(),
+    )
+    return biz.save(SALES.collection, updated)
+
+
+def delete_purchase_invoice(biz: Business, record: Record) -> None:
+    if Decimal(record["total_paid"]) != 0:
+        raise invalid(("base", "An invoice with payments allocated cannot be deleted"))
+    biz.remove(PURCHASES.collection, record["id"])
+
+
+def record_payment(biz: Business, kind: _Kind, record: Record, amount: Decimal) -> Record:
+    """Allocate a payment (the sandbox has no payments API; tests use this to reach PAID)."""
+    if record["status"]["id"] in {"DRAFT", "VOID"}:
+        raise invalid(("base", "Only issued invoices can be paid"))
+    updated = dict(record)
+    paid = Decimal(record["total_paid"]) + amount
+    updated.update(
+        total_paid=money_text(paid),
+        payments_allocations_total_amount=money_text(paid),
+        last_paid=biz.clock.now().date().isoformat(),
+        updated_at=biz.clock.stamp(),
+    )
+    _settle(updated)
+    return biz.save(kind.collection, updated)
+
+
+# ---------------------------------------------------------------------------------------------
+# Filtering and sorting lists
+
+
+def _has(haystack: Any, needle: str) -> bool:
+    return isinstance(haystack, str) and needle in haystack.lower()
+
+
+def _contact_matches(record: Record, q: Mapping[str, str]) -> bool:
+    wanted = q.get("contact_type_id") or q.get("contact_type_ids")
+    if wanted:
+        types = {t["id"] for t in record["contact_types"]}
+        if not types.intersection(w.strip() for w in wanted.split(",")):
+            return False
+    if q.get("exclude_system") == "true" and record.get("system"):
+        return False
+    if q.get("filter_inactive_contacts") == "true" and not record.get("is_active", True):
+        return False
+    if "email" in q and record.get("email", "").lower() != q["email"].lower():
+        return False
+    search = q.get("search", "").lower()
+    return not search or any(_has(record.get(k), search) for k in ("name", "reference", "email"))
+
+
+def _invoice_matches(record: Record, q: Mapping[str, str]) -> bool:
+    if "contact_id" in q and record["contact"]["id"] != q["contact_id"]:
+        return False
+    if "status_id" in q and record["status"]["id"] not in q["status_id"].split(","):
+        return False
+    if "from_date" in q and record["date"] < q["from_date"]:
+        return False
+    if "to_date" in q and record["date"] > q["to_date"]:
+        return False
+    search = q.get("search", "").lower()
+    return not search or any(
+        _has(record.get(k), search)
+        for k in ("invoice_number", "reference", "vendor_reference", "contact_name", "displayed_as")
+    )
+
+
+def _ledger_matches(record: Record, q: Mapping[str, str]) -> bool:
+    if "ledger_account_type_id" in q and record["ledger_account_type"]["id"] not in q[
+        "ledger_account_type_id"
+    ].split(","):
+        return False
+    if "visible_in" in q and q["visible_in"] not in record["visible_scopes"]:
+        return False
+    if "not_visible_in" in q and q["not_visible_in"] in record["visible_scopes"]:
+        return False
+    if q.get("show_included_in_chart") == "true" and not record["included_in_chart"]:
+        return False
+    if q.get("show_control_accounts") == "false" and record["is_control_account"]:
+        return False
+    search = q.get("search", "").lower()
+    return not search or any(
+        _has(record.get(k), search) for k in ("name", "display_name", "displayed_as")
+    )
+
+
+def _parent_matches(record: Record, q: Mapping[str, str]) -> bool:
+    if "contact_id" in q and record.get("contact", {}).get("id") != q["contact_id"]:
+        return False
+    return "address_id" not in q or record.get("address", {}).get("id") == q["address_id"]
+
+
+def _person_matches(biz: Business) -> Callable[[Record, Mapping[str, str]], bool]:
+    def matches(record: Record, q: Mapping[str, str]) -> bool:
+        if "address_id" in q and record["address"]["id"] != q["address_id"]:
+            return False
+        if "contact_id" in q:
+            address = biz.collection("addresses").get(record["address"]["id"])
+            return address is not None and address["contact"]["id"] == q["contact_id"]
+        return True
+
+    return matches
+
+
+def _ledger_type_matches(record: Record, q: Mapping[str, str]) -> bool:
+    wanted = q.get("ledger_account_classification_id")
+    return not wanted or record.get("_classification") == wanted
+
+
+#: resource -> (filter params, matcher factory)
+FILTERS: dict[
+    str, tuple[frozenset[str], Callable[[Business], Callable[[Record, Mapping[str, str]], bool]]]
+] = {
+    "contacts": (
+        frozenset(
+            {
+                "contact_type_id",
+                "contact_type_ids",
+                "exclude_system",
+                "email",
+                "search",
+                "filter_inactive_contacts",
+            }
+        ),
+        lambda biz: _contact_matches,
+    ),
+    "sales_invoices": (
+        frozenset({"contact_id", "status_id", "from_date", "to_date", "search"}),
+        lambda biz: _invoice_matches,
+    ),
+    "purchase_invoices": (
+        frozenset({"contact_id", "status_id", "from_date", "to_date", "search"}),
+        lambda biz: _invoice_matches,
+    ),
+    "ledger_accounts": (
+        frozenset(
+            {
+                "ledger_account_type_id",
+                "visible_in",
+                "not_visible_in",
+                "show_included_in_chart",
+                "show_control_accounts",
+                "search",
+            }
+        ),
+        lambda biz: _ledger_matches,
+    ),
+    "addresses": (frozenset({"contact_id"}), lambda biz: _parent_matches),
+    "contact_persons": (frozenset({"contact_id", "address_id"}), _person_matches),
+    "ledger_account_types": (
+        frozenset({"ledger_account_classification_id"}),
+        lambda biz: _ledger_type_matches,
+    ),
+}
+
+#: resource -> fields ``sort`` may name; the default order is noted beside each.
+SORTABLE: dict[str, frozenset[str]] = {
+    "sales_invoices": frozenset(
+        {
+            "date",
+            "due_date",
+            "created_at",
+            "updated_at",
+            "invoice_number",
+            "total_amount",
+            "contact_name",
+        }
+    ),
+    "purchase_invoices": frozenset(
+        {"date", "due_date", "created_at", "updated_at", "total_amount", "contact_name"}
+    ),
+}
+
+
+def sort_key(field_name: str) -> Callable[[Record], Any]:
+    if field_name in {"total_amount", "net_amount", "outstanding_amount"}:
+        return lambda record: Decimal(record[field_name])
+    if field_name == "invoice_number":
+        # SI-10 after SI-9: compare the number, not the text.
+        return lambda record: (len(record[field_name]), record[field_name])
+    return lambda record: record.get(field_name) or ""
+
+
+def default_order(name: str) -> Callable[[Record], Any] | None:
+    """Sage lists contacts by name and ledger accounts by nominal code; others stay in order."""
+    if name == "contacts":
+        return lambda record: (record["name"].lower(), record["created_at"])
+    if name == "ledger_accounts":
+        return lambda record: record["nominal_code"]
+    return None
