@@ -23,7 +23,7 @@ from __future__ import annotations
 from sage_accounting.sandbox._adapters import (
     AsyncSandboxTransport,
     SandboxASGI,
-    SandboxDropped,
+    SandboxDroppedError,
     SandboxTransport,
     create_app,
 )
@@ -46,7 +46,7 @@ __all__ = [
     "Reply",
     "Sandbox",
     "SandboxASGI",
-    "SandboxDropped",
+    "SandboxDroppedError",
     "SandboxTransport",
     "Stats",
     "create_app",

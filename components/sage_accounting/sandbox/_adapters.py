@@ -18,7 +18,7 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
 
-class SandboxDropped(ConnectionError):
+class SandboxDroppedError(ConnectionError):
     """Raised inside the ASGI app so the server closes the connection mid-response."""
 
 
@@ -128,7 +128,7 @@ class SandboxASGI:
         if reply.fault == "drop":
             # The write is committed; failing after the head makes the server close the socket
             # before the body, which a client sees as a dropped connection.
-            raise SandboxDropped("sandbox chaos: connection dropped after commit")
+            raise SandboxDroppedError("sandbox chaos: connection dropped after commit")
         await send({"type": "http.response.body", "body": reply.body})
 
 

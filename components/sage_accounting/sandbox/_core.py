@@ -282,7 +282,9 @@ class Sandbox:
             reply.fault = "drop"
         return reply
 
-    def _replay(self, stored: Mapping[str, Any], method: str, path: str, echo: dict[str, str]) -> Reply:
+    def _replay(
+        self, stored: Mapping[str, Any], method: str, path: str, echo: dict[str, str]
+    ) -> Reply:
         if stored["method"] != method or stored["path"] != path:
             return json_reply(
                 422,
@@ -419,7 +421,7 @@ class Sandbox:
             return json_reply(200, self._full(biz, updated, {}), echo)
         except SageError as error:
             return _sage_error(error, echo)
-        except _BadRequest as error:
+        except _BadRequestError as error:
             return error.reply(echo)
 
     def _not_allowed(self, allowed: frozenset[str] | set[str], echo: dict[str, str]) -> Reply:
@@ -433,13 +435,14 @@ class Sandbox:
     def _body(self, headers: Mapping[str, str], body: bytes, wrapper: str) -> Mapping[str, Any]:
         content_type = headers.get("content-type", "")
         if not content_type.lower().startswith("application/json"):
-            raise _BadRequest(
+            raise _BadRequestError(
                 415, "UnsupportedMediaType", "The request's Content-Type must be application/json"
             )
         try:
             payload = json.loads(body or b"null")
         except ValueError:
-            raise _BadRequest(400, "InvalidJson", "The request body is not valid JSON") from None
+            message = "The request body is not valid JSON"
+            raise _BadRequestError(400, "InvalidJson", message) from None
         inner = payload.get(wrapper) if isinstance(payload, dict) else None
         if not isinstance(inner, dict):
             raise invalid((wrapper, "param is missing or the value is empty"))
@@ -835,7 +838,11 @@ class Sandbox:
             res.create_invoice(
                 biz,
                 res.SALES,
-                {"contact_id": biz.references[reference], "date": day, "invoice_lines": lines(rows)},
+                {
+                    "contact_id": biz.references[reference],
+                    "date": day,
+                    "invoice_lines": lines(rows),
+                },
             )
         for reference, vendor_reference, day, rows in seed.PURCHASE_INVOICES:
             res.create_invoice(
@@ -887,7 +894,7 @@ class Sandbox:
             self.businesses[business].replies[key] = reply
 
 
-class _BadRequest(Exception):
+class _BadRequestError(Exception):
     def __init__(self, status: int, code: str, message: str) -> None:
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
@@ -909,7 +916,11 @@ _BASE = ("id", "displayed_as", "$path")
 
 def _pick(record: Record, attributes: set[str] | str | None) -> Record:
     if attributes is None:
-        return {"id": record["id"], "displayed_as": record["displayed_as"], "$path": record["$path"]}
+        return {
+            "id": record["id"],
+            "displayed_as": record["displayed_as"],
+            "$path": record["$path"],
+        }
     if attributes == "all":
         return {k: v for k, v in record.items() if k[0] != "_"}
     out = {k: record[k] for k in _BASE if k in record}
@@ -943,7 +954,11 @@ def _financial_settings(tax_number: str, stamp: str) -> Record:
         "mtd_activation_status": "mtd_active",
         "mtd_connected": False,
         "mtd_authenticated_date": "",
-        "tax_scheme": {"id": "STANDARD", "displayed_as": "Standard", "$path": "/tax_schemes/STANDARD"},
+        "tax_scheme": {
+            "id": "STANDARD",
+            "displayed_as": "Standard",
+            "$path": "/tax_schemes/STANDARD",
+        },
         "tax_return_frequency": {
             "id": "QUARTERLY",
             "displayed_as": "Quarterly",

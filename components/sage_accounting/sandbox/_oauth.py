@@ -98,7 +98,9 @@ class OAuthServer:
 
     # -- endpoints -------------------------------------------------------------------------------
 
-    def handle(self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes) -> Reply:
+    def handle(
+        self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes
+    ) -> Reply:
         route = path.rstrip("/")
         if route == "/oauth2/authorize":
             if method != "GET":
@@ -117,7 +119,9 @@ class OAuthServer:
     def _authorize(self, q: Mapping[str, str]) -> Reply:
         redirect_uri = q.get("redirect_uri", "")
         if not q.get("client_id") or not redirect_uri.startswith(("http://", "https://")):
-            return _oauth_error("invalid_request", description="client_id and redirect_uri required")
+            return _oauth_error(
+                "invalid_request", description="client_id and redirect_uri required"
+            )
         params = {"country": "GB"}
         if q.get("response_type", "code") != "code":
             params["error"] = "unsupported_response_type"

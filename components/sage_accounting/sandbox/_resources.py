@@ -459,7 +459,8 @@ def create_ledger_account(
         problems.append(("included_in_chart", "can't be blank"))
     if problems:
         raise invalid(*problems)
-    assert la_type is not None and isinstance(code, int)
+    assert la_type is not None
+    assert isinstance(code, int)
     tax_rate = biz.find("tax_rates", data.get("tax_rate_id") or "GB_NO_TAX", "tax_rate_id")
     visible = sorted(set(scopes or ("journals", "reporting")))
     record = biz.stamped("ledger_accounts", f"{name} ({code})")
@@ -719,7 +720,8 @@ def create_invoice(biz: Business, kind: _Kind, data: Mapping[str, Any]) -> Recor
         problems.append(("status_id", "is invalid"))
     if problems:
         raise invalid(*problems)
-    assert contact is not None and invoice_date is not None
+    assert contact is not None
+    assert invoice_date is not None
     if data.get("due_date"):
         due = parse_date(data.get("due_date"), "due_date")
         if due < invoice_date:
