@@ -54,6 +54,11 @@ def build() -> dict[str, str]:
     for pack in packs().values():
         for component in pack.components.values():
             files[f"{pack.name}/{component.key}.json"] = dump(component.manifest())
+    # The flow runner's schema is derived from the same index; imported here, not at module
+    # load, so that `sageflow components` does not pay for the runner.
+    from sageflow._flows._schema import register
+
+    register()
     for name, builder in EXTRA_DOCUMENTS.items():
         files[name] = dump(builder(the_index))
     return files

@@ -103,7 +103,16 @@ def use_token(inputs: TokenInputs) -> Action:
     return dict(response.json())
 
 
-register_pack(PACK)
+
+
+@pytest.fixture(autouse=True)
+def _testpack() -> Any:
+    # Registered only while a runner test runs, so other suites' manifest checks never see it.
+    from sageflow._registry import packs
+
+    register_pack(PACK)
+    yield
+    packs().pop(PACK.name, None)
 
 
 @dataclass

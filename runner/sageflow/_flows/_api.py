@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -84,7 +84,7 @@ def load_flow(
 
 def resolve_inputs(flow: Flow, given: Mapping[str, Any]) -> dict[str, Any]:
     """Apply defaults and check values against each input's JSON Schema (every problem at once)."""
-    import jsonschema  # type: ignore[import-untyped]
+    import jsonschema  # type: ignore[import-untyped,unused-ignore]
 
     problems: list[str] = []
     values: dict[str, Any] = {}
@@ -145,12 +145,24 @@ def default_caller_factory(connection: str | None = None, *, debug: bool = False
     """Callers from the HTTP layer: a configured account, or the embedded sandbox."""
 
     def factory(account: str | None) -> Caller:
-        from sageflow._http import open_caller  # type: ignore[attr-defined,unused-ignore]
-
-        caller: Caller = open_caller(account or connection, debug=debug)
+        caller: Caller = _open_caller()(account or connection, debug=debug)
         return caller
 
     return factory
+
+
+def _open_caller() -> Callable[..., Caller]:
+    # Looked up on first use: importing httpx and the pack's sandbox is for runs, not for
+    # `sageflow validate` or `--help`.
+    import importlib
+
+    for module in ("sageflow._http", "sageflow._http._config"):
+        try:
+            found = getattr(importlib.import_module(module), "open_caller")  # noqa: B009
+        except (ImportError, AttributeError):
+            continue
+        return cast("Callable[..., Caller]", found)
+    raise SageflowError("this installation has no HTTP layer (sageflow._http.open_caller)")
 
 
 async def arun_flow(

@@ -420,7 +420,10 @@ class Engine:
             business_id=connection.business_id if connection else None,
             debug=self.debug,
         )
-        caller = self._caller(connection.account if connection else None)
+        try:
+            caller = self._caller(connection.account if connection else None)
+        except SageflowError as error:  # no credentials, no sandbox: the step cannot start
+            raise StepFailedError(path, self._error(error)) from None
         first = ctx.attempts.get(path, 0)
         attempt = 0
         while True:
