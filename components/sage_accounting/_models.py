@@ -24,10 +24,17 @@ def _iso_date(raw: Any) -> Any:
 
 
 def _iso_timestamp(raw: Any) -> Any:
+    # Parsed here so that a bare date stays a date on the wire ("2026-02-01"), instead of
+    # becoming a midnight with no time zone, which Sage would read in its own zone.
     if isinstance(raw, date):
         return raw
+    if isinstance(raw, str) and _ISO_DATE.fullmatch(raw):
+        return date.fromisoformat(raw)
     if isinstance(raw, str) and _ISO_DATE.match(raw):
-        return raw
+        try:
+            return datetime.fromisoformat(raw)
+        except ValueError:
+            pass
     raise ValueError("expected a date (YYYY-MM-DD) or an ISO 8601 date-time")
 
 
