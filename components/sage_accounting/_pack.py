@@ -14,3 +14,8 @@ PACK = Pack(
 )
 PACK.add_connection(OAUTH2)
 PACK.add_connection(ACCESS_TOKEN)
+# Lazy: importing the pack must not import the simulator; the runner calls this only when no
+# credentials are configured.
+PACK.sandbox_factory = lambda **options: __import__("sage_accounting.sandbox").sandbox.Sandbox(
+    **options
+)

@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+import httpx
+
 from sage_accounting.sandbox import _resources as res
 from sage_accounting.sandbox import _seed as seed
 from sage_accounting.sandbox._oauth import DEV_TOKEN, OAuthServer, Reply, json_reply
@@ -167,6 +169,22 @@ class Sandbox:
         self.oauth = OAuthServer(self.clock, self.user["id"])
 
     # -- public helpers ----------------------------------------------------------------------------
+
+    #: What the HTTP layer's sandbox fallback reads: where to send requests and with what token.
+    api_base = "http://sandbox" + API_PREFIX
+    access_token = DEV_TOKEN
+
+    def transport(self) -> httpx.BaseTransport:
+        """An ``httpx`` transport that calls this sandbox in-process (no socket)."""
+        from sage_accounting.sandbox._adapters import SandboxTransport
+
+        return SandboxTransport(self)
+
+    def async_transport(self) -> httpx.AsyncBaseTransport:
+        """The async twin of :meth:`transport`; latency is an ``asyncio.sleep``."""
+        from sage_accounting.sandbox._adapters import AsyncSandboxTransport
+
+        return AsyncSandboxTransport(self)
 
     @property
     def lead_business(self) -> Business:
