@@ -38,6 +38,18 @@ if TYPE_CHECKING:
         UnsafeRequestError,
     )
     from sageflow._execute import Caller, CallOptions, adrive, drive
+    from sageflow._flows._api import (
+        aresume_flow,
+        arun_component,
+        arun_flow,
+        load_flow,
+        resume_flow,
+        run_component,
+        run_flow,
+    )
+    from sageflow._flows._engine import RunResult, StepResult
+    from sageflow._flows._model import Flow
+    from sageflow._flows._problems import FlowValidationError, Problem
     from sageflow._registry import components, get_component, packs, register_pack
     from sageflow._values import HTTPRequest, HTTPResponse, RetryOverride, UploadFile
 
@@ -67,6 +79,18 @@ _EXPORTS: dict[str, str] = {
     "CallOptions": "sageflow._execute",
     "adrive": "sageflow._execute",
     "drive": "sageflow._execute",
+    "aresume_flow": "sageflow._flows._api",
+    "arun_component": "sageflow._flows._api",
+    "arun_flow": "sageflow._flows._api",
+    "load_flow": "sageflow._flows._api",
+    "resume_flow": "sageflow._flows._api",
+    "run_component": "sageflow._flows._api",
+    "run_flow": "sageflow._flows._api",
+    "RunResult": "sageflow._flows._engine",
+    "StepResult": "sageflow._flows._engine",
+    "Flow": "sageflow._flows._model",
+    "FlowValidationError": "sageflow._flows._problems",
+    "Problem": "sageflow._flows._problems",
     "components": "sageflow._registry",
     "get_component": "sageflow._registry",
     "packs": "sageflow._registry",
@@ -92,26 +116,38 @@ __all__ = [
     "Component",
     "ConnectionSpec",
     "FieldProblem",
+    "Flow",
+    "FlowValidationError",
     "HTTPRequest",
     "HTTPResponse",
     "InputValidationError",
     "Inputs",
     "NotFoundError",
     "Pack",
+    "Problem",
     "RateLimitedError",
     "ReauthorizationRequiredError",
     "RetryOverride",
+    "RunResult",
     "SageflowError",
     "ServerError",
+    "StepResult",
     "UnsafeRequestError",
     "UploadFile",
     "__version__",
     "adrive",
+    "aresume_flow",
+    "arun_component",
+    "arun_flow",
     "components",
     "drive",
     "get_component",
+    "load_flow",
     "packs",
     "register_pack",
+    "resume_flow",
+    "run_component",
+    "run_flow",
 ]
 
 
