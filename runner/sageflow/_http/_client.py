@@ -123,6 +123,8 @@ class _Base:
         base = httpx.URL(self._base)
         self._origin = (base.scheme, base.host, base.port)
         self._warned: set[tuple[str, str]] = set()
+        #: The embedded sandbox this client talks to, when it was opened for one.
+        self.sandbox: Any = None
 
     # Everything but the send itself, shared by both clients.
 

@@ -143,38 +143,44 @@ class _Sandbox:
     connection: Connection
     transport: httpx.BaseTransport | None
     async_transport: httpx.AsyncBaseTransport | None
+    sandbox: Any
 
 
-def _sandbox(pack: str) -> _Sandbox:
+def _sandbox(pack: str, options: Mapping[str, Any]) -> _Sandbox:
     installed = packs().get(pack)
     factory = installed.sandbox_factory if installed is not None else None
-    if factory is None:
+    if installed is None or factory is None:
         raise ConfigurationError(
             f"no credentials configured for {pack} and the pack has no sandbox; "
             f"set {ENV_PREFIX}ACCESS_TOKEN or add a connection to {config_file()}"
         )
-    sandbox = factory()
+    sandbox = factory(**options)
     profile = APIProfile()
-    for spec in installed.connections.values() if installed else ():
+    for spec in installed.connections.values():
         if isinstance(spec, HTTPConnectionSpec):
             profile = spec.profile
             break
-    base = str(getattr(sandbox, "api_base", "http://sandbox.invalid/v3.1"))
-    token = str(getattr(sandbox, "access_token", "sandbox-access-token"))
-    sync = _call_or_none(sandbox, "transport")
-    asynchronous = _call_or_none(sandbox, "async_transport")
-    if asynchronous is None and callable(sandbox) and not isinstance(sync, httpx.BaseTransport):
-        asynchronous = httpx.ASGITransport(app=sandbox)
-    return _Sandbox(Connection.with_token(base, token, profile), sync, asynchronous)
-
-
-def _call_or_none(obj: Any, attribute: str) -> Any:
-    value = getattr(obj, attribute, None)
-    return (
-        value()
-        if callable(value) and not isinstance(value, httpx.BaseTransport | httpx.AsyncBaseTransport)
-        else value
+    # The sandbox offers its ways in as methods (transport(), async_transport(), access_token);
+    # its package's documented names are the fallback.
+    home = sys.modules[type(sandbox).__module__.rsplit(".", 1)[0]]
+    base = str(getattr(sandbox, "api_base", None) or getattr(home, "IN_PROCESS_BASE_URL", ""))
+    token = str(getattr(sandbox, "access_token", None) or getattr(home, "DEV_TOKEN", ""))
+    if not base:
+        raise ConfigurationError(f"the {pack} sandbox does not say where its API is")
+    return _Sandbox(
+        Connection.with_token(base, token, profile),
+        _transport(sandbox, home, "transport", "SandboxTransport"),
+        _transport(sandbox, home, "async_transport", "AsyncSandboxTransport"),
+        sandbox,
     )
+
+
+def _transport(sandbox: Any, home: Any, method: str, class_name: str) -> Any:
+    make = getattr(sandbox, method, None)
+    if callable(make):
+        return make()
+    cls = getattr(home, class_name, None)
+    return cls(sandbox) if cls is not None else None
 
 
 def _announce(stream: IO[str] | None) -> None:
@@ -189,20 +195,33 @@ def open_caller(
     store: TokenStore | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
     stderr: IO[str] | None = None,
+    sandbox_options: Mapping[str, Any] | None = None,
     **client_options: Any,
 ) -> AsyncClient:
     """An :class:`AsyncClient` (the runner's ``Caller``) for the configured account, or for the
-    embedded sandbox, announced in one line on stderr, when no credentials are configured."""
+    embedded sandbox, announced in one line on stderr, when no credentials are configured.
+
+    Args:
+        name: a connection in ``connections.toml``; ``None`` picks ``SAGEFLOW_CONNECTION``, the
+            ``SAGEFLOW_*`` credentials in the environment, or the file's default.
+        debug: log every request and response (secrets masked) on the ``sageflow`` logger.
+        sandbox_options: passed to the pack's sandbox factory (``clock``, ``chaos``, ``data``).
+        client_options: passed to :class:`AsyncClient` (``timeout``, ``retry``, ``limiter``).
+
+    The sandbox object is reachable as ``client.sandbox`` (``None`` for a real account).
+    """
     config = find_connection(name, pack=pack)
     if config is None:
-        sandbox = _sandbox(pack)
+        sandbox = _sandbox(pack, sandbox_options or {})
         _announce(stderr)
-        return AsyncClient(
+        client = AsyncClient(
             sandbox.connection,
             transport=transport or sandbox.async_transport,
             debug=debug,
             **client_options,
         )
+        client.sandbox = sandbox.sandbox
+        return client
     return AsyncClient(
         connect(config, store=store), transport=transport, debug=debug, **client_options
     )
@@ -216,17 +235,20 @@ def open_client(
     store: TokenStore | None = None,
     transport: httpx.BaseTransport | None = None,
     stderr: IO[str] | None = None,
+    sandbox_options: Mapping[str, Any] | None = None,
     **client_options: Any,
 ) -> Client:
     """The synchronous twin of :func:`open_caller`."""
     config = find_connection(name, pack=pack)
     if config is None:
-        sandbox = _sandbox(pack)
+        sandbox = _sandbox(pack, sandbox_options or {})
         _announce(stderr)
-        return Client(
+        sync_client = Client(
             sandbox.connection,
             transport=transport or sandbox.transport,
             debug=debug,
             **client_options,
         )
+        sync_client.sandbox = sandbox.sandbox
+        return sync_client
     return Client(connect(config, store=store), transport=transport, debug=debug, **client_options)
