@@ -7,14 +7,13 @@ the handlers' logic are written here once and both modules only name their resou
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from pydantic import Field
 
 from sage_accounting import _wire
 from sage_accounting._actions import attributes_query, get_one, list_of, write_one
-from sage_accounting._models import Bool, ChangeTrackingInputs, Date, optional
+from sage_accounting._models import Bool, ChangeTrackingInputs, Date, Money, optional
 from sageflow._component import Action, Inputs
 from sageflow._values import HTTPRequest, Method
 
@@ -32,15 +31,15 @@ class InvoiceLine(Inputs):
         examples=[LEDGER_ACCOUNT_ID],
         min_length=1,
     )
-    quantity: Decimal = Field(description="How many units.", examples=["2"])
-    unitPrice: Decimal = Field(description="Price of one unit.", examples=["450.00"])
+    quantity: Money = Field(description="How many units.", examples=["2"])
+    unitPrice: Money = Field(description="Price of one unit.", examples=["450.00"])
     unitPriceIncludesTax: Bool | None = optional("The unit price includes tax.", False)
     taxRateId: str | None = optional(
         "Tax rate: GB_STANDARD, GB_ZERO, GB_EXEMPT, ...", "GB_STANDARD"
     )
-    taxAmount: Decimal | None = optional("Tax on the line (Sage computes it if omitted).", "180.00")
-    netAmount: Decimal | None = optional("Net amount of the line.", "900.00")
-    totalAmount: Decimal | None = optional("Total of the line, tax included.", "1080.00")
+    taxAmount: Money | None = optional("Tax on the line (Sage computes it if omitted).", "180.00")
+    netAmount: Money | None = optional("Net amount of the line.", "900.00")
+    totalAmount: Money | None = optional("Total of the line, tax included.", "1080.00")
     productId: str | None = optional(
         "The product sold or bought.", "5a3f0d7e2b8c4e1f9a6d3c2b1e0f9a8b"
     )
@@ -50,8 +49,8 @@ class InvoiceLine(Inputs):
 
 
 class SalesInvoiceLine(InvoiceLine):
-    discountAmount: Decimal | None = optional("Discount on the line.", "50.00")
-    discountPercentage: Decimal | None = optional("Discount on the line, in percent.", "5")
+    discountAmount: Money | None = optional("Discount on the line.", "50.00")
+    discountPercentage: Money | None = optional("Discount on the line, in percent.", "5")
 
 
 class PurchaseInvoiceLine(InvoiceLine):
@@ -66,12 +65,12 @@ class InvoiceFields(Inputs):
     contactReference: str | None = optional("The contact's reference as printed.", "ACME001")
     reference: str | None = optional("Your reference.", "PO-7781")
     notes: str | None = optional("Notes.", "Thank you for your business.")
-    totalQuantity: Decimal | None = optional("Sum of the lines' quantities.", "2")
-    netAmount: Decimal | None = optional("Net total.", "900.00")
-    taxAmount: Decimal | None = optional("Tax total.", "180.00")
-    totalAmount: Decimal | None = optional("Grand total, tax included.", "1080.00")
+    totalQuantity: Money | None = optional("Sum of the lines' quantities.", "2")
+    netAmount: Money | None = optional("Net total.", "900.00")
+    taxAmount: Money | None = optional("Tax total.", "180.00")
+    totalAmount: Money | None = optional("Grand total, tax included.", "1080.00")
     currencyId: str | None = optional("Invoice currency (ISO code).", "GBP")
-    exchangeRate: Decimal | None = optional("Rate to the base currency.", "1.0")
+    exchangeRate: Money | None = optional("Rate to the base currency.", "1.0")
 
 
 class InvoiceListInputs(ChangeTrackingInputs):

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, WithJsonSchema
 
 from sageflow._component import Inputs
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DATE_TIME = (
+    r"^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:\d{2})?)?$"
+)
+_DECIMAL_TEXT = r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$"
 
 
 def _iso_date(raw: Any) -> Any:
@@ -30,12 +35,22 @@ def _iso_timestamp(raw: Any) -> Any:
         return raw
     if isinstance(raw, str) and _ISO_DATE.fullmatch(raw):
         return date.fromisoformat(raw)
-    if isinstance(raw, str) and _ISO_DATE.match(raw):
+    if isinstance(raw, str) and re.fullmatch(_ISO_DATE_TIME, raw):
         try:
-            return datetime.fromisoformat(raw)
+            return datetime.fromisoformat(raw.replace("Z", "+00:00"))
         except ValueError:
             pass
     raise ValueError("expected a date (YYYY-MM-DD) or an ISO 8601 date-time")
+
+
+def _decimal_text(raw: Any) -> Any:
+    # Python's Decimal() also reads " 1.5", "1_000", "1e3" and "NaN"; a host's jsonschema
+    # would not, so a string amount must be plain digits with an optional point and sign.
+    if isinstance(raw, str) and not re.fullmatch(_DECIMAL_TEXT, raw):
+        raise ValueError(f"expected an amount such as 1234.56, got {raw!r}")
+    if isinstance(raw, bool):
+        raise ValueError("expected an amount, got a boolean")
+    return raw
 
 
 # Input types that accept exactly what their JSON Schema accepts: no "1" for 1, no "true" for
@@ -43,8 +58,22 @@ def _iso_timestamp(raw: Any) -> Any:
 # validating with pydantic must agree (tests/test_contract.py holds them to it).
 Int = Annotated[int, Strict()]
 Bool = Annotated[bool, Strict()]
-Date = Annotated[date, BeforeValidator(_iso_date)]
-Timestamp = Annotated[datetime | date, BeforeValidator(_iso_timestamp)]
+Date = Annotated[
+    date,
+    BeforeValidator(_iso_date),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}),
+]
+Timestamp = Annotated[
+    datetime | date,
+    BeforeValidator(_iso_timestamp),
+    WithJsonSchema({"type": "string", "pattern": _ISO_DATE_TIME}),
+]
+#: Money, quantities and rates: exact decimals, given as a JSON number or a decimal string.
+Money = Annotated[
+    Decimal,
+    BeforeValidator(_decimal_text),
+    WithJsonSchema({"anyOf": [{"type": "number"}, {"type": "string", "pattern": _DECIMAL_TEXT}]}),
+]
 
 
 class SageObject(BaseModel):

@@ -1,7 +1,7 @@
 """Typed output models of the Sage records the pack returns, as Sage sends them.
 
 Only the fields a flow commonly reads are declared; every other field Sage sends is kept
-(``extra="allow"``), because Sage adds fields over time and a host must not lose them. Money,
+(``extra="allow"``), because Sage adds fields over time and a host must not lose them. Amount,
 quantities and rates stay the decimal strings Sage sends (``"5009.5"``): converting them to
 floats would lose digits, and converting them to numbers would change what a flow sees.
 """
@@ -12,10 +12,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sage_accounting._models import SageObject
 
-Money = str | None
+Amount = str | None
 
 
-def _money(what: str) -> Money:
+def _money(what: str) -> Amount:
     return Field(default=None, description=f"{what}, a decimal string as Sage sends it.")
 
 
@@ -43,9 +43,9 @@ class Contact(SageObject):
     contact_types: list[Link] | None = Field(default=None, description="CUSTOMER and/or VENDOR.")
     email: str | None = _text("Main email address.")
     tax_number: str | None = _text("VAT or tax registration number.")
-    credit_limit: Money = _money("Credit limit")
+    credit_limit: Amount = _money("Credit limit")
     credit_days: int | None = Field(default=None, description="Days of credit given.")
-    balance: Money = _money("Outstanding balance (with show_balance)")
+    balance: Amount = _money("Outstanding balance (with show_balance)")
     currency: Link | None = Field(default=None, description="The contact's currency.")
     main_address: Address | None = Field(default=None, description="The main address.")
     delivery_address: Address | None = Field(default=None, description="The delivery address.")
@@ -80,11 +80,11 @@ class InvoiceLineOut(SageObject):
     """One line of a sales or purchase invoice as Sage returns it."""
 
     description: str | None = _text("What was sold or bought.")
-    quantity: Money = _money("Quantity")
-    unit_price: Money = _money("Unit price")
-    net_amount: Money = _money("Net amount")
-    tax_amount: Money = _money("Tax amount")
-    total_amount: Money = _money("Total amount")
+    quantity: Amount = _money("Quantity")
+    unit_price: Amount = _money("Unit price")
+    net_amount: Amount = _money("Net amount")
+    tax_amount: Amount = _money("Tax amount")
+    total_amount: Amount = _money("Total amount")
     ledger_account: Link | None = Field(default=None, description="The ledger account.")
     tax_rate: Link | None = Field(default=None, description="The tax rate.")
 
@@ -98,10 +98,10 @@ class Invoice(SageObject):
     due_date: str | None = _text("Due date (YYYY-MM-DD).")
     reference: str | None = _text("Your reference.")
     notes: str | None = _text("Notes.")
-    net_amount: Money = _money("Net amount")
-    tax_amount: Money = _money("Tax amount")
-    total_amount: Money = _money("Total amount")
-    outstanding_amount: Money = _money("Amount still to pay")
+    net_amount: Amount = _money("Net amount")
+    tax_amount: Amount = _money("Tax amount")
+    total_amount: Amount = _money("Total amount")
+    outstanding_amount: Amount = _money("Amount still to pay")
     currency: Link | None = Field(default=None, description="The invoice currency.")
     status: Link | None = Field(default=None, description="DRAFT, UNPAID, PAID, VOID, ...")
     invoice_lines: list[InvoiceLineOut] | None = Field(default=None, description="The lines.")
@@ -126,7 +126,7 @@ class TaxRate(SageObject):
     """A tax rate (``/tax_rates``), e.g. GB_STANDARD."""
 
     name: str | None = _text("The rate's name.")
-    percentage: Money = _money("The rate in percent")
+    percentage: Amount = _money("The rate in percent")
     is_visible: bool | None = Field(default=None, description="Offered in the UI.")
 
 

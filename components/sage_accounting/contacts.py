@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from pydantic import ConfigDict, Field, model_validator
@@ -15,6 +14,7 @@ from sage_accounting._models import (
     DeleteOutput,
     Int,
     ListOutput,
+    Money,
     optional,
     page_of,
 )
@@ -194,7 +194,7 @@ class ContactFields(Inputs):
     )
     taxNumber: str | None = optional("VAT registration number.", "GB123456789")
     notes: str | None = optional("Notes about the contact.", "Prefers email invoices.")
-    creditLimit: Decimal | None = optional("Credit limit (0 means no credit).", "5000.00")
+    creditLimit: Money | None = optional("Credit limit (0 means no credit).", "5000.00")
     creditDays: Int | None = optional("Days of credit given.", 30, ge=0)
     sourceGuid: str | None = optional(
         "Id of the contact in the system it was imported from.", "crm-000123"
