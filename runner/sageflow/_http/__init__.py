@@ -10,6 +10,7 @@ from sageflow._http._client import (
     Client,
     Connection,
 )
+from sageflow._http._config import ConfigurationError, open_caller, open_client
 from sageflow._http._limits import Limiter, LimitSettings, TokenBucket
 from sageflow._http._oauth import LoginError, OAuthClient, TokenManager, login, revoke
 from sageflow._http._profile import APIProfile, ConnectionSettings, HTTPConnectionSpec
@@ -38,6 +39,7 @@ __all__ = [
     "AsyncClient",
     "CallbackTokenStore",
     "Client",
+    "ConfigurationError",
     "Connection",
     "ConnectionSettings",
     "FileTokenStore",
@@ -55,6 +57,8 @@ __all__ = [
     "before_record_request",
     "before_record_response",
     "login",
+    "open_caller",
+    "open_client",
     "redact",
     "redact_exception",
     "redact_headers",
