@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from pydantic import BaseModel
+
 from sage_accounting import _wire
 from sage_accounting._models import PageControls, list_query
 from sage_accounting._paging import list_action
@@ -42,6 +44,6 @@ def list_of(path: str, inputs: PageControls, rename: dict[str, str] | None = Non
     )
 
 
-def attributes_query(inputs: Any, *names: str) -> dict[str, QueryValue]:
+def attributes_query(inputs: BaseModel, *names: str) -> dict[str, QueryValue]:
     """The query of a single-record GET: the named optional inputs, snake_cased, when set."""
     return _wire.query(inputs, only=names)

@@ -231,54 +231,22 @@ class ContactFields(Inputs):
     iban: str | None = optional("Bank IBAN.", "GB29NWBK60161331926819")
 
 
-_ADDRESS = {
-    "line1": "address_line_1",
-    "line2": "address_line_2",
-    "city": "city",
-    "postal": "postal_code",
-    "country": "country_id",
-    "bank": "bank_account_id",
-    "type": "address_type_id",
-    "name": "name",
-    "region": "region",
-    "main": "is_main_address",
+# Sage's address field -> (main address input, delivery address input), named as the seed names
+# them; one table so the two addresses cannot drift apart.
+_ADDRESS_INPUTS = {
+    "name": ("addressName", "deliveryName"),
+    "address_line_1": ("addressLine1", "deliveryLine1"),
+    "address_line_2": ("addressLine2", "deliveryLine2"),
+    "city": ("city", "deliveryCity"),
+    "postal_code": ("postalCode", "deliveryPostalCode"),
+    "country_id": ("countryId", "deliveryCountryId"),
+    "bank_account_id": ("bankAccountId", "deliveryBankAccountId"),
+    "address_type_id": ("addressTypeId", "deliveryTypeId"),
+    "region": ("region", "deliveryRegion"),
+    "is_main_address": ("isMainAddress", "isMainDelivery"),
 }
-_MAIN_ADDRESS = dict(
-    zip(
-        (
-            "addressLine1",
-            "addressLine2",
-            "city",
-            "postalCode",
-            "countryId",
-            "bankAccountId",
-            "addressTypeId",
-            "addressName",
-            "region",
-            "isMainAddress",
-        ),
-        _ADDRESS.values(),
-        strict=True,
-    )
-)
-_DELIVERY_ADDRESS = dict(
-    zip(
-        (
-            "deliveryLine1",
-            "deliveryLine2",
-            "deliveryCity",
-            "deliveryPostalCode",
-            "deliveryCountryId",
-            "deliveryBankAccountId",
-            "deliveryTypeId",
-            "deliveryName",
-            "deliveryRegion",
-            "isMainDelivery",
-        ),
-        _ADDRESS.values(),
-        strict=True,
-    )
-)
+_MAIN_ADDRESS = {main: sage for sage, (main, _) in _ADDRESS_INPUTS.items()}
+_DELIVERY_ADDRESS = {delivery: sage for sage, (_, delivery) in _ADDRESS_INPUTS.items()}
 _BANK = ("accountName", "accountNumber", "sortCode", "bic", "iban")
 _TOP_RENAME = {
     "defaultSalesLedgerId": "default_sales_ledger_account_id",

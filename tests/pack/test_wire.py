@@ -56,6 +56,14 @@ def test_fields_sends_set_values_including_zero_and_omits_unset() -> None:
     }
 
 
+def test_only_picks_a_nested_group_and_renames_it() -> None:
+    invoice = Invoice.model_validate({"contactId": "c1", "date": "2024-02-29", "creditLimit": 0})
+    assert _wire.fields(
+        invoice, only=("creditLimit", "notes"), rename={"creditLimit": "limit"}
+    ) == {"limit": "0"}
+    assert _wire.query(invoice, only=("contactId",)) == {"contact_id": "c1"}
+
+
 def test_money_is_an_exact_string_never_a_float() -> None:
     line = Line.model_validate({"description": "x", "unitPrice": 0.1})
     assert _wire.fields(line)["unit_price"] == "0.1"
