@@ -57,7 +57,9 @@ def test_fields_sends_set_values_including_zero_and_omits_unset() -> None:
 
 
 def test_only_picks_a_nested_group_and_renames_it() -> None:
-    invoice = Invoice.model_validate({"contactId": "c1", "date": "2024-02-29", "creditLimit": 0})
+    invoice = Invoice.model_validate(
+        {"contactId": "c1", "date": "2024-02-29", "creditLimit": 0, "invoiceLines": []}
+    )
     assert _wire.fields(
         invoice, only=("creditLimit", "notes"), rename={"creditLimit": "limit"}
     ) == {"limit": "0"}
