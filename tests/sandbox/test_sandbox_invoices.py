@@ -1,0 +1,199 @@
+"""Invoices: totals from lines and GB tax rates, due dates, numbering, statuses, void/delete."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import httpx
+import pytest
+from sandboxkit import by_code, contact_id, new_invoice
+
+from sage_accounting.sandbox import Sandbox
+
+
+def _line(
+    client: httpx.Client, quantity: str, price: str, tax: str, **extra: str
+) -> dict[str, str]:
+    return {
+        "description": "Item",
+        "ledger_account_id": by_code(client, 4000)["id"],
+        "quantity": quantity,
+        "unit_price": price,
+        "tax_rate_id": tax,
+        **extra,
+    }
+
+
+@pytest.mark.parametrize(
+    ("lines", "net", "tax", "total"),
+    [
+        pytest.param([("1", "100", "GB_STANDARD")], "100.0", "20.0", "120.0", id="standard"),
+        pytest.param([("3", "19.99", "GB_LOWER")], "59.97", "3.0", "62.97", id="lower-rounds"),
+        pytest.param([("2", "10", "GB_ZERO")], "20.0", "0.0", "20.0", id="zero"),
+        pytest.param([("1", "50", "GB_EXEMPT")], "50.0", "0.0", "50.0", id="exempt"),
+        pytest.param([("1", "7.5", "GB_NO_TAX")], "7.5", "0.0", "7.5", id="no-tax"),
+        pytest.param(
+            # Tax is rounded per line, half up: 0.125 -> 0.13 on each line.
+            [("1", "0.625", "GB_STANDARD"), ("1", "0.625", "GB_STANDARD")],
+            "1.26",
+            "0.26",
+            "1.52",
+            id="per-line-half-up",
+        ),
+        pytest.param(
+            [("1", "100", "GB_STANDARD"), ("4", "2.5", "GB_LOWER")],
+            "110.0",
+            "20.5",
+            "130.5",
+            id="mixed",
+        ),
+    ],
+)
+def test_totals_from_lines(
+    client: httpx.Client, lines: list[tuple[str, str, str]], net: str, tax: str, total: str
+) -> None:
+    body = [_line(client, q, p, t) for q, p, t in lines]
+    invoice = new_invoice(client, invoice_lines=body).json()
+    assert (invoice["net_amount"], invoice["tax_amount"], invoice["total_amount"]) == (
+        net,
+        tax,
+        total,
+    )
+    assert invoice["outstanding_amount"] == total
+    line_sum = sum(Decimal(line["total_amount"]) for line in invoice["invoice_lines"])
+    assert line_sum == Decimal(total)
+    assert all(isinstance(line["quantity"], str) for line in invoice["invoice_lines"])
+
+
+def test_discount_and_tax_analysis(client: httpx.Client) -> None:
+    body = [
+        _line(client, "2", "50", "GB_STANDARD", discount_amount="10"),
+        _line(client, "1", "40", "GB_LOWER"),
+    ]
+    invoice = new_invoice(client, invoice_lines=body).json()
+    assert invoice["invoice_lines"][0]["net_amount"] == "90.0"
+    assert invoice["invoice_lines"][0]["tax_amount"] == "18.0"
+    assert invoice["total_discount_amount"] == "10.0"
+    analysis = {a["tax_rate"]["id"]: a["tax_amount"] for a in invoice["tax_analysis"]}
+    assert analysis == {"GB_STANDARD": "18.0", "GB_LOWER": "2.0"}
+
+
+def test_numbering_status_and_due_date(client: httpx.Client) -> None:
+    first = new_invoice(client).json()
+    second = new_invoice(client).json()
+    assert (first["invoice_number"], second["invoice_number"]) == ("SI-4", "SI-5")
+    assert first["displayed_as"] == "SI-4"
+    assert first["status"]["id"] == "UNPAID"
+    assert first["due_date"] == "2026-02-04"  # ACME001 has 30 credit days
+    north = contact_id(client, "NORTH01")
+    assert new_invoice(client, contact_id=north).json()["due_date"] == "2026-01-19"  # 14 days
+    explicit = new_invoice(client, due_date="2026-03-01").json()
+    assert explicit["due_date"] == "2026-03-01"
+    early = new_invoice(client, due_date="2025-12-01")
+    assert early.status_code == 422
+    assert early.json()[0]["$source"] == "due_date"
+
+
+def test_draft_release(client: httpx.Client) -> None:
+    draft = new_invoice(client, status_id="DRAFT").json()
+    assert draft["status"]["id"] == "DRAFT"
+    released = client.post(f"/sales_invoices/{draft['id']}/release")
+    assert released.status_code == 201
+    assert released.json()["status"]["id"] == "UNPAID"
+    again = client.post(f"/sales_invoices/{draft['id']}/release")
+    assert again.status_code == 422
+    assert client.get(f"/sales_invoices/{draft['id']}/release").status_code == 405
+
+
+def test_voiding_needs_a_reason_and_answers_200(client: httpx.Client) -> None:
+    invoice = new_invoice(client).json()
+    refused = client.delete(f"/sales_invoices/{invoice['id']}")
+    assert refused.status_code == 422
+    assert refused.json()[0]["$source"] == "void_reason"
+    voided = client.delete(f"/sales_invoices/{invoice['id']}", params={"void_reason": "Typo"})
+    assert voided.status_code == 200
+    assert voided.json()["status"]["id"] == "VOID"
+    assert voided.json()["void_reason"] == "Typo"
+    assert client.get(f"/sales_invoices/{invoice['id']}").json()["status"]["id"] == "VOID"
+    edit = client.put(f"/sales_invoices/{invoice['id']}", json={"sales_invoice": {"notes": "x"}})
+    assert edit.status_code == 422
+
+
+def test_deleting_a_draft_needs_no_reason(client: httpx.Client) -> None:
+    draft = new_invoice(client, status_id="DRAFT").json()
+    response = client.delete(f"/sales_invoices/{draft['id']}")
+    assert response.status_code == 200
+    assert client.get(f"/sales_invoices/{draft['id']}").status_code == 404
+
+
+def test_payments_move_the_status(sandbox: Sandbox, client: httpx.Client) -> None:
+    invoice = new_invoice(client).json()  # 120.00
+    assert sandbox.record_payment(invoice["id"], "20")["status"]["id"] == "PART_PAID"
+    paid = sandbox.record_payment(invoice["id"], Decimal("100"))
+    assert paid["status"]["id"] == "PAID"
+    assert paid["outstanding_amount"] == "0.0"
+    refused = client.delete(f"/sales_invoices/{invoice['id']}", params={"void_reason": "x"})
+    assert refused.status_code == 422
+
+
+def test_update_recomputes_totals(client: httpx.Client) -> None:
+    invoice = new_invoice(client).json()
+    body = {"invoice_lines": [_line(client, "2", "100", "GB_STANDARD")], "reference": "PO-9"}
+    updated = client.put(f"/sales_invoices/{invoice['id']}", json={"sales_invoice": body}).json()
+    assert updated["total_amount"] == "240.0"
+    assert updated["reference"] == "PO-9"
+    assert updated["invoice_number"] == invoice["invoice_number"]
+
+
+def test_a_supplier_on_a_sales_invoice_is_refused(client: httpx.Client) -> None:
+    response = new_invoice(client, contact_id=contact_id(client, "OAK001"))
+    assert response.status_code == 422
+    (problem,) = response.json()
+    assert problem["$dataCode"] == "RecordInvalid"
+    assert problem["$source"] == "contact_id"
+
+
+def test_missing_fields_name_their_source(client: httpx.Client) -> None:
+    response = client.post(
+        "/sales_invoices",
+        json={"sales_invoice": {"invoice_lines": [{"unit_price": "5", "quantity": "1"}]}},
+    )
+    assert response.status_code == 422
+    sources = {p["$source"] for p in response.json()}
+    assert sources == {
+        "contact_id",
+        "date",
+        "invoice_lines[0].description",
+        "invoice_lines[0].ledger_account_id",
+    }
+
+
+def test_purchase_invoices(client: httpx.Client) -> None:
+    oak = contact_id(client, "OAK001")
+    body = {
+        "contact_id": oak,
+        "date": "2026-01-05",
+        "vendor_reference": "OAK-55",
+        "invoice_lines": [
+            {
+                "description": "Boards",
+                "ledger_account_id": by_code(client, 5000)["id"],
+                "quantity": "10",
+                "unit_price": "12.5",
+                "tax_rate_id": "GB_STANDARD",
+            }
+        ],
+    }
+    created = client.post("/purchase_invoices", json={"purchase_invoice": body})
+    assert created.status_code == 201
+    invoice = created.json()
+    assert invoice["displayed_as"] == "OAK-55"
+    assert invoice["total_amount"] == "150.0"
+    assert client.delete(f"/purchase_invoices/{invoice['id']}").status_code == 204
+    assert client.get(f"/purchase_invoices/{invoice['id']}").status_code == 404
+    customer = client.post(
+        "/purchase_invoices",
+        json={"purchase_invoice": {**body, "contact_id": contact_id(client, "ACME001")}},
+    )
+    assert customer.status_code == 422
+    assert customer.json()[0]["$source"] == "contact_id"
