@@ -141,7 +141,9 @@ _EXACT = ("reference", "name", "email")
     example_output={"items": [_CONTACT_EXAMPLE]},
 )
 def find_contact(inputs: FindContactInputs) -> Action:
-    query: dict[str, Any] = {"items_per_page": 200}
+    # Sage lists return only {id, displayed_as, $path} per record unless attributes are asked
+    # for, and the exact comparison below needs name, reference and email.
+    query: dict[str, Any] = {"items_per_page": 200, "attributes": "all"}
     if inputs.contactTypeId:
         query["contact_type_id"] = inputs.contactTypeId
     # Sage's own filters narrow the download; the exact comparison below decides, because

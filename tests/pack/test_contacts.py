@@ -97,6 +97,7 @@ def test_find_contact_by_reference_keeps_only_exact_matches_across_pages() -> No
     )
     assert sent[0].query == {
         "items_per_page": 200,
+        "attributes": "all",
         "contact_type_id": "CUSTOMER",
         "search": "acme001",
     }
