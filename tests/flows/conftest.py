@@ -60,13 +60,22 @@ class TokenInputs(Inputs):
     label: str = Field(default="x", description="A label.", examples=["x"])
 
 
-PACK = Pack(name="testpack", title="Test pack", description="Fakes for runner tests.",
-            error_parser=_parse_error)
+PACK = Pack(
+    name="testpack",
+    title="Test pack",
+    description="Fakes for runner tests.",
+    error_parser=_parse_error,
+)
 
 
 @PACK.component(
-    key="createThing", title="Create Thing", description="POST /things", inputs=CreateThingInputs,
-    output=AnyOutput, annotations=WRITE, example_input={"name": "Acme"},
+    key="createThing",
+    title="Create Thing",
+    description="POST /things",
+    inputs=CreateThingInputs,
+    output=AnyOutput,
+    annotations=WRITE,
+    example_input={"name": "Acme"},
     example_output={"id": "example-id", "name": "Acme"},
 )
 def create_thing(inputs: CreateThingInputs) -> Action:
@@ -75,16 +84,25 @@ def create_thing(inputs: CreateThingInputs) -> Action:
         body["thing"]["amount"] = str(inputs.amount)
     if inputs.lines is not None:
         body["thing"]["lines"] = [
-            {"description": ln.description, "quantity": str(ln.quantity),
-             "unit_price": str(ln.unitPrice)} for ln in inputs.lines
+            {
+                "description": ln.description,
+                "quantity": str(ln.quantity),
+                "unit_price": str(ln.unitPrice),
+            }
+            for ln in inputs.lines
         ]
     response = yield HTTPRequest("POST", "/things", json=body)
     return dict(response.json())
 
 
 @PACK.component(
-    key="listThings", title="List Things", description="GET /things", inputs=ListThingsInputs,
-    output=AnyOutput, annotations=READ_ONLY, example_input={},
+    key="listThings",
+    title="List Things",
+    description="GET /things",
+    inputs=ListThingsInputs,
+    output=AnyOutput,
+    annotations=READ_ONLY,
+    example_input={},
     example_output={"items": [], "total": 0},
 )
 def list_things(inputs: ListThingsInputs) -> Action:
@@ -94,15 +112,18 @@ def list_things(inputs: ListThingsInputs) -> Action:
 
 
 @PACK.component(
-    key="useToken", title="Use Token", description="POST /tokens", inputs=TokenInputs,
-    output=AnyOutput, annotations=WRITE, example_input={"token": "t"},
+    key="useToken",
+    title="Use Token",
+    description="POST /tokens",
+    inputs=TokenInputs,
+    output=AnyOutput,
+    annotations=WRITE,
+    example_input={"token": "t"},
     example_output={"ok": True},
 )
 def use_token(inputs: TokenInputs) -> Action:
     response = yield HTTPRequest("POST", "/tokens", json={"label": inputs.label})
     return dict(response.json())
-
-
 
 
 @pytest.fixture(autouse=True)
@@ -159,7 +180,9 @@ class FakeCaller:
     crash_after: int | None = None  # raise KeyboardInterrupt-like crash after N calls
 
     async def acall(
-        self, component: Component, inputs: Inputs | Mapping[str, Any],
+        self,
+        component: Component,
+        inputs: Inputs | Mapping[str, Any],
         options: CallOptions = CallOptions(),  # noqa: B008
     ) -> dict[str, Any]:
         self.calls.append((component.ref, options))
@@ -174,7 +197,7 @@ class FakeCaller:
         return await adrive(component, inputs, send, PACK.error_parser)
 
 
-class SimulatedCrash(BaseException):  # noqa: N818 - it stands for a SIGKILL, not an error
+class SimulatedCrash(BaseException):
     """Not an Exception: like a kill, it goes through every ``except Exception``."""
 
 

@@ -204,8 +204,9 @@ def load_source(text: str, file: str, limits: Limits = DEFAULT_LIMITS) -> Source
                 )
             ]
         )
-    loader = _Loader(text)
+    loader: _Loader | None = None
     try:
+        loader = _Loader(text)  # the reader already refuses control characters
         node = loader.get_single_node()
     except _AliasRefusedError as refused:
         mark = refused.mark
@@ -238,7 +239,8 @@ def load_source(text: str, file: str, limits: Limits = DEFAULT_LIMITS) -> Source
             [Problem(file, 1, 1, "(document)", "the document is nested too deeply")]
         ) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if node is None:
         raise FlowValidationError([Problem(file, 1, 1, "(document)", "the file is empty")])
     builder = _Builder(source, limits)

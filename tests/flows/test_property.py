@@ -1,0 +1,125 @@
+"""Random broken documents only ever produce validation problems, never another exception."""
+
+from __future__ import annotations
+
+import string
+from typing import Any
+
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sageflow._flows._api import load_flow
+from sageflow._flows._problems import FlowValidationError, Problem
+
+KEYS = [
+    "name",
+    "steps",
+    "id",
+    "uses",
+    "with",
+    "if",
+    "for_each",
+    "as",
+    "concurrency",
+    "retry",
+    "timeout",
+    "on_error",
+    "inputs",
+    "outputs",
+    "env",
+    "connections",
+    "max_attempts",
+    "on",
+    "type",
+    "secret",
+    "search",
+    "amount",
+    "lines",
+    "quantity",
+]
+EXPRS = [
+    "${{ inputs.x }}",
+    "${{ steps.a.output }}",
+    "${{ item",
+    "${{ 1 + }}",
+    "${{ }}",
+    "${{ size(steps) }}",
+    "${{ env.HOME }}",
+    "${{ item.name }}",
+    "${{ nofn() }}",
+]
+USES = ["testpack/createThing", "testpack/listThings", "nope/x", "x", ""]
+
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 10**6),
+    st.floats(allow_nan=True),
+    st.text(string.printable, max_size=12),
+    st.sampled_from(EXPRS),
+    st.sampled_from(USES),
+)
+values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(st.sampled_from(KEYS), inner, max_size=5),
+    ),
+    max_leaves=25,
+)
+steps = st.lists(
+    st.fixed_dictionaries(
+        {"id": st.sampled_from(["a", "b", "a", "Bad", 3])},
+        optional={
+            k: values
+            for k in [
+                "uses",
+                "with",
+                "if",
+                "for_each",
+                "retry",
+                "on_error",
+                "concurrency",
+                "timeout",
+                "as",
+            ]
+        },
+    ),
+    max_size=4,
+)
+documents = st.one_of(
+    values,
+    st.fixed_dictionaries(
+        {"name": scalars, "steps": steps},
+        optional={"inputs": values, "outputs": values, "env": values},
+    ),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(documents)
+def test_random_documents_give_only_validation_errors(document: Any) -> None:
+    text = yaml.safe_dump(document, allow_unicode=True)
+    problems = _problems(text)
+    for problem in problems:
+        assert problem.line >= 1
+        assert problem.column >= 1
+        assert problem.path
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=200))
+def test_random_text_gives_only_validation_errors(text: str) -> None:
+    _problems(text)
+
+
+def _problems(text: str) -> list[Problem]:
+    """Every problem (none when the document is valid); any other exception fails the test."""
+    try:
+        load_flow("fuzz.sageflow.yaml", text=text)
+    except FlowValidationError as error:
+        if not error.problems:
+            raise AssertionError("a validation error without problems") from error
+        return error.problems
+    return []
