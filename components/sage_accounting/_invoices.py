@@ -71,6 +71,9 @@ class InvoiceFields(Inputs):
     totalAmount: Money | None = optional("Grand total, tax included.", "1080.00")
     currencyId: str | None = optional("Invoice currency (ISO code).", "GBP")
     exchangeRate: Money | None = optional("Rate to the base currency.", "1.0")
+    statusId: str | None = optional(
+        "DRAFT to keep the invoice a draft (release it later); Sage's default is UNPAID.", "DRAFT"
+    )
 
 
 class InvoiceListInputs(ChangeTrackingInputs):

@@ -150,3 +150,73 @@ def test_singletons_and_raw_request(client: Client) -> None:
     raw = call(client, "rawRequest", {"method": "GET", "url": "/contacts?items_per_page=1"})
     assert raw["status"] == 200
     assert len(raw["body"]["$items"]) == 1
+
+
+def test_draft_invoices_are_released(client: Client) -> None:
+    line = {"description": "Draft", "ledgerAccountId": _sales_ledger(client), "quantity": 1}
+    line |= {"unitPrice": "10", "taxRateId": "GB_STANDARD"}
+    sale = call(
+        client,
+        "createSalesInvoice",
+        {
+            "contactId": _contact(client, "CUSTOMER"),
+            "date": "2026-03-31",
+            "statusId": "DRAFT",
+            "invoiceLines": [line],
+        },
+    )
+    assert sale["status"]["id"] == "DRAFT"
+    released = call(client, "releaseSalesInvoice", {"salesInvoiceId": sale["id"]})
+    assert released["status"]["id"] != "DRAFT"
+    bill = call(
+        client,
+        "createPurchaseInvoice",
+        {
+            "contactId": _contact(client, "VENDOR"),
+            "date": "2026-03-31",
+            "dueDate": "2026-04-30",
+            "statusId": "DRAFT",
+            "invoiceLines": [line],
+        },
+    )
+    released = call(client, "releasePurchaseInvoice", {"purchaseInvoiceId": bill["id"]})
+    assert released["status"]["id"] != "DRAFT"
+
+
+def test_contact_person_lifecycle(client: Client) -> None:
+    contact = call(
+        client,
+        "createContact",
+        {"name": "People Ltd", "contactTypeIds": ["VENDOR"], "addressLine1": "3 Mill Lane"},
+    )
+    address = call(client, "getContact", {"contactId": contact["id"]})["main_address"]["id"]
+    person = call(
+        client,
+        "createContactPerson",
+        {"addressId": address, "name": "Jane Smith", "contactPersonTypeIds": ["ACCOUNTS"]},
+    )
+    key = person["id"]
+    assert call(client, "getContactPerson", {"contactPersonId": key})["name"] == "Jane Smith"
+    changed = call(client, "updateContactPerson", {"contactPersonId": key, "jobTitle": "CFO"})
+    assert changed["job_title"] == "CFO"
+    people = call(client, "listContactPeople", {"contactId": contact["id"]})
+    assert key in {item["id"] for item in people["items"]}
+    assert call(client, "deleteContactPerson", {"contactPersonId": key})["deleted"] is True
+
+
+def test_ledger_account_lifecycle(client: Client) -> None:
+    created = call(
+        client,
+        "createLedgerAccount",
+        {
+            "ledgerAccountTypeId": "SALES",
+            "includedInChart": True,
+            "name": "Sandbox Fees",
+            "displayName": "Sandbox Fees",
+            "nominalCode": 4999,
+        },
+    )
+    key = created["id"]
+    assert call(client, "getLedgerAccount", {"ledgerAccountId": key})["nominal_code"] == 4999
+    renamed = call(client, "updateLedgerAccount", {"accountId": key, "name": "Renamed Fees"})
+    assert renamed["name"] == "Renamed Fees"
