@@ -92,7 +92,7 @@ outputs:
 """
 
 
-class Crash(BaseException):  # noqa: N818 - it stands for a SIGKILL
+class Crash(BaseException):
     pass
 
 
