@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import httpx
@@ -60,3 +64,18 @@ def new_invoice(client: httpx.Client, **overrides: Any) -> httpx.Response:
     }
     body.update(overrides)
     return client.post("/sales_invoices", json={"sales_invoice": body})
+
+
+def suite() -> ModuleType:
+    """``tests/conftest.py`` loaded by path: the bare name ``conftest`` is ambiguous in a full
+    run (several test folders have one), a path is not."""
+    name = "sageflow_suite_conftest"
+    if name not in sys.modules:
+        path = Path(__file__).resolve().parent.parent / "conftest.py"
+        spec = importlib.util.spec_from_file_location(name, path)
+        assert spec is not None
+        assert spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]

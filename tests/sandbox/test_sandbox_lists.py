@@ -134,7 +134,7 @@ def test_paging_a_large_list_stays_linear(sandbox: Sandbox, client: httpx.Client
         calls += 1
         return original(*args, **kwargs)  # type: ignore[arg-type]
 
-    sandbox._matching = counting  # type: ignore[method-assign]
+    sandbox._matching = counting  # type: ignore[method-assign,assignment]
     seen = 0
     link: str | None = "/contacts?items_per_page=200&contact_type_id=CUSTOMER"
     while link:

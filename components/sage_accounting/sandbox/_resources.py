@@ -309,10 +309,11 @@ def _apply_contact(
             },
             "source_guid": data.get("source_guid"),
             "tax_treatment": {
-                "is_home": True,
-                "is_member_state": False,
-                "is_not_member_state": False,
-                "is_general_rate": False,
+                "home_tax": True,
+                "eu_tax_registered": False,
+                "eu_not_tax_registered": False,
+                "rest_of_world_tax": False,
+                "is_importer": None,
             },
             "tax_calculation": "invoice",
             "gdpr_obfuscated": False,
@@ -325,7 +326,7 @@ def _apply_contact(
             "destination_vat_blocking": False,
             "mandate_active": False,
             "send_statements": False,
-            "statement_run": {"id": "NONE", "displayed_as": "None"},
+            "statement_run": {"id": "statement_delivery_method_none", "name": "Not sent"},
             "bank_account_details": {
                 "account_name": "",
                 "account_number": "",
@@ -564,7 +565,7 @@ def _round(amount: Decimal) -> Decimal:
 
 
 def _lines(
-    biz: Business, raw: Any, source: str = "invoice_lines"
+    biz: Business, raw: Any, purchase: bool = False, source: str = "invoice_lines"
 ) -> tuple[list[Record], dict[str, Decimal], list[Record]]:
     if not isinstance(raw, list) or not raw:
         raise invalid((source, "can't be blank"))
@@ -643,6 +644,10 @@ def _lines(
             ),
             "eu_sales_description": None,
         }
+        if purchase:
+            record.update(
+                is_purchase_for_resale=False, gst_amount=None, pst_amount=None, tax_recoverable=None
+            )
         lines.append(record)
     if problems:
         raise invalid(*problems)
@@ -712,7 +717,9 @@ def create_invoice(biz: Business, kind: _Kind, data: Mapping[str, Any]) -> Recor
             elif step == "date":
                 invoice_date = parse_date(data.get("date"), "date")
             else:
-                lines, totals, analysis = _lines(biz, data.get("invoice_lines"))
+                lines, totals, analysis = _lines(
+                    biz, data.get("invoice_lines"), purchase=kind is PURCHASES
+                )
         except SageError as error:
             problems.extend((p[2], p[1]) for p in error.problems)
     status_id = data.get("status_id") or "UNPAID"
@@ -782,7 +789,7 @@ def create_invoice(biz: Business, kind: _Kind, data: Mapping[str, Any]) -> Recor
         }
     )
     if kind is SALES:
-        address = contact.get("main_address")
+        address = _address_copy(biz, contact)
         free_form = address["displayed_as"] if address else ""
         record.update(
             {
@@ -830,6 +837,19 @@ def create_invoice(biz: Business, kind: _Kind, data: Mapping[str, Any]) -> Recor
     return biz.save(kind.collection, record)
 
 
+def _address_copy(biz: Business, contact: Record) -> Record | None:
+    """Invoices carry a copy of the contact's address (``$path`` empty), not a link to it."""
+    stub = contact.get("main_address")
+    address = biz.collection("addresses").get(stub["id"]) if stub else None
+    if address is None:
+        return None
+    keys = ("address_line_1", "address_line_2", "city", "postal_code", "country", "address_type")
+    copy = {"id": address["id"], "displayed_as": address["displayed_as"], "$path": ""}
+    copy.update((k, address[k]) for k in keys)
+    copy.update(region=address["region"], country_group=address["country_group"])
+    return copy
+
+
 def update_invoice(biz: Business, kind: _Kind, record: Record, data: Mapping[str, Any]) -> Record:
     if record["status"]["id"] == "VOID":
         raise invalid(("base", "A void invoice cannot be edited"))
@@ -852,7 +872,7 @@ def update_invoice(biz: Business, kind: _Kind, record: Record, data: Mapping[str
             updated[key] = text(data[key])
     if "invoice_lines" in data:
         # Simplification: the lines sent replace the invoice's lines as a whole.
-        lines, totals, analysis = _lines(biz, data["invoice_lines"])
+        lines, totals, analysis = _lines(biz, data["invoice_lines"], purchase=kind is PURCHASES)
         if Decimal(record["total_paid"]) > totals["total"]:
             raise invalid(("invoice_lines", "total is less than the amount already paid"))
         _set_amounts(updated, lines, totals, analysis)
