@@ -267,7 +267,7 @@ class _Parser:
             if not self.expect(schema, dict, path, "a JSON Schema mapping such as {type: string}"):
                 continue
             kind = schema.get("type")
-            if kind is not None and kind not in INPUT_TYPES:
+            if kind is not None and (not isinstance(kind, str) or kind not in INPUT_TYPES):
                 self.add(
                     (*path, "type"), f"unknown type {kind!r}; use one of {sorted(INPUT_TYPES)}"
                 )
@@ -277,6 +277,10 @@ class _Parser:
                 or schema.get("format") == "password"
             )
             clean = {k: v for k, v in schema.items() if k != "secret"}
+            schema_problem = _schema_problem(clean)
+            if schema_problem:
+                self.add(path, f"not a valid JSON Schema: {schema_problem}")
+                continue
             out[name] = InputSpec(
                 name=name,
                 schema=clean,
@@ -481,6 +485,27 @@ class _Parser:
                 else:
                     kinds.append(kind)
         return Retry(int(attempts), float(backoff), float(max_backoff), tuple(kinds))
+
+
+def _schema_problem(schema: dict[str, Any]) -> str | None:
+    import jsonschema  # type: ignore[import-untyped,unused-ignore]
+
+    try:
+        jsonschema.Draft7Validator.check_schema(_plain(schema))
+    except jsonschema.SchemaError as error:
+        return str(error.message)
+    return None
+
+
+def _plain(value: Any) -> Any:
+    # YAML numbers are Decimals here; jsonschema's meta-schema wants JSON numbers.
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
 
 
 def _closest(word: str, options: set[str]) -> str:
