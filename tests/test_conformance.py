@@ -7,15 +7,35 @@ its handler builds for the example is one the official Sage spec has, with the r
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
-from conftest import ROOT, spec_operation
 
 from sageflow import Component, HTTPRequest, HTTPResponse, components
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def spec_operation(method: str, path: str) -> Any:
+    # Loaded by path: tests/sandbox and tests/http have conftest.py files outside a package,
+    # so in a full run the bare module name `conftest` may be one of theirs.
+    spec = importlib.util.spec_from_file_location(
+        "sageflow_suite_conftest", ROOT / "tests" / "conftest.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = sys.modules.get(spec.name)
+    if module is None:
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module
+        spec.loader.exec_module(module)
+    return module.spec_operation(method, path)
+
 
 COMPONENTS = [pytest.param(c, id=c.ref) for c in components()]
 MANIFESTS = ROOT / "manifests"

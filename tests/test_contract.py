@@ -6,16 +6,16 @@ from __future__ import annotations
 
 import json
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
-from conftest import ROOT
 
 from sageflow import Component, InputValidationError, components
 from sageflow._registry import get_component
 
-MANIFESTS = ROOT / "manifests"
+MANIFESTS = Path(__file__).resolve().parent.parent / "manifests"
 FORMATS = jsonschema.Draft202012Validator.FORMAT_CHECKER
 
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from collections.abc import Mapping, Sequence
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from sage_accounting import PACK
@@ -50,3 +54,26 @@ def run(
 def first(key: str, inputs: Mapping[str, Any]) -> HTTPRequest:
     """The first request ``key`` builds for ``inputs``."""
     return run(key, inputs)[0][0]
+
+
+def suite_conftest() -> ModuleType:
+    """``tests/conftest.py`` (load_sample, spec_operation), loaded by path.
+
+    Other test folders have a ``conftest.py`` outside a package too, so the bare name
+    ``conftest`` may resolve to theirs in a full run; a path cannot.
+    """
+    name = "sageflow_suite_conftest"
+    if name not in sys.modules:
+        path = Path(__file__).resolve().parent.parent / "conftest.py"
+        spec = importlib.util.spec_from_file_location(name, path)
+        assert spec is not None
+        assert spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+def load_sample(name: str) -> Any:
+    """A recorded Sage response from ../shared (skips with the reason when it is absent)."""
+    return suite_conftest().load_sample(name)

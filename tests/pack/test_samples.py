@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import load_sample
-from packkit import run
+from packkit import load_sample, run
 
 from sage_accounting._models import ListOutput
 from sage_accounting._resources import (
