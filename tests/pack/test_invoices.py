@@ -189,3 +189,13 @@ def test_money_keeps_every_digit() -> None:
     )
     sent = request.json["sales_invoice"]["invoice_lines"][0]["unit_price"]
     assert Decimal(sent) == Decimal("1234567890.123456789")
+
+
+def test_a_float_amount_from_a_flow_becomes_the_decimal_a_person_wrote() -> None:
+    # YAML and flow expressions give floats: 0.1 must reach Sage as "0.1", never 0.1000000001.
+    line = {**LINE, "unitPrice": 0.1, "quantity": 3}
+    request = first(
+        "createSalesInvoice", {"contactId": "C1", "date": "2026-03-31", "invoiceLines": [line]}
+    )
+    sent = request.json["sales_invoice"]["invoice_lines"][0]
+    assert (sent["unit_price"], sent["quantity"]) == ("0.1", "3")
