@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import click
@@ -16,6 +17,14 @@ def _latency(_ctx: click.Context, _param: click.Parameter, raw: str | None) -> o
         return (float(low), float(high)) if sep else float(low)
     except ValueError:
         raise click.BadParameter("use seconds, e.g. 0.05, or a range such as 0.01-0.2") from None
+
+
+def _quiet_drops(record: logging.LogRecord) -> bool:
+    """Injected dropped connections are the point of the knob, not errors worth a traceback."""
+    from sage_accounting.sandbox import SandboxDroppedError
+
+    error = record.exc_info[1] if record.exc_info else None
+    return not isinstance(error, SandboxDroppedError)
 
 
 @click.group()
@@ -89,6 +98,7 @@ def serve(
     click.echo(f"  Access token: {DEV_TOKEN}  (never expires)")
     click.echo(f"  Business:     {simulator.lead_business.name} ({simulator.lead_business.id})")
     click.echo(f"  State:        {data if data else 'in memory'}")
+    logging.getLogger("uvicorn.error").addFilter(_quiet_drops)
     try:
         uvicorn.run(
             create_app(simulator), host="127.0.0.1", port=port, log_level="warning", lifespan="on"

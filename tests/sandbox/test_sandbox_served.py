@@ -1,0 +1,78 @@
+"""``sageflow sandbox serve`` for real: a socket, a SIGKILL, a restart on the same SQLite file."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from sage_accounting.sandbox import DEV_TOKEN
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="uses SIGKILL")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def serving(*args: str) -> Iterator[httpx.Client]:
+    port = _free_port()
+    command = [sys.executable, "-c", "from sageflow._cli import main; main()"]
+    process = subprocess.Popen(
+        [*command, "sandbox", "serve", "--port", str(port), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}/v3.1"
+    client = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {DEV_TOKEN}"})
+    try:
+        deadline = time.monotonic() + 20
+        while True:  # the server needs a moment to bind; poll (OAuth is exempt from chaos)
+            try:
+                client.get(f"http://127.0.0.1:{port}/oauth2/authorize")
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise
+                time.sleep(0.05)
+        yield client
+    finally:
+        client.close()
+        if process.poll() is None:
+            os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+        assert process.stdout is not None
+        process.stdout.close()
+
+
+def test_writes_survive_sigkill_and_restart(tmp_path: Path) -> None:
+    data = str(tmp_path / "sandbox.db")
+    contact = {"contact": {"name": "Durable Ltd", "contact_type_ids": ["CUSTOMER"]}}
+    with serving("--data", data) as client:
+        created = client.post("/contacts", json=contact, headers={"X-Idempotency-Key": "d1"})
+        assert created.status_code == 201
+    with serving("--data", data) as client:
+        assert client.get(created.json()["$path"]).json() == created.json()
+        replay = client.post("/contacts", json=contact, headers={"X-Idempotency-Key": "d1"})
+        assert replay.json()["id"] == created.json()["id"]
+
+
+def test_served_drop_closes_the_connection_after_commit(tmp_path: Path) -> None:
+    contact = {"contact": {"name": "Dropped Ltd", "contact_type_ids": ["CUSTOMER"]}}
+    with serving("--drop-rate", "1.0") as client:
+        with pytest.raises(httpx.TransportError):
+            client.post("/contacts", json=contact)
+        with pytest.raises(httpx.TransportError):
+            client.get("/contacts", params={"search": "dropped"})
