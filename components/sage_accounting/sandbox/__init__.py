@@ -11,11 +11,25 @@ Addresses (relative to wherever the sandbox is reached; ``http://sandbox`` in-pr
 - Without a browser: send ``Authorization: Bearer sageflow-sandbox-token`` (:data:`DEV_TOKEN`,
   never expires), or call :meth:`Sandbox.issue_token` for a real 300-second token pair.
 
-In-process use::
+In-process use (no socket; ``sandbox.transport()`` / ``sandbox.async_transport()`` build the
+same transports)::
 
-    sandbox = Sandbox(clock=Clock.manual())
-    client = httpx.Client(transport=SandboxTransport(sandbox), base_url="http://sandbox/v3.1",
+    sandbox = Sandbox(clock=Clock.manual())          # a fresh, deterministic UK business
+    client = httpx.Client(transport=SandboxTransport(sandbox), base_url=IN_PROCESS_BASE_URL,
                           headers={"Authorization": f"Bearer {DEV_TOKEN}"})
+    client.get("/contacts").json()["$items"]
+    sandbox.advance(300)                             # sandbox time: expires issued tokens
+    sandbox.chaos.error_rate = 0.1                   # knobs can change at any moment
+    sandbox.stats.requests, sandbox.stats.throttled  # counters for assertions
+
+Served: ``sageflow sandbox serve [--port 8765] [--data FILE] [--latency 0.05|0.01-0.2]
+[--error-rate R] [--unavailable-rate R] [--throttle-rate R] [--retry-after S] [--drop-rate R]
+[--timeout-rate R] [--rate-limit N] [--concurrency-limit N] [--seed N]`` (see :class:`Chaos`).
+
+Faults, in the order a request meets them: authentication (401), concurrency limit and rate
+limit (429 with ``Retry-After``), then one seeded draw for 500 / 503 / 429 / timeout (all
+before any state changes), then ``X-Idempotency-Key`` replay, the request itself, and last a
+possible dropped connection *after* the write was committed. The OAuth endpoints are exempt.
 """
 
 from __future__ import annotations
