@@ -79,8 +79,25 @@ def parse_since(raw: str, source: str) -> str:
 
 
 def link(record: Mapping[str, Any]) -> dict[str, Any]:
-    """The ``{id, displayed_as, $path}`` stub Sage puts wherever one record points at another."""
+    """The ``{id, displayed_as, $path}`` stub Sage puts wherever one record points at another.
+
+    Stubs of reference data (no ``created_at``: countries, currencies, tax rates, types) never
+    change, so one shared dict serves every record: 100,000 contacts then cost megabytes less.
+    Records are never mutated in place (updates copy them), which keeps the sharing safe.
+    """
+    if "created_at" not in record:
+        cached = _STUBS.get(record["$path"])
+        if cached is None:
+            cached = _STUBS[record["$path"]] = _stub(record)
+        return cached
+    return _stub(record)
+
+
+def _stub(record: Mapping[str, Any]) -> dict[str, Any]:
     return {"id": record["id"], "displayed_as": record["displayed_as"], "$path": record["$path"]}
+
+
+_STUBS: dict[str, dict[str, Any]] = {}
 
 
 def text(raw: Any) -> str:
@@ -174,7 +191,7 @@ def _address(biz: Business, data: Mapping[str, Any], contact: Record, main: bool
             "region": lines[3],
             "postal_code": lines[4],
             "country": link(country),
-            "country_group": {"id": "ALL", "displayed_as": "Other", "$path": "/country_groups/ALL"},
+            "country_group": _COUNTRY_GROUP,
             "is_main_address": main,
         }
     )
@@ -205,6 +222,29 @@ def _person(biz: Business, data: Mapping[str, Any], address: Record, main: bool)
     )
     return biz.save("contact_persons", record)
 
+
+# Values every new contact shares; see link() for why sharing is safe.
+_PRICE_TYPE = {
+    "id": "SALES_PRICE",
+    "displayed_as": "Sales Price",
+    "$path": "/product_sales_price_types/SALES_PRICE",
+}
+_TAX_TREATMENT = {
+    "home_tax": True,
+    "eu_tax_registered": False,
+    "eu_not_tax_registered": False,
+    "rest_of_world_tax": False,
+    "is_importer": None,
+}
+_STATEMENT_RUN = {"id": "statement_delivery_method_none", "name": "Not sent"}
+_NO_BANK_DETAILS = {
+    "account_name": "",
+    "account_number": "",
+    "sort_code": "",
+    "bic": "",
+    "iban": "",
+}
+_COUNTRY_GROUP = {"id": "ALL", "displayed_as": "Other", "$path": "/country_groups/ALL"}
 
 _CONTACT_FIELDS = (
     "name",
@@ -302,19 +342,9 @@ def _apply_contact(
             or (None if is_customer else _by_code(biz, 5000)),
             "currency": link(currency),
             "credit_terms": None,
-            "product_sales_price_type": {
-                "id": "SALES_PRICE",
-                "displayed_as": "Sales Price",
-                "$path": "/product_sales_price_types/SALES_PRICE",
-            },
+            "product_sales_price_type": _PRICE_TYPE,
             "source_guid": data.get("source_guid"),
-            "tax_treatment": {
-                "home_tax": True,
-                "eu_tax_registered": False,
-                "eu_not_tax_registered": False,
-                "rest_of_world_tax": False,
-                "is_importer": None,
-            },
+            "tax_treatment": _TAX_TREATMENT,
             "tax_calculation": "invoice",
             "gdpr_obfuscated": False,
             "has_unfinished_recurring_invoices": False,
@@ -326,14 +356,8 @@ def _apply_contact(
             "destination_vat_blocking": False,
             "mandate_active": False,
             "send_statements": False,
-            "statement_run": {"id": "statement_delivery_method_none", "name": "Not sent"},
-            "bank_account_details": {
-                "account_name": "",
-                "account_number": "",
-                "sort_code": "",
-                "bic": "",
-                "iban": "",
-            },
+            "statement_run": _STATEMENT_RUN,
+            "bank_account_details": _NO_BANK_DETAILS,
         }
     )
 
@@ -341,8 +365,8 @@ def _apply_contact(
 def _contact_addresses(biz: Business, record: Record, data: Mapping[str, Any]) -> None:
     address_data = data.get("main_address")
     address = _address(biz, address_data if isinstance(address_data, Mapping) else {}, record, True)
-    record["main_address"] = record["preferred_address"] = link(address)
-    record["delivery_address"] = link(address)
+    stub = link(address)
+    record["main_address"] = record["preferred_address"] = record["delivery_address"] = stub
     person_data = data.get("main_contact_person")
     if isinstance(person_data, Mapping) and text(person_data.get("name")):
         person = _person(biz, person_data, address, True)
