@@ -150,3 +150,11 @@ def test_paging_a_large_list_stays_linear(sandbox: Sandbox, client: httpx.Client
 def test_every_list_has_the_envelope(client: httpx.Client, resource: str) -> None:
     page = client.get(f"/{resource}").json()
     assert list(page) == ["$total", "$page", "$next", "$back", "$itemsPerPage", "$items"]
+
+
+def test_bulk_contacts_for_benchmarks(sandbox: Sandbox, client: httpx.Client) -> None:
+    ids = sandbox.add_contacts(250, prefix="Bench", contact_type="VENDOR")
+    assert len(set(ids)) == 250
+    page = client.get("/contacts", params={"search": "bench", "items_per_page": 200}).json()
+    assert page["$total"] == 250
+    assert page["$items"][0]["displayed_as"] == "Bench 000"

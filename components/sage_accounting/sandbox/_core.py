@@ -206,6 +206,26 @@ class Sandbox:
         """The current records of a resource, for assertions ("exactly 300 invoices")."""
         return list(self.business(business).collection(resource))
 
+    def add_contacts(
+        self,
+        count: int,
+        *,
+        prefix: str = "Contact",
+        contact_type: str = "CUSTOMER",
+        business: str | None = None,
+    ) -> list[str]:
+        """Create ``count`` contacts directly (same validation, no HTTP): benchmark set-up for
+        lists of 100,000 records takes seconds instead of a minute of requests."""
+        with self._lock:
+            biz = self.business(business)
+            width = len(str(count))
+            return [
+                res.create_contact(
+                    biz, {"name": f"{prefix} {n:0{width}}", "contact_type_ids": [contact_type]}
+                )["id"]
+                for n in range(count)
+            ]
+
     def record_payment(
         self, invoice_id: str, amount: Decimal | str, business: str | None = None
     ) -> Record:
