@@ -722,8 +722,10 @@ def _set_amounts(
 def _contact_for(biz: Business, kind: _Kind, key: Any) -> Record:
     contact = biz.find("contacts", key, "contact_id")
     if kind.contact_type not in {t["id"] for t in contact["contact_types"]}:
-        wanted = "customer" if kind is SALES else "supplier"
-        raise invalid(("contact_id", f"is not a {wanted}"))
+        # Sage's own words for this case, with an empty $source (as reported in
+        # github.com/Sage/sageone_api_php_sample/issues/29 for a customer on a purchase invoice).
+        wanted = "Customer" if kind is SALES else "Supplier"
+        raise invalid(("", f"Couldn't find {wanted}."))
     return contact
 
 
