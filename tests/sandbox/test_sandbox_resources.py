@@ -217,7 +217,9 @@ def test_businesses_user_and_x_business(sandbox: Sandbox) -> None:
     with make_client(sandbox) as lead_client:
         assert lead_client.get("/contacts", params={"search": "only here"}).json()["$total"] == 0
     with make_client(sandbox, **{"X-Business": "0" * 32}) as stranger:
-        assert stranger.get("/contacts").status_code == 403
+        refused = stranger.get("/contacts")
+    assert refused.status_code == 403
+    assert refused.json()[0]["$dataCode"] == "AuthorizationFailure"
 
 
 def test_financial_settings_singleton(client: httpx.Client) -> None:

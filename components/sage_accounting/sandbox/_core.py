@@ -296,7 +296,8 @@ class Sandbox:
         business_id = headers.get("x-business")
         biz = self.businesses.get(business_id) if business_id else self.lead_business
         if biz is None:
-            return _error(403, "Forbidden", "You do not have access to this business")
+            # Sage's body for a business the token may not reach (AuthorizationFailure).
+            return _error(403, "AuthorizationFailure", "Access denied.")
         echo = {"x-business": biz.id}
         key = headers.get("x-idempotency-key") if method != "GET" else None
         if key:
