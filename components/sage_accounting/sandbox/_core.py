@@ -558,7 +558,7 @@ class Sandbox:
         nested = q.get("nested_attributes")
         items = []
         for record in records[start : start + per_page]:
-            if "deleted_at" in record and len(record) == 3:
+            if "deleted_at" in record and len(record) == 3:  # a deleted_since tombstone
                 items.append(record)
                 continue
             item = _pick(record, attributes)
