@@ -111,8 +111,12 @@ class RunResult:
 
 
 def idempotency_key(run_id: str, path: str) -> str:
-    """The same key for every attempt, and every resume, of one step path of one run."""
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"sageflow:{run_id}:{path}"))
+    """The same key for every attempt, and every resume, of one step path of one run.
+
+    Readable on purpose (``sageflow-<run>-invoice[3]``): a support person reading the API's
+    logs can tell which run and loop item sent a write.
+    """
+    return f"sageflow-{run_id}-{path}"
 
 
 def error_kind(error: BaseException) -> str:
