@@ -45,7 +45,7 @@ class _Checker:
             component = self.component(step)
             if component is not None:
                 self.check_with(step, component)
-            secret_fields = _secret_fields(component) if component else set()
+            secret_fields = _secret_fields(component) if component else frozenset()
             for value in (step.with_, step.if_, step.for_each):
                 if value is not None:
                     self.check_exprs(value, step, seen, secret_fields)
@@ -56,7 +56,7 @@ class _Checker:
                     f"unknown connection {step.connection!r} (declared: {known})",
                 )
         for value in self.flow.outputs.values():
-            self.check_exprs(value, None, seen, set())
+            self.check_exprs(value, None, seen, frozenset())
 
     def component(self, step: Step) -> Component | None:
         if not step.uses:
@@ -102,7 +102,7 @@ class _Checker:
                     self.add(path, _message(kind, item["msg"], item.get("input")))
 
     def check_exprs(
-        self, value: Value, step: Step | None, seen: dict[str, int], secret_fields: set[str]
+        self, value: Value, step: Step | None, seen: dict[str, int], secret_fields: frozenset[str]
     ) -> None:
         in_loop = step is not None and step.for_each is not None and value is not step.for_each
         for path, expr in value.exprs():
@@ -173,13 +173,22 @@ def _dotted(loc: tuple[int | str, ...]) -> str:
     return ".".join(str(p) for p in loc)
 
 
-def _secret_fields(component: Component) -> set[str]:
-    props = component.input_schema().get("properties", {})
-    return {
-        name
-        for name, prop in props.items()
-        if prop.get("writeOnly") or prop.get("format") == "password"
-    }
+_SECRET_FIELDS: dict[tuple[str, int], frozenset[str]] = {}
+
+
+def _secret_fields(component: Component) -> frozenset[str]:
+    # Generating a JSON Schema costs milliseconds; a 200-step flow would pay it 200 times.
+    key = (component.ref, id(component))
+    cached = _SECRET_FIELDS.get(key)
+    if cached is None:
+        props = component.input_schema().get("properties", {})
+        cached = frozenset(
+            name
+            for name, prop in props.items()
+            if prop.get("writeOnly") or prop.get("format") == "password"
+        )
+        _SECRET_FIELDS[key] = cached
+    return cached
 
 
 def _literal_view(value: Any) -> Any:
