@@ -150,3 +150,35 @@ def test_resume_cli(tmp_path: Path, fake: FakeServer) -> None:
     refused = invoke(tmp_path, "resume", run_id)
     assert refused.exit_code == 2
     assert "already finished" in refused.output
+
+
+SECRET = """\
+name: secret
+inputs:
+  token: {type: string, secret: true}
+  n: {type: integer}
+steps:
+  - id: use
+    uses: testpack/useToken
+    with: {token: "${{ inputs.token }}"}
+  - id: make
+    uses: testpack/createThing
+    with: {name: "n${{ inputs.n }}"}
+"""
+
+
+def test_resume_takes_secret_inputs_again(tmp_path: Path, fake: FakeServer) -> None:
+    path = tmp_path / "secret.sageflow.yaml"
+    path.write_text(SECRET)
+    fake.fail_names = {"n7": 500}
+    first = invoke(tmp_path, "run", str(path), "-i", "token=t0k3n-value", "-i", "n=7", "--json")
+    assert first.exit_code == 1
+    run_id = json.loads(first.output)["runId"]
+    assert b"t0k3n-value" not in b"".join(p.read_bytes() for p in tmp_path.glob("runs.db*"))
+    fake.fail_names = {}
+    missing = invoke(tmp_path, "resume", run_id)
+    assert missing.exit_code == 2
+    assert "missing input 'token'" in missing.output
+    again = invoke(tmp_path, "resume", run_id, "-i", "token=t0k3n-value")
+    assert again.exit_code == 0, again.output
+    assert [t["name"] for t in fake.things] == ["n7"]

@@ -265,11 +265,14 @@ def resume(
     if not journal_path.exists():
         _invalid(f"error: no journal at {journal_path}")
     given: dict[str, Any] = {}
-    for pair in pairs:
-        name, sep, text = pair.partition("=")
-        if not sep:
-            _invalid(f"-i {pair!r}: expected NAME=VALUE")
-        given[name] = text
+    if pairs:
+        # Typed like `run -i`: the flow's declared input types decide how text is read.
+        with Journal(journal_path) as journal:
+            record = journal.run(run_id)
+        if record is None:
+            _invalid(f"error: no run {run_id!r} in {journal_path}")
+        flow = _load(Path(record.flow_file))
+        given = _inputs(flow, pairs, None)
     bars = _Bars(enabled=not as_json)
     with _guard(debug):
         try:
