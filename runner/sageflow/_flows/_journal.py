@@ -6,6 +6,7 @@ import json
 import sqlite3
 import time
 from collections.abc import Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -140,6 +141,11 @@ class Journal:
         # Unflushed "started" rows, so a finish can fold into them: one row write, not two.
         self._starts: dict[tuple[str, str, int], int] = {}
         self._last_flush = time.monotonic()
+        # Batches are committed on one writer thread: SQLite releases the GIL while it works, so
+        # the event loop keeps sending requests meanwhile. Every other statement waits for the
+        # writer first, so the connection is never used by two threads at once.
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sageflow-journal")
+        self._batches: list[Future[None]] = []
 
     def _write(self, sql: str, params: tuple[Any, ...]) -> None:
         self._pending.append((sql, params))
@@ -147,19 +153,35 @@ class Journal:
             len(self._pending) >= self.flush_rows
             or time.monotonic() - self._last_flush >= self.flush_seconds
         ):
-            self.flush()
+            self.flush(wait=False)
 
-    def flush(self) -> None:
-        """Write every buffered row in one transaction."""
+    def flush(self, *, wait: bool = True) -> None:
+        """Commit every buffered row in one transaction; ``wait=False`` leaves it in flight."""
         self._last_flush = time.monotonic()
-        if not self._pending:
-            return
-        pending, self._pending = self._pending, []
-        self._starts.clear()
+        if self._pending:
+            pending, self._pending = self._pending, []
+            self._starts.clear()
+            self._batches.append(self._writer.submit(self._commit, pending))
+        if wait:
+            batches, self._batches = self._batches, []
+            for batch in batches:
+                batch.result()  # re-raises a failed commit here, in the caller's thread
+        else:
+            self._batches = [b for b in self._batches if not b.done() or b.exception()]
+
+    def _commit(self, pending: list[tuple[str, tuple[Any, ...]]]) -> None:
         self.db.execute("BEGIN")
         try:
-            for sql, params in pending:
-                self.db.execute(sql, params)
+            # Runs of the same statement go through executemany: one call into SQLite for
+            # hundreds of rows instead of a Python round trip (and a GIL hand-over) per row.
+            start = 0
+            while start < len(pending):
+                sql = pending[start][0]
+                end = start
+                while end < len(pending) and pending[end][0] == sql:
+                    end += 1
+                self.db.executemany(sql, [params for _, params in pending[start:end]])
+                start = end
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
@@ -167,6 +189,7 @@ class Journal:
 
     def close(self) -> None:
         self.flush()
+        self._writer.shutdown(wait=True)
         self.db.close()
 
     def __enter__(self) -> Journal:
@@ -178,6 +201,7 @@ class Journal:
     def start_run(
         self, run_id: str, name: str, file: str, flow_hash: str, inputs: Mapping[str, Any]
     ) -> None:
+        self.flush()
         self.db.execute(
             "INSERT INTO runs (id, flow_name, flow_file, flow_hash, inputs, status, started)"
             " VALUES (?, ?, ?, ?, ?, 'running', ?)",
