@@ -196,9 +196,10 @@ class _Base:
             # last line that keeps the bearer token on the configured host.
             raise UnsafeRequestError(f"refusing to send credentials to {url.host!r}")
 
-    def _authorize(self, built: httpx.Request, token: str | None) -> None:
-        if token is not None:
-            built.headers["Authorization"] = f"Bearer {token}"
+    def _with_auth(self, prepared: _Prepared, token: str | None) -> dict[str, str]:
+        if token is None:
+            return prepared.headers
+        return {**prepared.headers, "Authorization": f"Bearer {token}"}
 
     def _after(self, prepared: _Prepared, response: HTTPResponse) -> None:
         header = self.connection.profile.business_header
@@ -264,7 +265,8 @@ def _component(ref: Component | str) -> tuple[Component, Any]:
 
 
 def _to_value(response: httpx.Response) -> HTTPResponse:
-    return HTTPResponse(response.status_code, dict(response.headers), response.content)
+    # items() rather than dict(headers): httpx looks each key up again by a linear scan.
+    return HTTPResponse(response.status_code, dict(response.headers.items()), response.content)
 
 
 class Client(_Base):
@@ -339,10 +341,9 @@ class Client(_Base):
             attempt += 1
             token = self._token()
             built = self.http.build_request(
-                prepared.method, prepared.url, headers=prepared.headers, **kwargs
+                prepared.method, prepared.url, headers=self._with_auth(prepared, token), **kwargs
             )
             self._check_origin(built)
-            self._authorize(built, token)
             started = time.perf_counter()
             try:
                 with limiter.slot(prepared.serial_key):
@@ -444,10 +445,9 @@ class AsyncClient(_Base):
             attempt += 1
             token = await self._token()
             built = self.http.build_request(
-                prepared.method, prepared.url, headers=prepared.headers, **kwargs
+                prepared.method, prepared.url, headers=self._with_auth(prepared, token), **kwargs
             )
             self._check_origin(built)
-            self._authorize(built, token)
             started = time.perf_counter()
             try:
                 async with limiter.aslot(prepared.serial_key):
