@@ -300,3 +300,42 @@ def test_concurrency_runs_items_in_parallel(server: FakeServer) -> None:
     result = run(text, caller)
     assert result.status == "ok"
     assert result.duration < 0.08 * 0.75  # 8 x 10 ms in sequence would be 80 ms
+
+
+def test_named_connection_reaches_the_caller_factory(
+    server: FakeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sageflow._flows import _api
+
+    opened: list[str | None] = []
+    caller = FakeCaller(server)
+
+    def open_caller(name: str | None, debug: bool = False) -> FakeCaller:
+        opened.append(name)
+        return caller
+
+    text = textwrap.dedent("""\
+        name: conn
+        connections:
+          books: {account: acme-uk, businessId: biz-42}
+        steps:
+          - id: a
+            uses: testpack/listThings
+            connection: books
+          - id: b
+            uses: testpack/listThings
+    """)
+    monkeypatch.setattr(_api, "_open_caller", lambda: open_caller)
+    result = asyncio.run(arun_flow(flow(text), {}, journal=None))
+    assert result.status == "ok"
+    assert opened == ["acme-uk", None]
+    assert [options.business_id for _, options in caller.calls] == ["biz-42", None]
+
+
+def test_run_component(caller: FakeCaller, server: FakeServer) -> None:
+    from sageflow import run_component
+
+    made = run_component("testpack/createThing", {"name": "solo"}, caller=caller)
+    assert made == {"id": "t1", "name": "solo"}
+    with pytest.raises(Exception, match="invalid inputs"):
+        run_component("testpack/createThing", {"nom": "x"}, caller=caller)

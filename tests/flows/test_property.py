@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import string
 from typing import Any
 
@@ -97,7 +98,11 @@ documents = st.one_of(
 )
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# CI's bounded profile; SAGEFLOW_FUZZ_EXAMPLES=20000 for a long run.
+EXAMPLES = int(os.environ.get("SAGEFLOW_FUZZ_EXAMPLES", "500"))
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(documents)
 def test_random_documents_give_only_validation_errors(document: Any) -> None:
     text = yaml.safe_dump(document, allow_unicode=True)
@@ -108,7 +113,7 @@ def test_random_documents_give_only_validation_errors(document: Any) -> None:
         assert problem.path
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=EXAMPLES, deadline=None)
 @given(st.text(max_size=200))
 def test_random_text_gives_only_validation_errors(text: str) -> None:
     _problems(text)
