@@ -7,10 +7,10 @@ import threading
 
 import httpx
 import pytest
-from httpkit import ACCESS, Clock, FakeSage, oauth_connection
+from httpkit import ACCESS, CLIENT_SECRET, REFRESH, TOKEN_URL, Clock, FakeSage, oauth_connection
 
 from sageflow import AuthenticationError, HTTPRequest, ReauthorizationRequiredError
-from sageflow._http import AsyncClient, Client
+from sageflow._http import AsyncClient, Client, TokenSet
 
 
 def test_fifty_tasks_with_an_expired_token_send_one_refresh(clock: Clock) -> None:
@@ -37,20 +37,20 @@ def test_threads_with_an_expired_token_send_one_refresh(clock: Clock) -> None:
     sage = FakeSage(clock)
     connection = oauth_connection(clock, sage, expires_in=30)  # under the 60 s margin
     client = Client(connection, transport=sage.transport())
-    barrier = threading.Barrier(20)
+    barrier = threading.Barrier(50)
     statuses: list[int] = []
 
     def work() -> None:
         barrier.wait()
         statuses.append(client.send(HTTPRequest("GET", "/contacts")).status)
 
-    threads = [threading.Thread(target=work) for _ in range(20)]
+    threads = [threading.Thread(target=work) for _ in range(50)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     client.close()
-    assert statuses == [200] * 20
+    assert statuses == [200] * 50
     assert sage.token_calls == 1
 
 
@@ -148,3 +148,27 @@ def test_initial_access_token_is_used_while_fresh(clock: Clock) -> None:
     with Client(oauth_connection(clock, sage, expires_in=300), transport=sage.transport()) as c:
         c.send(HTTPRequest("GET", "/contacts"))
     assert sage.api_calls[0].headers["authorization"] == f"Bearer {ACCESS}"
+
+
+def test_tokens_rotated_by_another_process_are_adopted(clock: Clock) -> None:
+    sage = FakeSage(clock)
+    connection = oauth_connection(clock, sage, expires_in=-1)
+    assert connection.tokens is not None
+    # `sageflow auth status` in another process refreshed and stored the rotated pair.
+    other = sage.token(
+        httpx.Request(
+            "POST",
+            TOKEN_URL,
+            data={
+                "grant_type": "refresh_token",
+                "refresh_token": REFRESH,
+                "client_secret": CLIENT_SECRET,
+            },
+        )
+    ).json()
+    connection.tokens.store.save(
+        TokenSet(other["access_token"], other["refresh_token"], expires_at=clock.now + 300)
+    )
+    with Client(connection, transport=sage.transport()) as client:
+        assert client.send(HTTPRequest("GET", "/contacts")).status == 200
+    assert sage.token_calls == 1  # only the other process's refresh

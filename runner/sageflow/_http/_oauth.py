@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import logging
 import secrets
 import threading
 import time
@@ -26,6 +27,8 @@ from sageflow._errors import (
 )
 from sageflow._http._redact import register_secret
 from sageflow._http._tokens import TokenSet, TokenStore
+
+logger = logging.getLogger("sageflow")
 
 #: Refresh when the access token has less than this left (Sage's live 300 s).
 REFRESH_MARGIN = 60.0
@@ -132,6 +135,26 @@ class TokenManager:
     def tokens(self) -> TokenSet | None:
         return self._tokens
 
+    def _adopt_stored(self) -> str | None:
+        """Pick up tokens another process (``sageflow auth``, a second run) saved meanwhile.
+
+        Its refresh has already killed the refresh token held here, so refreshing with ours
+        would only earn an ``invalid_grant``. Called under the lock, just before refreshing.
+        """
+        try:
+            stored = self.store.load()
+        except (OSError, ValueError):
+            return None
+        current = self._tokens
+        if stored is None:
+            return None
+        if current is not None and stored.refresh_token == current.refresh_token:
+            return None
+        register_secret(stored.access_token)
+        register_secret(stored.refresh_token)
+        self._tokens = stored
+        return self._fresh()
+
     def _fresh(self) -> str | None:
         tokens = self._tokens
         if tokens is None:
@@ -148,7 +171,7 @@ class TokenManager:
         if fresh is not None:
             return fresh
         with self._lock:
-            fresh = self._fresh()
+            fresh = self._fresh() or self._adopt_stored()
             return fresh if fresh is not None else self._refresh(http)
 
     def token_rejected(self, http: httpx.Client, used: str) -> str:
@@ -180,7 +203,7 @@ class TokenManager:
                 return fresh
             await self._acquire_thread_lock()
             try:
-                fresh = self._fresh()
+                fresh = self._fresh() or self._adopt_stored()
                 return fresh if fresh is not None else await self._arefresh(http)
             finally:
                 self._lock.release()
@@ -232,6 +255,10 @@ class TokenManager:
         # Saved before use: the old refresh token is already dead on the server.
         self.store.save(tokens)
         self._tokens = tokens
+        logger.debug(
+            "refreshed the access token (%s s left; refresh token rotated)",
+            "?" if tokens.expires_at is None else f"{tokens.expires_at - self._clock():.0f}",
+        )
         return tokens.access_token
 
 
