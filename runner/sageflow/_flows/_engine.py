@@ -216,22 +216,12 @@ class Engine:
             functions=self.functions,
         )
         ctx = _RunContext(run_id, completed, attempts)
-        failure: dict[str, Any] | None = None
-        for step in self.flow.steps:
-            try:
-                result = await self._step(step, scope, ctx)
-            except StepFailedError as failed:
-                result = StepResult(step.id, "failed", error=failed.error)
-                if failed.path != step.id and failed.error.get("items") is not None:
-                    result.items = failed.error.pop("items")
-                results[step.id] = result
-                steps[step.id] = result.context()
-                if step.on_error == "fail":
-                    failure = {"step": step.id, **failed.error}
-                    break
-                continue
-            results[step.id] = result
-            steps[step.id] = result.context()
+        try:
+            failure = await self._steps(scope, ctx, steps, results)
+        finally:
+            # Also on a crash-like exit (cancelled, interrupted), so connections are released;
+            # the journal then still says "running", which is what resume looks for.
+            await self._close_callers()
         outputs: dict[str, Any] = {}
         if failure is None:
             try:
@@ -244,7 +234,6 @@ class Engine:
         status = "failed" if failure else "ok"
         if self.journal is not None:
             self.journal.set_run_status(run_id, status, outputs=outputs or None, error=failure)
-        await self._close_callers()
         return RunResult(
             run_id=run_id,
             flow=self.flow.name,
@@ -255,6 +244,34 @@ class Engine:
             dry_run=self.dry_run,
             duration=time.perf_counter() - started,
         )
+
+    async def _steps(
+        self,
+        scope: Scope,
+        ctx: _RunContext,
+        steps: dict[str, Mapping[str, Any]],
+        results: dict[str, StepResult],
+    ) -> dict[str, Any] | None:
+        for step in self.flow.steps:
+            try:
+                result = await self._step(step, scope, ctx)
+            except Exception as error:  # a bug must fail the run, not leave it "running"
+                failed = (
+                    error
+                    if isinstance(error, StepFailedError)
+                    else StepFailedError(step.id, self._error(error))
+                )
+                result = StepResult(step.id, "failed", error=failed.error)
+                if failed.path != step.id and failed.error.get("items") is not None:
+                    result.items = failed.error.pop("items")
+                results[step.id] = result
+                steps[step.id] = result.context()
+                if step.on_error == "fail":
+                    return {"step": step.id, **failed.error}
+                continue
+            results[step.id] = result
+            steps[step.id] = result.context()
+        return None
 
     # -- steps ----------------------------------------------------------------------------------
 
