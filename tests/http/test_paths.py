@@ -5,6 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 from httpkit import API, token_connection
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sageflow import HTTPRequest, UnsafeRequestError
 from sageflow._http import Client
@@ -101,3 +103,22 @@ def test_a_request_may_not_set_authorization_or_host() -> None:
         for header in ("Authorization", "Host"):
             with pytest.raises(UnsafeRequestError):
                 client.send(HTTPRequest("GET", "/contacts", headers={header: "x"}))
+
+
+_PIECES = [*"/\\.@:%?#&=ab01 -_~\t\n", "%2e", "%2f", "..", "//", "\uff0f"]
+_ALPHABET = st.sampled_from(_PIECES)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(max_size=40), st.lists(_ALPHABET, max_size=12).map("".join)))
+def test_any_accepted_path_stays_under_the_base(url: str) -> None:
+    try:
+        path = ensure_api_path(url)
+    except UnsafeRequestError:
+        return
+    joined = httpx.URL(API + path)
+    assert joined.host == httpx.URL(API).host
+    assert joined.scheme == "https"
+    assert joined.userinfo == b""
+    assert (joined.path + "/").startswith("/v3.1/")
+    assert ".." not in joined.path.split("/")
