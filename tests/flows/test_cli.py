@@ -182,3 +182,14 @@ def test_resume_takes_secret_inputs_again(tmp_path: Path, fake: FakeServer) -> N
     again = invoke(tmp_path, "resume", run_id, "-i", "token=t0k3n-value")
     assert again.exit_code == 0, again.output
     assert [t["name"] for t in fake.things] == ["n7"]
+
+
+def test_run_json_reports_an_invalid_flow_as_json(tmp_path: Path) -> None:
+    path = tmp_path / "bad.sageflow.yaml"
+    path.write_text("name: x\nsteps: 3\n")
+    result = CliRunner().invoke(cli, ["run", str(path), "--json"])
+    assert result.exit_code == 2
+    first_line = result.output.splitlines()[0]
+    assert (
+        json.loads(first_line)["problems"][0]["message"] == "expected a list of steps, got a number"
+    )

@@ -48,10 +48,13 @@ def _invalid(message: str) -> NoReturn:
     sys.exit(EXIT_INVALID)
 
 
-def _load(path: Path) -> Flow:
+def _load(path: Path, as_json: bool = False) -> Flow:
     try:
         return load_flow(path)
     except FlowValidationError as error:
+        if as_json:  # a host parsing stdout gets JSON whatever happened
+            problems = [p.to_dict() for p in error.problems]
+            click.echo(json.dumps({"status": "invalid", "problems": problems}))
         for problem in error.problems:
             click.echo(str(problem), err=True)
         _invalid(f"{len(error.problems)} problem(s) in {path}")
@@ -199,7 +202,7 @@ def run(
     debug: bool,
 ) -> None:
     """Run a flow (against the sandbox when no account is set)."""
-    flow = _load(flow_file)
+    flow = _load(flow_file, as_json)
     values = _inputs(flow, pairs, inputs_file)
     bars = _Bars(enabled=not as_json)
     with _guard(debug):
