@@ -172,3 +172,22 @@ def test_tokens_rotated_by_another_process_are_adopted(clock: Clock) -> None:
     with Client(connection, transport=sage.transport()) as client:
         assert client.send(HTTPRequest("GET", "/contacts")).status == 200
     assert sage.token_calls == 1  # only the other process's refresh
+
+
+def test_losing_a_refresh_race_to_another_process_is_not_an_error(clock: Clock) -> None:
+    sage = FakeSage(clock)
+    connection = oauth_connection(clock, sage, expires_in=-1)
+    assert connection.tokens is not None
+    store = connection.tokens.store
+
+    def racing(request: httpx.Request) -> httpx.Response:
+        if str(request.url) == TOKEN_URL and sage.token_calls == 0:
+            # The other process refreshes first and stores the rotated pair...
+            won = sage.token(request).json()
+            store.save(TokenSet(won["access_token"], won["refresh_token"], clock.now + 300))
+            # ...so our refresh, with the now dead token, is refused.
+        return sage.handler(request)
+
+    with Client(connection, transport=httpx.MockTransport(racing)) as client:
+        assert client.send(HTTPRequest("GET", "/contacts")).status == 200
+    assert sage.token_calls == 2

@@ -186,7 +186,15 @@ class TokenManager:
         data = self._refresh_form()
         self.refreshes += 1
         response = http.post(self.client.token_url, data=data)
-        return self._absorb(response)
+        try:
+            return self._absorb(response)
+        except ReauthorizationRequiredError:
+            # Another process may have refreshed a moment before us and stored the rotated
+            # pair: use it if so (no second refresh); otherwise the grant really is dead.
+            adopted = self._adopt_stored()
+            if adopted is None:
+                raise
+            return adopted
 
     # -- async --------------------------------------------------------------------------------
 
@@ -231,7 +239,15 @@ class TokenManager:
         data = self._refresh_form()
         self.refreshes += 1
         response = await http.post(self.client.token_url, data=data)
-        return self._absorb(response)
+        try:
+            return self._absorb(response)
+        except ReauthorizationRequiredError:
+            # Another process may have refreshed a moment before us and stored the rotated
+            # pair: use it if so (no second refresh); otherwise the grant really is dead.
+            adopted = self._adopt_stored()
+            if adopted is None:
+                raise
+            return adopted
 
     # -- shared -------------------------------------------------------------------------------
 
