@@ -17,6 +17,9 @@ _INVISIBLE = frozenset({"Cc", "Cf", "Zl", "Zp"})
 _LOOKALIKE = frozenset({"/", "\\", ".", "@", ":", "..", "%", "?", "#"})
 # Percent-encodings that could turn into a separator, a dot segment, a scheme or a userinfo
 # marker once some layer decodes them: refused outright rather than interpreted.
+# The shape of nearly every request a handler builds (/contacts, /sales_invoices/abc123/):
+# nothing to decode, climb or normalise, so it is returned as is without the full analysis.
+_PLAIN = re.compile(r"/(?:[A-Za-z0-9_\-]+/)*[A-Za-z0-9_\-]*")
 _ENCODED_DANGER = re.compile(r"%(2e|2f|5c|40|3a|25|00)", re.IGNORECASE)
 
 
@@ -30,6 +33,8 @@ def ensure_api_path(url: str) -> str:
     """
     if not isinstance(url, str) or not url:
         raise UnsafeRequestError("url must be a non-empty path such as /contacts")
+    if _PLAIN.fullmatch(url):
+        return url
     if _CONTROL.search(url) or (
         not url.isascii() and any(unicodedata.category(c) in _INVISIBLE for c in url)
     ):
