@@ -128,3 +128,52 @@ def _problems(text: str) -> list[Problem]:
             raise AssertionError("a validation error without problems") from error
         return error.problems
     return []
+
+
+RUNTIME_EXPRS = [
+    "${{ inputs.v }}",
+    "${{ inputs.v.x }}",
+    "${{ inputs.v[3] }}",
+    "${{ num(inputs.v) }}",
+    "${{ size(inputs.v) }}",
+    "${{ inputs.v + 1 }}",
+    "${{ money(inputs.v) }}",
+    "x${{ inputs.v }}",
+    "${{ addDays(inputs.v, 1) }}",
+    "${{ upper(inputs.v) }}",
+    "${{ 1 / 0 }}",
+]
+
+
+@settings(max_examples=max(50, EXAMPLES // 5), deadline=None)
+@given(
+    value=st.recursive(scalars, lambda i: st.lists(i, max_size=3), max_leaves=5),
+    name_expr=st.sampled_from(RUNTIME_EXPRS),
+    loop_expr=st.sampled_from(["${{ inputs.v }}", "${{ [inputs.v] }}", "${{ inputs.v.items }}"]),
+)
+def test_runtime_failures_are_typed(value: Any, name_expr: str, loop_expr: str) -> None:
+    """Whatever the input value, a valid flow ends ok or failed with a typed error."""
+    import asyncio
+    import json
+
+    from sageflow._flows._api import arun_flow
+
+    from .conftest import FakeCaller, FakeServer
+
+    text = (
+        "name: rt\ninputs:\n  v: {}\nsteps:\n"
+        f"  - id: a\n    uses: testpack/createThing\n    with: {{name: {json.dumps(name_expr)}}}\n"
+        f"    on_error: continue\n"
+        f"  - id: b\n    for_each: {json.dumps(loop_expr)}\n    uses: testpack/createThing\n"
+        '    with: {name: "${{ string(index) }}", amount: "${{ item }}"}\n'
+        'outputs:\n  o: "${{ steps.a.status }}"\n'
+    )
+    flow = load_flow("rt.sageflow.yaml", text=text)
+    result = asyncio.run(
+        arun_flow(flow, {"v": value}, caller=FakeCaller(FakeServer()), journal=None)
+    )
+    assert result.status in ("ok", "failed")
+    if result.status == "failed":
+        assert result.error is not None
+        assert result.error["type"]
+    json.dumps(result.to_dict(), default=str)
