@@ -144,3 +144,18 @@ def test_numbered_posts_one_at_a_time_across_threads() -> None:
         thread.join()
     client.close()
     assert state["max"] == 2
+
+
+def test_clients_of_one_api_share_a_limiter_across_event_loops() -> None:
+    from sageflow._http._limits import shared_limiter
+
+    first, second = shared_limiter("https://x.example/v1"), shared_limiter("https://x.example/v1")
+    assert first is second
+    assert shared_limiter("https://y.example/v1") is not first
+
+    async def use() -> None:
+        async with first.aslot("b1"):
+            pass
+
+    asyncio.run(use())
+    asyncio.run(use())  # a second loop gets its own asyncio primitives

@@ -17,7 +17,7 @@ from pydantic import BaseModel, SecretStr
 from sageflow._component import Component, Inputs
 from sageflow._errors import SageflowError, UnsafeRequestError
 from sageflow._execute import CallOptions, adrive, drive
-from sageflow._http._limits import Limiter
+from sageflow._http._limits import Limiter, shared_limiter
 from sageflow._http._oauth import TokenManager
 from sageflow._http._profile import APIProfile, ConnectionSettings, HTTPConnectionSpec
 from sageflow._http._redact import (
@@ -116,7 +116,9 @@ class _Base:
     ) -> None:
         self.connection = connection
         self.retry = retry or RetryPolicy()
-        self.limiter = limiter or Limiter()
+        # Shared by every client of the same API in the process unless one is given: Sage's
+        # quota and concurrency limit are per app, however many flows or accounts are open.
+        self.limiter = limiter or shared_limiter(connection.settings.api_base)
         self.debug = debug
         self.timeout = httpx.Timeout(timeout)
         self._base = connection.settings.api_base.rstrip("/")

@@ -15,6 +15,7 @@ import httpx
 
 from sageflow._errors import SageflowError
 from sageflow._http._client import AsyncClient, Client, Connection
+from sageflow._http._limits import Limiter, LimitSettings
 from sageflow._http._profile import APIProfile, HTTPConnectionSpec
 from sageflow._http._tokens import FileTokenStore, TokenStore, config_dir
 from sageflow._registry import packs
@@ -183,6 +184,12 @@ def _transport(sandbox: Any, home: Any, method: str, class_name: str) -> Any:
     return cls(sandbox) if cls is not None else None
 
 
+def sandbox_limiter() -> Limiter:
+    """The sandbox is in-process and simulates Sage's own 429s (its chaos settings): pacing it
+    at Sage's quota would only slow tests and demos. Serial numbered POSTs still apply."""
+    return Limiter(LimitSettings(requests_per_day=10**12, burst=10**9))
+
+
 def _announce(stream: IO[str] | None) -> None:
     print(SANDBOX_NOTICE, file=stream or sys.stderr)
 
@@ -214,6 +221,7 @@ def open_caller(
     if config is None:
         sandbox = _sandbox(pack, sandbox_options or {})
         _announce(stderr)
+        client_options.setdefault("limiter", sandbox_limiter())
         client = AsyncClient(
             sandbox.connection,
             transport=transport or sandbox.async_transport,
@@ -243,6 +251,7 @@ def open_client(
     if config is None:
         sandbox = _sandbox(pack, sandbox_options or {})
         _announce(stderr)
+        client_options.setdefault("limiter", sandbox_limiter())
         sync_client = Client(
             sandbox.connection,
             transport=transport or sandbox.transport,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
@@ -50,6 +51,19 @@ class TokenBucket:
             return 0.0 if self._tokens >= 0 else -self._tokens / self.rate
 
 
+_shared: dict[str, Limiter] = {}
+_shared_guard = threading.Lock()
+
+
+def shared_limiter(key: str) -> Limiter:
+    """The process-wide limiter for one app/API (Sage counts limits per app, not per client)."""
+    with _shared_guard:
+        found = _shared.get(key)
+        if found is None:
+            found = _shared[key] = Limiter()
+        return found
+
+
 class Limiter:
     """Everything a request waits for before it is sent; shared by every client of one app.
 
@@ -71,8 +85,11 @@ class Limiter:
         self._asleep = asleep
         self._slots = threading.BoundedSemaphore(self.settings.max_concurrent)
         self._serial: dict[str, threading.Lock] = {}
-        self._aslots: asyncio.Semaphore | None = None
-        self._aserial: dict[str, asyncio.Lock] = {}
+        # asyncio primitives belong to one event loop; a limiter shared by every client of an
+        # app outlives loops (each asyncio.run makes one), so they are kept per loop.
+        self._loops: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, tuple[asyncio.Semaphore, dict[str, asyncio.Lock]]
+        ] = weakref.WeakKeyDictionary()
         self._guard = threading.Lock()
 
     def _serial_lock(self, key: str) -> threading.Lock:
@@ -102,15 +119,18 @@ class Limiter:
     @asynccontextmanager
     async def aslot(self, serial_key: str | None = None) -> AsyncIterator[None]:
         """The asyncio twin of :meth:`slot`."""
-        if self._aslots is None:
-            self._aslots = asyncio.Semaphore(self.settings.max_concurrent)
+        loop = asyncio.get_running_loop()
+        found = self._loops.get(loop)
+        if found is None:
+            found = self._loops[loop] = (asyncio.Semaphore(self.settings.max_concurrent), {})
+        slots, locks = found
         serial = None
         if serial_key is not None and self.settings.serialize_numbered_writes:
-            serial = self._aserial.setdefault(serial_key, asyncio.Lock())
+            serial = locks.setdefault(serial_key, asyncio.Lock())
         if serial is not None:
             await serial.acquire()
         try:
-            async with self._aslots:
+            async with slots:
                 wait = self.bucket.reserve()
                 if wait > 0:
                     await self._asleep(wait)

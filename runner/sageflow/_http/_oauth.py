@@ -9,6 +9,7 @@ import logging
 import secrets
 import threading
 import time
+import weakref
 import webbrowser
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -124,7 +125,10 @@ class TokenManager:
         self._clock = clock
         self._margin = margin
         self._lock = threading.Lock()
-        self._alock: asyncio.Lock | None = None
+        # One asyncio lock per event loop (an asyncio.Lock is bound to the loop it is used in).
+        self._alocks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
         self._tokens = store.load()
         self.refreshes = 0
         if self._tokens is not None:
@@ -203,9 +207,7 @@ class TokenManager:
         fresh = self._fresh()
         if fresh is not None:
             return fresh
-        if self._alock is None:
-            self._alock = asyncio.Lock()
-        async with self._alock:
+        async with self._async_lock():
             fresh = self._fresh()
             if fresh is not None:
                 return fresh
@@ -217,9 +219,7 @@ class TokenManager:
                 self._lock.release()
 
     async def atoken_rejected(self, http: httpx.AsyncClient, used: str) -> str:
-        if self._alock is None:
-            self._alock = asyncio.Lock()
-        async with self._alock:
+        async with self._async_lock():
             await self._acquire_thread_lock()
             try:
                 current = self._tokens
@@ -228,6 +228,13 @@ class TokenManager:
                 return await self._arefresh(http)
             finally:
                 self._lock.release()
+
+    def _async_lock(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        lock = self._alocks.get(loop)
+        if lock is None:
+            lock = self._alocks[loop] = asyncio.Lock()
+        return lock
 
     async def _acquire_thread_lock(self) -> None:
         # The thread lock is held across an await so that sync callers in other threads wait
