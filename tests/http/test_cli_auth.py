@@ -153,3 +153,48 @@ def test_unknown_connection_name(configured: Path) -> None:
     assert result.exit_code == 1
     assert "no connection named 'nope'" in result.output
     assert "work" in result.output
+
+
+def test_login_status_logout_against_the_embedded_sandbox(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sage_accounting.sandbox import IN_PROCESS_BASE_URL, Clock, Sandbox
+
+    for name in ("SAGEFLOW_ACCESS_TOKEN", "SAGEFLOW_CLIENT_ID", "SAGEFLOW_CONNECTION"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SAGEFLOW_CONFIG_DIR", str(tmp_path))
+    (tmp_path / "connections.toml").write_text(
+        f"""
+[connections.sandbox]
+kind = "oauth2"
+clientId = "sandbox-client"
+clientSecret = "{CLIENT_SECRET}"
+authorizeUrl = "http://sandbox/oauth2/authorize?filter=apiv3.1"
+tokenUrl = "http://sandbox/oauth2/token"
+apiBase = "{IN_PROCESS_BASE_URL}"
+""",
+        encoding="utf-8",
+    )
+    sandbox = Sandbox(clock=Clock.manual())
+    transport = sandbox.transport()
+
+    def browser(url: str) -> None:
+        consent = httpx.Client(transport=transport).get(url)
+        assert consent.status_code == 302
+        httpx.get(consent.headers["location"])  # the browser follows to the callback server
+
+    obj: dict[str, Any] = {"transport": transport, "open_url": browser, "clock": sandbox.clock.time}
+    runner = CliRunner()
+    result = runner.invoke(auth, ["login", "--wait", "10"], obj=obj, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    stored = json.loads((tmp_path / "tokens" / "sandbox.json").read_text())
+    assert stored["refresh_token"] in sandbox.oauth.refresh
+
+    result = runner.invoke(auth, ["status"], obj=obj, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "User:" in result.output
+    assert "Businesses:" in result.output
+
+    result = runner.invoke(auth, ["logout"], obj=obj, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert stored["refresh_token"] not in sandbox.oauth.refresh
