@@ -192,8 +192,8 @@ apiBase = "{IN_PROCESS_BASE_URL}"
 
     result = runner.invoke(auth, ["status"], obj=obj, catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert "User:" in result.output
-    assert "Businesses:" in result.output
+    assert "User: Sam Sandbox <sam.sandbox@example.com>" in result.output
+    assert "Riverside Joinery Ltd" in result.output
 
     result = runner.invoke(auth, ["logout"], obj=obj, catch_exceptions=False)
     assert result.exit_code == 0, result.output
