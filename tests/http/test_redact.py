@@ -44,10 +44,18 @@ def test_redact_masks_known_shapes() -> None:
         f"Authorization: Bearer abc.def-ghi\nCookie: session=1\n"
         f'{{"access_token": "zzz-token-1", "refresh_token":"zzz-token-2"}} '
         f"client_secret={quote_plus(CLIENT_SECRET)}&code=the-code&state=s "
-        f"{base64.b64encode(CLIENT_SECRET.encode()).decode()}"
+        f"{base64.b64encode(CLIENT_SECRET.encode()).decode()} "
+        "{'refresh_token': 'zzz-token-3'}"
     )
     cleaned = redact(text)
-    for leaked in ("abc.def-ghi", "session=1", "zzz-token-1", "zzz-token-2", "the-code"):
+    for leaked in (
+        "abc.def-ghi",
+        "session=1",
+        "zzz-token-1",
+        "zzz-token-2",
+        "zzz-token-3",
+        "the-code",
+    ):
         assert leaked not in cleaned
     assert_clean(cleaned, [CLIENT_SECRET])
     assert "state=s" in cleaned

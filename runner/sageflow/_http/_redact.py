@@ -26,8 +26,9 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?i)\b(bearer|basic)(\s+)[A-Za-z0-9\-._~+/=%]+"), rf"\1\2{MASK}"),
     (
         re.compile(
-            r"(?i)(\"?\b(?:access_token|refresh_token|id_token|client_secret|code_verifier"
-            r"|accessToken|refreshToken|clientSecret|password)\b\"?\s*[:=]\s*\"?)([^\s\"&,;}']+)"
+            r"(?i)([\"']?\b(?:access_token|refresh_token|id_token|client_secret|code_verifier"
+            r"|accessToken|refreshToken|clientSecret|password)\b[\"']?\s*[:=]\s*[\"']?)"
+            r"([^\s\"&,;}']+)"
         ),
         rf"\1{MASK}",
     ),
