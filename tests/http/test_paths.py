@@ -8,7 +8,7 @@ from httpkit import API, token_connection
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sageflow import HTTPRequest, UnsafeRequestError
+from sageflow import HTTPRequest, SageflowError, UnsafeRequestError
 from sageflow._http import Client
 from sageflow._paths import ensure_api_path
 
@@ -122,3 +122,36 @@ def test_any_accepted_path_stays_under_the_base(url: str) -> None:
     assert joined.userinfo == b""
     assert (joined.path + "/").startswith("/v3.1/")
     assert ".." not in joined.path.split("/")
+
+
+@pytest.mark.parametrize("url", ["https://evil.example/x", "//evil.example", "/../admin"])
+def test_raw_request_refuses_before_anything_is_sent(url: str) -> None:
+    sent: list[httpx.Request] = []
+    transport = httpx.MockTransport(lambda r: sent.append(r) or httpx.Response(200, json={}))
+    with (
+        Client(token_connection(), transport=transport) as client,
+        pytest.raises(SageflowError, match="url"),
+    ):
+        client.call("sage_accounting/rawRequest", {"method": "GET", "url": url})
+    assert sent == []
+
+
+def test_raw_request_goes_through_the_layer(caplog: pytest.LogCaptureFixture) -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        status = 503 if len(seen) == 1 else 200
+        return httpx.Response(status, json={"ok": True}, headers={"Retry-After": "0"})
+
+    inputs = {
+        "method": "GET",
+        "url": "/financial_settings",
+        "maxRetries": 1,
+        "debugRequest": True,
+    }
+    with Client(token_connection(), transport=httpx.MockTransport(handler)) as client:
+        client.call("sage_accounting/rawRequest", inputs)
+    assert [str(r.url) for r in seen] == [f"{API}/financial_settings"] * 2
+    assert "GET https://api.test.example/v3.1/financial_settings -> 503" in caplog.text
+    assert "authorization: ***" in caplog.text
