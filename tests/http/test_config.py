@@ -153,3 +153,17 @@ def test_oauth_against_the_sandbox_rotates_once_for_fifty_tasks() -> None:
     assert store.tokens is not None
     assert store.tokens.refresh_token != issued["refresh_token"]
     assert store.tokens.refresh_token in sandbox.oauth.refresh
+
+
+def test_configuration_errors_do_not_quote_secret_values(empty_config: Path) -> None:
+    (empty_config / "connections.toml").write_text(
+        '[connections.x]\nkind = "accessToken"\naccesToken = "typo-secret-value-1"\n'
+        'clientSecret = "another-secret-value-2"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigurationError) as caught:
+        open_client("x")
+    message = str(caught.value)
+    assert "accesToken: Extra inputs are not permitted" in message
+    assert "accessToken: Field required" in message
+    assert "secret-value" not in message

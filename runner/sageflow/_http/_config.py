@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import httpx
+from pydantic import ValidationError
 
 from sageflow._errors import SageflowError
 from sageflow._http._client import AsyncClient, Client, Connection
@@ -128,8 +129,15 @@ def connect(
     spec = config.spec()
     try:
         values = spec.fields.model_validate(dict(config.values))
-    except ValueError as error:
-        raise ConfigurationError(f"connection {config.name!r} ({config.source}): {error}") from None
+    except ValidationError as error:
+        # Never pydantic's own text: it quotes the input values, and these are credentials.
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in item['loc']) or '(connection)'}: {item['msg']}"
+            for item in error.errors(include_input=False, include_url=False)
+        )
+        raise ConfigurationError(
+            f"connection {config.name!r} ({config.source}): {problems}"
+        ) from None
     kwargs: dict[str, Any] = {} if clock is None else {"clock": clock}
     return Connection.from_spec(
         spec, values, store=store or FileTokenStore(name=config.name), name=config.name, **kwargs
