@@ -10,10 +10,9 @@ import pytest
 from httpkit import CLIENT_SECRET
 
 from sageflow import HTTPRequest
-from sageflow._http import AsyncClient, Client, MemoryTokenStore, TokenSet
+from sageflow._http import AsyncClient, Client, ConfigurationError, MemoryTokenStore, TokenSet
 from sageflow._http._config import (
     SANDBOX_NOTICE,
-    ConfigurationError,
     find_connection,
     open_caller,
     open_client,
@@ -167,3 +166,14 @@ def test_configuration_errors_do_not_quote_secret_values(empty_config: Path) -> 
     assert "accesToken: Extra inputs are not permitted" in message
     assert "accessToken: Field required" in message
     assert "secret-value" not in message
+
+
+def test_connection_values_from_a_host_are_checked_without_quoting_them() -> None:
+    from sage_accounting.connection import ACCESS_TOKEN
+    from sageflow._http import Connection
+
+    with pytest.raises(ConfigurationError) as caught:
+        Connection.from_spec(ACCESS_TOKEN, {"accessToken": 12345678, "bad": "host-secret-9"})
+    assert "accessToken: Input should be a valid string" in str(caught.value)
+    assert "host-secret-9" not in str(caught.value)
+    assert "12345678" not in str(caught.value)

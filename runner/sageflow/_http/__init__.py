@@ -10,10 +10,15 @@ from sageflow._http._client import (
     Client,
     Connection,
 )
-from sageflow._http._config import ConfigurationError, open_caller, open_client
+from sageflow._http._config import open_caller, open_client
 from sageflow._http._limits import Limiter, LimitSettings, TokenBucket
 from sageflow._http._oauth import LoginError, OAuthClient, TokenManager, login, revoke
-from sageflow._http._profile import APIProfile, ConnectionSettings, HTTPConnectionSpec
+from sageflow._http._profile import (
+    APIProfile,
+    ConfigurationError,
+    ConnectionSettings,
+    HTTPConnectionSpec,
+)
 from sageflow._http._redact import (
     before_record_request,
     before_record_response,

@@ -14,20 +14,20 @@ from typing import IO, Any
 import httpx
 from pydantic import ValidationError
 
-from sageflow._errors import SageflowError
 from sageflow._http._client import AsyncClient, Client, Connection
 from sageflow._http._limits import Limiter, LimitSettings
-from sageflow._http._profile import APIProfile, HTTPConnectionSpec
+from sageflow._http._profile import (
+    APIProfile,
+    ConfigurationError,
+    HTTPConnectionSpec,
+    describe_problems,
+)
 from sageflow._http._tokens import FileTokenStore, TokenStore, config_dir
 from sageflow._registry import packs
 
 DEFAULT_PACK = "sage_accounting"
 ENV_PREFIX = "SAGEFLOW_"
 SANDBOX_NOTICE = "sageflow: no Sage account configured — using the embedded sandbox"
-
-
-class ConfigurationError(SageflowError):
-    """A named connection that does not exist or whose values are invalid."""
 
 
 @dataclass(frozen=True)
@@ -131,10 +131,7 @@ def connect(
         values = spec.fields.model_validate(dict(config.values))
     except ValidationError as error:
         # Never pydantic's own text: it quotes the input values, and these are credentials.
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in item['loc']) or '(connection)'}: {item['msg']}"
-            for item in error.errors(include_input=False, include_url=False)
-        )
+        problems = describe_problems(error)
         raise ConfigurationError(
             f"connection {config.name!r} ({config.source}): {problems}"
         ) from None

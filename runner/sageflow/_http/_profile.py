@@ -6,13 +6,26 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, SecretStr
+from pydantic import BaseModel, SecretStr, ValidationError
 
 from sageflow._connection import ConnectionSpec
+from sageflow._errors import SageflowError
 from sageflow._values import HTTPRequest, HTTPResponse
 
 if TYPE_CHECKING:
     from sageflow._http._oauth import OAuthClient
+
+
+class ConfigurationError(SageflowError):
+    """A named connection that does not exist or whose values are invalid."""
+
+
+def describe_problems(error: ValidationError) -> str:
+    """Field problems as text, never quoting pydantic's input values: they are credentials."""
+    return "; ".join(
+        f"{'.'.join(str(p) for p in item['loc']) or '(connection)'}: {item['msg']}"
+        for item in error.errors(include_input=False, include_url=False)
+    )
 
 
 def _any_401(response: HTTPResponse) -> bool:
@@ -73,7 +86,15 @@ class HTTPConnectionSpec(ConnectionSpec):
     settings: Callable[[BaseModel], ConnectionSettings] | None = None
 
     def resolve(self, values: BaseModel | dict[str, object]) -> ConnectionSettings:
-        model = values if isinstance(values, BaseModel) else self.fields.model_validate(values)
+        if isinstance(values, BaseModel):
+            model = values
+        else:
+            try:
+                model = self.fields.model_validate(values)
+            except ValidationError as error:
+                raise ConfigurationError(
+                    f"connection {self.key!r}: {describe_problems(error)}"
+                ) from None
         if self.settings is None:
             raise TypeError(f"connection {self.key!r} does not describe its HTTP settings")
         return self.settings(model)
