@@ -4,13 +4,33 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from pathlib import Path
 
 import httpx
 import pytest
-from httpkit import ACCESS, CLIENT_SECRET, REFRESH, TOKEN_URL, Clock, FakeSage, oauth_connection
+from httpkit import (
+    ACCESS,
+    API,
+    CLIENT_SECRET,
+    REFRESH,
+    TOKEN_URL,
+    Clock,
+    FakeSage,
+    oauth_client,
+    oauth_connection,
+)
 
+from sage_accounting.connection import PROFILE
 from sageflow import AuthenticationError, HTTPRequest, ReauthorizationRequiredError
-from sageflow._http import AsyncClient, Client, TokenSet
+from sageflow._http import (
+    AsyncClient,
+    Client,
+    Connection,
+    ConnectionSettings,
+    FileTokenStore,
+    TokenManager,
+    TokenSet,
+)
 
 
 def test_fifty_tasks_with_an_expired_token_send_one_refresh(clock: Clock) -> None:
@@ -191,3 +211,42 @@ def test_losing_a_refresh_race_to_another_process_is_not_an_error(clock: Clock) 
     with Client(connection, transport=httpx.MockTransport(racing)) as client:
         assert client.send(HTTPRequest("GET", "/contacts")).status == 200
     assert sage.token_calls == 2
+
+
+def test_two_processes_sharing_a_token_file_refresh_once(clock: Clock, tmp_path: Path) -> None:
+    # Two managers over two store objects for one file behave like two processes: only the
+    # file lock keeps them from both spending the same refresh token.
+    sage = FakeSage(clock)
+    FileTokenStore(tmp_path / "t.json").save(TokenSet(ACCESS, REFRESH, expires_at=clock.now - 1))
+    clients = [
+        Client(
+            Connection(
+                settings=ConnectionSettings(api_base=API, oauth=oauth_client()),
+                profile=PROFILE,
+                tokens=TokenManager(
+                    oauth_client(), FileTokenStore(tmp_path / "t.json"), clock=clock
+                ),
+            ),
+            transport=sage.transport(),
+        )
+        for _ in range(2)
+    ]
+    barrier = threading.Barrier(20)
+    statuses: list[int] = []
+
+    def work(client: Client) -> None:
+        barrier.wait()
+        statuses.append(client.send(HTTPRequest("GET", "/contacts")).status)
+
+    threads = [threading.Thread(target=work, args=(clients[i % 2],)) for i in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for client in clients:
+        client.close()
+    assert statuses == [200] * 20
+    assert sage.token_calls == 1
+    stored = FileTokenStore(tmp_path / "t.json").load()
+    assert stored is not None
+    assert stored.refresh_token == sage.refresh

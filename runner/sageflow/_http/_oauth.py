@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import hashlib
 import logging
 import secrets
@@ -12,6 +13,7 @@ import time
 import weakref
 import webbrowser
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
@@ -187,6 +189,11 @@ class TokenManager:
             return self._refresh(http)
 
     def _refresh(self, http: httpx.Client) -> str:
+        with self._process_lock():
+            adopted = self._adopt_stored()
+            return adopted if adopted is not None else self._refresh_now(http)
+
+    def _refresh_now(self, http: httpx.Client) -> str:
         data = self._refresh_form()
         self.refreshes += 1
         response = http.post(self.client.token_url, data=data)
@@ -243,6 +250,27 @@ class TokenManager:
             await asyncio.get_running_loop().run_in_executor(None, self._lock.acquire)
 
     async def _arefresh(self, http: httpx.AsyncClient) -> str:
+        lock = self._process_lock()
+        if isinstance(lock, contextlib.nullcontext):
+            return await self._arefresh_now(http)
+        # A file lock blocks: wait for it on a worker thread, not on the event loop.
+        await asyncio.get_running_loop().run_in_executor(None, lock.__enter__)
+        try:
+            adopted = self._adopt_stored()
+            return adopted if adopted is not None else await self._arefresh_now(http)
+        finally:
+            lock.__exit__(None, None, None)
+
+    def _process_lock(self) -> AbstractContextManager[object]:
+        """The store's cross-process refresh lock, if it has one (the file store does).
+
+        Sage may treat a reused refresh token as theft and revoke the whole grant, so two
+        processes must not refresh at once: the second waits, then adopts the stored result.
+        """
+        make = getattr(self.store, "refresh_lock", None)
+        return make() if callable(make) else contextlib.nullcontext()
+
+    async def _arefresh_now(self, http: httpx.AsyncClient) -> str:
         data = self._refresh_form()
         self.refreshes += 1
         response = await http.post(self.client.token_url, data=data)

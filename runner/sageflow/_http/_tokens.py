@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import platformdirs
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -91,6 +97,21 @@ class FileTokenStore:
     def delete(self) -> None:
         with self._lock:
             self.path.unlink(missing_ok=True)
+
+    @contextlib.contextmanager
+    def refresh_lock(self) -> Iterator[None]:
+        """An exclusive advisory lock (``<name>.lock`` beside the file) held across a refresh,
+        so that two processes sharing these tokens never spend the same refresh token."""
+        if fcntl is None:  # no flock on this platform: in-process single flight only
+            yield
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(self.path.with_name(self.path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # closing releases the lock
 
 
 def write_atomic(
