@@ -140,3 +140,24 @@ def _record(sage: FakeSage, clock: Clock) -> list[dict[str, Any]]:
         )
         dumps.append({"request": vars(recorded), "response": answer})
     return dumps
+
+
+def test_the_sageflow_logger_masks_registered_secrets_whoever_logs(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    register_secret("host-configured-secret-77")
+    caplog.set_level(logging.INFO, logger="sageflow")
+    logging.getLogger("sageflow").info("connecting with %s", "host-configured-secret-77")
+    logging.getLogger("sageflow").info("header Authorization: Bearer abc123def456")
+    assert "host-configured-secret-77" not in caplog.text
+    assert "abc123def456" not in caplog.text
+    assert caplog.text.count("***") == 2
+
+
+def test_a_redacting_filter_for_handlers() -> None:
+    from sageflow._http import RedactingFilter
+
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "token=%s", ("t0ken-value-1",), None)
+    record.msg = 'refresh_token="%s"'
+    assert RedactingFilter().filter(record)
+    assert "t0ken-value-1" not in record.getMessage()

@@ -20,6 +20,7 @@ from sageflow._http._profile import (
     HTTPConnectionSpec,
 )
 from sageflow._http._redact import (
+    RedactingFilter,
     before_record_request,
     before_record_response,
     redact,
@@ -54,6 +55,7 @@ __all__ = [
     "LoginError",
     "MemoryTokenStore",
     "OAuthClient",
+    "RedactingFilter",
     "RetryPolicy",
     "TokenBucket",
     "TokenManager",
