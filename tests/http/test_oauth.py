@@ -250,3 +250,19 @@ def test_two_processes_sharing_a_token_file_refresh_once(clock: Clock, tmp_path:
     stored = FileTokenStore(tmp_path / "t.json").load()
     assert stored is not None
     assert stored.refresh_token == sage.refresh
+
+
+def test_a_connect_error_on_refresh_is_retried_by_the_policy(clock: Clock) -> None:
+    sage = FakeSage(clock)
+    failures = [httpx.ConnectError("token server unreachable")]
+
+    def flaky(request: httpx.Request) -> httpx.Response:
+        if str(request.url) == TOKEN_URL and failures:
+            raise failures.pop()
+        return sage.handler(request)
+
+    connection = oauth_connection(clock, sage)
+    with Client(connection, transport=httpx.MockTransport(flaky), sleep=clock.sleep) as client:
+        assert client.send(HTTPRequest("POST", "/contacts", json={})).status == 200
+    assert sage.token_calls == 1
+    assert len(clock.sleeps) == 1

@@ -341,7 +341,16 @@ class Client(_Base):
         refreshed = False
         while True:
             attempt += 1
-            token = self._token()
+            try:
+                token = self._token()
+            except (httpx.ConnectError, httpx.ConnectTimeout) as error:
+                # The token server was never reached, so no refresh token was spent: the same
+                # policy as a connect error on the request itself.
+                delay = policy.delay_for_error(prepared.method, error, attempt, prepared.keyed)
+                if delay is None:
+                    raise redact_exception(error) from None
+                self._sleep(delay)
+                continue
             built = self.http.build_request(
                 prepared.method, prepared.url, headers=self._with_auth(prepared, token), **kwargs
             )
@@ -445,7 +454,14 @@ class AsyncClient(_Base):
         refreshed = False
         while True:
             attempt += 1
-            token = await self._token()
+            try:
+                token = await self._token()
+            except (httpx.ConnectError, httpx.ConnectTimeout) as error:
+                delay = policy.delay_for_error(prepared.method, error, attempt, prepared.keyed)
+                if delay is None:
+                    raise redact_exception(error) from None
+                await self._sleep(delay)
+                continue
             built = self.http.build_request(
                 prepared.method, prepared.url, headers=self._with_auth(prepared, token), **kwargs
             )
