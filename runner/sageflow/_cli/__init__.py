@@ -44,8 +44,30 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="sageflow")
-def cli() -> None:
+@click.option(
+    "--debug",
+    is_flag=True,
+    help="Log every request and response on stderr (secrets masked).",
+)
+def cli(debug: bool) -> None:
     """Drive Sage accounting from declarative YAML flows, or try it in the embedded sandbox."""
+    if debug:
+        _log_to_stderr()
+
+
+def _log_to_stderr() -> None:
+    import logging
+
+    from sageflow._http import RedactingFilter
+
+    handler = logging.StreamHandler()
+    # On the handler, not the logger: a logger's filters do not see its children's records
+    # (sageflow.http, sageflow.flows, ...), a handler's see everything it prints.
+    handler.addFilter(RedactingFilter())
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    logger = logging.getLogger("sageflow")
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
 
 
 def main(argv: list[str] | None = None) -> Any:

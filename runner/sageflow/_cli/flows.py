@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import csv
 import datetime as dt
+import io
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -39,7 +41,12 @@ _JOURNAL = click.option(
 )
 _JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a summary.")
 _INPUT = click.option(
-    "-i", "--input", "pairs", multiple=True, metavar="NAME=VALUE", help="A flow input (repeat)."
+    "-i",
+    "--input",
+    "pairs",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A flow input (repeat). NAME=@FILE reads it from a .csv (rows), .json or .yaml file.",
 )
 
 
@@ -70,9 +77,79 @@ def _inputs(flow: Flow, pairs: tuple[str, ...], file: Path | None) -> dict[str, 
     for pair in pairs:
         name, sep, text = pair.partition("=")
         if not sep or not name:
-            _invalid(f"-i {pair!r}: expected NAME=VALUE")
-        values[name.strip()] = parse_cli_value(flow, name.strip(), text)
+            _invalid(f"-i {pair!r}: expected NAME=VALUE or NAME=@FILE")
+        if text.startswith("@"):
+            try:
+                values[name.strip()] = read_value_file(Path(text[1:]))
+            except (OSError, ValueError) as error:
+                _invalid(f"-i {name.strip()}={text}: {error}")
+        else:
+            values[name.strip()] = parse_cli_value(flow, name.strip(), text)
     return values
+
+
+def read_value_file(path: Path) -> Any:
+    """``-i name=@file``: a CSV becomes a list of row objects; JSON and YAML are parsed."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            rows = list(csv.DictReader(handle))
+        for number, row in enumerate(rows, start=2):
+            if None in row or any(value is None for value in row.values()):
+                raise ValueError(f"line {number}: the row does not have one value per column")
+        return rows
+    text = path.read_text(encoding="utf-8")
+    if suffix == ".json":
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"line {error.lineno}: invalid JSON: {error.msg}") from None
+    if suffix in {".yaml", ".yml"}:
+        from sageflow._flows._load import load_source
+
+        try:
+            return load_source(text, str(path)).data
+        except FlowValidationError as error:
+            raise ValueError("; ".join(str(p) for p in error.problems)) from None
+    return text
+
+
+def _write_outputs(result: RunResult, targets: tuple[str, ...]) -> None:
+    """``--output name=FILE``: a list of objects as CSV (by suffix), anything else as JSON."""
+    for target in targets:
+        name, _, file = target.partition("=")
+        if name not in result.outputs:
+            click.echo(f"--output {target}: the flow has no output {name!r}", err=True)
+            sys.exit(EXIT_INVALID)
+        path = Path(file)
+        value = result.outputs[name]
+        text = _csv_text(name, value) if path.suffix.lower() == ".csv" else dumps(value) + "\n"
+        # Written beside the target and renamed, so a failed run never leaves half a file.
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".{path.name}.partial")
+        partial.write_text(text, encoding="utf-8", newline="")
+        partial.replace(path)
+        rows = f"{len(value)} rows" if isinstance(value, list) else "1 value"
+        click.echo(f"wrote {name} to {path} ({rows})", err=True)
+
+
+def _csv_text(name: str, value: Any) -> str:
+    if not isinstance(value, list) or not all(isinstance(row, dict) for row in value):
+        click.echo(f"--output {name}=*.csv: the output is not a list of objects", err=True)
+        sys.exit(EXIT_INVALID)
+    # CEL maps carry no key order, so columns are sorted: the same file for the same data.
+    columns = sorted({key for row in value for key in row})
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    for row in value:
+        writer.writerow(
+            {
+                k: v if isinstance(v, str | int | float) or v is None else dumps(v)
+                for k, v in row.items()
+            }
+        )
+    return buffer.getvalue()
 
 
 class _Bars:
@@ -100,6 +177,16 @@ class _Bars:
     def close(self) -> None:
         for bar in self.bars.values():
             bar.close()
+
+
+@contextmanager
+def _sandbox_beside(journal_path: Path) -> Iterator[None]:
+    """When no account is configured, the embedded sandbox keeps its state next to the journal,
+    so a second run sees the first one's records and a resumed run finds what it created."""
+    from sageflow._http._config import sandbox_state
+
+    with sandbox_state(journal_path.parent / "sandbox.db"):
+        yield
 
 
 @contextmanager
@@ -189,6 +276,14 @@ def _finish(result: RunResult, as_json: bool) -> NoReturn:
     "or the embedded sandbox when none is configured).",
 )
 @click.option("--dry-run", is_flag=True, help="Send no write: print each one instead.")
+@click.option(
+    "-o",
+    "--output",
+    "output_files",
+    multiple=True,
+    metavar="NAME=FILE",
+    help="Also write a flow output to FILE (.csv for a list of objects, else JSON).",
+)
 @_JOURNAL
 @click.option("--debug", is_flag=True, help="Log requests (redacted) and show tracebacks.")
 def run(
@@ -198,14 +293,18 @@ def run(
     as_json: bool,
     connection: str | None,
     dry_run: bool,
+    output_files: tuple[str, ...],
     journal_path: Path,
     debug: bool,
 ) -> None:
     """Run a flow (against the sandbox when no account is set)."""
     flow = _load(flow_file, as_json)
+    for target in output_files:
+        if "=" not in target or not target.partition("=")[2]:
+            _invalid(f"--output {target!r}: expected NAME=FILE")
     values = _inputs(flow, pairs, inputs_file)
     bars = _Bars(enabled=not as_json)
-    with _guard(debug):
+    with _guard(debug), _sandbox_beside(journal_path):
         try:
             result = asyncio.run(
                 arun_flow(
@@ -221,6 +320,8 @@ def run(
             )
         finally:
             bars.close()
+    if result.ok and output_files:
+        _write_outputs(result, output_files)
     _finish(result, as_json)
 
 
@@ -277,7 +378,7 @@ def resume(
         flow = _load(Path(record.flow_file))
         given = _inputs(flow, pairs, None)
     bars = _Bars(enabled=not as_json)
-    with _guard(debug):
+    with _guard(debug), _sandbox_beside(journal_path):
         try:
             result = asyncio.run(
                 aresume_flow(

@@ -6,7 +6,9 @@ import os
 import re
 import sys
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -152,7 +154,27 @@ class _Sandbox:
     sandbox: Any
 
 
+#: Where the embedded sandbox keeps its state when the caller does not say. The CLI sets it
+#: for the length of one command (so that a second `sageflow run`, or `sageflow resume`, sees
+#: what the first one created); the Python API leaves it unset, so a sandbox is in memory.
+SANDBOX_DATA: ContextVar[Path | None] = ContextVar("sageflow_sandbox_data", default=None)
+
+
+@contextmanager
+def sandbox_state(path: Path | None) -> Iterator[None]:
+    """Within this block, a sandbox opened by default keeps its state in ``path`` (SQLite)."""
+    token = SANDBOX_DATA.set(path)
+    try:
+        yield
+    finally:
+        SANDBOX_DATA.reset(token)
+
+
 def _sandbox(pack: str, options: Mapping[str, Any]) -> _Sandbox:
+    state = SANDBOX_DATA.get()
+    if state is not None and "data" not in options:
+        state.parent.mkdir(parents=True, exist_ok=True)
+        options = {**options, "data": state}
     installed = packs().get(pack)
     factory = installed.sandbox_factory if installed is not None else None
     if installed is None or factory is None:

@@ -1,0 +1,123 @@
+"""Every example flow runs against the embedded sandbox, as the README tells a newcomer to."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sageflow._cli import cli
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    # No account configured: the sandbox is the target, and its state lives in ./.sageflow.
+    monkeypatch.setenv("SAGEFLOW_CONFIG_DIR", str(tmp_path / "config"))
+    for name in ("SAGEFLOW_ACCESS_TOKEN", "SAGEFLOW_CLIENT_ID", "SAGEFLOW_CONNECTION"):
+        monkeypatch.delenv(name, raising=False)
+    shutil.copytree(EXAMPLES, tmp_path / "examples")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def run(*args: str) -> dict[str, object]:
+    result = CliRunner().invoke(cli, ["run", *args, "--json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    outcome: dict[str, object] = json.loads(result.stdout.strip().splitlines()[-1])
+    return outcome
+
+
+def test_every_example_flow_is_exercised_here() -> None:
+    tested = {
+        "invoice-new-customer",
+        "import-customers",
+        "export-invoices-since",
+        "enter-supplier-bill",
+        "void-unpaid-invoices",
+    }
+    found = {p.name.removesuffix(".sageflow.yaml") for p in EXAMPLES.glob("*.sageflow.yaml")}
+    assert found == tested
+
+
+def test_invoice_new_customer_creates_once_then_finds(workdir: Path) -> None:
+    first = run("examples/invoice-new-customer.sageflow.yaml")
+    outputs = first["outputs"]
+    assert isinstance(outputs, dict)
+    assert outputs["new_customer"] is True
+    assert outputs["total"] == "1500.0"
+    assert str(outputs["invoice_number"]).startswith("SI-")
+    # The sandbox state persists between runs in the same folder: the customer is found.
+    second = run("examples/invoice-new-customer.sageflow.yaml")
+    again = second["outputs"]
+    assert isinstance(again, dict)
+    assert again["new_customer"] is False
+    assert again["invoice_number"] != outputs["invoice_number"]
+
+
+def test_import_customers_from_csv(workdir: Path) -> None:
+    outcome = run(
+        "examples/import-customers.sageflow.yaml", "-i", "customers=@examples/customers.csv"
+    )
+    outputs = outcome["outputs"]
+    assert isinstance(outputs, dict)
+    with (EXAMPLES / "customers.csv").open(newline="") as handle:
+        references = sorted(row["reference"] for row in csv.DictReader(handle))
+    assert outputs["imported"] == len(references) == 20
+    assert sorted(outputs["references"]) == references  # type: ignore[arg-type]
+
+
+def test_export_invoices_since_writes_a_csv(workdir: Path) -> None:
+    run(
+        "examples/export-invoices-since.sageflow.yaml",
+        "-i",
+        "since=2024-01-01",
+        "--output",
+        "rows=out/invoices.csv",
+    )
+    with (workdir / "out" / "invoices.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows, "the seed business has invoices since 2024"
+    assert {"number", "customer", "total", "status"} <= set(rows[0])
+    assert all(row["number"].startswith("SI-") for row in rows)
+
+
+def test_enter_supplier_bill_releases_it(workdir: Path) -> None:
+    outputs = run("examples/enter-supplier-bill.sageflow.yaml")["outputs"]
+    assert outputs == {
+        "bill": "NW-88213",
+        "status": "UNPAID",
+        "account": "Office stationery (7500)",
+        "total": "103.68",
+    }
+
+
+def test_void_unpaid_invoices_dry_run_sends_no_write_then_voids(workdir: Path) -> None:
+    flow = "examples/void-unpaid-invoices.sageflow.yaml"
+    dry = CliRunner().invoke(cli, ["run", flow, "-i", "search=SI", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert dry.output.count("[dry run] voided[") == 3
+    assert "DELETE /sales_invoices/" in dry.output
+    # Nothing was voided by the dry run: the real run still matches all three.
+    real = run(flow, "-i", "search=SI")
+    outputs = real["outputs"]
+    assert isinstance(outputs, dict)
+    assert outputs["matched"] == 3
+    after = run(flow, "-i", "search=SI")["outputs"]
+    assert isinstance(after, dict)
+    assert after["matched"] == 0
+
+
+def test_a_missing_csv_is_a_clear_error_not_a_traceback(workdir: Path) -> None:
+    result = CliRunner().invoke(
+        cli,
+        ["run", "examples/import-customers.sageflow.yaml", "-i", "customers=@nope.csv"],
+    )
+    assert result.exit_code == 2
+    assert "customers=@nope.csv" in result.output
+    assert "Traceback" not in result.output
