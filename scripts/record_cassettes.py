@@ -1,0 +1,441 @@
+#!/usr/bin/env python
+"""Record one vcrpy cassette per component, through the real HTTP layer, secrets redacted.
+
+Usage::
+
+    python scripts/record_cassettes.py                      # every component, embedded sandbox
+    python scripts/record_cassettes.py createContact ...    # only these components
+    SAGEFLOW_RECORD_REAL=1 python scripts/record_cassettes.py  # a real Sage business
+
+Each component gets a fresh, deterministic sandbox (``Clock.manual`` at a fixed start, ids that
+are the same in every fresh sandbox). What the call needs (a customer, a draft invoice, a
+ledger account...) is created first through the same client, *outside* the cassette, so that a
+cassette holds exactly the requests of the one component call and nothing else. The call itself
+runs inside ``vcr.use_cassette(record_mode="all")`` with the project's redaction hooks.
+
+Beside the cassettes, ``calls.json`` keeps, per component, the input that was sent, the
+idempotency key and the output that came back: the replay test (``tests/test_cassettes.py``)
+makes the same call from it and must get the same output without reaching any transport.
+
+vcrpy 9 does not patch ``httpx.Client.send``: it patches the *concrete* transport classes
+(``HTTPTransport``, ``ASGITransport``, ``MockTransport``...). The sandbox's in-process transports
+subclass ``httpx.BaseTransport`` and would go unseen, so the sandbox is reached through an
+``httpx.MockTransport`` that delegates to it. Against a real business the default
+``HTTPTransport`` is used, which vcrpy patches as it is.
+
+With ``SAGEFLOW_RECORD_REAL=1`` the script uses the configured connection
+(``sageflow._http.open_client``: ``SAGEFLOW_CONNECTION``, ``connections.toml`` or
+``SAGEFLOW_ACCESS_TOKEN``) and writes to ``cassettes/real/`` (ignored by git): those recordings
+hold a real business's data and must be reviewed before any of them is committed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import vcr
+
+import sageflow
+from sage_accounting.sandbox import DEFAULT_START, Clock, Sandbox
+from sageflow import CallOptions, Component
+from sageflow._http import (
+    Client,
+    Connection,
+    before_record_request,
+    before_record_response,
+    open_client,
+)
+from sageflow._http._config import find_connection, sandbox_limiter
+
+ROOT = Path(__file__).resolve().parent.parent
+CASSETTES = ROOT / "cassettes"
+REAL_CASSETTES = CASSETTES / "real"
+CALLS_FILE = "calls.json"
+REAL_SWITCH = "SAGEFLOW_RECORD_REAL"
+
+#: What makes two requests "the same" on replay: method, path, query and body (vcrpy compares
+#: JSON bodies parsed). The host is left out so that a cassette replays against any base URL
+#: (sandbox or api.accounting.sage.com); headers are left out because they carry the redacted
+#: token and the User-Agent (the version) — the X-Idempotency-Key is fixed per component anyway.
+MATCH_ON = ("method", "path", "query", "body")
+
+Inputs = dict[str, Any]
+
+
+def use_cassette(path: Path, record_mode: str) -> Any:
+    """The one vcrpy configuration both the recorder and the replay test use."""
+    config = vcr.VCR(
+        match_on=MATCH_ON,
+        before_record_request=before_record_request,
+        before_record_response=before_record_response,
+        decode_compressed_response=True,
+    )
+    # Each recorded request is played once: a replay that repeats a request (an extra page,
+    # a retried write) is a different conversation and must fail.
+    return config.use_cassette(str(path), record_mode=record_mode, allow_playback_repeats=False)
+
+
+def cassette_path(folder: Path, component: Component) -> Path:
+    return folder / component.pack / f"{component.key}.yaml"
+
+
+def idempotency_key(component: Component) -> str:
+    # Fixed per component, so that re-recording writes identical files and replay sends the
+    # same X-Idempotency-Key that was recorded.
+    return f"cassette-{component.pack}-{component.key}"
+
+
+class Fixtures:
+    """The records a component call needs, created through the client on first use.
+
+    Only components are used (no sandbox internals), so the same set-up works against a real
+    Sage business: ids are looked up or created, never assumed.
+    """
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+        self._made: dict[str, Any] = {}
+
+    def _once(self, name: str, make: Callable[[], Any]) -> Any:
+        if name not in self._made:
+            self._made[name] = make()
+        return self._made[name]
+
+    def call(self, key: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        return self.client.call(f"sage_accounting/{key}", inputs)
+
+    def ledger_account(self, usage: str) -> str:
+        """The first ledger account offered for ``sales`` or ``purchasing``."""
+        return str(
+            self._once(
+                f"ledger:{usage}",
+                lambda: self.call("listLedgerAccounts", {"visible_in": usage, "itemsPerPage": 1})[
+                    "items"
+                ][0]["id"],
+            )
+        )
+
+    def customer(self) -> dict[str, Any]:
+        return dict(
+            self._once(
+                "customer",
+                lambda: self.call(
+                    "createContact",
+                    {
+                        "name": "Cassette Customer Ltd",
+                        "contactTypeIds": ["CUSTOMER"],
+                        "reference": "CASSCUST",
+                        "addressLine1": "2 Station Road",
+                        "city": "Reading",
+                        "postalCode": "RG1 1AB",
+                        "countryId": "GB",
+                    },
+                ),
+            )
+        )
+
+    def supplier(self) -> dict[str, Any]:
+        return dict(
+            self._once(
+                "supplier",
+                lambda: self.call(
+                    "createContact",
+                    {
+                        "name": "Cassette Supplies Ltd",
+                        "contactTypeIds": ["VENDOR"],
+                        "reference": "CASSSUPP",
+                        "addressLine1": "9 Mill Lane",
+                        "city": "Slough",
+                        "postalCode": "SL1 2AA",
+                        "countryId": "GB",
+                    },
+                ),
+            )
+        )
+
+    def address_id(self) -> str:
+        """The customer's main address (a contact person hangs off an address)."""
+        contact = self.call("getContact", {"contactId": self.customer()["id"]})
+        return str(contact["main_address"]["id"])
+
+    def contact_person(self) -> str:
+        return str(
+            self._once(
+                "person",
+                lambda: self.call(
+                    "createContactPerson",
+                    {
+                        "addressId": self.address_id(),
+                        "name": "Pat Cassette",
+                        "contactPersonTypeIds": ["ACCOUNTS"],
+                        "email": "pat@cassette-customer.example",
+                    },
+                )["id"],
+            )
+        )
+
+    def sales_invoice(self, *, draft: bool = False) -> str:
+        def make() -> str:
+            inputs: Inputs = {
+                "contactId": self.customer()["id"],
+                "date": "2026-01-05",
+                "dueDate": "2026-02-04",
+                "reference": "CASS-SI",
+                "invoiceLines": [
+                    {
+                        "description": "Consulting, January",
+                        "ledgerAccountId": self.ledger_account("sales"),
+                        "quantity": "3",
+                        "unitPrice": "400.00",
+                        "taxRateId": "GB_STANDARD",
+                    }
+                ],
+            }
+            if draft:
+                inputs["statusId"] = "DRAFT"
+            return str(self.call("createSalesInvoice", inputs)["id"])
+
+        return str(self._once(f"sales:{draft}", make))
+
+    def purchase_invoice(self, *, draft: bool = False) -> str:
+        def make() -> str:
+            inputs: Inputs = {
+                "contactId": self.supplier()["id"],
+                "date": "2026-01-05",
+                "dueDate": "2026-02-04",
+                "vendorReference": "CASS-PI",
+                "invoiceLines": [
+                    {
+                        "description": "Printer paper, 10 reams",
+                        "ledgerAccountId": self.ledger_account("purchasing"),
+                        "quantity": "10",
+                        "unitPrice": "3.50",
+                        "taxRateId": "GB_STANDARD",
+                    }
+                ],
+            }
+            if draft:
+                inputs["statusId"] = "DRAFT"
+            return str(self.call("createPurchaseInvoice", inputs)["id"])
+
+        return str(self._once(f"purchase:{draft}", make))
+
+    def new_ledger_account(self) -> str:
+        return str(
+            self._once(
+                "new-ledger",
+                lambda: self.call(
+                    "createLedgerAccount",
+                    {
+                        "ledgerAccountTypeId": "SALES",
+                        "includedInChart": True,
+                        "name": "Cassette Income",
+                        "displayName": "Cassette Income",
+                        "nominalCode": 4090,
+                        "taxRateId": "GB_STANDARD",
+                    },
+                )["id"],
+            )
+        )
+
+    def business_id(self) -> str:
+        return str(self.call("listBusinesses", {})["items"][0]["id"])
+
+
+def _lines(ledger: str, lines: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    return [{**line, "ledgerAccountId": ledger} for line in lines]
+
+
+#: How to turn a component's ``example_input`` into a call that works: the ids it names are
+#: replaced by real ones the set-up creates. A component not listed here is called with its
+#: example as it is (reference data, creates without references) — so a new component is
+#: recorded without touching this file, as long as its example needs no ids.
+Prepare = Callable[[Fixtures, Inputs], Inputs]
+PREPARE: dict[str, Prepare] = {
+    # The example's reference (ACME001) is one the sandbox's seed data already uses.
+    "createContact": lambda f, x: {**x, "reference": "ACME002"},
+    # Likewise its nominal code 4010 (nominal codes are unique in a chart of accounts).
+    "createLedgerAccount": lambda f, x: {**x, "nominalCode": 4080},
+    "createContactPerson": lambda f, x: {**x, "addressId": f.address_id()},
+    "createPurchaseInvoice": lambda f, x: {
+        **x,
+        "contactId": f.supplier()["id"],
+        "invoiceLines": _lines(f.ledger_account("purchasing"), x["invoiceLines"]),
+    },
+    "createSalesInvoice": lambda f, x: {
+        **x,
+        "contactId": f.customer()["id"],
+        "invoiceLines": _lines(f.ledger_account("sales"), x["invoiceLines"]),
+    },
+    "deleteContact": lambda f, x: {**x, "contactId": f.customer()["id"]},
+    "deleteContactPerson": lambda f, x: {**x, "contactPersonId": f.contact_person()},
+    "deletePurchaseInvoice": lambda f, x: {**x, "purchaseInvoiceId": f.purchase_invoice()},
+    "deleteSalesInvoice": lambda f, x: {**x, "salesInvoiceId": f.sales_invoice()},
+    "findContact": lambda f, x: {**x, "reference": f.customer()["reference"]},
+    "getBusiness": lambda f, x: {**x, "businessId": f.business_id()},
+    "getContact": lambda f, x: {**x, "contactId": f.customer()["id"]},
+    "getContactPerson": lambda f, x: {**x, "contactPersonId": f.contact_person()},
+    "getLedgerAccount": lambda f, x: {**x, "ledgerAccountId": f.ledger_account("sales")},
+    "getPurchaseInvoice": lambda f, x: {**x, "purchaseInvoiceId": f.purchase_invoice()},
+    "getSalesInvoice": lambda f, x: {**x, "salesInvoiceId": f.sales_invoice()},
+    "listContactPeople": lambda f, x: {
+        **x,
+        "contactId": f.customer()["id"] if f.contact_person() else "",
+    },
+    "listPurchaseInvoice": lambda f, x: {
+        **x,
+        "contactId": f.supplier()["id"] if f.purchase_invoice() else "",
+    },
+    # The example asks for /products, which the sandbox does not simulate; any v3.1 path
+    # shows the component's behaviour (status, headers, parsed body).
+    "rawRequest": lambda f, x: {
+        **x,
+        "url": "/contacts",
+        "queryParams": {"search": f.customer()["name"]},
+    },
+    "releasePurchaseInvoice": lambda f, x: {
+        **x,
+        "purchaseInvoiceId": f.purchase_invoice(draft=True),
+    },
+    "releaseSalesInvoice": lambda f, x: {**x, "salesInvoiceId": f.sales_invoice(draft=True)},
+    "updateContact": lambda f, x: {**x, "contactId": f.customer()["id"]},
+    "updateContactPerson": lambda f, x: {**x, "contactPersonId": f.contact_person()},
+    "updateLedgerAccount": lambda f, x: {**x, "accountId": f.new_ledger_account()},
+    "updatePurchaseInvoice": lambda f, x: {**x, "purchaseInvoiceId": f.purchase_invoice()},
+    "updateSalesInvoice": lambda f, x: {**x, "salesInvoiceId": f.sales_invoice()},
+}
+
+
+def sandbox_client(sandbox: Sandbox) -> Client:
+    """A client of the HTTP layer for ``sandbox``, reached through a transport vcrpy patches."""
+    inner = sandbox.transport()
+    return Client(
+        Connection.with_token(sandbox.api_base, sandbox.access_token),
+        transport=httpx.MockTransport(inner.handle_request),
+        limiter=sandbox_limiter(),
+    )
+
+
+@contextmanager
+def fresh_sandbox_client() -> Iterator[Client]:
+    sandbox = Sandbox(clock=Clock.manual(DEFAULT_START))
+    with sandbox_client(sandbox) as client:
+        yield client
+    sandbox.close()
+
+
+def prepare(component: Component, fixtures: Fixtures) -> Inputs:
+    """The input of the recorded call, after creating what it refers to."""
+    inputs = json.loads(json.dumps(dict(component.example_input), default=str))
+    step = PREPARE.get(component.key) if component.pack == "sage_accounting" else None
+    return step(fixtures, inputs) if step is not None else dict(inputs)
+
+
+def record_one(
+    component: Component, client: Client, folder: Path, *, key: str | None = None
+) -> dict[str, Any]:
+    """Record ``component``'s call into ``folder``; what ``calls.json`` keeps for it."""
+    inputs = prepare(component, Fixtures(client))
+    path = cassette_path(folder, component)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # record_mode="all" appends to what the file already holds; a re-recording starts clean.
+    path.unlink(missing_ok=True)
+    options = CallOptions(idempotency_key=key or idempotency_key(component))
+    with use_cassette(path, "all") as cassette:
+        output = client.call(component, inputs, options)
+    if not len(cassette):
+        raise RuntimeError(f"{component.ref}: vcrpy saw no request (is the transport patched?)")
+    return {
+        "input": inputs,
+        "idempotencyKey": options.idempotency_key,
+        "output": json.loads(json.dumps(output, default=str)),
+    }
+
+
+def load_calls(folder: Path, pack: str) -> dict[str, Any]:
+    file = folder / pack / CALLS_FILE
+    return dict(json.loads(file.read_text(encoding="utf-8"))) if file.is_file() else {}
+
+
+def write_calls(folder: Path, pack: str, calls: Mapping[str, Any]) -> None:
+    file = folder / pack / CALLS_FILE
+    file.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(calls, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    file.write_text(text, encoding="utf-8")
+
+
+def selected(names: Iterable[str]) -> list[Component]:
+    wanted = set(names)
+    components = sageflow.components()
+    if not wanted:
+        return list(components)
+    known = {c.key for c in components} | {c.ref for c in components}
+    unknown = sorted(wanted - known)
+    if unknown:
+        raise SystemExit(f"unknown component(s): {', '.join(unknown)}")
+    return [c for c in components if c.key in wanted or c.ref in wanted]
+
+
+def record_sandbox(components: Iterable[Component], folder: Path) -> int:
+    """Record each component against its own fresh sandbox into ``folder``."""
+    count = 0
+    for component in components:
+        calls = load_calls(folder, component.pack)
+        with fresh_sandbox_client() as client:
+            calls[component.key] = record_one(component, client, folder)
+        write_calls(folder, component.pack, calls)
+        count += 1
+    return count
+
+
+def record_real(components: Iterable[Component], folder: Path) -> int:
+    """Record against the configured real Sage business (one client, records are created)."""
+    name = os.environ.get("SAGEFLOW_CONNECTION")
+    if find_connection(name) is None:
+        raise SystemExit(
+            f"{REAL_SWITCH}=1 needs a Sage connection: run `sageflow auth login`, or set "
+            "SAGEFLOW_ACCESS_TOKEN (and SAGEFLOW_BUSINESS_ID) or SAGEFLOW_CONNECTION"
+        )
+    count = 0
+    # A run-unique key: Sage remembers idempotency keys, so a fixed one would replay an
+    # earlier run's answer instead of making the call.
+    run = uuid.uuid4().hex[:12]
+    with open_client(name) as client:
+        for component in components:
+            calls = load_calls(folder, component.pack)
+            key = f"{idempotency_key(component)}-{run}"
+            calls[component.key] = record_one(component, client, folder, key=key)
+            write_calls(folder, component.pack, calls)
+            count += 1
+    return count
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("components", nargs="*", help="keys or refs (default: every component)")
+    parser.add_argument("--out", type=Path, help="folder to write into (default: cassettes/)")
+    args = parser.parse_args(argv)
+    components = selected(args.components)
+    if os.environ.get(REAL_SWITCH) == "1":
+        folder = args.out or REAL_CASSETTES
+        count = record_real(components, folder)
+        print(f"recorded {count} cassette(s) against a real Sage business into {folder}")
+        print("review them for business data before committing any of them")
+    else:
+        folder = args.out or CASSETTES
+        count = record_sandbox(components, folder)
+        print(f"recorded {count} cassette(s) against the embedded sandbox into {folder}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

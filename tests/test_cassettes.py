@@ -1,0 +1,243 @@
+"""Every component's cassette replays through the real HTTP layer, offline, and holds no secret.
+
+The cassettes are recorded by ``scripts/record_cassettes.py`` against the embedded sandbox. Here
+they are replayed with ``record_mode="none"`` through :class:`sageflow._http.Client` (and its
+async twin) whose transport fails the test if it is ever reached: the answer can only come from
+the cassette, and vcrpy only answers a request that matches a recorded one (method, path,
+query, body).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import json
+import re
+import sys
+from functools import lru_cache
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import httpx
+import jsonschema
+import pytest
+import yaml
+from vcr.errors import CannotOverwriteExistingCassetteException
+
+import sageflow
+from sage_accounting.sandbox import DEFAULT_START, DEV_TOKEN, Clock, Sandbox
+from sageflow import CallOptions, Component
+from sageflow._http import AsyncClient, Client, Connection
+
+ROOT = Path(__file__).resolve().parent.parent
+CASSETTES = ROOT / "cassettes"
+RECORD = "python scripts/record_cassettes.py"
+REPLAY_BASE = "http://replay.invalid/v3.1"
+
+COMPONENTS = sageflow.components()
+
+
+def _load_recorder() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "record_cassettes", ROOT / "scripts" / "record_cassettes.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("record_cassettes", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+recorder = _load_recorder()
+
+
+class TransportReachedError(AssertionError):
+    """A replayed call got past vcrpy to the transport: the cassette did not answer it."""
+
+
+def _unreachable(request: httpx.Request) -> httpx.Response:
+    raise TransportReachedError(f"replay reached the transport: {request.method} {request.url}")
+
+
+def _offline_transport() -> httpx.MockTransport:
+    # A MockTransport because vcrpy patches that class; its handler raises, so a request vcrpy
+    # did not answer from the cassette fails loudly instead of reaching any server.
+    return httpx.MockTransport(_unreachable)
+
+
+def _connection() -> Connection:
+    # Any token: headers are not matched, and a recorded Authorization header is only "***".
+    return Connection.with_token(REPLAY_BASE, "replay-token-never-sent")
+
+
+@lru_cache(maxsize=4)
+def _calls(pack: str) -> dict[str, Any]:
+    return dict(recorder.load_calls(CASSETTES, pack))
+
+
+def _recorded(component: Component) -> tuple[Path, dict[str, Any]]:
+    path = recorder.cassette_path(CASSETTES, component)
+    call = _calls(component.pack).get(component.key)
+    if not path.is_file() or call is None:
+        pytest.fail(
+            f"no cassette for {component.ref}: record it with `{RECORD} {component.key}` "
+            f"(writes {path.relative_to(ROOT)} and its entry in {recorder.CALLS_FILE})"
+        )
+    return path, call
+
+
+def _check_output(component: Component, output: dict[str, Any], call: dict[str, Any]) -> None:
+    output = json.loads(json.dumps(output, default=str))
+    assert output == call["output"]
+    jsonschema.validate(output, component.output_schema())
+    component.output.model_validate(output)
+
+
+def _params() -> list[Any]:
+    return [pytest.param(c, id=c.ref) for c in COMPONENTS]
+
+
+@pytest.mark.parametrize("component", _params())
+def test_replays_offline_through_the_client(component: Component) -> None:
+    path, call = _recorded(component)
+    options = CallOptions(idempotency_key=call["idempotencyKey"])
+    with (
+        recorder.use_cassette(path, "none") as cassette,
+        Client(_connection(), transport=_offline_transport()) as client,
+    ):
+        output = client.call(component, call["input"], options)
+    # Every recorded request was asked for, once: the call made the same conversation.
+    assert cassette.all_played
+    assert cassette.play_count == len(cassette) > 0
+    _check_output(component, output, call)
+
+
+@pytest.mark.parametrize("component", _params())
+def test_replays_offline_through_the_async_client(component: Component) -> None:
+    path, call = _recorded(component)
+    options = CallOptions(idempotency_key=call["idempotencyKey"])
+
+    async def replay() -> dict[str, Any]:
+        async with AsyncClient(_connection(), transport=_offline_transport()) as client:
+            return await client.acall(component, call["input"], options)
+
+    with recorder.use_cassette(path, "none") as cassette:
+        output = asyncio.run(replay())
+    assert cassette.all_played
+    _check_output(component, output, call)
+
+
+def test_a_different_request_is_not_answered() -> None:
+    # The matcher is what makes a replay prove anything: a changed body finds no recording,
+    # and with record_mode="none" it neither reaches the transport nor records.
+    component = sageflow.get_component("sage_accounting/updateContact")
+    path, call = _recorded(component)
+    changed = {**call["input"], "notes": "Not what was recorded."}
+    with (
+        recorder.use_cassette(path, "none"),
+        Client(_connection(), transport=_offline_transport()) as client,
+        pytest.raises(CannotOverwriteExistingCassetteException),
+    ):
+        client.call(component, changed, CallOptions(idempotency_key=call["idempotencyKey"]))
+
+
+def test_no_stray_cassettes() -> None:
+    # A renamed or removed component leaves a cassette nothing replays: delete it.
+    expected = {recorder.cassette_path(CASSETTES, c) for c in COMPONENTS}
+    found = {p for p in CASSETTES.rglob("*.yaml") if recorder.REAL_CASSETTES not in p.parents}
+    assert sorted(map(str, found - expected)) == []
+    for pack in {c.pack for c in COMPONENTS}:
+        keys = {c.key for c in COMPONENTS if c.pack == pack}
+        assert sorted(set(_calls(pack)) - keys) == []
+
+
+# Shapes of a leaked credential; the same ones the pre-stop hook greps for.
+_LEAKS = (
+    re.compile(r"(?i)\bbearer\s+(?!\*\*\*)[A-Za-z0-9\-._~+/=%]{8,}"),
+    re.compile(r"(?i)\bbasic\s+(?!\*\*\*)[A-Za-z0-9+/=]{8,}"),
+    re.compile(
+        r"(?i)[\"']?(access_token|refresh_token|id_token|client_secret)[\"']?\s*[:=]\s*"
+        r"[\"']?(?!\*\*\*)[A-Za-z0-9\-._~+/=%]{8,}"
+    ),
+)
+
+
+def _leaks(text: str, tokens: tuple[str, ...] = ()) -> list[str]:
+    found = [m.group(0) for pattern in _LEAKS for m in pattern.finditer(text)]
+    return found + [t for t in (DEV_TOKEN, *tokens) if t in text]
+
+
+def _secret_headers(cassette: dict[str, Any]) -> list[str]:
+    values = []
+    for interaction in cassette.get("interactions", []):
+        for part in ("request", "response"):
+            for name, value in interaction[part].get("headers", {}).items():
+                if name.lower() in {"authorization", "cookie", "set-cookie"}:
+                    values += [v for v in value if v != "***"]
+    return values
+
+
+def _cassette_files() -> list[Any]:
+    return [
+        pytest.param(p, id=str(p.relative_to(CASSETTES)))
+        for p in sorted(CASSETTES.rglob("*"))
+        if p.suffix in {".yaml", ".json"}
+    ]
+
+
+@pytest.mark.parametrize("path", _cassette_files())
+def test_cassette_holds_no_secret(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert _leaks(text) == []
+    if path.suffix == ".yaml":
+        assert _secret_headers(yaml.safe_load(text)) == []
+
+
+def _record_into(folder: Path, key: str) -> dict[str, Any]:
+    component = sageflow.get_component(f"sage_accounting/{key}")
+    with recorder.fresh_sandbox_client() as client:
+        return dict(recorder.record_one(component, client, folder))
+
+
+def test_recording_is_deterministic(tmp_path: Path) -> None:
+    # A fresh sandbox on a manual clock, deterministic ids and a fixed idempotency key: the
+    # same component recorded twice gives the same file, so a re-recording's diff is real.
+    first = _record_into(tmp_path / "one", "releaseSalesInvoice")
+    second = _record_into(tmp_path / "two", "releaseSalesInvoice")
+    name = Path("sage_accounting", "releaseSalesInvoice.yaml")
+    assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
+    assert first == second
+    # The committed recording was made the same way (re-record if the sandbox changed).
+    assert first["input"] == _calls("sage_accounting")["releaseSalesInvoice"]["input"]
+
+
+def test_recording_redacts_issued_tokens(tmp_path: Path) -> None:
+    # The dev token is a registered secret; a real token pair is not, so this shows the
+    # hooks mask credentials by position too — in the Authorization header and in the
+    # OAuth token exchange (request form and response body).
+    sandbox = Sandbox(clock=Clock.manual(DEFAULT_START))
+    pair = sandbox.issue_token()
+    access, refresh = str(pair["access_token"]), str(pair["refresh_token"])
+    handler = sandbox.transport().handle_request
+    cassette_file = tmp_path / "tokens.yaml"
+    with recorder.use_cassette(cassette_file, "all"):
+        with httpx.Client(transport=httpx.MockTransport(handler)) as http:
+            renewed = http.post(
+                "http://sandbox/oauth2/token",
+                data={
+                    "grant_type": "refresh_token",
+                    "refresh_token": refresh,
+                    "client_id": "sandbox-client",
+                },
+            ).json()
+        connection = Connection.with_token(sandbox.api_base, renewed["access_token"])
+        with Client(connection, transport=httpx.MockTransport(handler)) as client:
+            client.call("sage_accounting/getFinancialSettings", {})
+    text = cassette_file.read_text(encoding="utf-8")
+    tokens = (access, refresh, renewed["access_token"], renewed["refresh_token"])
+    assert "oauth2/token" in text
+    assert "financial_settings" in text
+    assert _leaks(text, tokens) == []
+    assert _secret_headers(yaml.safe_load(text)) == []
