@@ -95,10 +95,13 @@ def idempotency_key(component: Component) -> str:
 
 
 class Fixtures:
-    """The records a component call needs, created through the client on first use.
+    """The records a component call needs, found or created through the client on first use.
 
     Only components are used (no sandbox internals), so the same set-up works against a real
-    Sage business: ids are looked up or created, never assumed.
+    Sage business: ids are looked up or created, never assumed, and a second run against the
+    same business finds the customer, supplier and ledger account the first one created.
+    Destructive calls (delete, void, release) get records of their own (``own=True``), so that
+    one component's recording never removes what a later one needs.
     """
 
     def __init__(self, client: Client) -> None:
@@ -124,42 +127,40 @@ class Fixtures:
             )
         )
 
+    def _contact(self, kind: str, values: Inputs) -> dict[str, Any]:
+        found = self.call("findContact", {"reference": values["reference"], "contactTypeId": kind})
+        if found["items"]:
+            return dict(found["items"][0])
+        return self.call("createContact", {**values, "contactTypeIds": [kind]})
+
     def customer(self) -> dict[str, Any]:
-        return dict(
-            self._once(
-                "customer",
-                lambda: self.call(
-                    "createContact",
-                    {
-                        "name": "Cassette Customer Ltd",
-                        "contactTypeIds": ["CUSTOMER"],
-                        "reference": "CASSCUST",
-                        "addressLine1": "2 Station Road",
-                        "city": "Reading",
-                        "postalCode": "RG1 1AB",
-                        "countryId": "GB",
-                    },
-                ),
-            )
-        )
+        customer = {
+            "name": "Cassette Customer Ltd",
+            "reference": "CASSCUST",
+            "addressLine1": "2 Station Road",
+            "city": "Reading",
+            "postalCode": "RG1 1AB",
+            "countryId": "GB",
+        }
+        return dict(self._once("customer", lambda: self._contact("CUSTOMER", customer)))
 
     def supplier(self) -> dict[str, Any]:
-        return dict(
-            self._once(
-                "supplier",
-                lambda: self.call(
-                    "createContact",
-                    {
-                        "name": "Cassette Supplies Ltd",
-                        "contactTypeIds": ["VENDOR"],
-                        "reference": "CASSSUPP",
-                        "addressLine1": "9 Mill Lane",
-                        "city": "Slough",
-                        "postalCode": "SL1 2AA",
-                        "countryId": "GB",
-                    },
-                ),
-            )
+        supplier = {
+            "name": "Cassette Supplies Ltd",
+            "reference": "CASSSUPP",
+            "addressLine1": "9 Mill Lane",
+            "city": "Slough",
+            "postalCode": "SL1 2AA",
+            "countryId": "GB",
+        }
+        return dict(self._once("supplier", lambda: self._contact("VENDOR", supplier)))
+
+    def spare_contact(self) -> str:
+        """A new customer with no transactions (Sage refuses to delete one that has some)."""
+        return str(
+            self.call(
+                "createContact", {"name": "Cassette Spare Ltd", "contactTypeIds": ["CUSTOMER"]}
+            )["id"]
         )
 
     def address_id(self) -> str:
@@ -167,23 +168,19 @@ class Fixtures:
         contact = self.call("getContact", {"contactId": self.customer()["id"]})
         return str(contact["main_address"]["id"])
 
-    def contact_person(self) -> str:
-        return str(
-            self._once(
-                "person",
-                lambda: self.call(
-                    "createContactPerson",
-                    {
-                        "addressId": self.address_id(),
-                        "name": "Pat Cassette",
-                        "contactPersonTypeIds": ["ACCOUNTS"],
-                        "email": "pat@cassette-customer.example",
-                    },
-                )["id"],
-            )
-        )
+    def contact_person(self, *, own: bool = False) -> str:
+        def make() -> str:
+            person = {
+                "addressId": self.address_id(),
+                "name": "Pat Cassette",
+                "contactPersonTypeIds": ["ACCOUNTS"],
+                "email": "pat@cassette-customer.example",
+            }
+            return str(self.call("createContactPerson", person)["id"])
 
-    def sales_invoice(self, *, draft: bool = False) -> str:
+        return make() if own else str(self._once("person", make))
+
+    def sales_invoice(self, *, draft: bool = False, own: bool = False) -> str:
         def make() -> str:
             inputs: Inputs = {
                 "contactId": self.customer()["id"],
@@ -204,9 +201,9 @@ class Fixtures:
                 inputs["statusId"] = "DRAFT"
             return str(self.call("createSalesInvoice", inputs)["id"])
 
-        return str(self._once(f"sales:{draft}", make))
+        return make() if own or draft else str(self._once("sales", make))
 
-    def purchase_invoice(self, *, draft: bool = False) -> str:
+    def purchase_invoice(self, *, draft: bool = False, own: bool = False) -> str:
         def make() -> str:
             inputs: Inputs = {
                 "contactId": self.supplier()["id"],
@@ -227,25 +224,26 @@ class Fixtures:
                 inputs["statusId"] = "DRAFT"
             return str(self.call("createPurchaseInvoice", inputs)["id"])
 
-        return str(self._once(f"purchase:{draft}", make))
+        return make() if own or draft else str(self._once("purchase", make))
 
-    def new_ledger_account(self) -> str:
-        return str(
-            self._once(
-                "new-ledger",
-                lambda: self.call(
-                    "createLedgerAccount",
-                    {
-                        "ledgerAccountTypeId": "SALES",
-                        "includedInChart": True,
-                        "name": "Cassette Income",
-                        "displayName": "Cassette Income",
-                        "nominalCode": 4090,
-                        "taxRateId": "GB_STANDARD",
-                    },
-                )["id"],
-            )
-        )
+    def cassette_ledger_account(self) -> str:
+        """A ledger account of our own to rename (never one of the business's real ones)."""
+
+        def make() -> str:
+            found = self.call("listLedgerAccounts", {"search": "Cassette Income"})["items"]
+            if found:
+                return str(found[0]["id"])
+            account = {
+                "ledgerAccountTypeId": "SALES",
+                "includedInChart": True,
+                "name": "Cassette Income",
+                "displayName": "Cassette Income",
+                "nominalCode": 4090,
+                "taxRateId": "GB_STANDARD",
+            }
+            return str(self.call("createLedgerAccount", account)["id"])
+
+        return str(self._once("cassette-ledger", make))
 
     def business_id(self) -> str:
         return str(self.call("listBusinesses", {})["items"][0]["id"])
@@ -276,10 +274,13 @@ PREPARE: dict[str, Prepare] = {
         "contactId": f.customer()["id"],
         "invoiceLines": _lines(f.ledger_account("sales"), x["invoiceLines"]),
     },
-    "deleteContact": lambda f, x: {**x, "contactId": f.customer()["id"]},
-    "deleteContactPerson": lambda f, x: {**x, "contactPersonId": f.contact_person()},
-    "deletePurchaseInvoice": lambda f, x: {**x, "purchaseInvoiceId": f.purchase_invoice()},
-    "deleteSalesInvoice": lambda f, x: {**x, "salesInvoiceId": f.sales_invoice()},
+    "deleteContact": lambda f, x: {**x, "contactId": f.spare_contact()},
+    "deleteContactPerson": lambda f, x: {**x, "contactPersonId": f.contact_person(own=True)},
+    "deletePurchaseInvoice": lambda f, x: {
+        **x,
+        "purchaseInvoiceId": f.purchase_invoice(own=True),
+    },
+    "deleteSalesInvoice": lambda f, x: {**x, "salesInvoiceId": f.sales_invoice(own=True)},
     "findContact": lambda f, x: {**x, "reference": f.customer()["reference"]},
     "getBusiness": lambda f, x: {**x, "businessId": f.business_id()},
     "getContact": lambda f, x: {**x, "contactId": f.customer()["id"]},
@@ -309,7 +310,7 @@ PREPARE: dict[str, Prepare] = {
     "releaseSalesInvoice": lambda f, x: {**x, "salesInvoiceId": f.sales_invoice(draft=True)},
     "updateContact": lambda f, x: {**x, "contactId": f.customer()["id"]},
     "updateContactPerson": lambda f, x: {**x, "contactPersonId": f.contact_person()},
-    "updateLedgerAccount": lambda f, x: {**x, "accountId": f.new_ledger_account()},
+    "updateLedgerAccount": lambda f, x: {**x, "accountId": f.cassette_ledger_account()},
     "updatePurchaseInvoice": lambda f, x: {**x, "purchaseInvoiceId": f.purchase_invoice()},
     "updateSalesInvoice": lambda f, x: {**x, "salesInvoiceId": f.sales_invoice()},
 }
@@ -341,10 +342,15 @@ def prepare(component: Component, fixtures: Fixtures) -> Inputs:
 
 
 def record_one(
-    component: Component, client: Client, folder: Path, *, key: str | None = None
+    component: Component,
+    client: Client,
+    folder: Path,
+    *,
+    key: str | None = None,
+    fixtures: Fixtures | None = None,
 ) -> dict[str, Any]:
     """Record ``component``'s call into ``folder``; what ``calls.json`` keeps for it."""
-    inputs = prepare(component, Fixtures(client))
+    inputs = prepare(component, fixtures or Fixtures(client))
     path = cassette_path(folder, component)
     path.parent.mkdir(parents=True, exist_ok=True)
     # record_mode="all" appends to what the file already holds; a re-recording starts clean.
@@ -397,8 +403,14 @@ def record_sandbox(components: Iterable[Component], folder: Path) -> int:
     return count
 
 
-def record_real(components: Iterable[Component], folder: Path) -> int:
-    """Record against the configured real Sage business (one client, records are created)."""
+def record_real(
+    components: Iterable[Component], folder: Path, transport: httpx.BaseTransport | None = None
+) -> int:
+    """Record against the configured real Sage business (one client, records are created).
+
+    ``transport`` is for the recorder's own test, which points the "real" connection at the
+    sandbox; left out, it is httpx's network transport (the one vcrpy patches).
+    """
     name = os.environ.get("SAGEFLOW_CONNECTION")
     if find_connection(name) is None:
         raise SystemExit(
@@ -409,11 +421,13 @@ def record_real(components: Iterable[Component], folder: Path) -> int:
     # A run-unique key: Sage remembers idempotency keys, so a fixed one would replay an
     # earlier run's answer instead of making the call.
     run = uuid.uuid4().hex[:12]
-    with open_client(name) as client:
+    with open_client(name, transport=transport) as client:
+        # One set-up for the whole run: a real business keeps what each call created.
+        fixtures = Fixtures(client)
         for component in components:
             calls = load_calls(folder, component.pack)
             key = f"{idempotency_key(component)}-{run}"
-            calls[component.key] = record_one(component, client, folder, key=key)
+            calls[component.key] = record_one(component, client, folder, key=key, fixtures=fixtures)
             write_calls(folder, component.pack, calls)
             count += 1
     return count

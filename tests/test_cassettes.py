@@ -90,7 +90,10 @@ def _recorded(component: Component) -> tuple[Path, dict[str, Any]]:
 
 def _check_output(component: Component, output: dict[str, Any], call: dict[str, Any]) -> None:
     output = json.loads(json.dumps(output, default=str))
-    assert output == call["output"]
+    assert output == call["output"], (
+        f"{component.ref} no longer turns its recorded responses into the recorded output; if "
+        f"that change is intended, re-record with `{RECORD} {component.key}` and review the diff"
+    )
     jsonschema.validate(output, component.output_schema())
     component.output.model_validate(output)
 
@@ -241,3 +244,55 @@ def test_recording_redacts_issued_tokens(tmp_path: Path) -> None:
     assert "financial_settings" in text
     assert _leaks(text, tokens) == []
     assert _secret_headers(yaml.safe_load(text)) == []
+
+
+@pytest.fixture
+def no_connection(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An environment with no configured Sage connection (no file, no SAGEFLOW_* values)."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("SAGEFLOW_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("SAGEFLOW_CONFIG_DIR", str(tmp_path / "config"))
+    return tmp_path
+
+
+def test_real_mode_needs_a_connection(no_connection: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Never silently record the sandbox into the real-business folder.
+    monkeypatch.setenv(recorder.REAL_SWITCH, "1")
+    with pytest.raises(SystemExit, match="needs a Sage connection"):
+        recorder.main(["getFinancialSettings", "--out", str(no_connection / "real")])
+
+
+def test_real_mode_records_through_the_configured_connection(
+    no_connection: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The real-business path (open_client with SAGEFLOW_ACCESS_TOKEN, shared set-up across
+    # components, run-unique idempotency keys) pointed at the sandbox: its token is redacted
+    # and what it records replays offline like the committed cassettes.
+    sandbox = Sandbox(clock=Clock.manual(DEFAULT_START))
+    token = str(sandbox.issue_token()["access_token"])
+    monkeypatch.setenv("SAGEFLOW_ACCESS_TOKEN", token)
+    monkeypatch.setenv("SAGEFLOW_API_BASE", sandbox.api_base)
+    folder = no_connection / "real"
+    keys = ("createSalesInvoice", "getSalesInvoice", "updateSalesInvoice")
+    components = [sageflow.get_component(f"sage_accounting/{key}") for key in keys]
+    transport = httpx.MockTransport(sandbox.transport().handle_request)
+    assert recorder.record_real(components, folder, transport=transport) == len(keys)
+    calls = recorder.load_calls(folder, "sage_accounting")
+    assert calls["updateSalesInvoice"]["idempotencyKey"].startswith(
+        "cassette-sage_accounting-updateSalesInvoice-"
+    )
+    for component in components:
+        path = recorder.cassette_path(folder, component)
+        text = path.read_text(encoding="utf-8")
+        assert _leaks(text, (token,)) == []
+        call = calls[component.key]
+        options = CallOptions(idempotency_key=call["idempotencyKey"])
+        with (
+            recorder.use_cassette(path, "none") as cassette,
+            Client(_connection(), transport=_offline_transport()) as client,
+        ):
+            assert client.call(component, call["input"], options) == call["output"]
+        assert cassette.all_played
