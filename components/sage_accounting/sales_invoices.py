@@ -6,7 +6,6 @@ from typing import Any
 
 from pydantic import Field
 
-from sage_accounting._actions import delete_one
 from sage_accounting._invoices import (
     LEDGER_ACCOUNT_ID,
     InvoiceFields,
@@ -22,6 +21,7 @@ from sage_accounting._models import Date, DeleteOutput, ListOutput, optional, pa
 from sage_accounting._pack import PACK
 from sage_accounting._resources import SalesInvoice
 from sageflow._component import DESTRUCTIVE, IDEMPOTENT_WRITE, READ_ONLY, WRITE, Action, Inputs
+from sageflow._values import HTTPRequest
 
 INVOICE_ID = "3f8e2a1b7c6d4e5f9a0b1c2d3e4f5a6b"
 CONTACT_ID = "6c5b3bd7a5d84c4b9a3f4dc4f6b0a1e2"
@@ -181,6 +181,15 @@ class DeleteSalesInvoiceInputs(Inputs):
     )
 
 
+class VoidOutput(DeleteOutput):
+    """A sales invoice DELETE: issued invoices are voided (and kept), drafts are deleted."""
+
+    voided: bool = Field(description="True when Sage voided an issued invoice (status VOID).")
+    invoice: SalesInvoice | None = Field(
+        default=None, description="The voided invoice as Sage returned it (absent for drafts)."
+    )
+
+
 @PACK.component(
     key="deleteSalesInvoice",
     title="Delete (Void) Sales Invoice",
@@ -189,16 +198,27 @@ class DeleteSalesInvoiceInputs(Inputs):
         "(DELETE /sales_invoices/{key}?void_reason=...)."
     ),
     inputs=DeleteSalesInvoiceInputs,
-    output=DeleteOutput,
+    output=VoidOutput,
     annotations=DESTRUCTIVE,
     example_input={"salesInvoiceId": INVOICE_ID, "voidReason": "Raised in error"},
-    example_output={"id": INVOICE_ID, "deleted": True},
+    example_output={
+        "id": INVOICE_ID,
+        "deleted": True,
+        "voided": True,
+        "invoice": {**_EXAMPLE, "status": {"id": "VOID", "displayed_as": "Void"}},
+    },
 )
 def delete_sales_invoice(inputs: DeleteSalesInvoiceInputs) -> Action:
     # The spec takes void_reason as a query parameter of the DELETE, not as a body.
     query = {"void_reason": inputs.voidReason} if inputs.voidReason else {}
     key = inputs.salesInvoiceId
-    return (yield from delete_one(key, _path(key), query))
+    response = yield HTTPRequest("DELETE", _path(key), query=query)
+    # An issued invoice is voided, not removed: Sage answers 200 with the void invoice. A
+    # draft is really deleted: 204 and no body.
+    body = response.json() if response.status == 200 else None
+    if isinstance(body, dict):
+        return {"id": key, "deleted": True, "voided": True, "invoice": body}
+    return {"id": key, "deleted": True, "voided": False}
 
 
 class ReleaseSalesInvoiceInputs(Inputs):

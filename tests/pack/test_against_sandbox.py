@@ -98,7 +98,21 @@ def test_sales_invoice_lifecycle(client: Client) -> None:
     listed = call(client, "listSalesInvoices", {"from_date": "2026-03-01", "fetchAll": True})
     assert key in {item["id"] for item in listed["items"]}
     out = call(client, "deleteSalesInvoice", {"salesInvoiceId": key, "voidReason": "Test"})
-    assert out == {"id": key, "deleted": True}
+    assert (out["id"], out["deleted"], out["voided"]) == (key, True, True)
+    assert out["invoice"]["status"]["id"] == "VOID"
+    assert out["invoice"]["void_reason"] == "Test"
+    draft = call(
+        client,
+        "createSalesInvoice",
+        {
+            "contactId": _contact(client, "CUSTOMER"),
+            "date": "2026-03-31",
+            "statusId": "DRAFT",
+            "invoiceLines": [line],
+        },
+    )
+    gone = call(client, "deleteSalesInvoice", {"salesInvoiceId": draft["id"]})
+    assert gone == {"id": draft["id"], "deleted": True, "voided": False}
 
 
 def test_purchase_invoice_lifecycle(client: Client) -> None:

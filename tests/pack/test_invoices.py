@@ -109,13 +109,21 @@ def test_an_invoice_needs_at_least_one_line() -> None:
 
 
 def test_delete_sales_invoice_voids_with_the_reason_as_a_query_parameter() -> None:
+    voided = {"id": ID, "status": {"id": "VOID"}, "void_reason": "Duplicate"}
     sent, out = run(
-        "deleteSalesInvoice", {"salesInvoiceId": ID, "voidReason": "Duplicate"}, [HTTPResponse(204)]
+        "deleteSalesInvoice",
+        {"salesInvoiceId": ID, "voidReason": "Duplicate"},
+        [HTTPResponse.from_json(200, voided)],
     )
     assert (sent[0].method, sent[0].path) == ("DELETE", f"/sales_invoices/{ID}")
     assert sent[0].query == {"void_reason": "Duplicate"}
     assert sent[0].json is None
-    assert out == {"id": ID, "deleted": True}
+    assert out == {"id": ID, "deleted": True, "voided": True, "invoice": voided}
+
+
+def test_deleting_a_draft_sales_invoice_is_a_real_delete() -> None:
+    _, out = run("deleteSalesInvoice", {"salesInvoiceId": ID}, [HTTPResponse(204)])
+    assert out == {"id": ID, "deleted": True, "voided": False}
 
 
 def test_delete_draft_sales_invoice_needs_no_reason() -> None:

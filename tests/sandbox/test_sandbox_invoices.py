@@ -119,10 +119,10 @@ def test_voiding_needs_a_reason_and_answers_200(client: httpx.Client) -> None:
     assert edit.status_code == 422
 
 
-def test_deleting_a_draft_needs_no_reason(client: httpx.Client) -> None:
+def test_deleting_a_draft_needs_no_reason_and_really_deletes(client: httpx.Client) -> None:
     draft = new_invoice(client, status_id="DRAFT").json()
     response = client.delete(f"/sales_invoices/{draft['id']}")
-    assert response.status_code == 200
+    assert (response.status_code, response.content) == (204, b"")
     assert client.get(f"/sales_invoices/{draft['id']}").status_code == 404
 
 

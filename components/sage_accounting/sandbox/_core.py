@@ -517,6 +517,8 @@ class Sandbox:
         if name == "sales_invoices":
             # Sage voids rather than deletes an issued sales invoice, and answers with it.
             voided = res.void_sales_invoice(biz, record, res.text(q.get("void_reason")))
+            if record["status"]["id"] == "DRAFT":  # a draft is really deleted: no body
+                return Reply(204, dict(echo), b"")
             return json_reply(200, self._full(biz, voided, {}), echo)
         if name == "contacts":
             res.delete_contact(biz, record)
