@@ -427,6 +427,9 @@ def record_real(
         for component in components:
             calls = load_calls(folder, component.pack)
             key = f"{idempotency_key(component)}-{run}"
+            # Refresh the access token (if it is near expiry) before the cassette opens: a
+            # refresh inside it would be part of the recording, and a replay makes none.
+            client._token()
             calls[component.key] = record_one(component, client, folder, key=key, fixtures=fixtures)
             write_calls(folder, component.pack, calls)
             count += 1
