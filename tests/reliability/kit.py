@@ -34,7 +34,8 @@ def free_port() -> int:
 
 @dataclass
 class ServedSandbox:
-    """A ``sageflow sandbox serve`` process and an httpx client to inspect its state."""
+    """A ``sageflow sandbox serve`` process and an httpx client (based at the API) to inspect
+    its state."""
 
     process: subprocess.Popen[bytes]
     origin: str
@@ -59,16 +60,21 @@ class ServedSandbox:
     def all(self, resource: str, **params: Any) -> list[dict[str, Any]]:
         """Every record of a resource, following ``$next`` (the API's own paging)."""
         items: list[dict[str, Any]] = []
-        url: str | None = f"/v3.1/{resource}"
+        url: str | None = resource
         query: dict[str, Any] | None = {"items_per_page": 200, **params}
         while url:
             page = self.client.get(url, params=query)
             page.raise_for_status()
             body = page.json()
             items.extend(body["$items"])
-            nxt = body.get("$next")
-            url, query = (f"/v3.1{nxt}" if nxt and not nxt.startswith("/v3.1") else nxt), None
+            # $next is relative to the API base and keeps the query.
+            url, query = body.get("$next"), None
         return items
+
+    def total(self, resource: str) -> int:
+        page = self.client.get(resource, params={"items_per_page": 1})
+        page.raise_for_status()
+        return int(page.json()["$total"])
 
 
 @contextlib.contextmanager
@@ -84,7 +90,7 @@ def serve_sandbox(data: Path, log: Path, *options: str) -> Iterator[ServedSandbo
             )
         origin = f"http://127.0.0.1:{port}"
         client = httpx.Client(
-            base_url=origin,
+            base_url=origin + "/v3.1/",
             headers={"Authorization": f"Bearer {DEV_TOKEN}"},
             timeout=10.0,
         )
@@ -104,7 +110,7 @@ def _wait_until_up(process: subprocess.Popen[bytes], client: httpx.Client) -> bo
         if process.poll() is not None:
             return False
         try:
-            if client.get("/v3.1/user").status_code == 200:
+            if client.get("user").status_code == 200:
                 return True
         except httpx.TransportError:
             pass

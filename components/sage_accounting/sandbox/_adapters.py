@@ -101,6 +101,11 @@ class SandboxASGI:
         chunks = []
         while True:
             message = await receive()
+            if message["type"] == "http.disconnect":
+                # The client died before its body was complete (a killed runner): a real server
+                # never sees such a request, so nothing is processed and no reply is stored
+                # under its idempotency key (a stored 422 would be replayed on resume).
+                return
             chunks.append(message.get("body", b""))
             if not message.get("more_body"):
                 break
