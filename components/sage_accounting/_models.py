@@ -47,7 +47,7 @@ def _decimal_text(raw: Any) -> Any:
     # Python's Decimal() also reads " 1.5", "1_000", "1e3" and "NaN"; a host's jsonschema
     # would not, so a string amount must be plain digits with an optional point and sign.
     if isinstance(raw, str) and not re.fullmatch(_DECIMAL_TEXT, raw):
-        raise ValueError(f"expected an amount such as 1234.56, got {raw!r}")
+        raise ValueError("expected an amount such as 1234.56")
     if isinstance(raw, bool):
         raise ValueError("expected an amount, got a boolean")
     return raw

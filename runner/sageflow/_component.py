@@ -6,7 +6,9 @@ import json
 import re
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from decimal import Decimal
+from types import NoneType, UnionType
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
@@ -103,29 +105,101 @@ def json_path(loc: tuple[int | str, ...]) -> str:
     return out
 
 
-def problems_from(error: ValidationError) -> list[FieldProblem]:
+def problems_from(model: type[BaseModel], error: ValidationError) -> list[FieldProblem]:
     """Turn pydantic's errors into path + message pairs a person can act on."""
-    problems = []
-    for item in error.errors(include_url=False):
-        loc = tuple(p for p in item["loc"] if not _is_union_tag(p))
-        message = item["msg"]
-        if item["type"] == "extra_forbidden":
-            message = "unknown input"
-        elif item["type"] != "missing" and "input" in item:
-            message = f"{message}, got {_show(item['input'])}"
-        problems.append(FieldProblem(json_path(loc), message))
-    return problems
+    return [
+        FieldProblem(json_path(field_loc(model, item["loc"])), error_message(item))
+        for item in error.errors(include_url=False)
+    ]
 
 
-def _is_union_tag(part: int | str) -> bool:
-    # pydantic puts the tried member type in the loc of union errors ("decimal", "str", ...);
-    # that is noise in a field path a user reads.
-    return isinstance(part, str) and (
-        part in {"decimal", "str", "int", "float", "bool", "date"} or "[" in part
-    )
+def field_loc(model: type[BaseModel], loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
+    """The parts of an error location a user wrote: field names and list indexes.
+
+    pydantic also names the union member it tried (``decimal``, ``str``,
+    ``function-after[...]``, a model's class name); those are noise in a path, but a field may
+    well be called ``date``, so tags are recognised by walking the model, not by their names.
+    """
+    kept: list[int | str] = []
+    node: Any = model
+    for part in loc:
+        node = _unwrap(node)
+        if isinstance(part, int):
+            kept.append(part)
+            args = get_args(node)
+            node = args[0] if get_origin(node) in (list, tuple) and args else None
+        elif isinstance(node, type) and issubclass(node, BaseModel):
+            kept.append(part)
+            field = node.model_fields.get(part)
+            node = field.annotation if field is not None else None
+        elif _is_union(node):
+            # A union member's tag: continue inside the member it names, when it is a model.
+            members = [m for m in get_args(node) if getattr(m, "__name__", None) == part]
+            node = members[0] if members else None
+        elif node is None:
+            kept.append(part)
+    return tuple(kept)
+
+
+def _unwrap(node: Any) -> Any:
+    while True:
+        if get_origin(node) is Annotated:
+            node = get_args(node)[0]
+        elif (
+            _is_union(node)
+            and len(members := [a for a in get_args(node) if a is not NoneType]) == 1
+        ):
+            node = members[0]
+        else:
+            return node
+
+
+def _is_union(node: Any) -> bool:
+    return get_origin(node) in (Union, UnionType)
+
+
+#: What pydantic's error types expect, in the words a flow author uses.
+_EXPECTED = {
+    "decimal_parsing": "a number",
+    "decimal_type": "a number",
+    "float_parsing": "a number",
+    "float_type": "a number",
+    "int_parsing": "a whole number",
+    "int_type": "a whole number",
+    "int_from_float": "a whole number",
+    "string_type": "a string",
+    "bool_parsing": "true or false",
+    "bool_type": "true or false",
+    "list_type": "a list",
+    "dict_type": "a mapping",
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
+    "date_parsing": "a date (YYYY-MM-DD)",
+    "date_from_datetime_parsing": "a date (YYYY-MM-DD)",
+    "date_type": "a date (YYYY-MM-DD)",
+}
+
+
+def error_message(item: Mapping[str, Any]) -> str:
+    """One pydantic error as ``expected a number, got "two"``."""
+    kind = item["type"]
+    if kind == "missing":
+        return "required input is missing"
+    if kind == "extra_forbidden":
+        return "unknown input"
+    shown = _show(item.get("input"))
+    if kind in _EXPECTED:
+        return f"expected {_EXPECTED[kind]}, got {shown}"
+    message = str(item["msg"]).removeprefix("Value error, ")
+    message = message[:1].lower() + message[1:]
+    message = message.replace("input should be", "expected")
+    # Our own validators already say what they got; do not say it twice.
+    return message if ", got " in message else f"{message}, got {shown}"
 
 
 def _show(value: Any) -> str:
+    if isinstance(value, Decimal):
+        return str(value)
     try:
         text = json.dumps(value, default=str)
     except (TypeError, ValueError):
@@ -165,7 +239,7 @@ class Component:
         try:
             return self.inputs.model_validate(dict(raw))
         except ValidationError as error:
-            raise InputValidationError(self.ref, problems_from(error)) from None
+            raise InputValidationError(self.ref, problems_from(self.inputs, error)) from None
 
     def start(self, inputs: Inputs | Mapping[str, Any]) -> Action:
         validated = inputs if isinstance(inputs, Inputs) else self.validate(inputs)

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import difflib
-import json
-from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
 
-from sageflow._component import Component
+from sageflow._component import Component, error_message, field_loc
 from sageflow._flows._expr import Template, unknown_functions
 from sageflow._flows._model import Flow, Step, Value
 from sageflow._flows._problems import Path, Problem
@@ -80,7 +78,7 @@ class _Checker:
             component.inputs.model_validate(_literal_view(compiled))
         except ValidationError as error:
             for item in error.errors(include_url=False):
-                loc = tuple(p for p in item["loc"] if not _is_union_tag(p))
+                loc = field_loc(component.inputs, item["loc"])
                 if _under_template(compiled, loc) or _about_template(item):
                     continue
                 path = (*step.with_.path, *loc)
@@ -99,7 +97,7 @@ class _Checker:
                     hint = f" (did you mean {match[0]!r}?)" if match else ""
                     self.add(path, f"unknown input for {component.ref}{hint}", key=True)
                 else:
-                    self.add(path, _message(kind, item["msg"], item.get("input")))
+                    self.add(path, error_message(item))
 
     def check_exprs(
         self, value: Value, step: Step | None, seen: dict[str, int], secret_fields: frozenset[str]
@@ -223,51 +221,3 @@ def _under_template(compiled: Any, loc: tuple[int | str, ...]) -> bool:
             continue
         return False
     return isinstance(node, Template)
-
-
-def _is_union_tag(part: int | str) -> bool:
-    return isinstance(part, str) and (
-        part in {"decimal", "str", "int", "float", "bool", "date", "list", "dict"}
-        or "[" in part
-        or part.startswith("function-")
-    )
-
-
-_EXPECTED = {
-    "decimal_parsing": "a number",
-    "decimal_type": "a number",
-    "float_parsing": "a number",
-    "float_type": "a number",
-    "int_parsing": "a whole number",
-    "int_type": "a whole number",
-    "int_from_float": "a whole number",
-    "string_type": "a string",
-    "bool_parsing": "true or false",
-    "bool_type": "true or false",
-    "list_type": "a list",
-    "dict_type": "a mapping",
-    "model_type": "a mapping",
-    "model_attributes_type": "a mapping",
-    "date_parsing": "a date (YYYY-MM-DD)",
-    "date_from_datetime_parsing": "a date (YYYY-MM-DD)",
-    "date_type": "a date (YYYY-MM-DD)",
-}
-
-
-def _message(kind: str, msg: str, value: Any) -> str:
-    shown = _show(value)
-    if kind in _EXPECTED:
-        return f"expected {_EXPECTED[kind]}, got {shown}"
-    text = msg[:1].lower() + msg[1:]
-    text = text.replace("input should be", "expected")
-    return f"{text}, got {shown}"
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, Decimal):
-        return str(value)
-    try:
-        text = json.dumps(value, default=str)
-    except (TypeError, ValueError):
-        text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
