@@ -221,6 +221,24 @@ def _announce(stream: IO[str] | None) -> None:
     print(SANDBOX_NOTICE, file=stream or sys.stderr)
 
 
+def _resolve(
+    name: str | None,
+    pack: str,
+    store: TokenStore | None,
+    stderr: IO[str] | None,
+    sandbox_options: Mapping[str, Any] | None,
+    client_options: dict[str, Any],
+) -> tuple[Connection, _Sandbox | None]:
+    """The connection to open, and the sandbox behind it when no credentials are configured."""
+    config = find_connection(name, pack=pack)
+    if config is not None:
+        return connect(config, store=store), None
+    sandbox = _sandbox(pack, sandbox_options or {})
+    _announce(stderr)
+    client_options.setdefault("limiter", sandbox_limiter())
+    return sandbox.connection, sandbox
+
+
 def open_caller(
     name: str | None = None,
     *,
@@ -244,22 +262,12 @@ def open_caller(
 
     The sandbox object is reachable as ``client.sandbox`` (``None`` for a real account).
     """
-    config = find_connection(name, pack=pack)
-    if config is None:
-        sandbox = _sandbox(pack, sandbox_options or {})
-        _announce(stderr)
-        client_options.setdefault("limiter", sandbox_limiter())
-        client = AsyncClient(
-            sandbox.connection,
-            transport=transport or sandbox.async_transport,
-            debug=debug,
-            **client_options,
-        )
-        client.sandbox = sandbox.sandbox
-        return client
-    return AsyncClient(
-        connect(config, store=store), transport=transport, debug=debug, **client_options
-    )
+    connection, sandbox = _resolve(name, pack, store, stderr, sandbox_options, client_options)
+    if sandbox is not None:
+        transport = transport or sandbox.async_transport
+    client = AsyncClient(connection, transport=transport, debug=debug, **client_options)
+    client.sandbox = sandbox.sandbox if sandbox is not None else None
+    return client
 
 
 def open_client(
@@ -274,17 +282,9 @@ def open_client(
     **client_options: Any,
 ) -> Client:
     """The synchronous twin of :func:`open_caller`."""
-    config = find_connection(name, pack=pack)
-    if config is None:
-        sandbox = _sandbox(pack, sandbox_options or {})
-        _announce(stderr)
-        client_options.setdefault("limiter", sandbox_limiter())
-        sync_client = Client(
-            sandbox.connection,
-            transport=transport or sandbox.transport,
-            debug=debug,
-            **client_options,
-        )
-        sync_client.sandbox = sandbox.sandbox
-        return sync_client
-    return Client(connect(config, store=store), transport=transport, debug=debug, **client_options)
+    connection, sandbox = _resolve(name, pack, store, stderr, sandbox_options, client_options)
+    if sandbox is not None:
+        transport = transport or sandbox.transport
+    client = Client(connection, transport=transport, debug=debug, **client_options)
+    client.sandbox = sandbox.sandbox if sandbox is not None else None
+    return client
