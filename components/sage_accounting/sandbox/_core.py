@@ -86,6 +86,16 @@ def _sage_error(error: SageError, headers: Mapping[str, str]) -> Reply:
 
 
 #: resource -> (body wrapper, methods on the collection, methods on one record)
+#: Reference data every business shares (ids are codes, not generated); read-only routes.
+SHARED = (
+    "contact_types",
+    "contact_person_types",
+    "address_types",
+    "countries",
+    "currencies",
+    "ledger_account_types",
+    "tax_rates",
+)
 ROUTES: dict[str, tuple[str, frozenset[str], frozenset[str]]] = {
     "contacts": ("contact", frozenset({"GET", "POST"}), frozenset({"GET", "PUT", "DELETE"})),
     "contact_persons": (
@@ -105,29 +115,8 @@ ROUTES: dict[str, tuple[str, frozenset[str], frozenset[str]]] = {
         frozenset({"GET", "POST"}),
         frozenset({"GET", "PUT", "DELETE"}),
     ),
-    **{
-        name: (name[:-1], frozenset({"GET"}), frozenset({"GET"}))
-        for name in (
-            "contact_types",
-            "contact_person_types",
-            "address_types",
-            "countries",
-            "currencies",
-            "ledger_account_types",
-            "tax_rates",
-        )
-    },
+    **{name: (name[:-1], frozenset({"GET"}), frozenset({"GET"})) for name in SHARED},
 }
-#: Reference data every business shares (ids are codes, not generated).
-SHARED = (
-    "contact_types",
-    "contact_person_types",
-    "address_types",
-    "countries",
-    "currencies",
-    "ledger_account_types",
-    "tax_rates",
-)
 _KINDS = {"sales_invoices": res.SALES, "purchase_invoices": res.PURCHASES}
 
 
