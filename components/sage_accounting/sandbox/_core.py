@@ -85,7 +85,6 @@ def _sage_error(error: SageError, headers: Mapping[str, str]) -> Reply:
     return json_reply(error.status, error.body(), headers)
 
 
-#: resource -> (body wrapper, methods on the collection, methods on one record)
 #: Reference data every business shares (ids are codes, not generated); read-only routes.
 SHARED = (
     "contact_types",
@@ -96,6 +95,7 @@ SHARED = (
     "ledger_account_types",
     "tax_rates",
 )
+#: resource -> (body wrapper, methods on the collection, methods on one record)
 ROUTES: dict[str, tuple[str, frozenset[str], frozenset[str]]] = {
     "contacts": ("contact", frozenset({"GET", "POST"}), frozenset({"GET", "PUT", "DELETE"})),
     "contact_persons": (
