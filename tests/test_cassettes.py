@@ -169,7 +169,7 @@ _LEAKS = (
 
 def _leaks(text: str, tokens: tuple[str, ...] = ()) -> list[str]:
     found = [m.group(0) for pattern in _LEAKS for m in pattern.finditer(text)]
-    return found + [t for t in (DEV_TOKEN, *tokens) if t in text]
+    return found + [t for t in tokens if t in text]
 
 
 def _secret_headers(cassette: dict[str, Any]) -> list[str]:
@@ -195,7 +195,9 @@ def _cassette_files() -> list[Any]:
 @pytest.mark.parametrize("path", _cassette_files())
 def test_cassette_holds_no_secret(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
-    assert _leaks(text) == []
+    # The README names the (public) dev token to say it is masked; a recording never holds it.
+    recorded = path.suffix in {".yaml", ".json"}
+    assert _leaks(text, (DEV_TOKEN,) if recorded else ()) == []
     if path.suffix == ".yaml":
         assert _secret_headers(yaml.safe_load(text)) == []
 
@@ -244,7 +246,7 @@ def test_recording_redacts_issued_tokens(tmp_path: Path) -> None:
     tokens = (access, refresh, renewed["access_token"], renewed["refresh_token"])
     assert "oauth2/token" in text
     assert "financial_settings" in text
-    assert _leaks(text, tokens) == []
+    assert _leaks(text, (DEV_TOKEN, *tokens)) == []
     assert _secret_headers(yaml.safe_load(text)) == []
 
 
@@ -289,7 +291,7 @@ def test_real_mode_records_through_the_configured_connection(
     for component in components:
         path = recorder.cassette_path(folder, component)
         text = path.read_text(encoding="utf-8")
-        assert _leaks(text, (token,)) == []
+        assert _leaks(text, (DEV_TOKEN, token)) == []
         call = calls[component.key]
         options = CallOptions(idempotency_key=call["idempotencyKey"])
         with (
