@@ -39,8 +39,13 @@ logger = logging.getLogger("sageflow")
 
 DEFAULT_TIMEOUT = 30.0
 IDEMPOTENCY_HEADER = "X-Idempotency-Key"
+_IDEMPOTENCY_LOWER = IDEMPOTENCY_HEADER.lower()
+_JSON = "application/json"
+# Default headers of the httpx client that the layer always sets itself.
+_OURS = frozenset({"user-agent", "accept"})
 USER_AGENT = f"sageflow/{__version__}"
 _BODY_LOG_LIMIT = 4000
+_NO_OPTIONS = CallOptions()
 # Headers a request value may not set: the layer owns who the request is for and as whom.
 _RESERVED = frozenset({"authorization", "host", "cookie", "proxy-authorization"})
 
@@ -95,13 +100,19 @@ class Connection:
 @dataclass
 class _Prepared:
     method: str
-    url: str
+    url: httpx.URL
     headers: dict[str, str]
     keyed: bool
     serial_key: str | None
     business: str | None
     policy: RetryPolicy
     log: bool
+    #: Body, query and per-request timeout, as ``httpx.Request`` takes them.
+    kwargs: dict[str, Any]
+
+
+#: Distinct request paths whose checked URL is kept (ids make paths vary; this bounds memory).
+_URL_CACHE_SIZE = 512
 
 
 class _Base:
@@ -125,31 +136,54 @@ class _Base:
         base = httpx.URL(self._base)
         self._origin = (base.scheme, base.host, base.port)
         self._warned: set[tuple[str, str]] = set()
+        # Request paths already checked by ensure_api_path and joined to the base (parsing a URL
+        # costs more than the in-process sandbox takes to answer; most calls reuse a few paths).
+        self._urls: dict[str, httpx.URL] = {}
+        self._timeouts = {"timeout": self.timeout.as_dict()}
+        # The httpx client's own default headers (Accept-Encoding, Connection) that a request
+        # keeps unless it sets them; set by the subclass once its httpx client exists.
+        self._defaults: dict[str, str] = {}
         #: The embedded sandbox this client talks to, when it was opened for one.
         self.sandbox: Any = None
 
     # Everything but the send itself, shared by both clients.
 
+    def _url(self, path: str) -> httpx.URL:
+        url = self._urls.get(path)
+        if url is None:
+            url = httpx.URL(self._base + ensure_api_path(path))
+            if (url.scheme, url.host, url.port) != self._origin:
+                # ensure_api_path already refuses anything that could get here; this is the
+                # last line that keeps the bearer token on the configured host.
+                raise UnsafeRequestError(f"refusing to send credentials to {url.host!r}")
+            if len(self._urls) >= _URL_CACHE_SIZE:
+                self._urls.clear()
+            self._urls[path] = url
+        return url
+
     def _prepare(self, request: HTTPRequest, options: CallOptions, write_no: int) -> _Prepared:
-        path = ensure_api_path(request.path)
+        url = self._url(request.path)
         profile = self.connection.profile
-        accept = (
-            "application/octet-stream"
-            if request.response_type == "binary"
-            else ("application/json")
-        )
-        headers = {"User-Agent": USER_AGENT, "Accept": accept}
+        accept = "application/octet-stream" if request.response_type == "binary" else _JSON
+        # What httpx's build_request would send: the client's defaults that the request does
+        # not override, then the request's own headers (Authorization is added per attempt).
+        headers = dict(self._defaults)
+        headers["User-Agent"] = USER_AGENT
+        headers["Accept"] = accept
         business = options.business_id or self.connection.settings.business_id
         if business and profile.business_header:
             headers[profile.business_header] = business
         keyed = False
-        for name, value in request.headers.items():
-            lowered = name.lower()
-            if lowered in _RESERVED:
-                raise UnsafeRequestError(f"a request may not set the {name} header")
-            if lowered == IDEMPOTENCY_HEADER.lower():
-                keyed = True
-            headers[name] = value
+        if request.headers:
+            for name in request.headers:
+                lowered = name.lower()
+                if lowered in _RESERVED:
+                    raise UnsafeRequestError(f"a request may not set the {name} header")
+                if lowered == _IDEMPOTENCY_LOWER:
+                    keyed = True
+            overridden = {name.lower() for name in request.headers}
+            headers = {k: v for k, v in headers.items() if k.lower() not in overridden}
+            headers.update(request.headers)
         if request.is_write and not keyed:
             if options.idempotency_key:
                 # One key per write of the call, so replaying the call replays each write.
@@ -164,13 +198,14 @@ class _Base:
             serial = business or ""
         return _Prepared(
             method=request.method,
-            url=self._base + path,
+            url=url,
             headers=headers,
             keyed=keyed,
             serial_key=serial,
             business=business,
             policy=self.retry.with_override(request.retry),
             log=request.debug or options.debug or self.debug or logger.isEnabledFor(10),
+            kwargs=self._build_kwargs(request),
         )
 
     def _build_kwargs(self, request: HTTPRequest) -> dict[str, Any]:
@@ -187,16 +222,23 @@ class _Base:
             kwargs["data"] = dict(request.form)
         elif request.json is not None:
             kwargs["json"] = request.json
-        if request.timeout is not None:
-            kwargs["timeout"] = request.timeout
+        kwargs["extensions"] = (
+            self._timeouts
+            if request.timeout is None
+            else {"timeout": httpx.Timeout(request.timeout).as_dict()}
+        )
         return kwargs
 
-    def _check_origin(self, built: httpx.Request) -> None:
-        url = built.url
-        if (url.scheme, url.host, url.port) != self._origin:
-            # ensure_api_path already refuses anything that could get here; this is the
-            # last line that keeps the bearer token on the configured host.
-            raise UnsafeRequestError(f"refusing to send credentials to {url.host!r}")
+    def _build(self, prepared: _Prepared, token: str | None) -> httpx.Request:
+        # httpx.Request directly, not the client's build_request: the URL is already checked and
+        # parsed, the headers already merged, and the client carries no cookies, params or
+        # base URL to merge; build_request would parse and merge all of them again per attempt.
+        return httpx.Request(
+            prepared.method,
+            prepared.url,
+            headers=self._with_auth(prepared, token),
+            **prepared.kwargs,
+        )
 
     def _with_auth(self, prepared: _Prepared, token: str | None) -> dict[str, str]:
         if token is None:
@@ -261,6 +303,40 @@ def _show_body(content: bytes) -> str:
     return text + ("…" if len(content) > _BODY_LOG_LIMIT else "")
 
 
+def _kept_defaults(defaults: httpx.Headers) -> dict[str, str]:
+    """The httpx client's default headers the layer does not set itself, as httpx spells them."""
+    return {
+        k.decode("latin-1"): v.decode("latin-1")
+        for k, v in defaults.raw
+        if k.lower().decode("latin-1") not in _OURS
+    }
+
+
+class _NoCookies(httpx.Cookies):
+    """A cookie jar that keeps nothing.
+
+    The layer authenticates with a bearer token and refuses a ``Cookie`` header from handlers,
+    so a ``Set-Cookie`` from the API must not be stored and replayed either. httpx parses
+    every response's cookies through urllib's cookie machinery, which costs more than the
+    in-process sandbox takes to answer; a jar that ignores them skips that work.
+    """
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        return None
+
+
+class _HTTP(httpx.Client):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._cookies = _NoCookies()
+
+
+class _AsyncHTTP(httpx.AsyncClient):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._cookies = _NoCookies()
+
+
 def _component(ref: Component | str) -> tuple[Component, Any]:
     component = get_component(ref) if isinstance(ref, str) else ref
     return component, packs()[component.pack].error_parser
@@ -293,7 +369,8 @@ class Client(_Base):
     ) -> None:
         super().__init__(connection, timeout=timeout, retry=retry, limiter=limiter, debug=debug)
         self._sleep = sleep
-        self.http = httpx.Client(transport=transport, timeout=self.timeout)
+        self.http: httpx.Client = _HTTP(transport=transport, timeout=self.timeout)
+        self._defaults = _kept_defaults(self.http.headers)
 
     def __enter__(self) -> Client:
         return self
@@ -334,8 +411,7 @@ class Client(_Base):
         self, request: HTTPRequest, options: CallOptions | None = None, write_no: int = 1
     ) -> HTTPResponse:
         """Send one request value with the connection's policy; the final response."""
-        prepared = self._prepare(request, options or CallOptions(), write_no)
-        kwargs = self._build_kwargs(request)
+        prepared = self._prepare(request, options or _NO_OPTIONS, write_no)
         limiter, policy, tokens = self.limiter, prepared.policy, self.connection.tokens
         attempt = 0
         refreshed = False
@@ -351,10 +427,7 @@ class Client(_Base):
                     raise redact_exception(error) from None
                 self._sleep(delay)
                 continue
-            built = self.http.build_request(
-                prepared.method, prepared.url, headers=self._with_auth(prepared, token), **kwargs
-            )
-            self._check_origin(built)
+            built = self._build(prepared, token)
             started = time.perf_counter()
             try:
                 with limiter.slot(prepared.serial_key):
@@ -406,7 +479,8 @@ class AsyncClient(_Base):
     ) -> None:
         super().__init__(connection, timeout=timeout, retry=retry, limiter=limiter, debug=debug)
         self._sleep = sleep
-        self.http = httpx.AsyncClient(transport=transport, timeout=self.timeout)
+        self.http: httpx.AsyncClient = _AsyncHTTP(transport=transport, timeout=self.timeout)
+        self._defaults = _kept_defaults(self.http.headers)
 
     async def __aenter__(self) -> AsyncClient:
         return self
@@ -447,8 +521,7 @@ class AsyncClient(_Base):
         self, request: HTTPRequest, options: CallOptions | None = None, write_no: int = 1
     ) -> HTTPResponse:
         """Send one request value with the connection's policy; the final response."""
-        prepared = self._prepare(request, options or CallOptions(), write_no)
-        kwargs = self._build_kwargs(request)
+        prepared = self._prepare(request, options or _NO_OPTIONS, write_no)
         limiter, policy, tokens = self.limiter, prepared.policy, self.connection.tokens
         attempt = 0
         refreshed = False
@@ -462,10 +535,7 @@ class AsyncClient(_Base):
                     raise redact_exception(error) from None
                 await self._sleep(delay)
                 continue
-            built = self.http.build_request(
-                prepared.method, prepared.url, headers=self._with_auth(prepared, token), **kwargs
-            )
-            self._check_origin(built)
+            built = self._build(prepared, token)
             started = time.perf_counter()
             try:
                 async with limiter.aslot(prepared.serial_key):
