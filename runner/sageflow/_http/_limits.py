@@ -6,8 +6,8 @@ import asyncio
 import threading
 import time
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 
@@ -116,25 +116,61 @@ class Limiter:
             if serial is not None:
                 serial.release()
 
-    @asynccontextmanager
-    async def aslot(self, serial_key: str | None = None) -> AsyncIterator[None]:
-        """The asyncio twin of :meth:`slot`."""
+    def aslot(self, serial_key: str | None = None) -> _AsyncSlot:
+        """The asyncio twin of :meth:`slot` (``async with limiter.aslot(business):``)."""
+        return _AsyncSlot(self, serial_key)
+
+    def _loop_primitives(self) -> tuple[asyncio.Semaphore, dict[str, asyncio.Lock]]:
         loop = asyncio.get_running_loop()
         found = self._loops.get(loop)
         if found is None:
             found = self._loops[loop] = (asyncio.Semaphore(self.settings.max_concurrent), {})
-        slots, locks = found
+        return found
+
+
+class _AsyncSlot:
+    """What ``async with limiter.aslot()`` holds: the business's write lock, then a slot.
+
+    A class rather than an ``asynccontextmanager`` generator: this runs for every request, and
+    the generator machinery cost several times the in-process sandbox's own work per call.
+    """
+
+    __slots__ = ("_key", "_limiter", "_serial", "_slots")
+
+    def __init__(self, limiter: Limiter, serial_key: str | None) -> None:
+        self._limiter = limiter
+        self._key = serial_key
+        self._serial: asyncio.Lock | None = None
+        self._slots: asyncio.Semaphore | None = None
+
+    async def __aenter__(self) -> None:
+        limiter = self._limiter
+        slots, locks = limiter._loop_primitives()
         serial = None
-        if serial_key is not None and self.settings.serialize_numbered_writes:
-            serial = locks.setdefault(serial_key, asyncio.Lock())
-        if serial is not None:
+        if self._key is not None and limiter.settings.serialize_numbered_writes:
+            serial = locks.get(self._key)
+            if serial is None:
+                serial = locks[self._key] = asyncio.Lock()
             await serial.acquire()
         try:
-            async with slots:
-                wait = self.bucket.reserve()
+            await slots.acquire()
+            try:
+                wait = limiter.bucket.reserve()
                 if wait > 0:
-                    await self._asleep(wait)
-                yield
-        finally:
+                    await limiter._asleep(wait)
+            except BaseException:
+                slots.release()
+                raise
+        except BaseException:
             if serial is not None:
                 serial.release()
+            raise
+        self._serial, self._slots = serial, slots
+
+    async def __aexit__(self, *exc: object) -> None:
+        slots, serial = self._slots, self._serial
+        self._slots = self._serial = None
+        if slots is not None:
+            slots.release()
+        if serial is not None:
+            serial.release()
