@@ -9,8 +9,10 @@ import pytest
 from sageflow._http import Limiter, LimitSettings
 
 
-def _limiter(**settings: int) -> Limiter:
-    return Limiter(LimitSettings(requests_per_day=10**12, burst=10**6, **settings))
+def _limiter(max_concurrent: int = 150) -> Limiter:
+    return Limiter(
+        LimitSettings(requests_per_day=10**12, burst=10**6, max_concurrent=max_concurrent)
+    )
 
 
 def test_writes_to_one_business_wait_for_each_other_but_not_for_others() -> None:
