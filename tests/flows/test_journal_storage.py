@@ -1,0 +1,41 @@
+"""How the journal stores rows: page size of new files, group commits, outputs read back."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from sageflow._flows._journal import Journal
+
+RECORD = {"id": "c1", "displayed_as": "Acme é", "notes": "x" * 2500, "n": 1, "ok": True}
+
+
+def test_a_new_journal_uses_large_pages_and_wal(tmp_path: Path) -> None:
+    with Journal(tmp_path / "runs.db") as journal:
+        assert journal.db.execute("PRAGMA page_size").fetchone() == (16384,)
+        assert journal.db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+def test_an_existing_journal_keeps_its_page_size_and_rows(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    old = sqlite3.connect(path)
+    old.execute("CREATE TABLE keep (x)")
+    old.execute("INSERT INTO keep VALUES (1)")
+    old.commit()
+    old.close()
+    with Journal(path) as journal:
+        assert journal.db.execute("PRAGMA page_size").fetchone() == (4096,)
+        assert journal.db.execute("SELECT x FROM keep").fetchall() == [(1,)]
+
+
+def test_every_item_output_is_read_back_after_group_commits(tmp_path: Path) -> None:
+    path = tmp_path / "runs.db"
+    with Journal(path, flush_rows=7) as journal:
+        journal.start_run("r1", "f", "f.yaml", "h", {})
+        for i in range(50):
+            journal.step_started("r1", f"make[{i}]", "make", i, 1)
+            journal.step_finished("r1", f"make[{i}]", 1, "ok", output={**RECORD, "n": i})
+    with Journal(path) as journal:
+        done = journal.completed("r1")
+    assert sorted(done) == sorted(f"make[{i}]" for i in range(50))
+    assert all(done[f"make[{i}]"].output == {**RECORD, "n": i} for i in range(50))
