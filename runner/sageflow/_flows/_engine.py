@@ -33,6 +33,10 @@ Progress = Callable[[str, int, int], None]
 DryWrite = Callable[[str, dict[str, Any]], None]
 
 
+#: The least time between two progress reports of one loop (the first and last always go).
+PROGRESS_INTERVAL = 0.1
+
+
 class StepFailedError(SageflowError):
     """A step (or a loop item) that failed after its retries."""
 
@@ -80,7 +84,7 @@ class StepResult:
         return out
 
 
-@dataclass
+@dataclass(repr=False)
 class RunResult:
     """The outcome of a run: what ``run_flow`` returns and ``sageflow run --json`` prints."""
 
@@ -96,6 +100,15 @@ class RunResult:
     @property
     def ok(self) -> bool:
         return self.status == "ok"
+
+    def __repr__(self) -> str:
+        # Short on purpose: on Python 3.11 asyncio.run() formats the finished main task, and
+        # with it this result, while restoring the SIGINT handler; a generated repr of every
+        # loop item's output cost ~25 ms per 1,000 items at the end of each run_flow().
+        return (
+            f"RunResult(run_id={self.run_id!r}, flow={self.flow!r}, status={self.status!r},"
+            f" steps={len(self.steps)}, dry_run={self.dry_run})"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -174,6 +187,9 @@ class Engine:
         self.functions = helpers(self.clock)
         self._callers: dict[str | None, Caller] = {}
         self._secrets: list[str] = []
+        self._ticks: Callable[[], float] = time.monotonic
+        self._last_progress = float("-inf")
+        self._unreported: tuple[str, int, int] | None = None
 
     # -- public ---------------------------------------------------------------------------------
 
@@ -381,6 +397,7 @@ class Engine:
         finally:
             for w in workers:
                 w.cancel()
+            self._flush_progress()  # a loop stopped by a failure shows where it stopped
         failed = [i for i, r in enumerate(records) if r["status"] == "failed"]
         outputs = [r["output"] for r in records]
         if failed:
@@ -556,8 +573,24 @@ class Engine:
         self._callers.clear()
 
     def _progress(self, step_id: str, done: int, total: int) -> None:
-        if self.progress is not None:
-            self.progress(step_id, done, total)
+        # Called per loop item; the callback (a terminal bar) is told at most every
+        # PROGRESS_INTERVAL seconds, and always at the start and the end of the loop: redrawing
+        # a bar per item cost more than an in-process request.
+        if self.progress is None:
+            return
+        now = self._ticks()
+        if 0 < done < total and now - self._last_progress < PROGRESS_INTERVAL:
+            self._unreported = (step_id, done, total)
+            return
+        self._last_progress = now
+        self._unreported = None
+        self.progress(step_id, done, total)
+
+    def _flush_progress(self) -> None:
+        if self._unreported is not None and self.progress is not None:
+            self._last_progress = self._ticks()
+            self.progress(*self._unreported)
+            self._unreported = None
 
 
 @dataclass
