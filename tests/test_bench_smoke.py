@@ -40,7 +40,7 @@ def test_fetchall_lists_every_record_both_ways(bench: Any, tmp_path: Path) -> No
     result = _results(out, "fetchall")
     assert result["records"] == 500
     assert result["pages"] == 3
-    assert set(result["peak_bytes"]) == {"layer", "by_hand"}
+    assert set(result["peak_bytes"]) == {"layer", "by_hand", "layer_async", "by_hand_async"}
     assert all(peak > 0 for peak in result["peak_bytes"].values())
 
 
