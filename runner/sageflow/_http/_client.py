@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import logging
 import time
 import uuid
@@ -41,6 +42,7 @@ DEFAULT_TIMEOUT = 30.0
 IDEMPOTENCY_HEADER = "X-Idempotency-Key"
 _IDEMPOTENCY_LOWER = IDEMPOTENCY_HEADER.lower()
 _JSON = "application/json"
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 # Default headers of the httpx client that the layer always sets itself.
 _OURS = frozenset({"user-agent", "accept"})
 USER_AGENT = f"sageflow/{__version__}"
@@ -109,6 +111,9 @@ class _Prepared:
     log: bool
     #: Body, query and per-request timeout, as ``httpx.Request`` takes them.
     kwargs: dict[str, Any]
+    #: The JSON body already encoded, for requests built on the fast path (see ``_build``).
+    body: bytes | None = None
+    fast: bool = False
 
 
 #: Distinct request paths whose checked URL is kept (ids make paths vary; this bounds memory).
@@ -135,6 +140,7 @@ class _Base:
         self._base = connection.settings.api_base.rstrip("/")
         base = httpx.URL(self._base)
         self._origin = (base.scheme, base.host, base.port)
+        self._host = base.netloc  # the Host header of every request (all share the origin)
         self._warned: set[tuple[str, str]] = set()
         # Request paths already checked by ensure_api_path and joined to the base (parsing a URL
         # costs more than the in-process sandbox takes to answer; most calls reuse a few paths).
@@ -196,6 +202,10 @@ class _Base:
         serial = None
         if request.method == "POST" and profile.serial_write(request):
             serial = business or ""
+        # Nearly every call: a JSON body or none, no query, no headers of the handler's own.
+        fast = (
+            not request.query and request.form is None and not request.files and not request.headers
+        )
         return _Prepared(
             method=request.method,
             url=url,
@@ -206,6 +216,8 @@ class _Base:
             policy=self.retry.with_override(request.retry),
             log=request.debug or options.debug or self.debug or logger.isEnabledFor(10),
             kwargs=self._build_kwargs(request),
+            fast=fast,
+            body=None if request.json is None or not fast else _encode_json(request.json),
         )
 
     def _build_kwargs(self, request: HTTPRequest) -> dict[str, Any]:
@@ -233,12 +245,31 @@ class _Base:
         # httpx.Request directly, not the client's build_request: the URL is already checked and
         # parsed, the headers already merged, and the client carries no cookies, params or
         # base URL to merge; build_request would parse and merge all of them again per attempt.
-        return httpx.Request(
+        headers = self._with_auth(prepared, token)
+        if not prepared.fast:
+            return httpx.Request(prepared.method, prepared.url, headers=headers, **prepared.kwargs)
+        # The fast path gives httpx the finished header list and body stream, which skips its
+        # header normalisation and re-merging (~20 us a request, more than the in-process
+        # sandbox's answer takes). It produces exactly what httpx's own encoding would: Host
+        # first, then Content-Length: 0 for an empty write, the headers as given, and for a
+        # JSON body its Content-Length and Content-Type last (tests compare the two).
+        body = prepared.body
+        raw = [(b"Host", self._host)]
+        if body is None and prepared.method in _BODY_METHODS:
+            raw.append((b"Content-Length", b"0"))
+        raw += [(k.encode("ascii"), v.encode("ascii")) for k, v in headers.items()]
+        if body is not None:
+            raw.append((b"Content-Length", str(len(body)).encode("ascii")))
+            raw.append((b"Content-Type", b"application/json"))
+        built = httpx.Request(
             prepared.method,
             prepared.url,
-            headers=self._with_auth(prepared, token),
-            **prepared.kwargs,
+            headers=raw,
+            stream=httpx.ByteStream(body or b""),
+            extensions=prepared.kwargs["extensions"],
         )
+        built.read()  # in memory already: makes .content available, as for a json= request
+        return built
 
     def _with_auth(self, prepared: _Prepared, token: str | None) -> dict[str, str]:
         if token is None:
@@ -301,6 +332,11 @@ def _show_headers(headers: Mapping[str, str] | httpx.Headers) -> str:
 def _show_body(content: bytes) -> str:
     text = redact_bytes(content[:_BODY_LOG_LIMIT]).decode("utf-8", errors="replace")
     return text + ("…" if len(content) > _BODY_LOG_LIMIT else "")
+
+
+def _encode_json(value: Any) -> bytes:
+    # As httpx 0.28 encodes json= bodies, so the fast path sends the same bytes.
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
 
 
 def _kept_defaults(defaults: httpx.Headers) -> dict[str, str]:
