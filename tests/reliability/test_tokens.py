@@ -197,6 +197,7 @@ def test_sigkill_between_sync_and_rename_leaves_the_previous_tokens(
     process = child(served_sandbox, path, "hook")
     try:
         assert process.stdout is not None
+        assert process.stdout.readline().strip() == "ready"
         assert process.stdout.readline().strip() == "renaming"
         process.kill()
         process.wait(timeout=10)
