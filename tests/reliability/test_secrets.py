@@ -29,6 +29,8 @@ from sageflow._http import (
 )
 from sageflow._registry import packs
 
+from .kit import ServedSandbox, run_cli
+
 # Distinctive values, with characters that change under URL encoding and base64, so that each
 # encoded form is a different string to look for.
 CLIENT_ID = "reliability-client"
@@ -170,3 +172,27 @@ def test_nothing_a_failed_debug_run_produces_contains_a_secret(
             produced[str(path.relative_to(tmp_path))] = path.read_bytes().decode("latin-1")
     assert "runs.db" in produced
     assert leaks_in(produced) == []
+
+
+def test_the_cli_with_debug_on_and_a_rejected_token_prints_and_keeps_no_secret(
+    served_sandbox: ServedSandbox, tmp_path: Path
+) -> None:
+    # The host-managed-token route through the real CLI process: its log handler, its error
+    # printing and its journal; the sandbox refuses the token, so the run fails.
+    work = tmp_path / "work"
+    work.mkdir()
+    flow = work / "secret.sageflow.yaml"
+    flow.write_text(FLOW)
+    env = served_sandbox.env(tmp_path / "config", SAGEFLOW_ACCESS_TOKEN=ACCESS)
+    ran = run_cli("--debug", "run", str(flow), "--debug", "--json", cwd=work, env=env)
+    assert ran.returncode == 1, ran.stderr
+    assert "AccessTokenVerificationError" in ran.stdout + ran.stderr
+    assert "GET http://127.0.0.1" in ran.stderr  # the debug log was written
+    assert "authorization: ***" in ran.stderr.lower()  # with the header shown, masked
+    produced = {"stdout": ran.stdout, "stderr": ran.stderr}
+    for path in tmp_path.rglob("*"):
+        if path.is_file() and path.name != "sandbox.log":  # the server's own output
+            produced[str(path.relative_to(tmp_path))] = path.read_bytes().decode("latin-1")
+    assert any(name.endswith("runs.db") for name in produced)
+    leaks = [leak for leak in leaks_in(produced) if leak.startswith("access")]
+    assert leaks == []
