@@ -1,6 +1,6 @@
 """Listing 100,000 contacts: listContacts with ``fetchAll`` against a hand-written paging loop.
 
-Run: python bench/bench_fetchall.py [--records 100000] [--repeats 7] [--per-page 200]
+Run: python bench/bench_fetchall.py [--records 100000] [--repeats 11] [--per-page 200]
      [--json bench/results/fetchall.json]
 
 Both sides list the same in-process sandbox (``SandboxTransport``, no socket), 200 records a
@@ -220,7 +220,7 @@ def rows(result: dict[str, Any]) -> list[Row]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--records", type=int, default=100_000)
-    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--repeats", type=int, default=11)
     parser.add_argument("--per-page", type=int, default=200)
     parser.add_argument("--json", type=Path, default=RESULTS / "fetchall.json")
     args = parser.parse_args(argv)
