@@ -39,3 +39,22 @@ def test_every_item_output_is_read_back_after_group_commits(tmp_path: Path) -> N
         done = journal.completed("r1")
     assert sorted(done) == sorted(f"make[{i}]" for i in range(50))
     assert all(done[f"make[{i}]"].output == {**RECORD, "n": i} for i in range(50))
+
+
+def test_a_batch_larger_than_one_insert_keeps_order_and_replaces(tmp_path: Path) -> None:
+    # Batches are written as multi-row INSERTs in chunks; a path written twice in one batch
+    # (a retried start, say) must end as its last write, as row-by-row inserts would.
+    path = tmp_path / "runs.db"
+    with Journal(path, flush_rows=10_000, flush_seconds=3600) as journal:
+        journal.start_run("r1", "f", "f.yaml", "h", {})
+        journal.step_started("r1", "make[0]", "make", 0, 1)
+        for i in range(1200):
+            journal.step_started("r1", f"make[{i}]", "make", i, 1)
+            journal.step_finished("r1", f"make[{i}]", 1, "ok", output={"n": i})
+        journal.step_skipped("r1", "later", "later", None)
+    with Journal(path) as journal:
+        records = list(journal.steps("r1"))
+    assert len(records) == 1201
+    assert [r.output for r in records[:1200]] == [{"n": i} for i in range(1200)]
+    assert all(r.status == "ok" for r in records[:1200])
+    assert records[-1].status == "skipped"

@@ -46,6 +46,24 @@ CREATE TABLE IF NOT EXISTS steps (
 """
 
 
+_STARTED_PREFIX = (
+    "INSERT OR REPLACE INTO steps (run_id, path, step_id, item_index, attempt, status, started)"
+    " VALUES "
+)
+_FINISHED_PREFIX = (
+    "INSERT OR REPLACE INTO steps (run_id, path, step_id, item_index, attempt, status, started,"
+    " finished, output, error) VALUES "
+)
+_STARTED = _STARTED_PREFIX + "(?,?,?,?,?,?,?)"
+_FINISHED = _FINISHED_PREFIX + "(?,?,?,?,?,?,?,?,?,?)"
+#: Statements whose runs in a batch are written as multi-row INSERTs: (prefix, one row).
+_MULTI_ROW = {
+    _STARTED: (_STARTED_PREFIX, "(?,?,?,?,?,?,?)"),
+    _FINISHED: (_FINISHED_PREFIX, "(?,?,?,?,?,?,?,?,?,?)"),
+}
+_ROWS_PER_INSERT = 500
+
+
 def _default(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
@@ -140,6 +158,7 @@ class Journal:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(_SCHEMA)
+        self._max_variables = self.db.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
         self.flush_seconds = flush_seconds
         self.flush_rows = flush_rows
         self._pending: list[tuple[str, tuple[Any, ...]]] = []
@@ -185,12 +204,30 @@ class Journal:
                 end = start
                 while end < len(pending) and pending[end][0] == sql:
                     end += 1
-                self.db.executemany(sql, [params for _, params in pending[start:end]])
+                rows = [params for _, params in pending[start:end]]
+                if sql in _MULTI_ROW:
+                    self._insert_rows(sql, rows)
+                else:
+                    self.db.executemany(sql, rows)
                 start = end
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
+
+    def _insert_rows(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        # One multi-row INSERT per chunk instead of executemany: executemany re-takes the GIL
+        # after every row it steps, so a commit on the writer thread stole the event loop's
+        # thread hundreds of times per batch; this way SQLite does all of a chunk's work with
+        # the GIL released. Rows are inserted in order, so OR REPLACE resolves as before.
+        prefix, placeholder = _MULTI_ROW[sql]
+        per = max(1, min(_ROWS_PER_INSERT, self._max_variables // len(rows[0])))
+        for at in range(0, len(rows), per):
+            chunk = rows[at : at + per]
+            self.db.execute(
+                prefix + ",".join([placeholder] * len(chunk)),
+                [value for row in chunk for value in row],
+            )
 
     def close(self) -> None:
         self.flush()
@@ -232,12 +269,7 @@ class Journal:
     def step_started(
         self, run_id: str, path: str, step_id: str, index: int | None, attempt: int
     ) -> None:
-        self._write(
-            "INSERT OR REPLACE INTO steps"
-            " (run_id, path, step_id, item_index, attempt, status, started)"
-            " VALUES (?, ?, ?, ?, ?, 'running', ?)",
-            (run_id, path, step_id, index, attempt, time.time()),
-        )
+        self._write(_STARTED, (run_id, path, step_id, index, attempt, "running", time.time()))
         if self._pending:  # still buffered (not flushed by this very write)
             self._starts[(run_id, path, attempt)] = len(self._pending) - 1
 
@@ -255,10 +287,9 @@ class Journal:
         error_text = None if error is None else dumps(error)
         at = self._starts.pop((run_id, path, attempt), None)
         if at is not None and at < len(self._pending):
-            _sql, (rid, rpath, step_id, index, rattempt, started) = self._pending[at]
+            _sql, (rid, rpath, step_id, index, rattempt, _running, started) = self._pending[at]
             self._pending[at] = (
-                "INSERT OR REPLACE INTO steps (run_id, path, step_id, item_index, attempt,"
-                " status, started, finished, output, error) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                _FINISHED,
                 (
                     rid,
                     rpath,
