@@ -19,8 +19,10 @@ What runs is the real thing, only time is simulated:
   of blocking (so ``asyncio.sleep`` in the limiter and the retry policy are the stock ones, and
   several workers wake in the order real time would wake them).
 
-Requests themselves take no sandbox time (no latency is injected), which is the hardest case
-for the limiter: nothing but its own pacing keeps the client under N.
+In most rows requests take no sandbox time (no latency is injected), the hardest case for the
+limiter: nothing but its own pacing keeps the client under N. One row per N adds 50 ms of
+latency to each request (the async transport's ``asyncio.sleep``, in sandbox time on this loop),
+so requests overlap and the limiter is not the only thing a worker waits for.
 
 The client's ``burst`` is reported per row. With a burst equal to the sandbox's bucket the two
 buckets drain in lock-step and a request may land a rounding error before its token is back, so
@@ -86,8 +88,8 @@ def settings_for(rate: int, burst: int) -> LimitSettings:
     return LimitSettings(requests_per_day=rate * 86_400, burst=burst)
 
 
-def _sandbox(rate: float) -> Sandbox:
-    return Sandbox(clock=Clock.manual(), chaos=Chaos(rate_limit=rate))
+def _sandbox(rate: float, latency: float = 0.0) -> Sandbox:
+    return Sandbox(clock=Clock.manual(), chaos=Chaos(rate_limit=rate, latency=latency))
 
 
 def run_sync(rate: float, settings: LimitSettings, seconds: float) -> dict[str, Any]:
@@ -134,9 +136,15 @@ async def _workers(sandbox: Sandbox, limiter: Limiter, workers: int, seconds: fl
     return calls
 
 
-def run_async(rate: float, settings: LimitSettings, seconds: float, workers: int) -> dict[str, Any]:
-    """``workers`` concurrent tasks sharing one limiter, on the sandbox-time event loop."""
-    sandbox = _sandbox(rate)
+def run_async(
+    rate: float, settings: LimitSettings, seconds: float, workers: int, latency: float = 0.0
+) -> dict[str, Any]:
+    """``workers`` concurrent tasks sharing one limiter, on the sandbox-time event loop.
+
+    ``latency`` is the async transport's ``asyncio.sleep``, so on this loop it too passes in
+    sandbox time: requests overlap and take time, as over a network.
+    """
+    sandbox = _sandbox(rate, latency)
     clock = sandbox.clock
     # The stock asyncio.sleep: on this loop it waits in sandbox time.
     limiter = Limiter(settings, clock=clock.time)
@@ -146,7 +154,10 @@ def run_async(rate: float, settings: LimitSettings, seconds: float, workers: int
         calls = loop.run_until_complete(_workers(sandbox, limiter, workers, seconds))
     finally:
         loop.close()
-    return _result(sandbox, clock.time() - start, calls, 0, rate, settings, workers=workers)
+    result = _result(sandbox, clock.time() - start, calls, 0, rate, settings, workers=workers)
+    result["latency_seconds"] = latency
+    result["max_in_flight"] = sandbox.stats.max_in_flight
+    return result
 
 
 def _result(
@@ -188,6 +199,9 @@ def measure(rates: list[int], seconds: float, workers: list[int]) -> dict[str, A
                 runs.append(run_sync(rate, settings, seconds))
             else:
                 runs.append(run_async(rate, settings, seconds, count))
+        # Requests that take time (50 ms each, in sandbox time) and overlap: the pacing must
+        # hold when the limiter is not the only thing a worker waits for.
+        runs.append(run_async(rate, settings, seconds, max(workers), latency=0.05))
     first = rates[0]
     return {
         "runs": runs,
@@ -210,6 +224,8 @@ def rows(result: dict[str, Any]) -> list[Row]:
     out = []
     for run in result["runs"]:
         who = "sync client" if run["workers"] == 1 else f"{run['workers']} async workers"
+        if run.get("latency_seconds"):
+            who += f", {run['latency_seconds'] * 1000:g} ms latency"
         out.append(_row(f"N={run['limit']:g}, burst {run['client_burst']}, {who}", run, True))
     lock = result["burst_equal_to_limit"]
     out.append(_row(f"  N={lock['limit']:g}, burst {lock['client_burst']} (= N)", lock, False))
