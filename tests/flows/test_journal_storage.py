@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
+from decimal import Decimal
 from pathlib import Path
 
-from sageflow._flows._journal import Journal
+import pytest
+
+from sageflow._flows._journal import Journal, dumps
 
 RECORD = {"id": "c1", "displayed_as": "Acme é", "notes": "x" * 2500, "n": 1, "ok": True}
 
@@ -58,3 +62,15 @@ def test_a_batch_larger_than_one_insert_keeps_order_and_replaces(tmp_path: Path)
     assert [r.output for r in records[:1200]] == [{"n": i} for i in range(1200)]
     assert all(r.status == "ok" for r in records[:1200])
     assert records[-1].status == "skipped"
+
+
+def test_dumps_is_compact_and_keeps_decimals_and_dates_as_text() -> None:
+    value = {"a": Decimal("1.10"), "b": "é", "c": [1, 2.5, None, True], "d": dt.date(2024, 1, 2)}
+    assert dumps(value) == '{"a":"1.10","b":"é","c":[1,2.5,null,true],"d":"2024-01-02"}'
+
+
+def test_dumps_of_a_cycle_fails_rather_than_looping() -> None:
+    looped: dict[str, object] = {}
+    looped["self"] = looped
+    with pytest.raises(RecursionError):
+        dumps(looped)
