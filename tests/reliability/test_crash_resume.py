@@ -99,6 +99,7 @@ def test_sigkill_at_ten_moments_then_resume_makes_each_invoice_once(
     assert final.returncode == 0, final.stderr + final.stdout
     result = json.loads(final.stdout)
     assert result["status"] == "ok"
+    assert result["outputs"]["made"] == COUNT
 
     # The sandbox: exactly 200 new invoices, one per reference.
     crash = [
