@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sage_accounting._errors import parse_error
+from sage_accounting._paging import page_progress
 from sage_accounting.connection import ACCESS_TOKEN, OAUTH2
 from sageflow._component import Pack
 
@@ -11,6 +12,7 @@ PACK = Pack(
     title="Sage Business Cloud Accounting",
     description="Sage Business Cloud Accounting API v3.1 (UK, IE, CA).",
     error_parser=parse_error,
+    page_progress=page_progress,
 )
 PACK.add_connection(OAUTH2)
 PACK.add_connection(ACCESS_TOKEN)

@@ -7,7 +7,7 @@ from typing import Any
 
 from sage_accounting._wire import split_relative
 from sageflow._component import Action
-from sageflow._values import HTTPRequest, QueryValue
+from sageflow._values import HTTPRequest, HTTPResponse, QueryValue
 
 MAX_ITEMS_PER_PAGE = 200
 
@@ -17,6 +17,21 @@ def envelope_items(page: Mapping[str, Any]) -> list[dict[str, Any]]:
     if not isinstance(items, list):
         raise ValueError("the response is not a Sage list: it has no $items array")
     return items
+
+
+def page_progress(response: HTTPResponse) -> tuple[int, int | None] | None:
+    """Records in one page and ``$total``, for a progress bar; None for anything but a page."""
+    if not response.ok or not response.content.startswith(b"{"):
+        return None
+    try:
+        page = response.json()
+    except ValueError:
+        return None
+    items = page.get("$items") if isinstance(page, dict) else None
+    if not isinstance(items, list):
+        return None
+    total = page.get("$total")
+    return len(items), total if isinstance(total, int) else None
 
 
 def list_action(

@@ -290,6 +290,9 @@ class Pack:
     aliases: dict[str, str] = field(default_factory=dict)
     #: Builds an in-process simulator (an ASGI app) used when no credentials are configured.
     sandbox_factory: Callable[..., Any] | None = None
+    #: How many records a list response carries and how many the listing has in all, or None
+    #: for a response that is not a page: lets the runner draw a bar for a long listing.
+    page_progress: Callable[[HTTPResponse], tuple[int, int | None] | None] | None = None
 
     def add_connection(self, spec: ConnectionSpec) -> ConnectionSpec:
         self.connections[spec.key] = spec

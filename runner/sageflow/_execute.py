@@ -79,11 +79,14 @@ class CallOptions:
             (resume after a crash) replays every write rather than repeating it.
         business_id: overrides the connection's ``X-Business`` for this call.
         debug: log this call's requests and responses (redacted) at debug level.
+        on_response: told of every final response of the call (each page of a listing), so
+            a caller can show progress; it must not block.
     """
 
     idempotency_key: str | None = None
     business_id: str | None = None
     debug: bool = False
+    on_response: Callable[[HTTPResponse], None] | None = None
 
 
 class Caller(Protocol):

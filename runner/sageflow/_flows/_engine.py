@@ -23,7 +23,8 @@ from sageflow._execute import Caller, CallOptions
 from sageflow._flows._expr import Clock, ExpressionError, Scope, Template, helpers, render
 from sageflow._flows._journal import Journal
 from sageflow._flows._model import Flow, Step
-from sageflow._registry import get_component
+from sageflow._registry import get_component, packs
+from sageflow._values import HTTPResponse
 
 Sleep = Callable[[float], Awaitable[None]]
 CallerFactory = Callable[[str | None], Caller]
@@ -457,6 +458,7 @@ class Engine:
             idempotency_key=idempotency_key(ctx.run_id, path),
             business_id=connection.business_id if connection else None,
             debug=self.debug,
+            on_response=self._listing_progress(step, component) if index is None else None,
         )
         try:
             caller = self._caller(connection.account if connection else None)
@@ -571,6 +573,34 @@ class Engine:
             if close is not None:
                 await close()
         self._callers.clear()
+
+    def _listing_progress(
+        self, step: Step, component: Component
+    ) -> Callable[[HTTPResponse], None] | None:
+        """A long listing (``fetchAll``) gets a bar like a loop: records fetched of the total.
+
+        What a page is belongs to the pack; the bar appears from the second page on, so a
+        one-request step never draws one.
+        """
+        pack = packs().get(component.pack)
+        reader = pack.page_progress if pack is not None else None
+        if self.progress is None or reader is None:
+            return None
+        fetched = 0
+        pages = 0
+
+        def seen(response: HTTPResponse) -> None:
+            nonlocal fetched, pages
+            counted = reader(response)
+            if counted is None:
+                return
+            pages += 1
+            fetched += counted[0]
+            if pages >= 2:
+                total = counted[1] if counted[1] is not None else fetched
+                self._progress(step.id, min(fetched, total), total)
+
+        return seen
 
     def _progress(self, step_id: str, done: int, total: int) -> None:
         # Called per loop item; the callback (a terminal bar) is told at most every

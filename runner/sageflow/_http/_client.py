@@ -429,7 +429,10 @@ class Client(_Base):
         writes = itertools.count(1)
 
         def send(request: HTTPRequest) -> HTTPResponse:
-            return self.send(request, opts, next(writes) if request.is_write else 0)
+            response = self.send(request, opts, next(writes) if request.is_write else 0)
+            if opts.on_response is not None:
+                opts.on_response(response)
+            return response
 
         try:
             return drive(resolved, inputs, send, parse_error)
@@ -539,7 +542,10 @@ class AsyncClient(_Base):
         writes = itertools.count(1)
 
         async def send(request: HTTPRequest) -> HTTPResponse:
-            return await self.send(request, opts, next(writes) if request.is_write else 0)
+            response = await self.send(request, opts, next(writes) if request.is_write else 0)
+            if opts.on_response is not None:
+                opts.on_response(response)
+            return response
 
         try:
             return await adrive(resolved, inputs, send, parse_error)
