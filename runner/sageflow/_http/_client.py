@@ -8,7 +8,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -118,6 +118,36 @@ class _Prepared:
 
 #: Distinct request paths whose checked URL is kept (ids make paths vary; this bounds memory).
 _URL_CACHE_SIZE = 512
+
+
+@dataclass(frozen=True)
+class _GetToken:
+    """Operation: the current access token (refreshing it ahead of expiry)."""
+
+
+@dataclass(frozen=True)
+class _Transmit:
+    """Operation: send this request through the limiter; answer with httpx's response."""
+
+    request: httpx.Request
+
+
+@dataclass(frozen=True)
+class _Wait:
+    """Operation: sleep before the next attempt."""
+
+    seconds: float
+
+
+@dataclass(frozen=True)
+class _Refresh:
+    """Operation: the API rejected this token; refresh it (once, single-flight)."""
+
+    rejected: str
+
+
+_TOKEN = _GetToken()
+_Operation = _GetToken | _Transmit | _Wait | _Refresh
 
 
 class _Base:
@@ -275,6 +305,63 @@ class _Base:
         if token is None:
             return prepared.headers
         return {**prepared.headers, "Authorization": f"Bearer {token}"}
+
+    def _exchange(self, prepared: _Prepared) -> Generator[_Operation, Any, HTTPResponse]:
+        """The one retry and token-refresh loop, as operations the sync and async clients
+        perform (the shape of httpx's ``Auth.auth_flow``): policy written once, I/O twice."""
+        policy, tokens = prepared.policy, self.connection.tokens
+        attempt = 0
+        refreshed = False
+        while True:
+            attempt += 1
+            try:
+                token: str | None = yield _TOKEN
+            except (httpx.ConnectError, httpx.ConnectTimeout) as error:
+                # The token server was never reached, so no refresh token was spent: the same
+                # policy as a connect error on the request itself.
+                delay = policy.delay_for_error(prepared.method, error, attempt, prepared.keyed)
+                if delay is None:
+                    raise redact_exception(error) from None
+                yield _Wait(delay)
+                continue
+            built = self._build(prepared, token)
+            started = time.perf_counter()
+            try:
+                raw: httpx.Response = yield _Transmit(built)
+            except httpx.TransportError as error:
+                if prepared.log:
+                    elapsed = time.perf_counter() - started
+                    self._log(built, type(error).__name__, elapsed, None, attempt)
+                delay = policy.delay_for_error(prepared.method, error, attempt, prepared.keyed)
+                if delay is None:
+                    raise redact_exception(error) from None
+                yield _Wait(delay)
+                continue
+            response = _to_value(raw)
+            if prepared.log:
+                self._log(built, response.status, time.perf_counter() - started, response, attempt)
+            if (
+                tokens is not None
+                and token is not None
+                and not refreshed
+                and self.connection.profile.token_rejected(response)
+            ):
+                refreshed = True
+                attempt -= 1
+                yield _Refresh(token)
+                continue
+            delay = policy.delay_for_status(
+                prepared.method, response.status, response.headers, attempt, prepared.keyed
+            )
+            if delay is None:
+                self._after(prepared, response)
+                return response
+            yield _Wait(delay)
+
+    def _tokens(self) -> TokenManager:
+        tokens = self.connection.tokens
+        assert tokens is not None, "a refresh is only asked for when there is a token manager"
+        return tokens
 
     def _after(self, prepared: _Prepared, response: HTTPResponse) -> None:
         header = self.connection.profile.business_header
@@ -451,55 +538,30 @@ class Client(_Base):
     ) -> HTTPResponse:
         """Send one request value with the connection's policy; the final response."""
         prepared = self._prepare(request, options or _NO_OPTIONS, write_no)
-        limiter, policy, tokens = self.limiter, prepared.policy, self.connection.tokens
-        attempt = 0
-        refreshed = False
+        exchange = self._exchange(prepared)
+        operation = next(exchange)
         while True:
-            attempt += 1
             try:
-                token = self._token()
-            except (httpx.ConnectError, httpx.ConnectTimeout) as error:
-                # The token server was never reached, so no refresh token was spent: the same
-                # policy as a connect error on the request itself.
-                delay = policy.delay_for_error(prepared.method, error, attempt, prepared.keyed)
-                if delay is None:
-                    raise redact_exception(error) from None
-                self._sleep(delay)
+                result: Any = None
+                if isinstance(operation, _Transmit):
+                    with self.limiter.slot(prepared.serial_key):
+                        result = self.http.send(operation.request)
+                elif isinstance(operation, _Wait):
+                    self._sleep(operation.seconds)
+                elif isinstance(operation, _Refresh):
+                    self._tokens().token_rejected(self.http, operation.rejected)
+                else:
+                    result = self._token()
+            except Exception as error:  # the exchange decides which failures it retries
+                try:
+                    operation = exchange.throw(error)
+                except StopIteration as done:
+                    return done.value  # type: ignore[no-any-return]
                 continue
-            built = self._build(prepared, token)
-            started = time.perf_counter()
             try:
-                with limiter.slot(prepared.serial_key):
-                    raw = self.http.send(built)
-            except httpx.TransportError as error:
-                if prepared.log:
-                    elapsed = time.perf_counter() - started
-                    self._log(built, type(error).__name__, elapsed, None, attempt)
-                delay = policy.delay_for_error(prepared.method, error, attempt, prepared.keyed)
-                if delay is None:
-                    raise redact_exception(error) from None
-                self._sleep(delay)
-                continue
-            response = _to_value(raw)
-            if prepared.log:
-                self._log(built, response.status, time.perf_counter() - started, response, attempt)
-            if (
-                tokens is not None
-                and token is not None
-                and not refreshed
-                and self.connection.profile.token_rejected(response)
-            ):
-                refreshed = True
-                attempt -= 1
-                tokens.token_rejected(self.http, token)
-                continue
-            delay = policy.delay_for_status(
-                prepared.method, response.status, response.headers, attempt, prepared.keyed
-            )
-            if delay is None:
-                self._after(prepared, response)
-                return response
-            self._sleep(delay)
+                operation = exchange.send(result)
+            except StopIteration as done:
+                return done.value  # type: ignore[no-any-return]
 
 
 class AsyncClient(_Base):
@@ -564,50 +626,27 @@ class AsyncClient(_Base):
     ) -> HTTPResponse:
         """Send one request value with the connection's policy; the final response."""
         prepared = self._prepare(request, options or _NO_OPTIONS, write_no)
-        limiter, policy, tokens = self.limiter, prepared.policy, self.connection.tokens
-        attempt = 0
-        refreshed = False
+        exchange = self._exchange(prepared)
+        operation = next(exchange)
         while True:
-            attempt += 1
             try:
-                token = await self._token()
-            except (httpx.ConnectError, httpx.ConnectTimeout) as error:
-                delay = policy.delay_for_error(prepared.method, error, attempt, prepared.keyed)
-                if delay is None:
-                    raise redact_exception(error) from None
-                await self._sleep(delay)
+                result: Any = None
+                if isinstance(operation, _Transmit):
+                    async with self.limiter.aslot(prepared.serial_key):
+                        result = await self.http.send(operation.request)
+                elif isinstance(operation, _Wait):
+                    await self._sleep(operation.seconds)
+                elif isinstance(operation, _Refresh):
+                    await self._tokens().atoken_rejected(self.http, operation.rejected)
+                else:
+                    result = await self._token()
+            except Exception as error:  # the exchange decides which failures it retries
+                try:
+                    operation = exchange.throw(error)
+                except StopIteration as done:
+                    return done.value  # type: ignore[no-any-return]
                 continue
-            built = self._build(prepared, token)
-            started = time.perf_counter()
             try:
-                async with limiter.aslot(prepared.serial_key):
-                    raw = await self.http.send(built)
-            except httpx.TransportError as error:
-                if prepared.log:
-                    elapsed = time.perf_counter() - started
-                    self._log(built, type(error).__name__, elapsed, None, attempt)
-                delay = policy.delay_for_error(prepared.method, error, attempt, prepared.keyed)
-                if delay is None:
-                    raise redact_exception(error) from None
-                await self._sleep(delay)
-                continue
-            response = _to_value(raw)
-            if prepared.log:
-                self._log(built, response.status, time.perf_counter() - started, response, attempt)
-            if (
-                tokens is not None
-                and token is not None
-                and not refreshed
-                and self.connection.profile.token_rejected(response)
-            ):
-                refreshed = True
-                attempt -= 1
-                await tokens.atoken_rejected(self.http, token)
-                continue
-            delay = policy.delay_for_status(
-                prepared.method, response.status, response.headers, attempt, prepared.keyed
-            )
-            if delay is None:
-                self._after(prepared, response)
-                return response
-            await self._sleep(delay)
+                operation = exchange.send(result)
+            except StopIteration as done:
+                return done.value  # type: ignore[no-any-return]
