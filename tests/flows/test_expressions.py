@@ -104,3 +104,27 @@ def test_no_host_access() -> None:
     # CEL has no I/O; names outside the context are simply unknown.
     with pytest.raises(ExpressionError):
         render(compile_template("${{ os.environ }}"), scope())
+
+
+@pytest.mark.parametrize(
+    ("source", "depth"),
+    [
+        pytest.param("inputs.a + 1", 0, id="none"),
+        pytest.param("steps.s.output.items.map(i, i.id)", 1, id="one"),
+        pytest.param("xs.map(i, i.lines.filter(l, l.q > 1))", 2, id="lines-of-each"),
+        pytest.param("size(xs.map(x, (x + 1)))", 1, id="plain-parens-inside"),
+        pytest.param("'a.map(x, b.map(y, y))' + xs.map(x, x)", 1, id="string-literal"),
+        pytest.param("xs.all(a, ys.exists(b, zs.exists_one(c, a == c)))", 3, id="three"),
+    ],
+)
+def test_comprehension_depth(source: str, depth: int) -> None:
+    from sageflow._flows._expr import comprehension_depth
+
+    assert comprehension_depth(source) == depth
+
+
+def test_four_nested_comprehensions_are_refused_when_compiled() -> None:
+    from sageflow._flows._expr import ExpressionSyntaxError, compile_expr
+
+    with pytest.raises(ExpressionSyntaxError, match="nest 4 deep; the limit is 3"):
+        compile_expr("a.map(w, b.map(x, c.map(y, d.map(z, z))))")

@@ -142,17 +142,14 @@ def test_a_moderately_nested_expression_loads() -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="no cost limit on expressions yet: 7 nested comprehensions over ten items (187 "
-    "characters, under the 2,000-character limit) load fine and then take minutes and "
-    "gigabytes to evaluate (6 levels: ~12 s measured). Needs a nesting or cost limit in "
-    "sageflow._flows._expr.compile_expr.",
-)
 def test_an_expression_that_explodes_combinatorially_is_refused_at_load() -> None:
     # Only loaded, never evaluated: evaluating it is the runaway this test is about.
     text = "name: boom\nsteps:\n" + step(**{"if": f"'${{{{ size({nested_maps(7)}) > 0 }}}}'"})
     started = time.perf_counter()
-    with pytest.raises(FlowValidationError):
+    with pytest.raises(FlowValidationError) as caught:
         load_flow(FILE, text=text)
     assert time.perf_counter() - started < QUICK
+    (problem,) = caught.value.problems
+    assert problem.line == 5  # the step's `if:` line
+    assert problem.path.endswith(".if")
+    assert "nest 7 deep; the limit is 3" in problem.message

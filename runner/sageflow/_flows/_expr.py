@@ -120,6 +120,32 @@ def _narrow(pattern: re.Pattern[str], word: re.Pattern[str], source: str) -> fro
     return frozenset(found)
 
 
+#: How deep comprehensions (map, filter, all, exists, exists_one) may nest. Each level
+#: multiplies the work by the size of its list: two levels cover "lines of each invoice",
+#: while seven over ten items already run for minutes, and CEL cannot be interrupted.
+MAX_COMPREHENSION_DEPTH = 3
+_MACRO_CALL = re.compile(r"\.\s*(?:map|filter|all|exists_one|exists)\s*\(")
+_STRING_LITERAL = re.compile(r"""(?:[rR]?(?:'(?:\\.|[^'\\])*'|"(?:\\.|[^"\\])*"))""")
+
+
+def comprehension_depth(source: str) -> int:
+    """How deeply comprehension macros nest in ``source`` (string literals ignored)."""
+    text = _STRING_LITERAL.sub('""', source)
+    macro_starts = {m.end() - 1 for m in _MACRO_CALL.finditer(text)}
+    open_parens: list[bool] = []  # for each open "(", whether it opened a comprehension
+    depth = deepest = 0
+    for position, char in enumerate(text):
+        if char == "(":
+            is_macro = position in macro_starts
+            open_parens.append(is_macro)
+            if is_macro:
+                depth += 1
+                deepest = max(deepest, depth)
+        elif char == ")" and open_parens and open_parens.pop():
+            depth -= 1
+    return deepest
+
+
 def compile_expr(source: str, *, max_chars: int = 2_000) -> Expr:
     """Compile one expression (without its ``${{ }}``); raises ExpressionSyntaxError."""
     source = source.strip()
@@ -128,6 +154,12 @@ def compile_expr(source: str, *, max_chars: int = 2_000) -> Expr:
     if len(source) > max_chars:
         raise ExpressionSyntaxError(
             f"expression is {len(source)} characters; the limit is {max_chars}"
+        )
+    nesting = comprehension_depth(source)
+    if nesting > MAX_COMPREHENSION_DEPTH:
+        raise ExpressionSyntaxError(
+            f"comprehensions (map, filter, all, exists) nest {nesting} deep; the limit is "
+            f"{MAX_COMPREHENSION_DEPTH}, since each level multiplies the work"
         )
     try:
         program = cel.compile(source)
