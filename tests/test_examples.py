@@ -121,3 +121,33 @@ def test_a_missing_csv_is_a_clear_error_not_a_traceback(workdir: Path) -> None:
     assert result.exit_code == 2
     assert "customers=@nope.csv" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.fixture
+def sageflow_logger() -> object:
+    import logging
+
+    logger = logging.getLogger("sageflow")
+    handlers, level = list(logger.handlers), logger.level
+    yield logger
+    logger.handlers[:] = handlers
+    logger.setLevel(level)
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [
+        pytest.param(["run", "--debug"], id="on-the-subcommand"),
+        pytest.param(["--debug", "run", "--debug"], id="on-both"),
+    ],
+)
+def test_debug_logs_each_request_once_with_the_token_masked(
+    workdir: Path, sageflow_logger: object, flags: list[str]
+) -> None:
+    args = [*flags, "examples/invoice-new-customer.sageflow.yaml"]
+    result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stderr.splitlines() if " sageflow DEBUG " in line]
+    assert len(lines) == 4  # find, create, ledger lookup, invoice: each once
+    assert "authorization: ***" in result.stderr
+    assert "sageflow-sandbox-token" not in result.stderr

@@ -15,12 +15,14 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _INVISIBLE = frozenset({"Cc", "Cf", "Zl", "Zp"})
 # Characters that NFKC-normalise (as IDNA and some proxies do) into a separator or a dot.
 _LOOKALIKE = frozenset({"/", "\\", ".", "@", ":", "..", "%", "?", "#"})
-# Percent-encodings that could turn into a separator, a dot segment, a scheme or a userinfo
-# marker once some layer decodes them: refused outright rather than interpreted.
 # The shape of nearly every request a handler builds (/contacts, /sales_invoices/abc123/):
 # nothing to decode, climb or normalise, so it is returned as is without the full analysis.
 _PLAIN = re.compile(r"/(?:[A-Za-z0-9_\-]+/)*[A-Za-z0-9_\-]*")
+# Percent-encodings that could turn into a separator, a dot segment, a scheme or a userinfo
+# marker once some layer decodes them: refused outright rather than interpreted.
 _ENCODED_DANGER = re.compile(r"%(2e|2f|5c|40|3a|25|00)", re.IGNORECASE)
+# A "%" not followed by two hex digits: IIS reads "%u002e" as a dot, other layers as text.
+_MALFORMED_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
 def ensure_api_path(url: str) -> str:
@@ -48,12 +50,20 @@ def ensure_api_path(url: str) -> str:
         raise UnsafeRequestError(f"url {url!r} contains a backslash")
     if "@" in url:
         raise UnsafeRequestError(f"url {url!r} contains '@' (userinfo is not allowed)")
-    if _ENCODED_DANGER.search(url):
+    # Only the path can climb or name a host; a query may carry any well-formed value
+    # ("search=100%25" searches for "100%").
+    path_text = url.split("?", 1)[0]
+    if _ENCODED_DANGER.search(path_text):
         raise UnsafeRequestError(f"url {url!r} contains a percent-encoded separator or dot")
+    if _MALFORMED_PERCENT.search(url):
+        raise UnsafeRequestError(f"url {url!r} contains a malformed percent-encoding")
     parts = urlsplit(url)
     if parts.scheme or parts.netloc or url.startswith("//"):
         raise UnsafeRequestError(f"url {url!r} is absolute; give a path below the API base")
     path = parts.path if parts.path.startswith("/") else "/" + parts.path
+    if ";" in path:
+        # Path parameters: Tomcat and others read "/..;/admin" as a climb; Sage uses none.
+        raise UnsafeRequestError(f"url {url!r} contains ';' (path parameters are not allowed)")
     if ":" in path.split("/", 2)[1]:
         raise UnsafeRequestError(f"url {url!r} looks like a scheme, not a path")
     segments = [s for s in unquote(path).split("/") if s]

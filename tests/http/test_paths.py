@@ -43,6 +43,10 @@ SSRF = [
     pytest.param("/contacts%00", id="encoded-nul"),
     pytest.param("/contacts%3a//evil", id="encoded-colon"),
     pytest.param("", id="empty"),
+    pytest.param("/..;/admin", id="tomcat-path-parameter-climb"),
+    pytest.param("/contacts/..;x/..;y/../../etc", id="path-parameters"),
+    pytest.param("/%u002e%u002e/x", id="iis-u-encoding"),
+    pytest.param("/contacts%4", id="truncated-percent"),
 ]
 
 
@@ -155,3 +159,15 @@ def test_raw_request_goes_through_the_layer(caplog: pytest.LogCaptureFixture) ->
     assert [str(r.url) for r in seen] == [f"{API}/financial_settings"] * 2
     assert "GET https://api.test.example/v3.1/financial_settings -> 503" in caplog.text
     assert "authorization: ***" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        pytest.param("/contacts?search=100%25", id="percent-sign"),
+        pytest.param("/contacts?search=a%2Fb", id="slash"),
+        pytest.param("/contacts?search=a;b", id="semicolon"),
+    ],
+)
+def test_a_query_may_carry_any_well_formed_value(url: str) -> None:
+    assert ensure_api_path(url) == url

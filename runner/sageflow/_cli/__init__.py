@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import sys
 from typing import Any
 
 import click
@@ -52,20 +53,35 @@ class LazyGroup(click.Group):
 def cli(debug: bool) -> None:
     """Drive Sage accounting from declarative YAML flows, or try it in the embedded sandbox."""
     if debug:
-        _log_to_stderr()
+        log_to_stderr()
 
 
-def _log_to_stderr() -> None:
+def log_to_stderr() -> None:
+    """Debug logging of the ``sageflow`` logger to stderr, masked; once however often asked
+    (``sageflow --debug run --debug`` must not print every line twice)."""
     import logging
 
     from sageflow._http import RedactingFilter
 
-    handler = logging.StreamHandler()
+    class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+        # Whatever sys.stderr is now, not when the handler was made: a host (or a test) that
+        # runs the CLI in-process swaps it between commands.
+        @property
+        def stream(self) -> Any:
+            return sys.stderr
+
+        @stream.setter
+        def stream(self, _value: Any) -> None:
+            pass
+
+    logger = logging.getLogger("sageflow")
+    if any(type(h).__name__ == "StderrHandler" for h in logger.handlers):
+        return
+    handler = StderrHandler()
     # On the handler, not the logger: a logger's filters do not see its children's records
     # (sageflow.http, sageflow.flows, ...), a handler's see everything it prints.
     handler.addFilter(RedactingFilter())
     handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
-    logger = logging.getLogger("sageflow")
     logger.addHandler(handler)
     logger.setLevel(logging.DEBUG)
 

@@ -15,6 +15,7 @@ from typing import Any, NoReturn
 
 import click
 
+from sageflow._cli import log_to_stderr
 from sageflow._errors import SageflowError
 from sageflow._flows._api import (
     FlowInputError,
@@ -298,6 +299,8 @@ def run(
     debug: bool,
 ) -> None:
     """Run a flow (against the sandbox when no account is set)."""
+    if debug:
+        log_to_stderr()
     flow = _load(flow_file, as_json)
     for target in output_files:
         if "=" not in target or not target.partition("=")[2]:
@@ -366,6 +369,8 @@ def resume(
     debug: bool,
 ) -> None:
     """Continue a failed or interrupted run."""
+    if debug:
+        log_to_stderr()
     if not journal_path.exists():
         _invalid(f"error: no journal at {journal_path}")
     given: dict[str, Any] = {}
