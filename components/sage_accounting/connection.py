@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from sageflow._http._oauth import OAuthClient
 from sageflow._http._profile import APIProfile, ConnectionSettings, HTTPConnectionSpec
 from sageflow._values import HTTPRequest, HTTPResponse
 
@@ -122,6 +121,10 @@ def revoke_url(token_url: str) -> str:
 
 
 def _oauth_settings(values: BaseModel) -> ConnectionSettings:
+    # Imported when a connection is opened, not with the pack: the OAuth client brings httpx,
+    # which listing or validating components never needs.
+    from sageflow._http._oauth import OAuthClient
+
     assert isinstance(values, OAuth2Fields)
     return ConnectionSettings(
         api_base=values.apiBase,
