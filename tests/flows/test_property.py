@@ -11,34 +11,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sageflow._flows._api import load_flow
+from sageflow._flows._model import CONNECTION_KEYS, RETRY_KEYS, STEP_KEYS, TOP_KEYS
 from sageflow._flows._problems import FlowValidationError, Problem
 
-KEYS = [
-    "name",
-    "steps",
-    "id",
-    "uses",
-    "with",
-    "if",
-    "for_each",
-    "as",
-    "concurrency",
-    "retry",
-    "timeout",
-    "on_error",
-    "inputs",
-    "outputs",
-    "env",
-    "connections",
-    "max_attempts",
-    "on",
-    "type",
-    "secret",
-    "search",
-    "amount",
-    "lines",
-    "quantity",
-]
+# The flow format's own keys come from the model, so a key added there is fuzzed too; the rest
+# are input-schema and component-input names that random documents should also hit.
+KEYS = sorted(
+    TOP_KEYS
+    | STEP_KEYS
+    | RETRY_KEYS
+    | CONNECTION_KEYS
+    | {"type", "secret", "search", "amount", "lines", "quantity"}
+)
 EXPRS = [
     "${{ inputs.x }}",
     "${{ steps.a.output }}",
