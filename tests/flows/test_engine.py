@@ -286,8 +286,25 @@ def test_env_only_where_declared(caller: FakeCaller, server: FakeServer) -> None
 
 
 def test_concurrency_runs_items_in_parallel(server: FakeServer) -> None:
-    server.latency = 0.01
-    caller = FakeCaller(server)
+    # A barrier, not a stopwatch: every request waits until eight are in flight at once, which
+    # only happens if the loop really runs them together (and holds on a loaded machine).
+    in_flight = 0
+    most = 0
+    all_in = asyncio.Event()
+
+    class Gathering(FakeCaller):
+        async def acall(self, component: Any, inputs: Any, options: Any = None) -> Any:
+            nonlocal in_flight, most
+            in_flight += 1
+            most = max(most, in_flight)
+            if in_flight == 8:
+                all_in.set()
+            try:
+                await asyncio.wait_for(all_in.wait(), timeout=5)
+                return await super().acall(component, inputs, options)
+            finally:
+                in_flight -= 1
+
     text = """\
         name: c
         steps:
@@ -297,9 +314,10 @@ def test_concurrency_runs_items_in_parallel(server: FakeServer) -> None:
             uses: testpack/createThing
             with: {name: "n${{ item }}"}
     """
-    result = run(text, caller)
-    assert result.status == "ok"
-    assert result.duration < 0.08 * 0.75  # 8 x 10 ms in sequence would be 80 ms
+    result = run(text, Gathering(server))
+    assert result.status == "ok", result.error
+    assert most == 8
+    assert sorted(t["name"] for t in server.things) == [f"n{i}" for i in range(1, 9)]
 
 
 def test_named_connection_reaches_the_caller_factory(
