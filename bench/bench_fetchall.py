@@ -131,6 +131,16 @@ SIDES: dict[str, Lister] = {
 PAIRS = (("layer", "by_hand"), ("layer_async", "by_hand_async"))
 
 
+def requests_per_fetchall(sandbox: Sandbox, inputs: dict[str, Any]) -> int:
+    """How many requests one ``listContacts`` fetchAll with ``inputs`` sends (counted by the
+    sandbox): the figure issue 9 asks for, default page size against Sage's old default 20."""
+    connection = token_connection(sandbox.api_base, sandbox.access_token)
+    before = sandbox.stats.requests
+    with Client(connection, transport=sandbox.transport(), limiter=unlimited_limiter()) as sage:
+        sage.call("sage_accounting/listContacts", {"fetchAll": True, **inputs})
+    return sandbox.stats.requests - before
+
+
 def _timed(lister: Lister, sandbox: Sandbox, per_page: int, records: int) -> float:
     start = time.perf_counter()
     got = lister(sandbox, per_page)
@@ -223,7 +233,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=11)
     parser.add_argument("--per-page", type=int, default=200)
     parser.add_argument("--json", type=Path, default=RESULTS / "fetchall.json")
+    parser.add_argument(
+        "--requests-only",
+        action="store_true",
+        help="only count the requests of one fetchAll: default page size vs itemsPerPage 20",
+    )
     args = parser.parse_args(argv)
+    if args.requests_only:
+        sandbox = build_sandbox(args.records)
+        default = requests_per_fetchall(sandbox, {})
+        old_default = requests_per_fetchall(sandbox, {"itemsPerPage": 20})
+        print(
+            f"fetchAll of {args.records:,} contacts: {default:,} requests with the default", end=" "
+        )
+        print(f"page size; {old_default:,} with itemsPerPage 20 (Sage's default, used before)")
+        return 0
     result = measure(args.records, args.repeats, args.per_page)
     print_table(
         f"fetchAll vs hand-written paging, {result['pages']} pages of {args.per_page}, "

@@ -60,3 +60,19 @@ def test_limit_stops_early_and_truncates() -> None:
     sent, out = _run(list_action("/contacts", {}, fetch_all=True, limit=3), PAGES)
     assert len(sent) == 2
     assert [i["id"] for i in out["items"]] == ["1", "2", "3"]
+
+
+def test_fetch_all_asks_for_sages_largest_page() -> None:
+    # Sage's maximum page is 200 ([G-pag]); its default, 20, made 100,000 records 5,000 requests.
+    sent, _ = _run(list_action("/contacts", {}, fetch_all=True), PAGES)
+    assert sent[0].query == {"items_per_page": 200}
+
+
+def test_fetch_all_keeps_the_page_size_a_flow_sets() -> None:
+    sent, _ = _run(list_action("/contacts", {"items_per_page": "50"}, fetch_all=True), PAGES)
+    assert sent[0].query == {"items_per_page": "50"}
+
+
+def test_one_page_keeps_sages_default_page_size() -> None:
+    sent, _ = _run(list_action("/contacts", {}), PAGES[:1])
+    assert sent[0].query == {}

@@ -28,6 +28,8 @@ API_PREFIX = "/v3.1"
 SEED_TIME = datetime(2025, 10, 1, 8, 30, 0, tzinfo=UTC)
 MAX_ITEMS_PER_PAGE = 200
 DEFAULT_ITEMS_PER_PAGE = 20
+#: What /businesses reports as its page size: every business comes in one page (observed).
+BUSINESSES_PER_PAGE = 2147483647
 
 
 @dataclass
@@ -128,6 +130,11 @@ class Sandbox:
         chaos: fault injection knobs (also settable later through ``sandbox.chaos``).
         data: a SQLite file; state is loaded from it when it exists and every write goes to it.
         require_auth: refuse API calls without a valid bearer token (as Sage does).
+        strict: refuse (422 naming the field) every body field the sandbox does not simulate,
+            rather than accept and drop it; ``False`` accepts and ignores them, as an unknown
+            field would be on a lenient server. See docs/sandbox-fidelity.md.
+        past_end_page: what ``$page`` says when a page past the end is asked for: ``"last"``
+            (the page actually returned; inferred) or ``"requested"`` (the number asked for).
     """
 
     def __init__(
@@ -137,10 +144,16 @@ class Sandbox:
         chaos: Chaos | None = None,
         data: str | Path | None = None,
         require_auth: bool = True,
+        strict: bool = True,
+        past_end_page: str = "last",
     ) -> None:
         self.clock = clock or Clock()
         self.chaos = chaos or Chaos()
         self.require_auth = require_auth
+        self.strict = strict
+        if past_end_page not in {"last", "requested"}:
+            raise ValueError("past_end_page must be 'last' or 'requested'")
+        self.past_end_page = past_end_page
         self.stats = Stats()
         self.random = random.Random(self.chaos.seed)  # noqa: S311 - chaos, not cryptography
         self._lock = threading.RLock()
@@ -533,6 +546,7 @@ class Sandbox:
         *,
         per_page_key: str = "$itemsPerPage",
         records: list[Record] | None = None,
+        one_page: bool = False,
     ) -> Reply:
         try:
             per_page = int(q.get("items_per_page") or DEFAULT_ITEMS_PER_PAGE)
@@ -544,6 +558,19 @@ class Sandbox:
         per_page = min(per_page, MAX_ITEMS_PER_PAGE)
         if records is None:
             records = self._matching(biz, name, q)
+        if one_page:
+            # /businesses: everything in one page, whatever was asked ([G-bp], [G-qs] and the
+            # ledgerscope recording show $items_per_page 2147483647).
+            page, per_page = 1, max(len(records), 1)
+        last = max(1, math.ceil(len(records) / per_page))
+        if page > last:
+            # [G-pag]: "the last page will be returned automatically". $page then names the real
+            # last page (inferred; ``past_end_page="requested"`` echoes the number asked for).
+            # An empty collection has one empty last page: $items [] and $total 0 (inferred).
+            shown = page if self.past_end_page == "requested" else last
+            page = last
+        else:
+            shown = page
         start = (page - 1) * per_page
         attributes = _attributes(q.get("attributes"))
         nested = q.get("nested_attributes")
@@ -562,10 +589,10 @@ class Sandbox:
 
         payload = {
             "$total": len(records),
-            "$page": page,
+            "$page": shown,
             "$next": link_to(page + 1) if start + per_page < len(records) else None,
             "$back": link_to(page - 1) if page > 1 else None,
-            per_page_key: per_page,
+            per_page_key: BUSINESSES_PER_PAGE if one_page else per_page,
             "$items": items,
         }
         return json_reply(200, payload, echo)
@@ -658,6 +685,7 @@ class Sandbox:
                 echo,
                 per_page_key="$items_per_page",
                 records=records,
+                one_page=True,
             )
         if method not in {"GET", "PUT"}:
             return self._not_allowed({"GET", "PUT"}, echo)
