@@ -152,14 +152,22 @@ class PagingInputs(PageControls):
     )
 
 
-class ChangeTrackingInputs(PagingInputs):
-    """Filters for resources Sage tracks changes on."""
+class UpdatedSinceInputs(PagingInputs):
+    """Filters for lists that take ``updated_or_created_since`` but not ``deleted_since``.
+
+    ``GET /ledger_accounts`` is one: the spec lists no ``deleted_since`` parameter for it.
+    """
 
     updated_or_created_since: Timestamp | None = Field(
         default=None,
         description="Only records created or changed at or after this time (inclusive).",
         examples=["2015-10-27T16:24:52Z"],
     )
+
+
+class ChangeTrackingInputs(UpdatedSinceInputs):
+    """Filters for resources Sage tracks changes and deletions on."""
+
     deleted_since: Timestamp | None = Field(
         default=None,
         description="Only records deleted after this time (exclusive).",

@@ -10,10 +10,10 @@ from sage_accounting import _wire
 from sage_accounting._actions import attributes_query, get_one, list_of, write_one
 from sage_accounting._models import (
     Bool,
-    ChangeTrackingInputs,
     Date,
     Int,
     ListOutput,
+    UpdatedSinceInputs,
     optional,
     page_of,
     required_id,
@@ -68,7 +68,7 @@ def get_ledger_account(inputs: GetLedgerAccountInputs) -> Action:
     return (yield from get_one(f"/ledger_accounts/{inputs.ledgerAccountId}", query))
 
 
-class ListLedgerAccountsInputs(ChangeTrackingInputs):
+class ListLedgerAccountsInputs(UpdatedSinceInputs):
     search: str | None = optional("Match name, display name or nominal code.", "consult")
     ledgerAccountTypeId: str | None = optional("Only accounts of this type.", SALES_TYPE)
     ledgerAccountClassificationId: str | None = optional(

@@ -1,0 +1,28 @@
+"""Requests the pack sends where Sage's spec or guides differ from what the sandbox once took.
+
+Issue 9: each test names the spec operation or the guide statement ([G-...] tags of
+``sage-guides-facts.md``) that the request must satisfy.
+"""
+
+from __future__ import annotations
+
+import pytest
+from packkit import first, suite_conftest
+
+from sage_accounting import PACK
+from sageflow._errors import InputValidationError
+
+
+def _spec_query_names(method: str, path: str) -> set[str]:
+    operation = suite_conftest().spec_operation(method, path)
+    assert operation is not None
+    return {p["name"] for p in operation.operation.get("parameters", []) if p.get("in") == "query"}
+
+
+def test_list_ledger_accounts_never_sends_deleted_since() -> None:
+    # GET /ledger_accounts has updated_or_created_since but no deleted_since in the spec.
+    assert "deleted_since" not in _spec_query_names("GET", "/ledger_accounts")
+    with pytest.raises(InputValidationError, match=r"\$\.deleted_since: unknown input"):
+        PACK.get("listLedgerAccounts").validate({"deleted_since": "2026-01-01"})
+    request = first("listLedgerAccounts", {"updated_or_created_since": "2026-01-01"})
+    assert set(request.query) <= _spec_query_names("GET", "/ledger_accounts")
