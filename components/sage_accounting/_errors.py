@@ -14,13 +14,13 @@ def _entries(payload: Any) -> list[APIErrorEntry]:
     # no header, 429) send a single object or an OAuth-style {"error", "error_description"}.
     if isinstance(payload, dict):
         if "error" in payload and "$message" not in payload:
-            return [
-                APIErrorEntry(
-                    severity="error",
-                    code=str(payload.get("error")),
-                    message=str(payload.get("error_description") or payload.get("error")),
-                )
-            ]
+            error = str(payload.get("error"))
+            description = payload.get("error_description")
+            if description is None and " " in error:
+                # Sage's 401 without an Authorization header: {"error": "<a sentence>"}; the
+                # sentence is the message, not a code (so it is not printed twice).
+                return [APIErrorEntry(severity="error", code=None, message=error)]
+            return [APIErrorEntry(severity="error", code=error, message=str(description or error))]
         payload = [payload]
     if not isinstance(payload, list):
         return []

@@ -26,3 +26,18 @@ def test_list_ledger_accounts_never_sends_deleted_since() -> None:
         PACK.get("listLedgerAccounts").validate({"deleted_since": "2026-01-01"})
     request = first("listLedgerAccounts", {"updated_or_created_since": "2026-01-01"})
     assert set(request.query) <= _spec_query_names("GET", "/ledger_accounts")
+
+
+def test_a_401_without_a_header_reads_as_one_sentence() -> None:
+    # Sage's only error that is an object: {"error": "<sentence>"} (recorded live, cauldron).
+    from sage_accounting._errors import parse_error
+    from sageflow import HTTPRequest, HTTPResponse
+
+    body = suite_conftest().load_sample(
+        "errors__401_authorization_header_missing__cauldron-live.json"
+    )
+    error = parse_error(HTTPResponse.from_json(401, body), HTTPRequest("GET", "/contacts"))
+    (entry,) = error.entries
+    assert entry.code is None
+    assert entry.message == body["error"]
+    assert str(error).count("Authorization missing") == 1

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from sandboxkit import make_client
+from sandboxkit import make_client, suite
 
 from sage_accounting.sandbox import IN_PROCESS_BASE_URL, Sandbox, SandboxTransport
 
@@ -22,7 +22,6 @@ def _bare(sandbox: Sandbox) -> httpx.Client:
 @pytest.mark.parametrize(
     ("headers", "code"),
     [
-        pytest.param({}, "AuthorizationFailure", id="no-header"),
         pytest.param({"Authorization": "Bearer nope"}, "AccessTokenVerificationError", id="bad"),
         pytest.param({"Authorization": "Basic abc"}, "AccessTokenVerificationError", id="scheme"),
     ],
@@ -35,10 +34,19 @@ def test_401_forms(sandbox: Sandbox, headers: dict[str, str], code: str) -> None
     assert problem == {
         "$severity": "error",
         "$dataCode": code,
-        "$message": problem["$message"],
-        "$source": "",
-    }
+        "$message": "Access token is invalid (JWT malformed or missing).",
+        "$source": "Authorization",
+    }  # errors__401_access_token_invalid__cauldron-live.json
     assert response.headers["www-authenticate"].startswith("Bearer")
+
+
+def test_401_without_a_header_is_sages_object(sandbox: Sandbox) -> None:
+    # errors__401_authorization_header_missing__cauldron-live.json: an object, not an array.
+    with _bare(sandbox) as client:
+        response = client.get("/v3.1/contacts")
+    assert response.status_code == 401
+    recorded = suite().load_sample("errors__401_authorization_header_missing__cauldron-live.json")
+    assert response.json() == recorded
 
 
 def test_422_names_the_field(client: httpx.Client) -> None:

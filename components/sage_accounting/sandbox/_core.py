@@ -28,6 +28,11 @@ API_PREFIX = "/v3.1"
 SEED_TIME = datetime(2025, 10, 1, 8, 30, 0, tzinfo=UTC)
 MAX_ITEMS_PER_PAGE = 200
 DEFAULT_ITEMS_PER_PAGE = 20
+#: Sage's 401 texts, as recorded live (CauldronUp/cauldron, see docs/sandbox-fidelity.md).
+NO_AUTHORIZATION = (
+    "Authorization missing. Please, add an authorization token at the 'Authorization' HTTP header."
+)
+JWT_INVALID = "Access token is invalid (JWT malformed or missing)."
 #: What /businesses reports as its page size: every business comes in one page (observed).
 BUSINESSES_PER_PAGE = 2147483647
 
@@ -342,23 +347,25 @@ class Sandbox:
             return None
         header = headers.get("authorization")
         if not header:
-            return _error(
-                401,
-                "AuthorizationFailure",
-                "Authorization header is missing",
-                {"www-authenticate": "Bearer"},
-            )
+            # Sage's gateway answers a missing header with an object, not the error array
+            # (errors__401_authorization_header_missing__cauldron-live.json, recorded live).
+            return json_reply(401, {"error": NO_AUTHORIZATION}, {"www-authenticate": "Bearer"})
         scheme, _, token = header.partition(" ")
         state = self.oauth.token_state(token.strip()) if scheme.lower() == "bearer" else "unknown"
         if state == "ok":
             return None
-        message = "Access token has expired" if state == "expired" else "Invalid access token"
-        return _error(
-            401,
-            "AccessTokenVerificationError",
-            message,
-            {"www-authenticate": 'Bearer error="invalid_token"'},
-        )
+        # errors__401_access_token_invalid__cauldron-live.json: an array naming the header.
+        # The text for an expired token is not recorded (unknown); it keeps the same shape.
+        message = "Access token has expired" if state == "expired" else JWT_INVALID
+        body = [
+            {
+                "$severity": "error",
+                "$dataCode": "AccessTokenVerificationError",
+                "$message": message,
+                "$source": "Authorization",
+            }
+        ]
+        return json_reply(401, body, {"www-authenticate": 'Bearer error="invalid_token"'})
 
     def _chaos_before(self) -> Reply | None:
         chaos = self.chaos
