@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from sageflow._flows._journal import Journal, dumps
+from sageflow._flows._journal import _SCHEMA, Journal, dumps
 
 RECORD = {"id": "c1", "displayed_as": "Acme é", "notes": "x" * 2500, "n": 1, "ok": True}
 
@@ -23,13 +23,17 @@ def test_a_new_journal_uses_large_pages_and_wal(tmp_path: Path) -> None:
 def test_an_existing_journal_keeps_its_page_size_and_rows(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     old = sqlite3.connect(path)
-    old.execute("CREATE TABLE keep (x)")
-    old.execute("INSERT INTO keep VALUES (1)")
+    # A journal from before 16 KB pages: our tables, SQLite's default page size, one run.
+    old.executescript(_SCHEMA)
+    old.execute(
+        "INSERT INTO runs (id, flow_name, flow_file, flow_hash, inputs, status, started)"
+        " VALUES ('r0', 'f', 'f.yaml', 'h', '{}', 'ok', 1.0)"
+    )
     old.commit()
     old.close()
     with Journal(path) as journal:
         assert journal.db.execute("PRAGMA page_size").fetchone() == (4096,)
-        assert journal.db.execute("SELECT x FROM keep").fetchall() == [(1,)]
+        assert [r.id for r in journal.runs()] == ["r0"]
 
 
 def test_every_item_output_is_read_back_after_group_commits(tmp_path: Path) -> None:

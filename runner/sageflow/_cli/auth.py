@@ -14,11 +14,17 @@ import httpx
 
 from sageflow._errors import SageflowError
 from sageflow._http._client import Client, Connection
-from sageflow._http._config import ConnectionConfig, config_file, connect, find_connection
+from sageflow._http._config import (
+    ConfigFileError,
+    ConnectionConfig,
+    config_file,
+    connect,
+    find_connection,
+)
 from sageflow._http._oauth import login as run_login
 from sageflow._http._oauth import revoke
 from sageflow._http._redact import redact
-from sageflow._http._tokens import FileTokenStore
+from sageflow._http._tokens import FileTokenStore, TokenFileError
 from sageflow._registry import packs
 from sageflow._values import HTTPRequest
 
@@ -37,9 +43,17 @@ def _fail(error: BaseException) -> click.ClickException:
     return click.ClickException(redact(str(error)))
 
 
+class _BadFile(click.ClickException):
+    """A configuration or token file that cannot be used: bad input, so exit 2 like ``run``."""
+
+    exit_code = 2
+
+
 def _config(name: str | None) -> ConnectionConfig:
     try:
         config = find_connection(name)
+    except ConfigFileError as error:
+        raise _BadFile(redact(str(error))) from None
     except SageflowError as error:
         raise _fail(error) from None
     if config is None:
@@ -55,6 +69,8 @@ def _connection(ctx: click.Context, config: ConnectionConfig) -> Connection:
     clock = _obj(ctx).get(_CLOCK)
     try:
         return connect(config, store=FileTokenStore(name=config.name), clock=clock)
+    except TokenFileError as error:
+        raise _BadFile(redact(str(error))) from None
     except SageflowError as error:
         raise _fail(error) from None
 
@@ -196,7 +212,18 @@ def _read(api: Client, path: str, pack: str) -> Any:
 def logout(ctx: click.Context, name: str | None) -> None:
     """Revoke the stored refresh token and delete it."""
     config = _config(name)
-    connection = _connection(ctx, config)
+    try:
+        store = FileTokenStore(name=config.name)
+        connection = connect(config, store=store, clock=_obj(ctx).get(_CLOCK))
+    except TokenFileError as error:
+        # Nothing in a damaged file can be revoked, but the file must still go: a logout
+        # that refuses to clean up leaves the user stuck with it.
+        error.path.unlink(missing_ok=True)
+        click.echo(f"warning: {redact(str(error)).split(';')[0]}", err=True)
+        click.echo(f"Signed out ({config.name}): damaged token file deleted (nothing revoked).")
+        return
+    except SageflowError as error:
+        raise _fail(error) from None
     manager = connection.tokens
     if manager is None:
         raise click.ClickException(f"connection {config.name!r} stores no tokens")

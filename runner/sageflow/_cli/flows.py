@@ -7,16 +7,24 @@ import csv
 import datetime as dt
 import io
 import json
+import math
+import os
+import re
+import stat
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import click
 
 from sageflow._cli import log_to_stderr
 from sageflow._errors import SageflowError
+from sageflow._files import MAX_INPUT_FILE_BYTES, read_text_bounded
 from sageflow._flows._api import (
     FlowInputError,
     aresume_flow,
@@ -26,11 +34,14 @@ from sageflow._flows._api import (
     read_inputs_file,
 )
 from sageflow._flows._engine import ResumeRefusedError, RunResult
-from sageflow._flows._journal import DEFAULT_PATH, Journal, dumps
+from sageflow._flows._journal import DEFAULT_PATH, Journal, JournalError, dumps
+from sageflow._flows._load import DEFAULT_LIMITS, load_source
 from sageflow._flows._model import Flow
-from sageflow._flows._problems import FlowValidationError
+from sageflow._flows._problems import FlowValidationError, Problem
+from sageflow._http._tokens import TokenFileError
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
+_T = TypeVar("_T")
 
 _JOURNAL = click.option(
     "--journal",
@@ -51,21 +62,54 @@ _INPUT = click.option(
 )
 
 
-def _invalid(message: str) -> NoReturn:
+def _json_mode() -> bool:
+    """Whether the running command was given ``--json`` (its stdout must then be JSON)."""
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx is not None and ctx.params.get("as_json"))
+
+
+def json_text(value: Any) -> str:
+    """``value`` as RFC 8259 JSON: NaN and the infinities (a CEL division by zero, a ``.nan``
+    input) become the strings "NaN", "Infinity" and "-Infinity" instead of bare tokens that
+    strict parsers (JavaScript's JSON.parse, Go, jq) refuse."""
+    try:
+        return _STRICT.encode(value)
+    except ValueError:
+        return _STRICT.encode(_finite(value))
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
+_STRICT = json.JSONEncoder(default=str, ensure_ascii=False, allow_nan=False)
+
+
+def _invalid(message: str, problems: list[Problem] | None = None) -> NoReturn:
+    """Bad input: one line on stderr (after each problem), exit 2; under ``--json`` the same
+    as JSON on stdout, first."""
+    if _json_mode():
+        report: dict[str, Any] = {"status": "invalid", "error": message}
+        if problems is not None:
+            report["problems"] = [p.to_dict() for p in problems]
+        click.echo(json_text(report))
+    for problem in problems or ():
+        click.echo(str(problem), err=True)
     click.echo(message, err=True)
     sys.exit(EXIT_INVALID)
 
 
-def _load(path: Path, as_json: bool = False) -> Flow:
+def _load(path: Path) -> Flow:
     try:
         return load_flow(path)
     except FlowValidationError as error:
-        if as_json:  # a host parsing stdout gets JSON whatever happened
-            problems = [p.to_dict() for p in error.problems]
-            click.echo(json.dumps({"status": "invalid", "problems": problems}))
-        for problem in error.problems:
-            click.echo(str(problem), err=True)
-        _invalid(f"{len(error.problems)} problem(s) in {path}")
+        _invalid(f"{len(error.problems)} problem(s) in {path}", error.problems)
 
 
 def _inputs(flow: Flow, pairs: tuple[str, ...], file: Path | None) -> dict[str, Any]:
@@ -73,7 +117,7 @@ def _inputs(flow: Flow, pairs: tuple[str, ...], file: Path | None) -> dict[str, 
     if file is not None:
         try:
             values.update(read_inputs_file(file))
-        except (OSError, ValueError, FlowInputError) as error:
+        except FlowInputError as error:
             _invalid(f"--inputs {file}: {error}")
     for pair in pairs:
         name, sep, text = pair.partition("=")
@@ -82,7 +126,7 @@ def _inputs(flow: Flow, pairs: tuple[str, ...], file: Path | None) -> dict[str, 
         if text.startswith("@"):
             try:
                 values[name.strip()] = read_value_file(Path(text[1:]))
-            except (OSError, ValueError) as error:
+            except ValueError as error:
                 _invalid(f"-i {name.strip()}={text}: {error}")
         else:
             values[name.strip()] = parse_cli_value(flow, name.strip(), text)
@@ -90,66 +134,182 @@ def _inputs(flow: Flow, pairs: tuple[str, ...], file: Path | None) -> dict[str, 
 
 
 def read_value_file(path: Path) -> Any:
-    """``-i name=@file``: a CSV becomes a list of row objects; JSON and YAML are parsed."""
+    """``-i name=@file``: a CSV becomes a list of row objects; JSON and YAML are parsed.
+
+    Every way a file can be wrong is a ``ValueError`` whose message says where (the caller
+    names the file): too big (counted while reading, not from the size it reports), not text,
+    a CSV field past the csv module's limit, JSON nested past the flow loader's depth.
+    """
     suffix = path.suffix.lower()
+    text = read_text_bounded(path, MAX_INPUT_FILE_BYTES, encoding="utf-8-sig")
     if suffix == ".csv":
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            rows = list(csv.DictReader(handle))
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        try:
+            rows = list(reader)
+        except csv.Error as error:
+            raise ValueError(f"line {reader.line_num}: {error}") from None
         for number, row in enumerate(rows, start=2):
             if None in row or any(value is None for value in row.values()):
                 raise ValueError(f"line {number}: the row does not have one value per column")
         return rows
-    text = path.read_text(encoding="utf-8")
     if suffix == ".json":
         try:
-            return json.loads(text)
+            data = json.loads(text)
         except json.JSONDecodeError as error:
             raise ValueError(f"line {error.lineno}: invalid JSON: {error.msg}") from None
+        except RecursionError:
+            data = None
+            depth = DEFAULT_LIMITS.max_depth + 1
+        else:
+            depth = _depth(data, DEFAULT_LIMITS.max_depth)
+        if depth > DEFAULT_LIMITS.max_depth:
+            raise ValueError(f"nested deeper than {DEFAULT_LIMITS.max_depth} levels")
+        return data
     if suffix in {".yaml", ".yml"}:
-        from sageflow._flows._load import load_source
-
+        limits = replace(DEFAULT_LIMITS, max_file_bytes=MAX_INPUT_FILE_BYTES)
         try:
-            return load_source(text, str(path)).data
+            return load_source(text, str(path), limits).data
         except FlowValidationError as error:
             raise ValueError("; ".join(str(p) for p in error.problems)) from None
     return text
 
 
-def _write_outputs(result: RunResult, targets: tuple[str, ...]) -> None:
-    """``--output name=FILE``: a list of objects as CSV (by suffix), anything else as JSON."""
+def _depth(value: Any, limit: int) -> int:
+    """How deep ``value`` nests, counted without recursion and only up to ``limit + 1``."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if deepest > limit:
+            break
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node)
+    return deepest
+
+
+def _check_outputs(flow: Flow, targets: tuple[str, ...]) -> list[tuple[str, Path]]:
+    """Every ``-o NAME=FILE`` checked before anything is sent: the name is one of the flow's
+    outputs, and FILE can be created and replaced in its directory. Discovering a typo after a
+    run has sent every write would leave the writes and lose the output."""
+    checked: list[tuple[str, Path]] = []
     for target in targets:
-        name, _, file = target.partition("=")
-        if name not in result.outputs:
-            click.echo(f"--output {target}: the flow has no output {name!r}", err=True)
-            sys.exit(EXIT_INVALID)
+        name, sep, file = target.partition("=")
+        if not sep or not name or not file:
+            _invalid(f"--output {target!r}: expected NAME=FILE")
+        if name not in flow.outputs:
+            known = ", ".join(sorted(flow.outputs)) or "none"
+            _invalid(f"--output {target}: the flow has no output {name!r} (it has: {known})")
         path = Path(file)
-        value = result.outputs[name]
-        text = _csv_text(name, value) if path.suffix.lower() == ".csv" else dumps(value) + "\n"
-        # Written beside the target and renamed, so a failed run never leaves half a file.
+        problem = _unwritable(file, path)
+        if problem:
+            _invalid(f"--output {target}: {problem}")
+        checked.append((name, path))
+    return checked
+
+
+def _unwritable(file: str, path: Path) -> str | None:
+    """Why ``path`` cannot be written as a new file by rename in its directory, or None."""
+    if file.endswith(("/", os.sep)) or path.name in ("", ".", ".."):
+        return "names a directory, not a file"
+    try:
+        info = path.lstat()
+    except FileNotFoundError:
+        info = None
+    except OSError as error:
+        return f"cannot be checked: {error.strerror or error}"
+    if info is not None and stat.S_ISDIR(info.st_mode):
+        return "is a directory"
+    if info is not None and not (stat.S_ISREG(info.st_mode) or stat.S_ISLNK(info.st_mode)):
+        return "is not a regular file (a device, pipe or socket)"
+    try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f".{path.name}.partial")
-        partial.write_text(text, encoding="utf-8", newline="")
-        partial.replace(path)
+        # The probe is what the write does: a private temporary file in the same directory.
+        fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    except OSError as error:
+        return f"cannot write in {path.parent}: {error.strerror or error}"
+    os.close(fd)
+    os.unlink(probe)
+    return None
+
+
+def _write_outputs(result: RunResult, targets: list[tuple[str, Path]]) -> str | None:
+    """``--output name=FILE``: a list of objects as CSV (by suffix), anything else as JSON.
+
+    Returns why a file could not be written (the run itself is over and journaled)."""
+    for name, path in targets:
+        value = result.outputs.get(name)
+        if path.suffix.lower() == ".csv":
+            text = _csv_text(value)
+            if text is None:
+                return f"--output {name}={path}: the output is not a list of objects (for a CSV)"
+        else:
+            text = json_text(value) + "\n"
+        try:
+            write_replacing(path, text.encode("utf-8"))
+        except OSError as error:
+            return f"--output {name}={path}: cannot write: {error.strerror or error}"
         rows = f"{len(value)} rows" if isinstance(value, list) else "1 value"
         click.echo(f"wrote {name} to {path} ({rows})", err=True)
+    return None
 
 
-def _csv_text(name: str, value: Any) -> str:
+def write_replacing(path: Path, data: bytes) -> None:
+    """Write ``data`` to a new private file beside ``path``, then rename it over ``path``.
+
+    mkstemp opens a fresh random name with O_EXCL (and O_NOFOLLOW where there is one), so a
+    link planted at a predictable temporary name cannot redirect the write; the rename is
+    atomic, so a reader sees the old file or the new one, never half of it, and a link at
+    ``path`` itself is replaced, not followed. A new file is 0600 (its rows are business
+    data); replacing a file keeps that file's mode.
+    """
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    try:
+        try:
+            kept = path.lstat()
+        except OSError:
+            kept = None
+        if kept is not None and stat.S_ISREG(kept.st_mode):
+            os.fchmod(fd, stat.S_IMODE(kept.st_mode))
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+#: OWASP's CSV injection guidance: a cell a spreadsheet would read as a formula (or that a
+#: leading tab or carriage return hides) is prefixed with a single quote.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: ...except a plain number ("-12.50" is how Sage writes a credit): no formula, and a quote
+#: would turn every negative amount into text.
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    text = str(value) if isinstance(value, str | Decimal) else dumps(value)
+    if text.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def _csv_text(value: Any) -> str | None:
     if not isinstance(value, list) or not all(isinstance(row, dict) for row in value):
-        click.echo(f"--output {name}=*.csv: the output is not a list of objects", err=True)
-        sys.exit(EXIT_INVALID)
+        return None
     # CEL maps carry no key order, so columns are sorted: the same file for the same data.
     columns = sorted({key for row in value for key in row})
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer = csv.DictWriter(buffer, fieldnames=[_csv_cell(c) for c in columns], lineterminator="\n")
     writer.writeheader()
     for row in value:
-        writer.writerow(
-            {
-                k: v if isinstance(v, str | int | float) or v is None else dumps(v)
-                for k, v in row.items()
-            }
-        )
+        writer.writerow({_csv_cell(k): _csv_cell(v) for k, v in row.items()})
     return buffer.getvalue()
 
 
@@ -195,18 +355,21 @@ def _guard(debug: bool) -> Iterator[None]:
     # Bad input is reported, never a traceback; an unexpected bug says how to see one.
     try:
         yield
-    except (FlowInputError, ResumeRefusedError) as error:
+    except (FlowInputError, ResumeRefusedError, JournalError, TokenFileError) as error:
         _invalid(f"error: {error}")
     except SageflowError as error:
-        click.echo(f"error: {error}", err=True)
-        sys.exit(EXIT_FAILED)
+        _failed(f"error: {error}")
     except Exception as error:
         if debug:
             raise
-        click.echo(
-            f"internal error: {type(error).__name__}: {error} (rerun with --debug)", err=True
-        )
-        sys.exit(EXIT_FAILED)
+        _failed(f"internal error: {type(error).__name__}: {error} (rerun with --debug)")
+
+
+def _failed(message: str) -> NoReturn:
+    if _json_mode():
+        click.echo(json_text({"status": "failed", "error": message}))
+    click.echo(message, err=True)
+    sys.exit(EXIT_FAILED)
 
 
 def _summary(result: RunResult) -> None:
@@ -253,12 +416,17 @@ def _dry_printer(as_json: bool) -> Callable[[str, dict[str, Any]], None]:
     return show
 
 
-def _finish(result: RunResult, as_json: bool) -> NoReturn:
+def _finish(result: RunResult, as_json: bool, output_error: str | None = None) -> NoReturn:
     if as_json:
-        click.echo(dumps(result.to_dict()))
+        report = result.to_dict()
+        if output_error:
+            report["outputError"] = output_error
+        click.echo(json_text(report))
     else:
         _summary(result)
-    sys.exit(EXIT_OK if result.ok else EXIT_FAILED)
+    if output_error:
+        click.echo(f"error: {output_error}", err=True)
+    sys.exit(EXIT_OK if result.ok and not output_error else EXIT_FAILED)
 
 
 @click.command("run")
@@ -283,7 +451,13 @@ def _finish(result: RunResult, as_json: bool) -> NoReturn:
     "output_files",
     multiple=True,
     metavar="NAME=FILE",
-    help="Also write a flow output to FILE (.csv for a list of objects, else JSON).",
+    help="Also write a flow output to FILE (.csv for a list of objects, else JSON); "
+    "checked before anything is sent.",
+)
+@click.option(
+    "--dry-run-outputs",
+    is_flag=True,
+    help="With --dry-run, still write the -o files (their data is the manifests' examples).",
 )
 @_JOURNAL
 @click.option("--debug", is_flag=True, help="Log requests (redacted) and show tracebacks.")
@@ -295,17 +469,26 @@ def run(
     connection: str | None,
     dry_run: bool,
     output_files: tuple[str, ...],
+    dry_run_outputs: bool,
     journal_path: Path,
     debug: bool,
 ) -> None:
     """Run a flow (against the sandbox when no account is set)."""
     if debug:
         log_to_stderr()
-    flow = _load(flow_file, as_json)
-    for target in output_files:
-        if "=" not in target or not target.partition("=")[2]:
-            _invalid(f"--output {target!r}: expected NAME=FILE")
+    flow = _load(flow_file)
+    targets = _check_outputs(flow, output_files)
     values = _inputs(flow, pairs, inputs_file)
+    if dry_run and targets and not dry_run_outputs:
+        # A dry run's outputs are built from manifest examples: writing them over a real
+        # export would replace real data with samples.
+        for name, path in targets:
+            click.echo(
+                f"dry run: not writing {name} to {path} (add --dry-run-outputs to write "
+                "the example data)",
+                err=True,
+            )
+        targets = []
     bars = _Bars(enabled=not as_json)
     with _guard(debug), _sandbox_beside(journal_path):
         try:
@@ -323,9 +506,8 @@ def run(
             )
         finally:
             bars.close()
-    if result.ok and output_files:
-        _write_outputs(result, output_files)
-    _finish(result, as_json)
+    output_error = _write_outputs(result, targets) if result.ok and targets else None
+    _finish(result, as_json, output_error)
 
 
 @click.command("validate")
@@ -353,7 +535,11 @@ def validate(flow_file: Path, as_json: bool) -> None:
 
 @click.command("resume")
 @click.argument("run_id", metavar="ID")
-@click.option("--force", is_flag=True, help="Resume even though the flow file has changed.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Resume even though the flow file or an input (-i) has changed; says what changed.",
+)
 @_INPUT
 @_JSON
 @click.option("--connection", help="A configured connection.")
@@ -376,8 +562,7 @@ def resume(
     given: dict[str, Any] = {}
     if pairs:
         # Typed like `run -i`: the flow's declared input types decide how text is read.
-        with Journal(journal_path) as journal:
-            record = journal.run(run_id)
+        record = _read_journal(journal_path, lambda journal: journal.run(run_id))
         if record is None:
             _invalid(f"error: no run {run_id!r} in {journal_path}")
         flow = _load(Path(record.flow_file))
@@ -394,15 +579,27 @@ def resume(
                     connection=connection,
                     progress=bars,
                     debug=debug,
+                    on_notice=lambda message: click.echo(f"warning: {message}", err=True),
                 )
             )
         except FlowValidationError as error:
-            for problem in error.problems:
-                click.echo(str(problem), err=True)
-            _invalid("the flow file is no longer valid")
+            _invalid(f"{record_file(error)}: the flow file is no longer valid", error.problems)
         finally:
             bars.close()
     _finish(result, as_json)
+
+
+def _read_journal(path: Path, read: Callable[[Journal], _T]) -> _T:
+    """``read`` on the journal at ``path``; a file that is not a journal is bad input."""
+    try:
+        with Journal(path) as journal:
+            return read(journal)
+    except JournalError as error:
+        _invalid(f"error: {error}")
+
+
+def record_file(error: FlowValidationError) -> str:
+    return error.problems[0].file if error.problems else "the flow"
 
 
 @click.group("runs")
@@ -425,10 +622,9 @@ def list_runs(as_json: bool, limit: int, journal_path: Path) -> None:
     if not journal_path.exists():
         click.echo("[]" if as_json else f"no runs yet ({journal_path} does not exist)")
         return
-    with Journal(journal_path) as journal:
-        found = journal.runs(limit)
+    found = _read_journal(journal_path, lambda journal: journal.runs(limit))
     if as_json:
-        click.echo(dumps([r.to_dict() for r in found]))
+        click.echo(json_text([r.to_dict() for r in found]))
         return
     for r in found:
         click.echo(f"{r.id}  {r.status:<8} {_when(r.started)}  {r.flow_name}  ({r.flow_file})")
@@ -442,13 +638,13 @@ def show_run(run_id: str, as_json: bool, journal_path: Path) -> None:
     """Show one run and each step execution."""
     if not journal_path.exists():
         _invalid(f"error: no journal at {journal_path}")
-    with Journal(journal_path) as journal:
-        record = journal.run(run_id)
-        if record is None:
-            _invalid(f"error: no run {run_id!r} in {journal_path}")
-        steps = list(journal.steps(run_id))
+    record, steps = _read_journal(
+        journal_path, lambda journal: (journal.run(run_id), list(journal.steps(run_id)))
+    )
+    if record is None:
+        _invalid(f"error: no run {run_id!r} in {journal_path}")
     if as_json:
-        click.echo(dumps({**record.to_dict(), "steps": [s.to_dict() for s in steps]}))
+        click.echo(json_text({**record.to_dict(), "steps": [s.to_dict() for s in steps]}))
         return
     click.echo(f"run {record.id}: {record.flow_name} ({record.flow_file}) {record.status}")
     click.echo(f"  started {_when(record.started)}, finished {_when(record.finished)}")

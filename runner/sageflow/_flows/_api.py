@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, cast
 
-import yaml
-
 from sageflow._errors import SageflowError
 from sageflow._execute import Caller, CallOptions
+from sageflow._files import MAX_INPUT_FILE_BYTES, LocalFileError, read_text_bounded
 from sageflow._flows._engine import (
     CallerFactory,
     DryWrite,
@@ -24,8 +25,8 @@ from sageflow._flows._engine import (
     Sleep,
 )
 from sageflow._flows._expr import Clock
-from sageflow._flows._journal import DEFAULT_PATH, Journal
-from sageflow._flows._load import DEFAULT_LIMITS, Limits, load_source
+from sageflow._flows._journal import DEFAULT_PATH, Journal, dumps
+from sageflow._flows._load import DEFAULT_LIMITS, Limits, load_source, read_flow_file
 from sageflow._flows._model import Flow, parse_flow
 from sageflow._flows._problems import FlowValidationError, Problem
 from sageflow._flows._validate import validate_flow
@@ -53,22 +54,8 @@ def load_flow(
     """
     name = str(source)
     if text is None:
-        path = Path(source)
         try:
-            size = path.stat().st_size
-            if size > limits.max_file_bytes:
-                raise FlowValidationError(
-                    [
-                        Problem(
-                            path.name,
-                            1,
-                            1,
-                            "(document)",
-                            f"the file is {size} bytes; the limit is {limits.max_file_bytes}",
-                        )
-                    ]
-                )
-            text = path.read_text(encoding="utf-8")
+            text = read_flow_file(source, limits)
         except (OSError, UnicodeDecodeError) as error:
             raise FlowValidationError(
                 [Problem(name, 1, 1, "(document)", f"cannot read: {error}")]
@@ -104,13 +91,45 @@ def resolve_inputs(flow: Flow, given: Mapping[str, Any]) -> dict[str, Any]:
             continue
         validator = jsonschema.Draft7Validator(_json_schema(spec.schema))
         for error in validator.iter_errors(_jsonable(value)):
-            shown = "[secret]" if spec.secret else json.dumps(_jsonable(value), default=str)[:60]
-            message = "invalid value" if spec.secret else error.message
-            problems.append(f"input {name!r}: {message} (got {shown})")
+            shown = "[secret]" if spec.secret else _excerpt(value)
+            message = "invalid value" if spec.secret else _schema_message(error)
+            where = "".join(f"[{p!r}]" for p in error.absolute_path)
+            problems.append(f"input {name!r}{where}: {message} (got {shown})")
         values[name] = value
     if problems:
         raise FlowInputError(problems)
     return values
+
+
+def _excerpt(value: Any, width: int = 60) -> str:
+    """A value as JSON, cut to ``width`` characters: an error quotes a CSV's rows, not all
+    of them."""
+    text = json.dumps(_jsonable(value), default=str, ensure_ascii=False)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _schema_message(error: Any) -> str:
+    # jsonschema starts most messages with the repr of the whole offending value: for a
+    # wrongly typed CSV input that is every row. Say what was expected instead.
+    if error.validator == "type":
+        expected = error.validator_value
+        listed = " or ".join(expected) if isinstance(expected, list) else expected
+        return f"expected {listed}, not {_kind(error.instance)}"
+    message = str(error.message)
+    shown = repr(error.instance)
+    if len(shown) > 60:
+        message = message.replace(shown, _excerpt(error.instance))
+    return message if len(message) <= 200 else message[:199] + "…"
+
+
+def _kind(value: Any) -> str:
+    kinds = {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}
+    for kind, name in kinds.items():
+        if isinstance(value, kind):
+            return name
+    if value is None:
+        return "null"
+    return "a number" if isinstance(value, int | float | Decimal) else type(value).__name__
 
 
 def _json_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
@@ -241,12 +260,18 @@ async def aresume_flow(
     clock: Clock | None = None,
     progress: Progress | None = None,
     debug: bool = False,
+    on_notice: Callable[[str], None] | None = None,
 ) -> RunResult:
     """Continue a failed or interrupted run from its first step that did not complete.
 
     Completed steps and loop items reuse their journaled outputs; the rest are sent again with
     the same idempotency keys, so a write that was in flight when the process died is not
     repeated. Secret inputs are never journaled: pass them again in ``inputs``.
+
+    A non-secret input given with a value other than the one the run started with is refused
+    (:class:`ResumeRefusedError`): the completed steps used the old value, the rest would use
+    the new one, and the run would report success over a mix of both. ``force=True`` resumes
+    anyway and reports what changed through ``on_notice`` (default: a logged warning).
     """
     owned = _open_journal(journal, False)
     assert owned is not None
@@ -263,6 +288,15 @@ async def aresume_flow(
                 " use --force to resume anyway"
             )
         given = {k: v for k, v in record.inputs.items() if v != "[secret]"}
+        changed = changed_inputs(given, inputs or {}, flow.secret_inputs())
+        if changed and not force:
+            raise ResumeRefusedError(
+                f"run {run_id} started with other input values ({'; '.join(changed)});"
+                " resuming would mix old and new data: use --force to resume with the new ones"
+            )
+        if changed:
+            notice = on_notice or _log_notice
+            notice(f"resuming run {run_id} with changed inputs: {'; '.join(changed)}")
         given.update(inputs or {})
         values = resolve_inputs(flow, given)
         factory: CallerFactory = (
@@ -284,6 +318,42 @@ async def aresume_flow(
     finally:
         if not isinstance(journal, Journal):
             owned.close()
+
+
+def changed_inputs(
+    recorded: Mapping[str, Any], given: Mapping[str, Any], secret: Any = ()
+) -> list[str]:
+    """What ``given`` changes in a run's journaled inputs, one short phrase per input.
+
+    Values are compared as the journal stores them (a Decimal as its text), so repeating the
+    value a run started with is no change. Secret inputs are never journaled: not compared.
+    """
+    changes: list[str] = []
+    for name, value in given.items():
+        if name in secret:
+            continue
+        new = json.loads(dumps(value))
+        if name not in recorded:
+            changes.append(f"{name}: not given -> {_excerpt(new, 40)}")
+            continue
+        old = recorded[name]
+        if new == old:
+            continue
+        if isinstance(old, list) and isinstance(new, list):
+            first = next(
+                (i for i, (a, b) in enumerate(zip(old, new, strict=False)) if a != b),
+                min(len(old), len(new)),
+            )
+            changes.append(
+                f"{name}: {len(old)} -> {len(new)} items, first difference at item {first}"
+            )
+        else:
+            changes.append(f"{name}: {_excerpt(old, 40)} -> {_excerpt(new, 40)}")
+    return changes
+
+
+def _log_notice(message: str) -> None:
+    logging.getLogger("sageflow.flows").warning(message)
 
 
 def resume_flow(run_id: str, **options: Any) -> RunResult:
@@ -335,10 +405,22 @@ def run_component(ref: str, inputs: Mapping[str, Any], **options: Any) -> dict[s
 
 
 def read_inputs_file(path: Path) -> dict[str, Any]:
-    """``--inputs FILE``: a YAML or JSON mapping of input names to values."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    if data is None:
+    """``--inputs FILE``: a YAML or JSON mapping of input names to values.
+
+    Read like a flow file (size-bounded, one document, no aliases, depth and value counts
+    limited): inputs come from the same places as flows and deserve the same suspicion.
+    """
+    try:
+        text = read_text_bounded(path, MAX_INPUT_FILE_BYTES)
+    except LocalFileError as error:
+        raise FlowInputError([f"{path} {error}"]) from None
+    if not text.strip():
         return {}
+    limits = replace(DEFAULT_LIMITS, max_file_bytes=MAX_INPUT_FILE_BYTES)
+    try:
+        data = load_source(text, str(path), limits).data
+    except FlowValidationError as error:
+        raise FlowInputError([str(problem) for problem in error.problems]) from None
     if not isinstance(data, dict):
         raise FlowInputError([f"{path}: expected a mapping of input names to values"])
     return data

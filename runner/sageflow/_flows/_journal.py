@@ -7,10 +7,14 @@ import sqlite3
 import time
 from collections.abc import Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+from sageflow._errors import SageflowError
+from sageflow._files import private_dir, private_file
 
 DEFAULT_PATH = Path(".sageflow") / "runs.db"
 _RUN_COLUMNS = (
@@ -137,15 +141,41 @@ class StepRecord:
         }
 
 
+class JournalError(SageflowError):
+    """A journal file that is not a sageflow journal, or cannot be read (names the file)."""
+
+
+_SQLITE_HEADER = b"SQLite format 3\x00"
+_OUR_COLUMNS = {
+    "runs": {"id", "flow_name", "flow_file", "flow_hash", "inputs", "status", "started"},
+    "steps": {"run_id", "path", "step_id", "item_index", "attempt", "status", "started"},
+}
+
+
+def _check_header(path: Path) -> None:
+    """Refuse a file that is not SQLite before SQLite touches it (switching to WAL writes)."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(len(_SQLITE_HEADER))
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        raise JournalError(f"{path}: cannot open the journal: {error.strerror or error}") from None
+    if head and head != _SQLITE_HEADER:
+        raise JournalError(f"{path}: not a sageflow journal (not an SQLite database)")
+
+
 class Journal:
     """One SQLite file holding every run and step execution.
 
     Step rows are group-committed: buffered and written in one transaction every
     ``flush_seconds`` or ``flush_rows`` (and whenever a run changes status or is read).
     A commit per row would cost more than the request it records (an in-process sandbox answers
-    in ~0.2 ms); what a kill can lose is the last fraction of a second of completions, and
-    resume sends those again with the same idempotency keys, which the API deduplicates, so
-    nothing is written twice either way.
+    in ~0.2 ms); what a kill can lose is the last fraction of a second of rows, starts and
+    completions alike. Resume therefore treats every step of a crashed run that is not
+    completed as possibly sent: it is sent again with the same idempotency key (which Sage
+    honours for 7 days on the resources its guide lists) and its create first looks for its
+    marker (``CallOptions.outcome_unknown``), so nothing is written twice either way.
     """
 
     def __init__(
@@ -157,16 +187,24 @@ class Journal:
     ) -> None:
         self.path = Path(path)
         if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-        # A step's output is typically a whole Sage record (2-3 KB of JSON): with SQLite's
-        # default 4 KB pages that is one page per row, and writing a 1,000-item loop cost
-        # ~45 us a row; 16 KB pages hold several rows (~8 us a row). Only a new file takes it
-        # (it must precede the switch to WAL); an existing journal keeps its page size.
-        self.db.execute("PRAGMA page_size=16384")
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.executescript(_SCHEMA)
+            # Journals hold business data (inputs, every record a step returned): the folder
+            # is 0700 and the database 0600, whatever the umask.
+            private_dir(self.path.parent)
+            _check_header(self.path)
+            private_file(self.path)
+        try:
+            self.db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+            self._check_tables()
+            # A step's output is typically a whole Sage record (2-3 KB of JSON): with SQLite's
+            # default 4 KB pages that is one page per row, and writing a 1,000-item loop cost
+            # ~45 us a row; 16 KB pages hold several rows (~8 us a row). Only a new file takes
+            # it (it must precede the switch to WAL); an existing journal keeps its page size.
+            self.db.execute("PRAGMA page_size=16384")
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.executescript(_SCHEMA)
+        except sqlite3.Error as error:
+            raise JournalError(f"{self.path}: not a usable sageflow journal: {error}") from None
         self._max_variables = self.db.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
         self.flush_seconds = flush_seconds
         self.flush_rows = flush_rows
@@ -179,6 +217,27 @@ class Journal:
         # writer first, so the connection is never used by two threads at once.
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sageflow-journal")
         self._batches: list[Future[None]] = []
+
+    def _check_tables(self) -> None:
+        """Refuse an SQLite database of someone else's before adding our tables to it."""
+        tables = {
+            name for (name,) in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")
+        }
+        if not tables:
+            return
+        for table, needed in _OUR_COLUMNS.items():
+            columns = (
+                {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
+                if table in tables
+                else set()
+            )
+            if not needed <= columns:
+                self.db.close()
+                shown = ", ".join(sorted(tables)[:5])
+                raise JournalError(
+                    f"{self.path}: an SQLite database that is not a sageflow journal "
+                    f"(its tables: {shown})"
+                )
 
     def _write(self, sql: str, params: tuple[Any, ...]) -> None:
         self._pending.append((sql, params))
@@ -345,39 +404,53 @@ class Journal:
 
     def run(self, run_id: str) -> RunRecord | None:
         self.flush()
-        row = self.db.execute(
-            f"SELECT {_RUN_COLUMNS} FROM runs WHERE id = ?",  # noqa: S608 (constant columns)
-            (run_id,),
-        ).fetchone()
-        return _run(row) if row else None
+        with self._reading():
+            row = self.db.execute(
+                f"SELECT {_RUN_COLUMNS} FROM runs WHERE id = ?",  # noqa: S608 (constant columns)
+                (run_id,),
+            ).fetchone()
+            return _run(row) if row else None
 
     def runs(self, limit: int = 50) -> list[RunRecord]:
         self.flush()
-        rows = self.db.execute(
-            f"SELECT {_RUN_COLUMNS} FROM runs ORDER BY started DESC LIMIT ?",  # noqa: S608
-            (limit,),
-        )
-        return [_run(row) for row in rows]
+        with self._reading():
+            rows = self.db.execute(
+                f"SELECT {_RUN_COLUMNS} FROM runs ORDER BY started DESC LIMIT ?",  # noqa: S608
+                (limit,),
+            )
+            return [_run(row) for row in rows]
 
     def steps(self, run_id: str) -> Iterator[StepRecord]:
         self.flush()
-        rows = self.db.execute(
-            "SELECT path, step_id, item_index, attempt, status, started, finished, output, error"
-            " FROM steps WHERE run_id = ? ORDER BY started, rowid",
-            (run_id,),
-        )
-        for path, step_id, index, attempt, status, started, finished, output, error in rows:
-            yield StepRecord(
-                path,
-                step_id,
-                index,
-                attempt,
-                status,
-                started,
-                finished,
-                None if output is None else json.loads(output),
-                None if error is None else json.loads(error),
-            )
+        with self._reading():
+            rows = self.db.execute(
+                "SELECT path, step_id, item_index, attempt, status, started, finished, output,"
+                " error FROM steps WHERE run_id = ? ORDER BY started, rowid",
+                (run_id,),
+            ).fetchall()
+            found = [
+                StepRecord(
+                    path,
+                    step_id,
+                    index,
+                    attempt,
+                    status,
+                    started,
+                    finished,
+                    None if output is None else json.loads(output),
+                    None if error is None else json.loads(error),
+                )
+                for path, step_id, index, attempt, status, started, finished, output, error in rows
+            ]
+        yield from found
+
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        # A damaged page or a row some other program wrote: one line naming the file.
+        try:
+            yield
+        except (sqlite3.Error, ValueError, TypeError) as error:
+            raise JournalError(f"{self.path}: the journal cannot be read: {error}") from None
 
 
 def _run(row: tuple[Any, ...]) -> RunRecord:

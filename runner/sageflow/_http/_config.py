@@ -16,6 +16,14 @@ from typing import IO, Any
 import httpx
 from pydantic import ValidationError
 
+from sageflow._files import (
+    MAX_CONFIG_FILE_BYTES,
+    LocalFileError,
+    private_dir,
+    private_file,
+    read_text_bounded,
+    warn_if_exposed,
+)
 from sageflow._http._client import AsyncClient, Client, Connection
 from sageflow._http._limits import Limiter, LimitSettings
 from sageflow._http._profile import (
@@ -27,9 +35,15 @@ from sageflow._http._profile import (
 from sageflow._http._tokens import FileTokenStore, TokenStore, config_dir
 from sageflow._registry import packs
 
+#: Field names that hold a credential (clientSecret, accessToken, a host's password).
+_CREDENTIAL = re.compile(r"secret|token|password", re.IGNORECASE)
 DEFAULT_PACK = "sage_accounting"
 ENV_PREFIX = "SAGEFLOW_"
 SANDBOX_NOTICE = "sageflow: no Sage account configured — using the embedded sandbox"
+
+
+class ConfigFileError(ConfigurationError):
+    """``connections.toml`` cannot be read as a configuration (names the file)."""
 
 
 @dataclass(frozen=True)
@@ -80,11 +94,23 @@ def _from_env(pack: str, environ: Mapping[str, str]) -> ConnectionConfig | None:
 
 
 def _from_file(path: Path) -> tuple[str | None, dict[str, ConnectionConfig]]:
-    if not path.is_file():
+    if not path.exists():
         return None, {}
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    try:
+        data = tomllib.loads(read_text_bounded(path, MAX_CONFIG_FILE_BYTES))
+    except LocalFileError as error:
+        raise ConfigFileError(f"{path} {error}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigFileError(f"{path}: invalid TOML: {error}") from None
+    connections = data.get("connections") or {}
+    if not isinstance(connections, dict) or not all(
+        isinstance(table, dict) for table in connections.values()
+    ):
+        raise ConfigFileError(f"{path}: [connections] must hold one table per connection")
+    if any(_CREDENTIAL.search(key) for table in connections.values() for key in table):
+        warn_if_exposed(path, "connection credentials")
     found = {}
-    for name, table in (data.get("connections") or {}).items():
+    for name, table in connections.items():
         values = dict(table)
         pack = str(values.pop("pack", DEFAULT_PACK))
         kind = str(values.pop("kind", "oauth2"))
@@ -173,7 +199,9 @@ def sandbox_state(path: Path | None) -> Iterator[None]:
 def _sandbox(pack: str, options: Mapping[str, Any]) -> _Sandbox:
     state = SANDBOX_DATA.get()
     if state is not None and "data" not in options:
-        state.parent.mkdir(parents=True, exist_ok=True)
+        # The sandbox's records are business data like a journal's: 0700 folder, 0600 file.
+        private_dir(state.parent)
+        private_file(state)
         options = {**options, "data": state}
     installed = packs().get(pack)
     factory = installed.sandbox_factory if installed is not None else None

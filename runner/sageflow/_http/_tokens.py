@@ -14,6 +14,14 @@ from typing import Any, Protocol, runtime_checkable
 
 import platformdirs
 
+from sageflow._errors import SageflowError
+from sageflow._files import (
+    MAX_CONFIG_FILE_BYTES,
+    LocalFileError,
+    read_text_bounded,
+    warn_if_exposed,
+)
+
 try:
     import fcntl
 except ImportError:  # Windows
@@ -70,6 +78,26 @@ def config_dir() -> Path:
     return Path(platformdirs.user_config_dir("sageflow", appauthor=False))
 
 
+_FIELD_TYPES: dict[str, type | tuple[type, ...]] = {
+    "refresh_token": str,
+    "expires_at": (int, float),
+    "refresh_expires_at": (int, float),
+    "scope": str,
+    "extra": dict,
+}
+
+
+class TokenFileError(SageflowError, ValueError):
+    """A token store file that cannot be used (damaged, hand-edited, not ours)."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        self.path = path
+        super().__init__(
+            f"token file {path} {reason}; run `sageflow auth logout` to remove it,"
+            " then sign in again"
+        )
+
+
 class FileTokenStore:
     """Tokens in a JSON file readable only by the user, replaced atomically on every save.
 
@@ -83,11 +111,26 @@ class FileTokenStore:
         self._lock = threading.Lock()
 
     def load(self) -> TokenSet | None:
-        try:
-            text = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
+        if not self.path.exists():
             return None
-        return TokenSet.from_dict(json.loads(text))
+        try:
+            text = read_text_bounded(self.path, MAX_CONFIG_FILE_BYTES)
+            data = json.loads(text)
+        except LocalFileError as error:
+            if not self.path.exists():  # removed meanwhile (a logout in another process)
+                return None
+            raise TokenFileError(self.path, str(error)) from None
+        except ValueError as error:
+            raise TokenFileError(self.path, f"is not JSON ({error})") from None
+        if not isinstance(data, dict) or not isinstance(data.get("access_token"), str):
+            raise TokenFileError(self.path, "holds no access_token")
+        for key, kinds in _FIELD_TYPES.items():
+            if data.get(key) is not None and (
+                not isinstance(data[key], kinds) or isinstance(data[key], bool)
+            ):
+                raise TokenFileError(self.path, f"has a {key} of the wrong type")
+        warn_if_exposed(self.path, "OAuth tokens")
+        return TokenSet.from_dict(data)
 
     def save(self, tokens: TokenSet) -> None:
         data = json.dumps(tokens.to_dict(), indent=2, sort_keys=True).encode("utf-8")
