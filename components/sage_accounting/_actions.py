@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import quote
 
 from pydantic import BaseModel
 
@@ -11,7 +12,20 @@ from sage_accounting import _wire
 from sage_accounting._models import PageControls, list_query
 from sage_accounting._paging import list_action
 from sageflow._component import Action
+from sageflow._errors import UnsafeRequestError
 from sageflow._values import HTTPRequest, Method, QueryValue
+
+
+def record_path(collection: str, key: str) -> str:
+    """``/{collection}/{key}`` with ``key`` as exactly one path segment.
+
+    Input validation already holds ids to Sage's alphabet; this is the second wall for ids that
+    reach a handler another way: the id is percent-encoded as a segment (``/``, ``?``, ``#``
+    cannot end it), and ``.``/``..``, which a server would resolve as a climb, are refused.
+    """
+    if key in ("", ".", ".."):
+        raise UnsafeRequestError(f"refusing {key!r} as a record id: an id is one path segment")
+    return f"/{collection}/{quote(key, safe='')}"
 
 
 def get_one(path: str, query: Mapping[str, QueryValue] | None = None) -> Action:

@@ -16,6 +16,12 @@ _ISO_DATE_TIME = (
     r"^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:\d{2})?)?$"
 )
 _DECIMAL_TEXT = r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$"
+# Sage's ids are 32 hex characters, GUIDs with dashes (businesses) or reference-data keys
+# (GB_STANDARD, CUSTOMER, GBP, CA-ON): every id in the recorded samples and the swagger fits.
+# Ids go into request paths, so anything else ("../purchase_invoices/X", "abc?search=x") is
+# refused before a request is built.
+_SAGE_ID = r"^[A-Za-z0-9_-]{1,128}$"
+_SAGE_ID_RE = re.compile(_SAGE_ID)
 
 
 def _iso_date(raw: Any) -> Any:
@@ -53,6 +59,15 @@ def _decimal_text(raw: Any) -> Any:
     return raw
 
 
+def _sage_id(raw: Any) -> Any:
+    if isinstance(raw, str) and not _SAGE_ID_RE.fullmatch(raw):
+        raise ValueError(
+            "expected a Sage id: 1-128 letters, digits, '_' or '-' "
+            "(an id is one path segment; '/', '.', '?', '#', '%' and spaces are refused)"
+        )
+    return raw
+
+
 # Input types that accept exactly what their JSON Schema accepts: no "1" for 1, no "true" for
 # True, no timestamp number for a date. A host validating with jsonschema and sageflow
 # validating with pydantic must agree (tests/test_contract.py holds them to it).
@@ -67,6 +82,13 @@ Timestamp = Annotated[
     datetime | date,
     BeforeValidator(_iso_timestamp),
     WithJsonSchema({"type": "string", "pattern": _ISO_DATE_TIME}),
+]
+#: A record id: one path segment of Sage's id alphabet (see ``_SAGE_ID``).
+Id = Annotated[
+    str,
+    Strict(),
+    BeforeValidator(_sage_id),
+    WithJsonSchema({"type": "string", "pattern": _SAGE_ID}),
 ]
 #: Money, quantities and rates: exact decimals, given as a JSON number or a decimal string.
 Money = Annotated[

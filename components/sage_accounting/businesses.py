@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from sage_accounting._actions import get_one, list_of
-from sage_accounting._models import Bool, ListOutput, PageControls, optional, page_of, required_id
+from sage_accounting._actions import get_one, list_of, record_path
+from sage_accounting._models import (
+    Bool,
+    Id,
+    ListOutput,
+    PageControls,
+    optional,
+    page_of,
+    required_id,
+)
 from sage_accounting._pack import PACK
 from sage_accounting._resources import Business, FinancialSettings
 from sageflow._component import READ_ONLY, Action, Inputs
@@ -45,7 +53,7 @@ def list_businesses(inputs: ListBusinessesInputs) -> Action:
 
 
 class GetBusinessInputs(Inputs):
-    businessId: str = required_id("business", BUSINESS_ID)
+    businessId: Id = required_id("business", BUSINESS_ID)
 
 
 @PACK.component(
@@ -59,7 +67,7 @@ class GetBusinessInputs(Inputs):
     example_output=_EXAMPLE,
 )
 def get_business(inputs: GetBusinessInputs) -> Action:
-    return (yield from get_one(f"/businesses/{inputs.businessId}"))
+    return (yield from get_one(record_path("businesses", inputs.businessId)))
 
 
 class NoInputs(Inputs):

@@ -7,11 +7,19 @@ from typing import Any
 from pydantic import Field
 
 from sage_accounting import _wire
-from sage_accounting._actions import attributes_query, delete_one, get_one, list_of, write_one
+from sage_accounting._actions import (
+    attributes_query,
+    delete_one,
+    get_one,
+    list_of,
+    record_path,
+    write_one,
+)
 from sage_accounting._models import (
     Bool,
     ChangeTrackingInputs,
     DeleteOutput,
+    Id,
     ListOutput,
     optional,
     page_of,
@@ -48,7 +56,7 @@ def _person_id() -> Any:
 
 
 class GetContactPersonInputs(Inputs):
-    contactPersonId: str = _person_id()
+    contactPersonId: Id = _person_id()
     attributes: str | None = optional("Extra fields to return, or `all`.", "all")
 
 
@@ -63,7 +71,7 @@ class GetContactPersonInputs(Inputs):
     example_output=_PERSON_EXAMPLE,
 )
 def get_contact_person(inputs: GetContactPersonInputs) -> Action:
-    path = f"/contact_persons/{inputs.contactPersonId}"
+    path = record_path("contact_persons", inputs.contactPersonId)
     return (yield from get_one(path, attributes_query(inputs, "attributes")))
 
 
@@ -89,7 +97,7 @@ def list_contact_people(inputs: ListContactPeopleInputs) -> Action:
 
 
 class DeleteContactPersonInputs(Inputs):
-    contactPersonId: str = _person_id()
+    contactPersonId: Id = _person_id()
 
 
 @PACK.component(
@@ -105,7 +113,7 @@ class DeleteContactPersonInputs(Inputs):
 def delete_contact_person(inputs: DeleteContactPersonInputs) -> Action:
     # The peer component sent this to /contacts/{id}, deleting (or failing on) the wrong record.
     key = inputs.contactPersonId
-    return (yield from delete_one(key, f"/contact_persons/{key}"))
+    return (yield from delete_one(key, record_path("contact_persons", key)))
 
 
 class ContactPersonFields(Inputs):
@@ -154,7 +162,7 @@ def create_contact_person(inputs: CreateContactPersonInputs) -> Action:
 
 
 class UpdateContactPersonInputs(ContactPersonFields):
-    contactPersonId: str = _person_id()
+    contactPersonId: Id = _person_id()
     addressId: str | None = optional("Move the person to this address.", ADDRESS_ID)
     name: str | None = optional("The person's new name.", "Jane Smith-Jones", min_length=1)
     contactPersonTypeIds: list[str] | None = optional("Replace the person's roles.", ["ACCOUNTS"])
@@ -171,6 +179,6 @@ class UpdateContactPersonInputs(ContactPersonFields):
     example_output={**_PERSON_EXAMPLE, "job_title": "Finance Director"},
 )
 def update_contact_person(inputs: UpdateContactPersonInputs) -> Action:
-    path = f"/contact_persons/{inputs.contactPersonId}"
+    path = record_path("contact_persons", inputs.contactPersonId)
     payload = _wire.fields(inputs, exclude=("contactPersonId",))
     return (yield from write_one("PUT", path, "contact_person", payload))

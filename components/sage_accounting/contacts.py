@@ -7,11 +7,19 @@ from typing import Any
 from pydantic import ConfigDict, Field, model_validator
 
 from sage_accounting import _wire
-from sage_accounting._actions import attributes_query, delete_one, get_one, list_of, write_one
+from sage_accounting._actions import (
+    attributes_query,
+    delete_one,
+    get_one,
+    list_of,
+    record_path,
+    write_one,
+)
 from sage_accounting._models import (
     Bool,
     ChangeTrackingInputs,
     DeleteOutput,
+    Id,
     Int,
     ListOutput,
     Money,
@@ -50,7 +58,7 @@ def _contact_id() -> Any:
 
 
 class GetContactInputs(Inputs):
-    contactId: str = _contact_id()
+    contactId: Id = _contact_id()
     attributes: str | None = optional("Extra fields to return, or `all`.", "all")
     nestedAttributes: str | None = optional("Expand linked records' fields too, or `all`.", "all")
     showBalance: Bool | None = optional("Include the contact's outstanding balance.", True)
@@ -68,7 +76,7 @@ class GetContactInputs(Inputs):
 )
 def get_contact(inputs: GetContactInputs) -> Action:
     query = attributes_query(inputs, "attributes", "nestedAttributes", "showBalance")
-    return (yield from get_one(f"/contacts/{inputs.contactId}", query))
+    return (yield from get_one(record_path("contacts", inputs.contactId), query))
 
 
 class ListContactsInputs(ChangeTrackingInputs):
@@ -166,7 +174,7 @@ def find_contact(inputs: FindContactInputs) -> Action:
 
 
 class DeleteContactInputs(Inputs):
-    contactId: str = _contact_id()
+    contactId: Id = _contact_id()
 
 
 @PACK.component(
@@ -180,7 +188,7 @@ class DeleteContactInputs(Inputs):
     example_output={"id": CONTACT_ID, "deleted": True},
 )
 def delete_contact(inputs: DeleteContactInputs) -> Action:
-    return (yield from delete_one(inputs.contactId, f"/contacts/{inputs.contactId}"))
+    return (yield from delete_one(inputs.contactId, record_path("contacts", inputs.contactId)))
 
 
 class ContactFields(Inputs):
@@ -305,7 +313,7 @@ def create_contact(inputs: CreateContactInputs) -> Action:
 
 
 class UpdateContactInputs(ContactFields):
-    contactId: str = _contact_id()
+    contactId: Id = _contact_id()
     name: str | None = optional("The contact's new name.", "Acme Holdings Ltd", min_length=1)
     contactTypeIds: list[str] | None = optional(
         "Replace the contact's types: CUSTOMER, VENDOR or both.", ["CUSTOMER", "VENDOR"]
@@ -323,5 +331,5 @@ class UpdateContactInputs(ContactFields):
     example_output={**_CONTACT_EXAMPLE, "credit_limit": "7500.0"},
 )
 def update_contact(inputs: UpdateContactInputs) -> Action:
-    path = f"/contacts/{inputs.contactId}"
+    path = record_path("contacts", inputs.contactId)
     return (yield from write_one("PUT", path, "contact", contact_payload(inputs)))

@@ -7,10 +7,11 @@ from typing import Any
 from pydantic import Field
 
 from sage_accounting import _wire
-from sage_accounting._actions import attributes_query, get_one, list_of, write_one
+from sage_accounting._actions import attributes_query, get_one, list_of, record_path, write_one
 from sage_accounting._models import (
     Bool,
     Date,
+    Id,
     Int,
     ListOutput,
     UpdatedSinceInputs,
@@ -46,7 +47,7 @@ _ACCOUNT_EXAMPLE: dict[str, Any] = {
 
 
 class GetLedgerAccountInputs(Inputs):
-    ledgerAccountId: str = required_id("ledger account", ACCOUNT_ID)
+    ledgerAccountId: Id = required_id("ledger account", ACCOUNT_ID)
     attributes: str | None = optional("Extra fields to return, or `all`.", "all")
     showBalanceDetails: Bool | None = optional("Include balances for the date range.", True)
     from_date: Date | None = optional("Balances from this date.", "2026-01-01")
@@ -65,7 +66,7 @@ class GetLedgerAccountInputs(Inputs):
 )
 def get_ledger_account(inputs: GetLedgerAccountInputs) -> Action:
     query = attributes_query(inputs, "attributes", "showBalanceDetails", "from_date", "to_date")
-    return (yield from get_one(f"/ledger_accounts/{inputs.ledgerAccountId}", query))
+    return (yield from get_one(record_path("ledger_accounts", inputs.ledgerAccountId), query))
 
 
 class ListLedgerAccountsInputs(UpdatedSinceInputs):
@@ -158,7 +159,7 @@ def create_ledger_account(inputs: CreateLedgerAccountInputs) -> Action:
 
 
 class UpdateLedgerAccountInputs(LedgerAccountFields):
-    accountId: str = required_id("ledger account", ACCOUNT_ID)
+    accountId: Id = required_id("ledger account", ACCOUNT_ID)
     ledgerAccountTypeId: str | None = optional("New account type.", SALES_TYPE)
     includedInChart: Bool | None = optional("Include in (or drop from) the chart.", True)
     name: str | None = optional("New name.", "Consulting Fees")
@@ -177,6 +178,6 @@ class UpdateLedgerAccountInputs(LedgerAccountFields):
     example_output={**_ACCOUNT_EXAMPLE, "name": "Consulting Fees"},
 )
 def update_ledger_account(inputs: UpdateLedgerAccountInputs) -> Action:
-    path = f"/ledger_accounts/{inputs.accountId}"
+    path = record_path("ledger_accounts", inputs.accountId)
     payload = _wire.fields(inputs, exclude=("accountId",))
     return (yield from write_one("PUT", path, "ledger_account", payload))

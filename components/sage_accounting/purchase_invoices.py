@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import Field
 
-from sage_accounting._actions import delete_one
+from sage_accounting._actions import delete_one, record_path
 from sage_accounting._invoices import (
     LEDGER_ACCOUNT_ID,
     InvoiceFields,
@@ -18,7 +18,15 @@ from sage_accounting._invoices import (
     release_invoice,
     write_invoice,
 )
-from sage_accounting._models import Date, DeleteOutput, ListOutput, optional, page_of, required_id
+from sage_accounting._models import (
+    Date,
+    DeleteOutput,
+    Id,
+    ListOutput,
+    optional,
+    page_of,
+    required_id,
+)
 from sage_accounting._pack import PACK
 from sage_accounting._resources import PurchaseInvoice
 from sageflow._component import DESTRUCTIVE, IDEMPOTENT_WRITE, READ_ONLY, WRITE, Action, Inputs
@@ -55,7 +63,7 @@ _LINE = {
 
 
 def _path(key: str = "") -> str:
-    return f"/purchase_invoices/{key}" if key else "/purchase_invoices"
+    return record_path("purchase_invoices", key) if key else "/purchase_invoices"
 
 
 def _invoice_id() -> Any:
@@ -81,7 +89,7 @@ def list_purchase_invoices(inputs: InvoiceListInputs) -> Action:
 
 
 class GetPurchaseInvoiceInputs(InvoiceGetFields):
-    purchaseInvoiceId: str = _invoice_id()
+    purchaseInvoiceId: Id = _invoice_id()
 
 
 @PACK.component(
@@ -132,7 +140,7 @@ def create_purchase_invoice(inputs: CreatePurchaseInvoiceInputs) -> Action:
 
 
 class UpdatePurchaseInvoiceInputs(PurchaseInvoiceFields):
-    purchaseInvoiceId: str = _invoice_id()
+    purchaseInvoiceId: Id = _invoice_id()
     contactId: str | None = optional("Move the invoice to this supplier.", SUPPLIER_ID)
     date: Date | None = optional("New invoice date.", "2026-03-10")
     invoiceLines: list[PurchaseInvoiceLine] | None = optional(
@@ -160,7 +168,7 @@ def update_purchase_invoice(inputs: UpdatePurchaseInvoiceInputs) -> Action:
 
 
 class PurchaseInvoiceKey(Inputs):
-    purchaseInvoiceId: str = _invoice_id()
+    purchaseInvoiceId: Id = _invoice_id()
 
 
 @PACK.component(

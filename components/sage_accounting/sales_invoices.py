@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import Field
 
+from sage_accounting._actions import record_path
 from sage_accounting._invoices import (
     LEDGER_ACCOUNT_ID,
     InvoiceFields,
@@ -17,7 +18,15 @@ from sage_accounting._invoices import (
     release_invoice,
     write_invoice,
 )
-from sage_accounting._models import Date, DeleteOutput, ListOutput, optional, page_of, required_id
+from sage_accounting._models import (
+    Date,
+    DeleteOutput,
+    Id,
+    ListOutput,
+    optional,
+    page_of,
+    required_id,
+)
 from sage_accounting._pack import PACK
 from sage_accounting._resources import SalesInvoice
 from sageflow._component import DESTRUCTIVE, IDEMPOTENT_WRITE, READ_ONLY, WRITE, Action, Inputs
@@ -74,7 +83,7 @@ _LINE = {
 
 
 def _path(key: str = "") -> str:
-    return f"/sales_invoices/{key}" if key else "/sales_invoices"
+    return record_path("sales_invoices", key) if key else "/sales_invoices"
 
 
 def _invoice_id() -> Any:
@@ -96,7 +105,7 @@ def list_sales_invoices(inputs: InvoiceListInputs) -> Action:
 
 
 class GetSalesInvoiceInputs(InvoiceGetFields):
-    salesInvoiceId: str = _invoice_id()
+    salesInvoiceId: Id = _invoice_id()
 
 
 @PACK.component(
@@ -149,7 +158,7 @@ def create_sales_invoice(inputs: CreateSalesInvoiceInputs) -> Action:
 
 
 class UpdateSalesInvoiceInputs(SalesInvoiceFields):
-    salesInvoiceId: str = _invoice_id()
+    salesInvoiceId: Id = _invoice_id()
     contactId: str | None = optional("Move the invoice to this contact.", CONTACT_ID)
     date: Date | None = optional("New invoice date.", "2026-03-31")
     invoiceLines: list[SalesInvoiceLine] | None = optional(
@@ -173,7 +182,7 @@ def update_sales_invoice(inputs: UpdateSalesInvoiceInputs) -> Action:
 
 
 class DeleteSalesInvoiceInputs(Inputs):
-    salesInvoiceId: str = _invoice_id()
+    salesInvoiceId: Id = _invoice_id()
     voidReason: str | None = optional(
         "Why the invoice is voided; Sage requires it unless the invoice is a draft.",
         "Raised in error",
@@ -222,7 +231,7 @@ def delete_sales_invoice(inputs: DeleteSalesInvoiceInputs) -> Action:
 
 
 class ReleaseSalesInvoiceInputs(Inputs):
-    salesInvoiceId: str = _invoice_id()
+    salesInvoiceId: Id = _invoice_id()
 
 
 @PACK.component(

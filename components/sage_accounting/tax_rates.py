@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sage_accounting._actions import attributes_query, get_one, list_of
+from sage_accounting._actions import attributes_query, get_one, list_of, record_path
 from sage_accounting._models import (
     Bool,
     Date,
+    Id,
     ListOutput,
     PagingInputs,
     Timestamp,
@@ -57,7 +58,7 @@ def list_tax_rates(inputs: ListTaxRatesInputs) -> Action:
 
 
 class GetTaxRateInputs(Inputs):
-    taxRateId: str = required_id("tax rate", "GB_STANDARD")
+    taxRateId: Id = required_id("tax rate", "GB_STANDARD")
     date: Date | None = optional("The rate in force on this date.", "2026-03-31")
     attributes: str | None = optional("Extra fields to return, or `all`.", "all")
 
@@ -74,4 +75,4 @@ class GetTaxRateInputs(Inputs):
 )
 def get_tax_rate(inputs: GetTaxRateInputs) -> Action:
     query = attributes_query(inputs, "date", "attributes")
-    return (yield from get_one(f"/tax_rates/{inputs.taxRateId}", query))
+    return (yield from get_one(record_path("tax_rates", inputs.taxRateId), query))

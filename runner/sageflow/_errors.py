@@ -41,6 +41,20 @@ class APIErrorEntry:
     message: str
     source: str | None = None
 
+    def redacted(self) -> APIErrorEntry:
+        """This entry with every registered secret and credential shape masked in every field."""
+        from sageflow._http._redact import redact
+
+        def clean(text: str | None) -> str | None:
+            return None if text is None else redact(text)
+
+        return APIErrorEntry(
+            severity=clean(self.severity),
+            code=clean(self.code),
+            message=redact(self.message),
+            source=clean(self.source),
+        )
+
     def __str__(self) -> str:
         where = f" ({self.source})" if self.source else ""
         code = f"{self.code}: " if self.code else ""
@@ -64,7 +78,10 @@ class APIError(SageflowError):
         retry_after: float | None = None,
     ) -> None:
         self.status = status
-        self.entries = list(entries)
+        # Servers echo what they were sent (an Authorization header in a $message): every
+        # field of every entry is masked here, so the journal, --json and `runs show` that
+        # read the entries can never hold a credential, whoever built the error.
+        self.entries = [e.redacted() for e in entries]
         self.method = method
         self.path = path
         self.retry_after = retry_after

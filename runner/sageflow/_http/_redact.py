@@ -112,6 +112,11 @@ def redact_headers(headers: Mapping[str, Any]) -> dict[str, Any]:
 def redact_exception(error: BaseException) -> BaseException:
     """Mask secrets in an exception's arguments in place (its message is built from them)."""
     error.args = tuple(redact(a) if isinstance(a, str) else a for a in error.args)
+    entries = getattr(error, "entries", None)
+    if isinstance(entries, list):
+        # An API error's entries are printed and journaled on their own (``to_dict``); a
+        # secret registered after the error was built (a refreshed token) is masked there too.
+        error.entries = [e.redacted() if hasattr(e, "redacted") else e for e in entries]  # type: ignore[attr-defined]
     return error
 
 
