@@ -13,11 +13,30 @@ from pydantic import Field
 
 from sage_accounting import _wire
 from sage_accounting._actions import attributes_query, get_one, list_of, write_one
+from sage_accounting._lookups import (
+    CONTACTS,
+    CURRENCIES,
+    LEDGER_ACCOUNTS,
+    PURCHASE_ACCOUNTS,
+    SALES_ACCOUNTS,
+    TAX_RATES,
+    InvoiceStatusId,
+    NewInvoiceStatusId,
+)
 from sage_accounting._models import Bool, ChangeTrackingInputs, Date, Money, optional
 from sageflow._component import Action, Inputs
 from sageflow._values import HTTPRequest, Method
 
 LEDGER_ACCOUNT_ID = "9a994ff1f7f8491ba2ac8b7b8d2f5a20"
+
+
+def _ledger_account(choices: Any) -> Any:
+    return Field(
+        description="The ledger account the line posts to.",
+        examples=[LEDGER_ACCOUNT_ID],
+        min_length=1,
+        json_schema_extra=choices,
+    )
 
 
 class InvoiceLine(Inputs):
@@ -26,16 +45,12 @@ class InvoiceLine(Inputs):
     description: str = Field(
         description="What was sold or bought.", examples=["Consulting, March"], min_length=1
     )
-    ledgerAccountId: str = Field(
-        description="The ledger account the line posts to.",
-        examples=[LEDGER_ACCOUNT_ID],
-        min_length=1,
-    )
+    ledgerAccountId: str = _ledger_account(LEDGER_ACCOUNTS)
     quantity: Money = Field(description="How many units.", examples=["2"])
     unitPrice: Money = Field(description="Price of one unit.", examples=["450.00"])
     unitPriceIncludesTax: Bool | None = optional("The unit price includes tax.", False)
     taxRateId: str | None = optional(
-        "Tax rate: GB_STANDARD, GB_ZERO, GB_EXEMPT, ...", "GB_STANDARD"
+        "Tax rate: GB_STANDARD, GB_ZERO, GB_EXEMPT, ...", "GB_STANDARD", json_schema_extra=TAX_RATES
     )
     taxAmount: Money | None = optional("Tax on the line (Sage computes it if omitted).", "180.00")
     netAmount: Money | None = optional("Net amount of the line.", "900.00")
@@ -49,11 +64,13 @@ class InvoiceLine(Inputs):
 
 
 class SalesInvoiceLine(InvoiceLine):
+    ledgerAccountId: str = _ledger_account(SALES_ACCOUNTS)
     discountAmount: Money | None = optional("Discount on the line.", "50.00")
     discountPercentage: Money | None = optional("Discount on the line, in percent.", "5")
 
 
 class PurchaseInvoiceLine(InvoiceLine):
+    ledgerAccountId: str = _ledger_account(PURCHASE_ACCOUNTS)
     isPurchaseForResale: Bool | None = optional("Bought to be sold on.", False)
 
 
@@ -69,9 +86,11 @@ class InvoiceFields(Inputs):
     netAmount: Money | None = optional("Net total.", "900.00")
     taxAmount: Money | None = optional("Tax total.", "180.00")
     totalAmount: Money | None = optional("Grand total, tax included.", "1080.00")
-    currencyId: str | None = optional("Invoice currency (ISO code).", "GBP")
+    currencyId: str | None = optional(
+        "Invoice currency (ISO code).", "GBP", json_schema_extra=CURRENCIES
+    )
     exchangeRate: Money | None = optional("Rate to the base currency.", "1.0")
-    statusId: str | None = optional(
+    statusId: NewInvoiceStatusId | None = optional(
         "DRAFT to keep the invoice a draft (release it later); Sage's default is UNPAID.", "DRAFT"
     )
 
@@ -81,10 +100,12 @@ class InvoiceListInputs(ChangeTrackingInputs):
 
     search: str | None = optional("Match invoice number, reference or contact.", "SI-12")
     contactId: str | None = optional(
-        "Only this contact's invoices.", "6c5b3bd7a5d84c4b9a3f4dc4f6b0a1e2"
+        "Only this contact's invoices.",
+        "6c5b3bd7a5d84c4b9a3f4dc4f6b0a1e2",
+        json_schema_extra=CONTACTS,
     )
-    statusId: str | None = optional(
-        "Only this status: DRAFT, UNPAID, PART_PAID, PAID, VOID.", "UNPAID"
+    statusId: InvoiceStatusId | None = optional(
+        "Only this status: DRAFT, UNPAID, PART_PAID, PAID, VOID, ...", "UNPAID"
     )
     from_date: Date | None = optional("Only invoices dated on or after this date.", "2026-01-01")
     to_date: Date | None = optional("Only invoices dated on or before this date.", "2026-03-31")
