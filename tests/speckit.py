@@ -74,6 +74,12 @@ UNTAXED_RATE = re.compile(r"(?:^|_)(?:ZERO|EXEMPT|NO_TAX)$")
 #: parameter; the pack may send both (sage-guides-facts.md Q3, CONFLICT).
 DELETE_BODY_FROM_QUERY = frozenset({"void_reason"})
 
+#: Headers every request may carry: "the only required request headers are Authorization and
+#: Content-Type", ``X-Business`` is optional [G-mig], ``Accept`` picks JSON or a PDF [G-inv]
+#: (sage-guides-facts.md sections 1 and 7). Any other must be a header parameter of the
+#: operation (``X-Idempotency-Key`` is one only on the two UK tax-return POSTs, Q1).
+CONNECTION_HEADERS = frozenset({"authorization", "content-type", "accept", "x-business"})
+
 #: The one difference the issue accepts: Sage's guide asks for decimals as strings
 #: ([G-inv] "send decimals as strings") where the spec types them as JSON numbers.
 DECIMAL_AS_STRING = "decimal-as-string"
@@ -195,6 +201,10 @@ def check_request(spec: Spec, request: HTTPRequest) -> list[Finding]:
     if operation is None:
         return [Finding("operation", request.path, f"no {request.method} operation on this path")]
     found = _check_query(operation, request)
+    declared = {name.lower() for name in operation.parameters("header")}
+    for name in request.headers:
+        if name.lower() not in declared | CONNECTION_HEADERS:
+            found.append(Finding("header", name, f"not a header parameter of {operation.name}"))
     if (request.form is not None or request.files) and not operation.parameters("formData"):
         found.append(Finding("body", "form", f"{operation.name} takes no form data"))
     if request.json is not None:
@@ -613,7 +623,23 @@ def requests_for(component: Component, inputs: Mapping[str, Any], spec: Spec) ->
         return fake_response(spec, request)
 
     drive(component, inputs, send, packs()[component.pack].error_parser)
-    return sent
+    return [
+        on_the_wire(component, request, f"{component.ref}#{n}") for n, request in enumerate(sent)
+    ]
+
+
+def on_the_wire(component: Component, request: HTTPRequest, key: str) -> HTTPRequest:
+    """The request as the HTTP layer sends it: a write gets its idempotency key wherever the
+    pack's connection profile puts it (a body field, a header), so that placement is checked
+    too."""
+    if not request.is_write:
+        return request
+    for connection in packs()[component.pack].connections.values():
+        attach = getattr(getattr(connection, "profile", None), "idempotency", None)
+        if attach is not None:
+            request, _ = attach(request, key)
+            break
+    return request
 
 
 def check_component(component: Component, report: Report, spec: Spec | None = None) -> None:

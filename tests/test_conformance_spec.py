@@ -269,6 +269,16 @@ PLANTED = [
         id="body-on-a-delete-that-takes-none",
     ),
     pytest.param(
+        HTTPRequest(
+            "POST",
+            "/contacts",
+            headers={"X-Idempotency-Key": "k"},
+            json={"contact": {"name": "A", "contact_type_ids": ["X"]}},
+        ),
+        Finding("header", "X-Idempotency-Key", "not a header parameter of POST /contacts"),
+        id="header-the-operation-does-not-declare",
+    ),
+    pytest.param(
         HTTPRequest("GET", "/tax_determinations", query={"date": "2026-03-31"}),
         Finding("required", "?usage", "requires it"),
         id="missing-required-query-parameter",
@@ -323,6 +333,14 @@ ACCEPTED = [
         id="void-reason-in-query-and-body",
     ),
     pytest.param(HTTPRequest("GET", "/businesses", query={"active_only": True}), id="businesses"),
+    pytest.param(
+        HTTPRequest(
+            "GET",
+            "/attachments/a1/file",
+            headers={"Accept": "application/octet-stream", "X-Business": "b1"},
+        ),
+        id="declared-and-connection-headers",
+    ),
     pytest.param(
         HTTPRequest("GET", "/sales_invoices", query={"sort": "due_date:desc", "page": "2"}),
         id="guide-sort-key-and-string-page",
