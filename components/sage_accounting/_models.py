@@ -214,9 +214,9 @@ def optional(description: str, example: Any, **constraints: Any) -> Any:
     return Field(default=None, description=description, examples=[example], **constraints)
 
 
-def required_id(what: str, example: str) -> Any:
+def required_id(what: str, example: str, **extra: Any) -> Any:
     """A required record id input (Sage ids are 32 hex characters, or keys like GB_STANDARD)."""
-    return Field(description=f"The {what}'s id.", examples=[example], min_length=1)
+    return Field(description=f"The {what}'s id.", examples=[example], min_length=1, **extra)
 
 
 def page_of(*items: dict[str, Any], items_per_page: int = 20) -> dict[str, Any]:

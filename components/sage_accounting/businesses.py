@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sage_accounting._actions import get_one, list_of, record_path
+from sage_accounting._lookups import BUSINESSES
 from sage_accounting._models import (
     Bool,
     Id,
@@ -53,7 +54,7 @@ def list_businesses(inputs: ListBusinessesInputs) -> Action:
 
 
 class GetBusinessInputs(Inputs):
-    businessId: Id = required_id("business", BUSINESS_ID)
+    businessId: Id = required_id("business", BUSINESS_ID, json_schema_extra=BUSINESSES)
 
 
 @PACK.component(

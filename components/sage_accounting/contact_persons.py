@@ -15,6 +15,7 @@ from sage_accounting._actions import (
     record_path,
     write_one,
 )
+from sage_accounting._lookups import CONTACT_PEOPLE, CONTACTS
 from sage_accounting._models import (
     Bool,
     ChangeTrackingInputs,
@@ -52,6 +53,7 @@ def _person_id() -> Any:
         description="The contact person's id (32 hex characters).",
         examples=[PERSON_ID],
         min_length=1,
+        json_schema_extra=CONTACT_PEOPLE,
     )
 
 
@@ -77,7 +79,9 @@ def get_contact_person(inputs: GetContactPersonInputs) -> Action:
 
 class ListContactPeopleInputs(ChangeTrackingInputs):
     contactId: str | None = optional(
-        "Only the people of this contact.", "6c5b3bd7a5d84c4b9a3f4dc4f6b0a1e2"
+        "Only the people of this contact.",
+        "6c5b3bd7a5d84c4b9a3f4dc4f6b0a1e2",
+        json_schema_extra=CONTACTS,
     )
     addressId: str | None = optional("Only the people at this address.", ADDRESS_ID)
 

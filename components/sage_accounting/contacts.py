@@ -15,6 +15,16 @@ from sage_accounting._actions import (
     record_path,
     write_one,
 )
+from sage_accounting._lookups import (
+    ADDRESS_TYPES,
+    CONTACTS,
+    COUNTRIES,
+    CURRENCIES,
+    PURCHASE_ACCOUNTS,
+    SALES_ACCOUNTS,
+    TAX_RATES,
+    ContactTypeId,
+)
 from sage_accounting._models import (
     Bool,
     ChangeTrackingInputs,
@@ -54,6 +64,7 @@ def _contact_id() -> Any:
         description="The contact's id (32 hex characters).",
         examples=[CONTACT_ID],
         min_length=1,
+        json_schema_extra=CONTACTS,
     )
 
 
@@ -83,7 +94,7 @@ class ListContactsInputs(ChangeTrackingInputs):
     search: str | None = optional(
         "Match name, reference, email or postcode (at least 3 characters).", "acme"
     )
-    contactTypeId: str | None = optional(
+    contactTypeId: ContactTypeId | None = optional(
         "Only contacts of this type: CUSTOMER or VENDOR.", "CUSTOMER"
     )
     email: str | None = optional("Only contacts with this email address.", "accounts@acme.example")
@@ -120,7 +131,7 @@ class FindContactInputs(Inputs):
     reference: str | None = optional("Exact reference (case-insensitive).", "ACME001")
     name: str | None = optional("Exact name (case-insensitive).", "Acme Ltd")
     email: str | None = optional("Exact email address (case-insensitive).", "accounts@acme.example")
-    contactTypeId: str | None = optional(
+    contactTypeId: ContactTypeId | None = optional(
         "Only contacts of this type: CUSTOMER or VENDOR.", "CUSTOMER"
     )
     limit: Int | None = optional("Stop after this many matches.", 10, ge=1)
@@ -196,11 +207,17 @@ class ContactFields(Inputs):
 
     reference: str | None = optional("Your unique reference for the contact.", "ACME001")
     defaultSalesLedgerId: str | None = optional(
-        "Default ledger account for sales to this contact.", "9a994ff1f7f8491ba2ac8b7b8d2f5a20"
+        "Default ledger account for sales to this contact.",
+        "9a994ff1f7f8491ba2ac8b7b8d2f5a20",
+        json_schema_extra=SALES_ACCOUNTS,
     )
-    defaultSalesTaxRateId: str | None = optional("Default tax rate for sales.", "GB_STANDARD")
+    defaultSalesTaxRateId: str | None = optional(
+        "Default tax rate for sales.", "GB_STANDARD", json_schema_extra=TAX_RATES
+    )
     defaultPurchaseLedgerId: str | None = optional(
-        "Default ledger account for purchases.", "9a994ff1f7f8491ba2ac8b7b8d2f5a21"
+        "Default ledger account for purchases.",
+        "9a994ff1f7f8491ba2ac8b7b8d2f5a21",
+        json_schema_extra=PURCHASE_ACCOUNTS,
     )
     taxNumber: str | None = optional("VAT registration number.", "GB123456789")
     notes: str | None = optional("Notes about the contact.", "Prefers email invoices.")
@@ -209,17 +226,23 @@ class ContactFields(Inputs):
     sourceGuid: str | None = optional(
         "Id of the contact in the system it was imported from.", "crm-000123"
     )
-    currencyId: str | None = optional("The contact's currency.", "GBP")
+    currencyId: str | None = optional(
+        "The contact's currency.", "GBP", json_schema_extra=CURRENCIES
+    )
     addressName: str | None = optional("Name of the main address.", "Head office")
     addressLine1: str | None = optional("Main address, first line.", "1 High Street")
     addressLine2: str | None = optional("Main address, second line.", "Unit 4")
     city: str | None = optional("Main address town or city.", "Reading")
-    countryId: str | None = optional("Main address country (ISO code).", "GB")
+    countryId: str | None = optional(
+        "Main address country (ISO code).", "GB", json_schema_extra=COUNTRIES
+    )
     postalCode: str | None = optional("Main address postal code.", "RG1 1AA")
     bankAccountId: str | None = optional(
         "Bank account linked to the main address.", "27a1a4a33d5d4b6c8a1e2b7f4c0d9e11"
     )
-    addressTypeId: str | None = optional("Main address type: ACCOUNTS, SALES, ...", "ACCOUNTS")
+    addressTypeId: str | None = optional(
+        "Main address type: ACCOUNTS, SALES, ...", "ACCOUNTS", json_schema_extra=ADDRESS_TYPES
+    )
     region: str | None = optional("Main address county or region.", "Berkshire")
     isMainAddress: Bool | None = optional("Mark the main address as the contact's main one.", True)
     deliveryName: str | None = optional("Name of the delivery address.", "Warehouse")
@@ -227,11 +250,15 @@ class ContactFields(Inputs):
     deliveryLine2: str | None = optional("Delivery address, second line.", "Gate B")
     deliveryCity: str | None = optional("Delivery address town or city.", "Slough")
     deliveryPostalCode: str | None = optional("Delivery address postal code.", "SL1 1AA")
-    deliveryCountryId: str | None = optional("Delivery address country (ISO code).", "GB")
+    deliveryCountryId: str | None = optional(
+        "Delivery address country (ISO code).", "GB", json_schema_extra=COUNTRIES
+    )
     deliveryBankAccountId: str | None = optional(
         "Bank account linked to the delivery address.", "27a1a4a33d5d4b6c8a1e2b7f4c0d9e12"
     )
-    deliveryTypeId: str | None = optional("Delivery address type.", "DELIVERY")
+    deliveryTypeId: str | None = optional(
+        "Delivery address type.", "DELIVERY", json_schema_extra=ADDRESS_TYPES
+    )
     deliveryRegion: str | None = optional("Delivery address county or region.", "Berkshire")
     isMainDelivery: Bool | None = optional("Mark the delivery address as the main one.", False)
     accountName: str | None = optional("Bank account name.", "Acme Ltd")
@@ -283,7 +310,7 @@ def contact_payload(inputs: ContactFields) -> dict[str, Any]:
 
 class CreateContactInputs(ContactFields):
     name: str = Field(description="The contact's name.", examples=["Acme Ltd"], min_length=1)
-    contactTypeIds: list[str] = Field(
+    contactTypeIds: list[ContactTypeId] = Field(
         description="CUSTOMER, VENDOR or both.", examples=[["CUSTOMER"]], min_length=1
     )
 
@@ -315,7 +342,7 @@ def create_contact(inputs: CreateContactInputs) -> Action:
 class UpdateContactInputs(ContactFields):
     contactId: Id = _contact_id()
     name: str | None = optional("The contact's new name.", "Acme Holdings Ltd", min_length=1)
-    contactTypeIds: list[str] | None = optional(
+    contactTypeIds: list[ContactTypeId] | None = optional(
         "Replace the contact's types: CUSTOMER, VENDOR or both.", ["CUSTOMER", "VENDOR"]
     )
 

@@ -8,6 +8,7 @@ from pydantic import Field
 
 from sage_accounting import _wire
 from sage_accounting._actions import attributes_query, get_one, list_of, record_path, write_one
+from sage_accounting._lookups import LEDGER_ACCOUNT_TYPES, LEDGER_ACCOUNTS, TAX_RATES, AreaId
 from sage_accounting._models import (
     Bool,
     Date,
@@ -47,7 +48,9 @@ _ACCOUNT_EXAMPLE: dict[str, Any] = {
 
 
 class GetLedgerAccountInputs(Inputs):
-    ledgerAccountId: Id = required_id("ledger account", ACCOUNT_ID)
+    ledgerAccountId: Id = required_id(
+        "ledger account", ACCOUNT_ID, json_schema_extra=LEDGER_ACCOUNTS
+    )
     attributes: str | None = optional("Extra fields to return, or `all`.", "all")
     showBalanceDetails: Bool | None = optional("Include balances for the date range.", True)
     from_date: Date | None = optional("Balances from this date.", "2026-01-01")
@@ -71,14 +74,16 @@ def get_ledger_account(inputs: GetLedgerAccountInputs) -> Action:
 
 class ListLedgerAccountsInputs(UpdatedSinceInputs):
     search: str | None = optional("Match name, display name or nominal code.", "consult")
-    ledgerAccountTypeId: str | None = optional("Only accounts of this type.", SALES_TYPE)
+    ledgerAccountTypeId: str | None = optional(
+        "Only accounts of this type.", SALES_TYPE, json_schema_extra=LEDGER_ACCOUNT_TYPES
+    )
     ledgerAccountClassificationId: str | None = optional(
         "Only accounts of this classification.", "CURRENT_ASSETS"
     )
-    visible_in: str | None = optional(
-        "Only accounts shown in this area: sales, purchasing, banking, journals, ...", "sales"
+    visible_in: AreaId | None = optional(
+        "Only accounts shown in this area: sales, expenses, banking, journals, ...", "sales"
     )
-    not_visible_in: str | None = optional("Only accounts not shown in this area.", "banking")
+    not_visible_in: AreaId | None = optional("Only accounts not shown in this area.", "banking")
     showIncludedInChart: Bool | None = optional("Only accounts in the chart of accounts.", True)
     showControlAccounts: Bool | None = optional("Include control accounts.", False)
     showBalanceDetails: Bool | None = optional("Include balances for the date range.", True)
@@ -105,7 +110,9 @@ def list_ledger_accounts(inputs: ListLedgerAccountsInputs) -> Action:
 class LedgerAccountFields(Inputs):
     """Optional ledger account inputs, shared by create and update."""
 
-    taxRateId: str | None = optional("Default tax rate of the account.", "GB_STANDARD")
+    taxRateId: str | None = optional(
+        "Default tax rate of the account.", "GB_STANDARD", json_schema_extra=TAX_RATES
+    )
     ledgerAccountClassificationId: str | None = optional(
         "Classification (balance sheet accounts).", "CURRENT_ASSETS"
     )
@@ -125,6 +132,7 @@ class CreateLedgerAccountInputs(LedgerAccountFields):
         description="The account type: SALES, EXPENSES, CURRENT_ASSETS, ...",
         examples=[SALES_TYPE],
         min_length=1,
+        json_schema_extra=LEDGER_ACCOUNT_TYPES,
     )
     includedInChart: Bool = Field(
         description="Whether the account is in the chart of accounts.", examples=[True]
@@ -159,8 +167,10 @@ def create_ledger_account(inputs: CreateLedgerAccountInputs) -> Action:
 
 
 class UpdateLedgerAccountInputs(LedgerAccountFields):
-    accountId: Id = required_id("ledger account", ACCOUNT_ID)
-    ledgerAccountTypeId: str | None = optional("New account type.", SALES_TYPE)
+    accountId: Id = required_id("ledger account", ACCOUNT_ID, json_schema_extra=LEDGER_ACCOUNTS)
+    ledgerAccountTypeId: str | None = optional(
+        "New account type.", SALES_TYPE, json_schema_extra=LEDGER_ACCOUNT_TYPES
+    )
     includedInChart: Bool | None = optional("Include in (or drop from) the chart.", True)
     name: str | None = optional("New name.", "Consulting Fees")
     displayName: str | None = optional("New display name.", "Consulting Fees")

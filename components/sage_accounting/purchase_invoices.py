@@ -18,6 +18,7 @@ from sage_accounting._invoices import (
     release_invoice,
     write_invoice,
 )
+from sage_accounting._lookups import PURCHASE_INVOICES, SUPPLIERS
 from sage_accounting._models import (
     Date,
     DeleteOutput,
@@ -67,7 +68,7 @@ def _path(key: str = "") -> str:
 
 
 def _invoice_id() -> Any:
-    return required_id("purchase invoice", INVOICE_ID)
+    return required_id("purchase invoice", INVOICE_ID, json_schema_extra=PURCHASE_INVOICES)
 
 
 @PACK.component(
@@ -111,7 +112,7 @@ class PurchaseInvoiceFields(InvoiceFields):
 
 
 class CreatePurchaseInvoiceInputs(PurchaseInvoiceFields):
-    contactId: str = required_id("supplier contact", SUPPLIER_ID)
+    contactId: str = required_id("supplier contact", SUPPLIER_ID, json_schema_extra=SUPPLIERS)
     date: Date = Field(description="The invoice date.", examples=["2026-03-10"])
     dueDate: Date = Field(description="When payment is due.", examples=["2026-04-09"])
     invoiceLines: list[PurchaseInvoiceLine] = Field(
@@ -141,7 +142,9 @@ def create_purchase_invoice(inputs: CreatePurchaseInvoiceInputs) -> Action:
 
 class UpdatePurchaseInvoiceInputs(PurchaseInvoiceFields):
     purchaseInvoiceId: Id = _invoice_id()
-    contactId: str | None = optional("Move the invoice to this supplier.", SUPPLIER_ID)
+    contactId: str | None = optional(
+        "Move the invoice to this supplier.", SUPPLIER_ID, json_schema_extra=SUPPLIERS
+    )
     date: Date | None = optional("New invoice date.", "2026-03-10")
     invoiceLines: list[PurchaseInvoiceLine] | None = optional(
         "Replace the invoice lines.", [_LINE], min_length=1

@@ -18,6 +18,7 @@ from sage_accounting._invoices import (
     release_invoice,
     write_invoice,
 )
+from sage_accounting._lookups import CUSTOMERS, SALES_INVOICES
 from sage_accounting._models import (
     Date,
     DeleteOutput,
@@ -87,7 +88,7 @@ def _path(key: str = "") -> str:
 
 
 def _invoice_id() -> Any:
-    return required_id("sales invoice", INVOICE_ID)
+    return required_id("sales invoice", INVOICE_ID, json_schema_extra=SALES_INVOICES)
 
 
 @PACK.component(
@@ -130,7 +131,7 @@ class SalesInvoiceFields(InvoiceFields):
 
 
 class CreateSalesInvoiceInputs(SalesInvoiceFields):
-    contactId: str = required_id("customer contact", CONTACT_ID)
+    contactId: str = required_id("customer contact", CONTACT_ID, json_schema_extra=CUSTOMERS)
     date: Date = Field(description="The invoice date.", examples=["2026-03-31"])
     invoiceLines: list[SalesInvoiceLine] = Field(
         description="The invoice lines (at least one).", examples=[[_LINE]], min_length=1
@@ -159,7 +160,9 @@ def create_sales_invoice(inputs: CreateSalesInvoiceInputs) -> Action:
 
 class UpdateSalesInvoiceInputs(SalesInvoiceFields):
     salesInvoiceId: Id = _invoice_id()
-    contactId: str | None = optional("Move the invoice to this contact.", CONTACT_ID)
+    contactId: str | None = optional(
+        "Move the invoice to this contact.", CONTACT_ID, json_schema_extra=CUSTOMERS
+    )
     date: Date | None = optional("New invoice date.", "2026-03-31")
     invoiceLines: list[SalesInvoiceLine] | None = optional(
         "Replace the invoice lines.", [_LINE], min_length=1

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sage_accounting._actions import attributes_query, get_one, list_of, record_path
+from sage_accounting._lookups import TAX_RATES
 from sage_accounting._models import (
     Bool,
     Date,
@@ -58,7 +59,7 @@ def list_tax_rates(inputs: ListTaxRatesInputs) -> Action:
 
 
 class GetTaxRateInputs(Inputs):
-    taxRateId: Id = required_id("tax rate", "GB_STANDARD")
+    taxRateId: Id = required_id("tax rate", "GB_STANDARD", json_schema_extra=TAX_RATES)
     date: Date | None = optional("The rate in force on this date.", "2026-03-31")
     attributes: str | None = optional("Extra fields to return, or `all`.", "all")
 
