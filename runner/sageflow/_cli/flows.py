@@ -95,7 +95,7 @@ def _invalid(message: str, problems: list[Problem] | None = None) -> NoReturn:
     """Bad input: one line on stderr (after each problem), exit 2; under ``--json`` the same
     as JSON on stdout, first."""
     if _json_mode():
-        report: dict[str, Any] = {"status": "invalid", "error": message}
+        report: dict[str, Any] = {"status": "invalid", "error": message.removeprefix("error: ")}
         if problems is not None:
             report["problems"] = [p.to_dict() for p in problems]
         click.echo(json_text(report))
@@ -367,7 +367,7 @@ def _guard(debug: bool) -> Iterator[None]:
 
 def _failed(message: str) -> NoReturn:
     if _json_mode():
-        click.echo(json_text({"status": "failed", "error": message}))
+        click.echo(json_text({"status": "failed", "error": message.removeprefix("error: ")}))
     click.echo(message, err=True)
     sys.exit(EXIT_FAILED)
 

@@ -299,6 +299,11 @@ async def aresume_flow(
             notice(f"resuming run {run_id} with changed inputs: {'; '.join(changed)}")
         given.update(inputs or {})
         values = resolve_inputs(flow, given)
+        if changed:
+            secret = flow.secret_inputs()
+            owned.set_run_inputs(
+                run_id, {k: ("[secret]" if k in secret else v) for k, v in values.items()}
+            )
         factory: CallerFactory = (
             (lambda _a: caller)
             if caller is not None

@@ -318,6 +318,11 @@ class Journal:
             (run_id, name, file, flow_hash, dumps(dict(inputs)), time.time()),
         )
 
+    def set_run_inputs(self, run_id: str, inputs: Mapping[str, Any]) -> None:
+        """A forced resume's new inputs, so the next resume compares against what ran last."""
+        self.flush()
+        self.db.execute("UPDATE runs SET inputs = ? WHERE id = ?", (dumps(dict(inputs)), run_id))
+
     def set_run_status(
         self, run_id: str, status: str, *, outputs: Any = None, error: Any = None
     ) -> None:
