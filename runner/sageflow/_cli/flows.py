@@ -219,7 +219,7 @@ def _unwritable(file: str, path: Path) -> str | None:
     except FileNotFoundError:
         info = None
     except OSError as error:
-        return f"cannot be checked: {error.strerror or error}"
+        return f"cannot write in {path.parent}: {error.strerror or error}"
     if info is not None and stat.S_ISDIR(info.st_mode):
         return "is a directory"
     if info is not None and not (stat.S_ISREG(info.st_mode) or stat.S_ISLNK(info.st_mode)):
