@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import uuid
+from dataclasses import replace
+
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from sageflow._http._profile import APIProfile, ConnectionSettings, HTTPConnectionSpec
@@ -97,6 +101,91 @@ def token_rejected(response: HTTPResponse) -> bool:
     )
 
 
+#: The body wrappers whose POSTs honour ``idempotency_id`` (Sage's "Idempotency" guide, [G-idem]
+#: in ../shared/reference/sage-guides-facts.md Q1): the id goes *inside* the wrapper, replays
+#: the first result for 7 days, and is off unless sent. Not listed: attachments, tax_rates,
+#: businesses, user.
+IDEMPOTENT_WRAPPERS = frozenset(
+    {
+        "address",
+        "bank_account",
+        "bank_deposit",
+        "bank_opening_balance",
+        "bank_reconciliation",
+        "bank_transfer",
+        "business_exchange_rate",
+        "contact",
+        "contact_allocation",
+        "contact_opening_balance",
+        "contact_payment",
+        "contact_person",
+        "hosted_artefact_payment_setting",
+        "journal",
+        "journal_code",
+        "ledger_account",
+        "ledger_account_opening_balance",
+        "migration_tax_return",
+        "opening_balance_journal",
+        "other_payment",
+        "product",
+        "product_sales_price_type",
+        "purchase_credit_note",
+        "purchase_invoice",
+        "purchase_quick_entry",
+        "sales_credit_note",
+        "sales_estimate",
+        "sales_invoice",
+        "sales_quick_entry",
+        "sales_quote",
+        "service",
+        "service_rate_type",
+        "stock_item",
+        "stock_movement",
+        "tax_profile",
+        # The older copy of the guide also lists the Spanish corrective invoices.
+        "purchase_corrective_invoice",
+        "sales_corrective_invoice",
+    }
+)
+IDEMPOTENCY_FIELD = "idempotency_id"
+#: The only operations whose spec declares the ``X-Idempotency-Key`` header (a required uuid):
+#: the UK MTD tax-return POSTs (swagger.taxes.json of Sage's 2025 per-area spec).
+IDEMPOTENCY_HEADER = "X-Idempotency-Key"
+HEADER_KEYED = frozenset({"/draft_tax_returns", "/tax_returns/obligation_periods"})
+
+
+def idempotency_id(key: str) -> str:
+    """The 32 lowercase hex characters Sage asks for, derived from a write's key (the same
+    on every retry and resume of that write, different for every other write)."""
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def attach_idempotency(request: HTTPRequest, key: str) -> tuple[HTTPRequest, bool]:
+    """Put a write's key where Sage reads it; whether Sage honours it there.
+
+    ``POST {"<wrapper>": {...}}`` for a listed wrapper gets ``idempotency_id`` inside the
+    wrapper; the two tax-return POSTs get the header (as a uuid, the format the spec gives).
+    Anything else gets nothing, so the HTTP layer never repeats it after an unknown outcome.
+    A caller who set the id or header already keeps it.
+    """
+    if request.method != "POST":
+        return request, False
+    if request.path.split("?", 1)[0].rstrip("/") in HEADER_KEYED:
+        if any(name.lower() == IDEMPOTENCY_HEADER.lower() for name in request.headers):
+            return request, True
+        value = str(uuid.UUID(hex=idempotency_id(key)))
+        return replace(request, headers={**request.headers, IDEMPOTENCY_HEADER: value}), True
+    body = request.json
+    if not isinstance(body, dict) or len(body) != 1:
+        return request, False
+    ((wrapper, inner),) = body.items()
+    if wrapper not in IDEMPOTENT_WRAPPERS or not isinstance(inner, dict):
+        return request, False
+    if inner.get(IDEMPOTENCY_FIELD):
+        return request, True
+    return replace(request, json={wrapper: {**inner, IDEMPOTENCY_FIELD: idempotency_id(key)}}), True
+
+
 def numbered_write(request: HTTPRequest) -> bool:
     """A POST that creates a numbered record (``POST /contacts``, ``POST /sales_invoices``)."""
     first = request.path.lstrip("/").split("/", 1)[0].split("?", 1)[0]
@@ -110,6 +199,7 @@ PROFILE = APIProfile(
     user_path="/user",
     businesses_path="/businesses",
     login_command="sageflow auth login",
+    idempotency=attach_idempotency,
 )
 
 

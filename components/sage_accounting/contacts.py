@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import ConfigDict, Field, model_validator
 
-from sage_accounting import _wire
+from sage_accounting import _markers, _wire
 from sage_accounting._actions import (
     attributes_query,
     delete_one,
@@ -322,6 +322,7 @@ class CreateContactInputs(ContactFields):
     inputs=CreateContactInputs,
     output=Contact,
     annotations=WRITE,
+    marker=_markers.CONTACT,
     example_input={
         "name": "Acme Ltd",
         "contactTypeIds": ["CUSTOMER"],

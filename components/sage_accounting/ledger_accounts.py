@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import Field
 
-from sage_accounting import _wire
+from sage_accounting import _markers, _wire
 from sage_accounting._actions import attributes_query, get_one, list_of, record_path, write_one
 from sage_accounting._lookups import LEDGER_ACCOUNT_TYPES, LEDGER_ACCOUNTS, TAX_RATES, AreaId
 from sage_accounting._models import (
@@ -151,6 +151,7 @@ class CreateLedgerAccountInputs(LedgerAccountFields):
     inputs=CreateLedgerAccountInputs,
     output=LedgerAccount,
     annotations=WRITE,
+    marker=_markers.LEDGER_ACCOUNT,
     example_input={
         "ledgerAccountTypeId": SALES_TYPE,
         "includedInChart": True,

@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import Field
 
+from sage_accounting import _markers
 from sage_accounting._actions import delete_one, record_path
 from sage_accounting._invoices import (
     LEDGER_ACCOUNT_ID,
@@ -127,6 +128,7 @@ class CreatePurchaseInvoiceInputs(PurchaseInvoiceFields):
     inputs=CreatePurchaseInvoiceInputs,
     output=PurchaseInvoice,
     annotations=WRITE,
+    marker=_markers.INVOICE,
     example_input={
         "contactId": SUPPLIER_ID,
         "date": "2026-03-10",

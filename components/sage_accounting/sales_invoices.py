@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import Field
 
+from sage_accounting import _markers
 from sage_accounting._actions import record_path
 from sage_accounting._invoices import (
     LEDGER_ACCOUNT_ID,
@@ -145,6 +146,7 @@ class CreateSalesInvoiceInputs(SalesInvoiceFields):
     inputs=CreateSalesInvoiceInputs,
     output=SalesInvoice,
     annotations=WRITE,
+    marker=_markers.INVOICE,
     example_input={
         "contactId": CONTACT_ID,
         "date": "2026-03-31",

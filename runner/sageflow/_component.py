@@ -8,7 +8,7 @@ from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import NoneType, UnionType
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, Protocol, TypeVar, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
@@ -26,6 +26,25 @@ if TYPE_CHECKING:
 Action = Generator[HTTPRequest, HTTPResponse, dict[str, Any]]
 
 InputsT = TypeVar("InputsT", bound="Inputs")
+
+
+class Reconciler(Protocol):
+    """How a component's creates leave a marker and how a create is found again by it.
+
+    A component declares one (a pack offers a declarative implementation); the executor is the
+    one place that uses it. ``token`` is the write's idempotency key (the same on every retry
+    and resume of one write of one step), from which the marker is derived.
+    """
+
+    def mark(self, request: HTTPRequest, token: str) -> HTTPRequest | None:
+        """``request`` carrying its marker, or ``None`` when it is not a create this covers
+        (or the caller's values leave no field to carry one)."""
+
+    def find(
+        self, request: HTTPRequest, token: str
+    ) -> Generator[HTTPRequest, HTTPResponse, HTTPResponse | None]:
+        """Look for the record ``request`` (as marked) created: the response the create would
+        have given (the record), or ``None`` when there is none."""
 
 
 class Inputs(BaseModel):
@@ -230,6 +249,9 @@ class Component:
     example_output: Mapping[str, Any]
     annotations: Annotations = WRITE
     aliases: tuple[str, ...] = ()
+    #: Where its creates leave a marker, so that one whose outcome is unknown is found, not
+    #: repeated (see ``sageflow._execute``).
+    marker: Reconciler | None = None
 
     @property
     def ref(self) -> str:
@@ -326,6 +348,7 @@ class Pack:
         annotations: Annotations = WRITE,
         connection: str | None = None,
         aliases: tuple[str, ...] = (),
+        marker: Reconciler | None = None,
     ) -> Callable[[Callable[[InputsT], Action]], Callable[[InputsT], Action]]:
         """Register a handler as a component; the decorated function is returned unchanged."""
 
@@ -344,6 +367,7 @@ class Pack:
                     example_output=example_output,
                     annotations=annotations,
                     aliases=aliases,
+                    marker=marker,
                 )
             )
             return handler

@@ -151,3 +151,19 @@ class ReauthorizationRequiredError(SageflowError):
 
 class UnsafeRequestError(SageflowError):
     """A request that would leave the configured API (absolute URL, path climbing, ...)."""
+
+
+class OutcomeUnknownError(SageflowError):
+    """A write that may or may not have taken effect: the request was sent and no answer came
+    back (a dropped connection, a timeout) or the server failed while handling it (a 5xx).
+
+    The HTTP layer raises it instead of repeating the write when the sender reconciles writes
+    itself (``HTTPRequest.reconciled``): the sender looks for the write's marker before sending
+    it again.
+    """
+
+    def __init__(self, method: str, path: str, cause: str) -> None:
+        self.method = method
+        self.path = path
+        self.cause = cause
+        super().__init__(f"{method} {path}: outcome unknown ({cause})")

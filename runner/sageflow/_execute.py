@@ -1,16 +1,34 @@
-"""Drives a component's generator with a send function: the seam between pure handlers and I/O."""
+"""Drives a component's generator with a send function: the seam between pure handlers and I/O.
+
+It is also the one place that reconciles a create whose outcome is unknown: a component that
+declares a marker (``Component.marker``) has it put into its create, and before such a create is
+sent again (a resumed step that was in flight, a dropped connection, a 5xx) the marker is looked
+for and the record found is adopted instead of writing a second one.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+import uuid
+from collections.abc import Awaitable, Callable, Generator, Mapping
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-from sageflow._component import Component, ErrorParser, Inputs
+from sageflow._component import Component, ErrorParser, Inputs, Reconciler
+from sageflow._errors import OutcomeUnknownError
 from sageflow._values import HTTPRequest, HTTPResponse
 
 Send = Callable[[HTTPRequest], HTTPResponse]
 AsyncSend = Callable[[HTTPRequest], Awaitable[HTTPResponse]]
+_Plan = Generator[HTTPRequest, HTTPResponse, Any]
+
+#: How many times one marked write is sent before its unknown outcome is handed to the caller
+#: (the runner's step retry then resumes it, looking for the marker first).
+RECONCILE_ROUNDS = 5
+
+
+def write_key(base: str, write_no: int) -> str:
+    """The key of a call's ``write_no``-th write: the base for the first, ``base:N`` after."""
+    return base if write_no <= 1 else f"{base}:{write_no}"
 
 
 def _check(response: HTTPResponse, request: HTTPRequest, parse_error: ErrorParser) -> None:
@@ -18,11 +36,89 @@ def _check(response: HTTPResponse, request: HTTPRequest, parse_error: ErrorParse
         raise parse_error(response, request)
 
 
+def _checked(sub: _Plan, parse_error: ErrorParser) -> _Plan:
+    """``sub``'s requests, each response checked as a handler's would be."""
+    try:
+        request = next(sub)
+        while True:
+            response = yield request
+            _check(response, request, parse_error)
+            request = sub.send(response)
+    except StopIteration as done:
+        return done.value
+    finally:
+        sub.close()
+
+
+def _reconciled(
+    marker: Reconciler,
+    request: HTTPRequest,
+    token: str,
+    unknown: bool,
+    parse_error: ErrorParser,
+) -> _Plan:
+    """Send a marked write, looking for its marker first whenever its outcome is unknown."""
+    for round_no in range(1, RECONCILE_ROUNDS + 1):
+        if unknown:
+            found = yield from _checked(marker.find(request, token), parse_error)
+            if found is not None:
+                return found  # adopted: the write had taken effect
+        try:
+            response = yield request
+        except OutcomeUnknownError:
+            if round_no == RECONCILE_ROUNDS:
+                raise
+            unknown = True
+            continue
+        _check(response, request, parse_error)
+        return response
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _plan(
+    component: Component,
+    inputs: Inputs | Mapping[str, Any],
+    parse_error: ErrorParser,
+    options: CallOptions,
+) -> _Plan:
+    action = component.start(inputs)
+    marker = component.marker
+    # Without a caller's key (a direct call) the marker still covers this call's own retries.
+    base = options.idempotency_key or uuid.uuid4().hex
+    writes = 0
+    try:
+        request = next(action)
+        while True:
+            marked = None
+            if request.is_write:
+                writes += 1
+                if marker is not None:
+                    marked = marker.mark(request, write_key(base, writes))
+            if marked is None:
+                response = yield request
+                _check(response, request, parse_error)
+            else:
+                token = write_key(base, writes)
+                response = yield from _reconciled(
+                    marker,  # type: ignore[arg-type]  # not None when marked
+                    replace(marked, reconciled=True),
+                    token,
+                    options.outcome_unknown,
+                    parse_error,
+                )
+            request = action.send(response)
+    except StopIteration as done:
+        return _output(component, done.value)
+    finally:
+        action.close()
+
+
 def drive(
     component: Component,
     inputs: Inputs | Mapping[str, Any],
     send: Send,
     parse_error: ErrorParser,
+    options: CallOptions | None = None,
 ) -> dict[str, Any]:
     """Run a component to completion, sending each request it yields through ``send``.
 
@@ -30,17 +126,20 @@ def drive(
     response reaches here it is final, so an unexpected error status becomes the pack's typed
     error and the handler is closed.
     """
-    action = component.start(inputs)
+    plan = _plan(component, inputs, parse_error, options or _NO_OPTIONS)
     try:
-        request = next(action)
+        request = next(plan)
         while True:
-            response = send(request)
-            _check(response, request, parse_error)
-            request = action.send(response)
+            try:
+                response = send(request)
+            except OutcomeUnknownError as error:
+                request = plan.throw(error)
+                continue
+            request = plan.send(response)
     except StopIteration as done:
-        return _output(component, done.value)
+        return done.value  # type: ignore[no-any-return]
     finally:
-        action.close()
+        plan.close()
 
 
 async def adrive(
@@ -48,19 +147,23 @@ async def adrive(
     inputs: Inputs | Mapping[str, Any],
     send: AsyncSend,
     parse_error: ErrorParser,
+    options: CallOptions | None = None,
 ) -> dict[str, Any]:
     """The asyncio twin of :func:`drive`; the handler is the same generator."""
-    action = component.start(inputs)
+    plan = _plan(component, inputs, parse_error, options or _NO_OPTIONS)
     try:
-        request = next(action)
+        request = next(plan)
         while True:
-            response = await send(request)
-            _check(response, request, parse_error)
-            request = action.send(response)
+            try:
+                response = await send(request)
+            except OutcomeUnknownError as error:
+                request = plan.throw(error)
+                continue
+            request = plan.send(response)
     except StopIteration as done:
-        return _output(component, done.value)
+        return done.value  # type: ignore[no-any-return]
     finally:
-        action.close()
+        plan.close()
 
 
 def _output(component: Component, value: Any) -> dict[str, Any]:
@@ -81,12 +184,19 @@ class CallOptions:
         debug: log this call's requests and responses (redacted) at debug level.
         on_response: told of every final response of the call (each page of a listing), so
             a caller can show progress; it must not block.
+        outcome_unknown: this call may already have been made (a resumed step that was in
+            flight when the run stopped, a retry after a dropped connection): before each
+            marked create, look for its marker and adopt the record found.
     """
 
     idempotency_key: str | None = None
     business_id: str | None = None
     debug: bool = False
     on_response: Callable[[HTTPResponse], None] | None = None
+    outcome_unknown: bool = False
+
+
+_NO_OPTIONS = CallOptions()
 
 
 class Caller(Protocol):

@@ -60,6 +60,10 @@ class HTTPRequest:
     # Ask the HTTP layer to log this request and its response (redacted), as rawRequest's
     # debugRequest does, whatever the logger's level.
     debug: bool = False
+    # Set by the executor, not by handlers: the write carries a marker the executor looks for
+    # when its outcome is unknown, so the HTTP layer must hand an unknown outcome back
+    # (OutcomeUnknownError) instead of repeating the write itself.
+    reconciled: bool = False
 
     @property
     def is_write(self) -> bool:

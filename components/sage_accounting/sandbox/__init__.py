@@ -24,11 +24,14 @@ same transports)::
 
 Served: ``sageflow sandbox serve [--port 8765] [--data FILE] [--latency 0.05|0.01-0.2]
 [--error-rate R] [--unavailable-rate R] [--throttle-rate R] [--retry-after S] [--drop-rate R]
-[--timeout-rate R] [--rate-limit N] [--concurrency-limit N] [--seed N]`` (see :class:`Chaos`).
+[--timeout-rate R] [--rate-limit N] [--concurrency-limit N] [--seed N] [--no-idempotency]
+[--idempotency-conflict reject|replay]`` (see :class:`Chaos` and :class:`Sandbox`).
 
 Faults, in the order a request meets them: authentication (401), concurrency limit and rate
 limit (429 with ``Retry-After``), then one seeded draw for 500 / 503 / 429 / timeout (all
-before any state changes), then ``X-Idempotency-Key`` replay, the request itself, and last a
+before any state changes), then the replay of a POST whose body carries an ``idempotency_id``
+already seen in the last 7 days of sandbox time (Sage's Idempotency guide; ``X-Idempotency-Key``
+counts only on the two tax-return POSTs whose spec declares it), the request itself, and last a
 possible dropped connection *after* the write was committed. The OAuth endpoints are exempt.
 """
 

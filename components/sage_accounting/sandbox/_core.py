@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl, urlencode
 
 import httpx
 
+from sage_accounting.connection import HEADER_KEYED, IDEMPOTENT_WRAPPERS
 from sage_accounting.sandbox import _resources as res
 from sage_accounting.sandbox import _seed as seed
 from sage_accounting.sandbox._oauth import DEV_TOKEN, OAuthServer, Reply, json_reply
@@ -125,6 +126,19 @@ ROUTES: dict[str, tuple[str, frozenset[str], frozenset[str]]] = {
     **{name: (name[:-1], frozenset({"GET"}), frozenset({"GET"})) for name in SHARED},
 }
 _KINDS = {"sales_invoices": res.SALES, "purchase_invoices": res.PURCHASES}
+#: How long Sage replays the first result of an ``idempotency_id`` ([G-idem]: 7 days).
+REPLAY_WINDOW = 7 * 24 * 3600.0
+IDEMPOTENCY_CONFLICTS = frozenset({"reject", "replay"})
+
+
+def _digest(method: str, path: str, body: bytes) -> str:
+    """What "the very same request" means for a replay: method, path and the JSON body's
+    content (key order aside)."""
+    try:
+        canonical = json.dumps(json.loads(body), sort_keys=True) if body else ""
+    except ValueError:
+        canonical = body.decode("utf-8", errors="replace")
+    return hashlib.sha256(f"{method} {path} {canonical}".encode()).hexdigest()
 
 
 class Sandbox:
@@ -140,6 +154,15 @@ class Sandbox:
             field would be on a lenient server. See docs/sandbox-fidelity.md.
         past_end_page: what ``$page`` says when a page past the end is asked for: ``"last"``
             (the page actually returned; inferred) or ``"requested"`` (the number asked for).
+        idempotency: honour ``idempotency_id`` in the body of POSTs to the resources Sage's
+            Idempotency guide lists, for 7 days of sandbox time, and ``X-Idempotency-Key`` on
+            the two tax-return POSTs whose spec declares it, as Sage does. ``False`` honours
+            neither (``sageflow sandbox serve --no-idempotency``): every POST writes, which is
+            what a client meets past the 7 days or on a resource Sage does not list, and what
+            exercises its fallback (markers).
+        idempotency_conflict: what a reused ``idempotency_id`` with a *different* body gets;
+            Sage's guide stops before saying (UNKNOWN, facts Q1). ``"reject"`` (default): 422,
+            which surfaces a client that reuses ids; ``"replay"``: the first result again.
     """
 
     def __init__(
@@ -151,7 +174,16 @@ class Sandbox:
         require_auth: bool = True,
         strict: bool = True,
         past_end_page: str = "last",
+        idempotency: bool = True,
+        idempotency_conflict: str = "reject",
     ) -> None:
+        if idempotency_conflict not in IDEMPOTENCY_CONFLICTS:
+            raise ValueError(
+                f"idempotency_conflict must be one of {sorted(IDEMPOTENCY_CONFLICTS)},"
+                f" not {idempotency_conflict!r}"
+            )
+        self.idempotency = idempotency
+        self.idempotency_conflict = idempotency_conflict
         self.clock = clock or Clock()
         self.chaos = chaos or Chaos()
         self.require_auth = require_auth
@@ -306,11 +338,12 @@ class Sandbox:
             # Sage's body for a business the token may not reach (AuthorizationFailure).
             return _error(403, "AuthorizationFailure", "Access denied.")
         echo = {"x-business": biz.id}
-        key = headers.get("x-idempotency-key") if method != "GET" else None
+        key, body = self._idempotency_key(method, path, headers, body)
+        digest = _digest(method, path, body) if key else ""
         if key:
             previous = biz.replies.get(key)
-            if previous is not None:
-                return self._replay(previous, method, path, echo)
+            if previous is not None and self.clock.time() - previous.get("at", 0) < REPLAY_WINDOW:
+                return self._replay(previous, method, path, digest, echo)
         reply = self._route(biz, method, path[len(API_PREFIX) :], query, headers, body, echo)
         if key and reply.status < 500 and reply.status != 429:
             stored = {
@@ -318,6 +351,8 @@ class Sandbox:
                 "path": path,
                 "status": reply.status,
                 "body": reply.body.decode(),
+                "at": self.clock.time(),
+                "digest": digest,
             }
             biz.replies[key] = stored
             if self.persist is not None:
@@ -328,13 +363,57 @@ class Sandbox:
             reply.fault = "drop"
         return reply
 
+    def _idempotency_key(
+        self, method: str, path: str, headers: Mapping[str, str], body: bytes
+    ) -> tuple[str | None, bytes]:
+        """The key a request is deduplicated by (or ``None``), and the body without the id.
+
+        Sources: [G-idem] (body ``idempotency_id`` inside the wrapper of a listed resource,
+        off unless sent, a 32-character client-generated id) and swagger.taxes.json
+        (``X-Idempotency-Key`` required on the two tax-return POSTs only; a header anywhere
+        else is ignored, facts Q1 INFERRED). The id is not a field of any request schema, so it
+        is taken off before the resource sees the body, in both modes.
+        """
+        if method != "POST":
+            return None, body
+        if path[len(API_PREFIX) :].rstrip("/") in HEADER_KEYED:
+            header = headers.get("x-idempotency-key")
+            return (f"header:{header}" if header and self.idempotency else None), body
+        if b'"idempotency_id"' not in body:
+            return None, body
+        try:
+            data = json.loads(body)
+        except ValueError:
+            return None, body
+        if not isinstance(data, dict) or len(data) != 1:
+            return None, body
+        ((wrapper, inner),) = data.items()
+        if wrapper not in IDEMPOTENT_WRAPPERS or not isinstance(inner, dict):
+            return None, body
+        value = inner.pop("idempotency_id", None)
+        body = json.dumps({wrapper: inner}).encode()
+        if not self.idempotency or not isinstance(value, str) or not value:
+            return None, body
+        return f"idempotency_id:{value}", body
+
     def _replay(
-        self, stored: Mapping[str, Any], method: str, path: str, echo: dict[str, str]
+        self,
+        stored: Mapping[str, Any],
+        method: str,
+        path: str,
+        digest: str,
+        echo: dict[str, str],
     ) -> Reply:
         if stored["method"] != method or stored["path"] != path:
             return json_reply(
                 422,
-                invalid(("X-Idempotency-Key", "was already used for a different request")).body(),
+                invalid(("idempotency_id", "was already used for a different request")).body(),
+                echo,
+            )
+        if stored.get("digest", digest) != digest and self.idempotency_conflict == "reject":
+            return json_reply(
+                422,
+                invalid(("idempotency_id", "was already used with a different body")).body(),
                 echo,
             )
         self.stats.replays += 1

@@ -52,6 +52,20 @@ def sandbox() -> None:
 @click.option("--rate-limit", type=float, help="Requests per second before 429s.")
 @click.option("--concurrency-limit", type=int, help="Requests in flight before 429s.")
 @click.option("--seed", default=0, show_default=True, help="Seed of the chaos random source.")
+@click.option(
+    "--no-idempotency",
+    is_flag=True,
+    help="Honour neither a body idempotency_id nor X-Idempotency-Key: every POST writes"
+    " (exercises a client's fallback; by default the sandbox honours them as Sage's guide says).",
+)
+@click.option(
+    "--idempotency-conflict",
+    type=click.Choice(["reject", "replay"]),
+    default="reject",
+    show_default=True,
+    help="A reused idempotency_id with a different body: 422, or the first result again"
+    " (Sage's behaviour is not documented).",
+)
 def serve(
     port: int,
     data: Path | None,
@@ -66,6 +80,8 @@ def serve(
     rate_limit: float | None,
     concurrency_limit: int | None,
     seed: int,
+    no_idempotency: bool,
+    idempotency_conflict: str,
 ) -> None:
     """Serve the sandbox on 127.0.0.1 for curl, Postman or a host platform.
 
@@ -90,7 +106,12 @@ def serve(
         concurrency_limit=concurrency_limit,
         seed=seed,
     )
-    simulator = Sandbox(chaos=chaos, data=data)
+    simulator = Sandbox(
+        chaos=chaos,
+        data=data,
+        idempotency=not no_idempotency,
+        idempotency_conflict=idempotency_conflict,
+    )
     base = f"http://127.0.0.1:{port}"
     click.echo(f"Sage sandbox on {base}")
     click.echo(f"  API base:     {base}/v3.1")
@@ -98,6 +119,10 @@ def serve(
     click.echo(f"  Access token: {DEV_TOKEN}  (never expires)")
     click.echo(f"  Business:     {simulator.lead_business.name} ({simulator.lead_business.id})")
     click.echo(f"  State:        {data if data else 'in memory'}")
+    click.echo(
+        "  Idempotency:  "
+        + ("off (every POST writes)" if no_idempotency else "idempotency_id in the body, 7 days")
+    )
     logging.getLogger("uvicorn.error").addFilter(_quiet_drops)
     try:
         uvicorn.run(

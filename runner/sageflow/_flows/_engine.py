@@ -7,7 +7,7 @@ import datetime as dt
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sageflow._component import Component
@@ -15,6 +15,7 @@ from sageflow._errors import (
     APIError,
     InputValidationError,
     NotFoundError,
+    OutcomeUnknownError,
     RateLimitedError,
     SageflowError,
     ServerError,
@@ -145,6 +146,8 @@ def error_kind(error: BaseException) -> str:
         return "api_error"
     if isinstance(error, TimeoutError):
         return "timeout"
+    if isinstance(error, OutcomeUnknownError):
+        return "connection"  # a write cut off after it was sent; the retry looks first
     name = type(error).__name__
     module = type(error).__module__
     if module.startswith(("httpx", "httpcore")) or isinstance(error, ConnectionError):
@@ -209,10 +212,16 @@ class Engine:
         ] + [v for k, v in self.env.items() if self.flow.env.get(k) and v]
         completed: dict[str, Any] = {}
         attempts: dict[str, int] = {}
+        crashed = False
         if self.journal is not None:
             if resume:
                 completed = dict(self.journal.completed(run_id))
                 attempts = self.journal.attempts(run_id)
+                previous = self.journal.run(run_id)
+                # Still "running": the process died. The journal commits step rows in groups,
+                # so the last rows before the crash may be lost, "started" ones included: any
+                # step not completed may have been sent.
+                crashed = previous is not None and previous.status == "running"
                 self.journal.set_run_status(run_id, "running")
             else:
                 public = {k: ("[secret]" if k in secret_names else v) for k, v in inputs.items()}
@@ -232,7 +241,7 @@ class Engine:
             env=self.env,
             functions=self.functions,
         )
-        ctx = _RunContext(run_id, completed, attempts)
+        ctx = _RunContext(run_id, completed, attempts, crashed)
         try:
             failure = await self._steps(scope, ctx, steps, results)
         finally:
@@ -465,6 +474,9 @@ class Engine:
         except SageflowError as error:  # no credentials, no sandbox: the step cannot start
             raise StepFailedError(path, self._error(error)) from None
         first = ctx.attempts.get(path, 0)
+        # A step that was started before (in a run being resumed) or whose attempt failed may
+        # have taken effect: its creates look for their markers before writing again.
+        unknown = first > 0 or ctx.crashed
         attempt = 0
         while True:
             attempt += 1
@@ -472,6 +484,8 @@ class Engine:
             if self.journal is not None:
                 self.journal.step_started(ctx.run_id, path, step.id, index, number)
             try:
+                if unknown or attempt > 1:
+                    options = replace(options, outcome_unknown=True)
                 call = caller.acall(component, inputs, options)
                 output = await (asyncio.wait_for(call, step.timeout) if step.timeout else call)
             except asyncio.CancelledError:
@@ -628,6 +642,8 @@ class _RunContext:
     run_id: str
     completed: dict[str, Any]
     attempts: dict[str, int] = field(default_factory=dict)
+    #: Resuming a run whose process died: every step not completed may have been in flight.
+    crashed: bool = False
 
 
 def _reads_loop(step: Step) -> bool:

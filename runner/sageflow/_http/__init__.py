@@ -13,7 +13,6 @@ from sageflow._lazy import lazy_exports
 if TYPE_CHECKING:
     from sageflow._http._client import (
         DEFAULT_TIMEOUT,
-        IDEMPOTENCY_HEADER,
         USER_AGENT,
         AsyncClient,
         Client,
@@ -57,7 +56,6 @@ _EXPORTS: dict[str, str] = {
     "DEFAULT_TIMEOUT": "sageflow._http._client",
     "FileTokenStore": "sageflow._http._tokens",
     "HTTPConnectionSpec": "sageflow._http._profile",
-    "IDEMPOTENCY_HEADER": "sageflow._http._client",
     "LimitSettings": "sageflow._http._limits",
     "Limiter": "sageflow._http._limits",
     "LoginError": "sageflow._http._oauth",
@@ -84,7 +82,6 @@ _EXPORTS: dict[str, str] = {
 
 __all__ = [
     "DEFAULT_TIMEOUT",
-    "IDEMPOTENCY_HEADER",
     "USER_AGENT",
     "APIProfile",
     "AsyncClient",

@@ -16,8 +16,8 @@ import httpx
 from pydantic import BaseModel, SecretStr
 
 from sageflow._component import Component, Inputs
-from sageflow._errors import SageflowError, UnsafeRequestError
-from sageflow._execute import CallOptions, adrive, drive
+from sageflow._errors import OutcomeUnknownError, SageflowError, UnsafeRequestError
+from sageflow._execute import CallOptions, adrive, drive, write_key
 from sageflow._http._limits import Limiter, shared_limiter
 from sageflow._http._oauth import TokenManager
 from sageflow._http._profile import APIProfile, ConnectionSettings, HTTPConnectionSpec
@@ -29,7 +29,7 @@ from sageflow._http._redact import (
     redact_exception,
     register_secret,
 )
-from sageflow._http._retry import RetryPolicy
+from sageflow._http._retry import THROTTLE_STATUSES, RetryPolicy
 from sageflow._http._tokens import TokenStore
 from sageflow._paths import ensure_api_path
 from sageflow._registry import get_component, packs
@@ -39,8 +39,6 @@ from sageflow._version import __version__
 logger = logging.getLogger("sageflow")
 
 DEFAULT_TIMEOUT = 30.0
-IDEMPOTENCY_HEADER = "X-Idempotency-Key"
-_IDEMPOTENCY_LOWER = IDEMPOTENCY_HEADER.lower()
 _JSON = "application/json"
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 # Default headers of the httpx client that the layer always sets itself.
@@ -105,6 +103,8 @@ class _Prepared:
     url: httpx.URL
     headers: dict[str, str]
     keyed: bool
+    #: The sender reconciles this write itself: an unknown outcome is raised, not repeated.
+    reconciled: bool
     serial_key: str | None
     business: str | None
     policy: RetryPolicy
@@ -210,25 +210,24 @@ class _Base:
         if business and profile.business_header:
             headers[profile.business_header] = business
         keyed = False
+        if request.is_write:
+            # The pack decides where the key goes (Sage: a body field on the resources its
+            # guide lists, a header on two tax operations) and whether the API honours it there;
+            # only an honoured key lets the layer repeat a write whose outcome it does not know.
+            if options.idempotency_key:
+                # One key per write of the call, so replaying the call replays each write.
+                key = write_key(options.idempotency_key, write_no)
+                request, keyed = profile.idempotency(request, key)
+            else:
+                request, honoured = profile.idempotency(request, uuid.uuid4().hex)
+                keyed = honoured and self.retry.trust_generated_keys
         if request.headers:
             for name in request.headers:
-                lowered = name.lower()
-                if lowered in _RESERVED:
+                if name.lower() in _RESERVED:
                     raise UnsafeRequestError(f"a request may not set the {name} header")
-                if lowered == _IDEMPOTENCY_LOWER:
-                    keyed = True
             overridden = {name.lower() for name in request.headers}
             headers = {k: v for k, v in headers.items() if k.lower() not in overridden}
             headers.update(request.headers)
-        if request.is_write and not keyed:
-            if options.idempotency_key:
-                # One key per write of the call, so replaying the call replays each write.
-                key = options.idempotency_key
-                headers[IDEMPOTENCY_HEADER] = key if write_no <= 1 else f"{key}:{write_no}"
-                keyed = True
-            else:
-                headers[IDEMPOTENCY_HEADER] = str(uuid.uuid4())
-                keyed = self.retry.trust_generated_keys
         serial = None
         if request.method == "POST" and profile.serial_write(request):
             serial = business or ""
@@ -241,6 +240,7 @@ class _Base:
             url=url,
             headers=headers,
             keyed=keyed,
+            reconciled=request.reconciled and request.is_write,
             serial_key=serial,
             business=business,
             policy=self.retry.with_override(request.retry),
@@ -332,7 +332,17 @@ class _Base:
                 if prepared.log:
                     elapsed = time.perf_counter() - started
                     self._log(built, type(error).__name__, elapsed, None, attempt)
-                delay = policy.delay_for_error(prepared.method, error, attempt, prepared.keyed)
+                sent = not isinstance(error, httpx.ConnectError | httpx.ConnectTimeout)
+                keyed = prepared.keyed or prepared.reconciled
+                delay = policy.delay_for_error(prepared.method, error, attempt, keyed)
+                if prepared.reconciled and sent:
+                    # The write may have arrived: the executor looks for its marker before
+                    # sending it again (after the backoff the layer would have waited anyway).
+                    if delay is not None:
+                        yield _Wait(delay)
+                    raise OutcomeUnknownError(
+                        prepared.method, prepared.url.path, type(error).__name__
+                    ) from None
                 if delay is None:
                     raise redact_exception(error) from None
                 yield _Wait(delay)
@@ -351,12 +361,22 @@ class _Base:
                 yield _Refresh(token)
                 continue
             delay = policy.delay_for_status(
-                prepared.method, response.status, response.headers, attempt, prepared.keyed
+                prepared.method,
+                response.status,
+                response.headers,
+                attempt,
+                prepared.keyed or prepared.reconciled,
             )
             if delay is None:
                 self._after(prepared, response)
                 return response
             yield _Wait(delay)
+            if prepared.reconciled and _maybe_done(response.status):
+                # A server error may come after the record was written (Sage's Best Practices
+                # guide says so of unhandled 500s on POST): look before writing again.
+                raise OutcomeUnknownError(
+                    prepared.method, prepared.url.path, f"status {response.status}"
+                )
 
     def _tokens(self) -> TokenManager:
         tokens = self.connection.tokens
@@ -401,6 +421,11 @@ class _Base:
         )
         # Forced by debugRequest/--debug: bypass the logger's level, not its handlers'.
         logger.handle(record)
+
+
+def _maybe_done(status: int) -> bool:
+    """A status after which a write may have taken effect (429 is refused before any work)."""
+    return status >= 500 or (status in THROTTLE_STATUSES and status != 429)
 
 
 def _readable(built: httpx.Request) -> bool:
@@ -460,6 +485,24 @@ class _AsyncHTTP(httpx.AsyncClient):
         self._cookies = _NoCookies()
 
 
+class _WriteNumbers:
+    """Numbers a call's writes 1, 2, ... for their idempotency keys. A write the executor sends
+    again after reconciling an unknown outcome is the same request object and keeps its number
+    (and so its key): it is the same write, not the call's next one."""
+
+    def __init__(self) -> None:
+        self._count = itertools.count(1)
+        self._last: HTTPRequest | None = None
+        self._last_number = 0
+
+    def __call__(self, request: HTTPRequest) -> int:
+        if not request.is_write:
+            return 0
+        if request is not self._last:
+            self._last, self._last_number = request, next(self._count)
+        return self._last_number
+
+
 def _component(ref: Component | str) -> tuple[Component, Any]:
     component = get_component(ref) if isinstance(ref, str) else ref
     return component, packs()[component.pack].error_parser
@@ -513,16 +556,16 @@ class Client(_Base):
         """Run one component call to its output (``component`` may be ``"pack/key"``)."""
         resolved, parse_error = _component(component)
         opts = options or CallOptions()
-        writes = itertools.count(1)
+        number = _WriteNumbers()
 
         def send(request: HTTPRequest) -> HTTPResponse:
-            response = self.send(request, opts, next(writes) if request.is_write else 0)
+            response = self.send(request, opts, number(request))
             if opts.on_response is not None:
                 opts.on_response(response)
             return response
 
         try:
-            return drive(resolved, inputs, send, parse_error)
+            return drive(resolved, inputs, send, parse_error, opts)
         except (SageflowError, httpx.HTTPError) as error:
             raise redact_exception(error) from None
 
@@ -601,16 +644,16 @@ class AsyncClient(_Base):
         """Run one component call to its output (the runner's ``Caller`` protocol)."""
         resolved, parse_error = _component(component)
         opts = options or CallOptions()
-        writes = itertools.count(1)
+        number = _WriteNumbers()
 
         async def send(request: HTTPRequest) -> HTTPResponse:
-            response = await self.send(request, opts, next(writes) if request.is_write else 0)
+            response = await self.send(request, opts, number(request))
             if opts.on_response is not None:
                 opts.on_response(response)
             return response
 
         try:
-            return await adrive(resolved, inputs, send, parse_error)
+            return await adrive(resolved, inputs, send, parse_error, opts)
         except (SageflowError, httpx.HTTPError) as error:
             raise redact_exception(error) from None
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, SecretStr, ValidationError
@@ -36,6 +36,30 @@ def _never(request: HTTPRequest) -> bool:
     return False
 
 
+#: How a pack attaches a write's idempotency key: ``(request, key) -> (request to send,
+#: honoured)``. ``honoured`` says the API documents that it deduplicates this request by the
+#: key (for a limited time); only then may the HTTP layer repeat a write whose outcome it does
+#: not know. The key is the same on every attempt, retry and resume of one write of one step.
+AttachKey = Callable[[HTTPRequest, str], tuple[HTTPRequest, bool]]
+
+
+def no_idempotency(request: HTTPRequest, key: str) -> tuple[HTTPRequest, bool]:
+    """The default: an API that documents no idempotency mechanism gets no key, and its writes
+    are never repeated after an unknown outcome."""
+    return request, False
+
+
+def header_key(name: str) -> AttachKey:
+    """For an API that documents an idempotency header on every write (Stripe's style)."""
+
+    def attach(request: HTTPRequest, key: str) -> tuple[HTTPRequest, bool]:
+        if any(existing.lower() == name.lower() for existing in request.headers):
+            return request, True
+        return replace(request, headers={**request.headers, name: key}), True
+
+    return attach
+
+
 @dataclass(frozen=True)
 class APIProfile:
     """Product-specific hooks, so that the runner serves Sage Accounting, Sage 200 and others.
@@ -49,6 +73,8 @@ class APIProfile:
         user_path, businesses_path: what ``sageflow auth status`` reads to show who is signed
             in and which businesses the grant reaches.
         login_command: the command a person runs when the grant is dead.
+        idempotency: puts a write's idempotency key where the API reads it (a header, a body
+            field) and says whether the API honours it for that request (see ``AttachKey``).
     """
 
     business_header: str | None = None
@@ -57,6 +83,7 @@ class APIProfile:
     user_path: str | None = None
     businesses_path: str | None = None
     login_command: str = "sageflow auth login"
+    idempotency: AttachKey = no_idempotency
 
 
 @dataclass(frozen=True)
