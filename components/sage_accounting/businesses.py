@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import Field
+
 from sage_accounting._actions import get_one, list_of, record_path
 from sage_accounting._lookups import BUSINESSES
 from sage_accounting._models import (
     Bool,
     Id,
+    Int,
     ListOutput,
     PageControls,
     optional,
@@ -35,6 +38,16 @@ _EXAMPLE: dict[str, Any] = {
 
 class ListBusinessesInputs(PageControls):
     # /businesses takes no `attributes` and no change tracking: paging only, and its filters.
+    # Its page size is its own, 25-500 (swagger.user_businesses.json), where every other list
+    # takes 1-200; Sage has been seen to answer with every business in one page whatever is
+    # asked (sage-guides-facts.md Q2, a CONFLICT), so only the spec's range is offered.
+    itemsPerPage: Int | None = Field(
+        default=None,
+        ge=25,
+        le=500,
+        description="Records per page, 25-500 (Sage usually returns every business at once).",
+        examples=[100],
+    )
     activeOnly: Bool | None = optional("Only businesses with an active subscription.", True)
     name: str | None = optional("Only businesses whose name matches.", "Acme")
 
