@@ -311,7 +311,12 @@ def contact_payload(inputs: ContactFields) -> dict[str, Any]:
 class CreateContactInputs(ContactFields):
     name: str = Field(description="The contact's name.", examples=["Acme Ltd"], min_length=1)
     contactTypeIds: list[ContactTypeId] = Field(
-        description="CUSTOMER, VENDOR or both.", examples=[["CUSTOMER"]], min_length=1
+        # [G-inv]: "you cannot assign more than one contact_type_id"; the spec's array type
+        # is only the wire shape.
+        description="CUSTOMER or VENDOR: Sage takes one type per contact.",
+        examples=[["CUSTOMER"]],
+        min_length=1,
+        max_length=1,
     )
 
 
@@ -344,7 +349,10 @@ class UpdateContactInputs(ContactFields):
     contactId: Id = _contact_id()
     name: str | None = optional("The contact's new name.", "Acme Holdings Ltd", min_length=1)
     contactTypeIds: list[ContactTypeId] | None = optional(
-        "Replace the contact's types: CUSTOMER, VENDOR or both.", ["CUSTOMER", "VENDOR"]
+        "Replace the contact's type: CUSTOMER or VENDOR (one only).",
+        ["VENDOR"],
+        min_length=1,
+        max_length=1,
     )
 
 

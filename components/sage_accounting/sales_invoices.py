@@ -223,10 +223,14 @@ class VoidOutput(DeleteOutput):
     },
 )
 def delete_sales_invoice(inputs: DeleteSalesInvoiceInputs) -> Action:
-    # The spec takes void_reason as a query parameter of the DELETE, not as a body.
-    query = {"void_reason": inputs.voidReason} if inputs.voidReason else {}
+    # The spec has void_reason as a query parameter of the DELETE; Sage's invoicing guide sends
+    # it as a JSON body ([G-inv]). No recording settles which one Sage reads, so both carry the
+    # same value, harmless whichever it is.
+    reason = inputs.voidReason
+    query = {"void_reason": reason} if reason else {}
+    body = {"void_reason": reason} if reason else None
     key = inputs.salesInvoiceId
-    response = yield HTTPRequest("DELETE", _path(key), query=query)
+    response = yield HTTPRequest("DELETE", _path(key), query=query, json=body)
     # An issued invoice is voided, not removed: Sage answers 200 with the void invoice. A
     # draft is really deleted: 204 and no body.
     body = response.json() if response.status == 200 else None

@@ -46,7 +46,7 @@ def test_create_contact_groups_bank_details_and_renames_ledgers() -> None:
         "createContact",
         {
             "name": "Acme",
-            "contactTypeIds": ["CUSTOMER", "VENDOR"],
+            "contactTypeIds": ["CUSTOMER"],  # one type only ([G-inv])
             "defaultSalesLedgerId": "L1",
             "defaultPurchaseLedgerId": "L2",
             "sortCode": "12-34-56",
@@ -57,7 +57,7 @@ def test_create_contact_groups_bank_details_and_renames_ledgers() -> None:
     assert request.json == {
         "contact": {
             "name": "Acme",
-            "contact_type_ids": ["CUSTOMER", "VENDOR"],
+            "contact_type_ids": ["CUSTOMER"],
             "default_sales_ledger_account_id": "L1",
             "default_purchase_ledger_account_id": "L2",
             "bank_account_details": {"account_number": "12345678", "sort_code": "12-34-56"},

@@ -41,3 +41,40 @@ def test_a_401_without_a_header_reads_as_one_sentence() -> None:
     assert entry.code is None
     assert entry.message == body["error"]
     assert str(error).count("Authorization missing") == 1
+
+
+@pytest.mark.parametrize("key", ["createContact", "updateContact"])
+def test_a_contact_takes_one_contact_type(key: str) -> None:
+    # [G-inv]: "you cannot assign more than one contact_type_id".
+    inputs = {"name": "Acme", "contactTypeIds": ["CUSTOMER", "VENDOR"]}
+    if key == "updateContact":
+        inputs = {"contactId": "c" * 32, "contactTypeIds": ["CUSTOMER", "VENDOR"]}
+    with pytest.raises(InputValidationError, match=r"\$\.contactTypeIds"):
+        PACK.get(key).validate(inputs)
+
+
+def test_a_draft_delete_sends_no_reason_anywhere() -> None:
+    request = first("deleteSalesInvoice", {"salesInvoiceId": "d" * 32})
+    assert (request.query, request.json) == ({}, None)
+
+
+def test_purchase_invoices_require_a_due_date_and_line_quantities() -> None:
+    # postPurchaseInvoices: required [contact_id, date, due_date, invoice_lines]; each line
+    # requires quantity.
+    line = {"description": "Paper", "ledgerAccountId": "a" * 32, "unitPrice": "3"}
+    inputs = {"contactId": "c" * 32, "date": "2026-03-10", "invoiceLines": [line]}
+    with pytest.raises(InputValidationError) as raised:
+        PACK.get("createPurchaseInvoice").validate(inputs)
+    assert {str(p).split(":")[0] for p in raised.value.problems} >= {
+        "$.dueDate",
+        "$.invoiceLines[0].quantity",
+    }
+
+
+def test_pro_forma_is_a_status_an_invoice_can_be_created_with() -> None:
+    # [G-inv]: status_id on create is UNPAID, DRAFT or PRO_FORMA.
+    line = {"description": "x", "ledgerAccountId": "a" * 32, "quantity": 1, "unitPrice": "1"}
+    line["taxAmount"] = "0.20"
+    inputs = {"contactId": "c" * 32, "date": "2026-03-10", "invoiceLines": [line]}
+    request = first("createSalesInvoice", {**inputs, "statusId": "PRO_FORMA"})
+    assert request.json["sales_invoice"]["status_id"] == "PRO_FORMA"

@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-from sandboxkit import make_client
+import pytest
+from sandboxkit import by_code, contact_id, make_client, new_invoice
 
 from sage_accounting.sandbox import Clock, Sandbox
 
@@ -61,3 +62,129 @@ def test_businesses_come_in_one_page_whatever_is_asked(client: httpx.Client) -> 
     assert listed["$items_per_page"] == 2147483647
     assert (listed["$page"], listed["$next"], listed["$back"]) == (1, None, None)
     assert len(listed["$items"]) == listed["$total"] == 2
+
+
+# -- contacts [G-inv] -------------------------------------------------------------------------
+
+
+def test_a_contact_takes_one_contact_type(client: httpx.Client) -> None:
+    # [G-inv]: "you cannot assign more than one contact_type_id".
+    both = {"name": "Both Ltd", "contact_type_ids": ["CUSTOMER", "VENDOR"]}
+    refused = client.post("/contacts", json={"contact": both})
+    assert refused.status_code == 422
+    assert refused.json()[0]["$source"] == "contact_type_ids"
+    key = contact_id(client, "ACME001")
+    update = client.put(f"/contacts/{key}", json={"contact": {"contact_type_ids": ["A", "B"]}})
+    assert update.status_code == 422
+    update = client.put(
+        f"/contacts/{key}", json={"contact": {"contact_type_ids": ["CUSTOMER", "VENDOR"]}}
+    )
+    assert update.json()[0]["$source"] == "contact_type_ids"
+
+
+# -- invoices [G-inv], postPurchaseInvoices ---------------------------------------------------
+
+
+def test_a_draft_reads_si_draft_with_no_transaction_until_released(client: httpx.Client) -> None:
+    draft = new_invoice(client, status_id="DRAFT").json()
+    assert (draft["invoice_number"], draft["displayed_as"]) == ("SI-DRAFT", "SI-DRAFT")
+    assert draft["transaction"] is None
+    issued = new_invoice(client).json()  # a draft takes no number: the next one is last + 1
+    assert issued["invoice_number"] == "SI-4"
+    assert issued["transaction"]["$path"].startswith("/transactions/")
+    released = client.post(f"/sales_invoices/{draft['id']}/release").json()
+    assert (released["invoice_number"], released["status"]["id"]) == ("SI-5", "UNPAID")
+    assert released["transaction"] is not None
+
+
+def test_pro_forma_is_allowed_on_create_and_released_like_a_draft(client: httpx.Client) -> None:
+    pro_forma = new_invoice(client, status_id="PRO_FORMA")
+    assert pro_forma.status_code == 201, pro_forma.text
+    assert pro_forma.json()["status"]["id"] == "PRO_FORMA"
+    assert pro_forma.json()["transaction"] is None
+    released = client.post(f"/sales_invoices/{pro_forma.json()['id']}/release").json()
+    assert released["status"]["id"] == "UNPAID"
+    assert new_invoice(client, status_id="PAID").status_code == 422
+
+
+def test_purchase_invoices_need_a_due_date_and_line_quantities(client: httpx.Client) -> None:
+    line = {
+        "description": "Boards",
+        "ledger_account_id": by_code(client, 5000)["id"],
+        "unit_price": "12.5",
+        "tax_rate_id": "GB_STANDARD",
+        "tax_amount": "2.50",
+    }
+    body = {"contact_id": contact_id(client, "OAK001"), "date": "2026-01-05"}
+    refused = client.post(
+        "/purchase_invoices", json={"purchase_invoice": {**body, "invoice_lines": [line]}}
+    )
+    assert refused.status_code == 422
+    assert {p["$source"] for p in refused.json()} == {"due_date", "invoice_lines[0].quantity"}
+    body |= {"due_date": "2026-02-04", "invoice_lines": [{**line, "quantity": "1"}]}
+    assert client.post("/purchase_invoices", json={"purchase_invoice": body}).status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("params", "body"),
+    [
+        pytest.param({"void_reason": "Typo"}, None, id="query-the-spec"),
+        pytest.param({}, {"void_reason": "Typo"}, id="body-the-guide"),
+        pytest.param({"void_reason": "Typo"}, {"void_reason": "Typo"}, id="both-the-pack"),
+    ],
+)
+def test_void_reason_in_the_query_or_the_body(
+    client: httpx.Client, params: dict[str, str], body: dict[str, str] | None
+) -> None:
+    # [G-inv] sends a JSON body; the spec (DELETE /sales_invoices/{key}) a query parameter.
+    invoice = new_invoice(client).json()
+    voided = client.request("DELETE", f"/sales_invoices/{invoice['id']}", params=params, json=body)
+    assert voided.status_code == 200, voided.text
+    assert (voided.json()["status"]["id"], voided.json()["void_reason"]) == ("VOID", "Typo")
+
+
+def test_void_without_a_reason_or_with_two_is_refused(client: httpx.Client) -> None:
+    invoice = new_invoice(client).json()
+    path = f"/sales_invoices/{invoice['id']}"
+    assert client.request("DELETE", path, json={}).json()[0]["$source"] == "void_reason"
+    two = client.request("DELETE", path, params={"void_reason": "a"}, json={"void_reason": "b"})
+    assert two.status_code == 422
+    assert two.json()[0]["$source"] == "void_reason"
+
+
+def test_invoice_header_inputs_are_kept(client: httpx.Client) -> None:
+    # postSalesInvoices: invoice_number_prefix, contact_name, contact_reference, main_address,
+    # delivery_address, currency_id and exchange_rate were accepted and dropped before.
+    delivery = {"address_line_1": "2 Dock Road", "city": "Slough", "postal_code": "SL1 1AA"}
+    invoice = new_invoice(
+        client,
+        invoice_number_prefix="JOB-",
+        contact_name="Acme (Sheffield)",
+        contact_reference="ACME-S",
+        delivery_address=delivery,
+        currency_id="EUR",
+        exchange_rate="1.25",
+    )
+    assert invoice.status_code == 201, invoice.text
+    got = invoice.json()
+    assert (got["invoice_number"], got["invoice_number_prefix"]) == ("JOB-4", "JOB-")
+    assert (got["contact_name"], got["contact_reference"]) == ("Acme (Sheffield)", "ACME-S")
+    assert got["delivery_address"]["address_line_1"] == "2 Dock Road"
+    assert got["delivery_address_free_form"] == "2 Dock Road\nSlough\nSL1 1AA"
+    assert got["delivery_address"]["country_group"]["id"] == "GBIE"
+    assert got["main_address"]["address_line_1"] == "1 Foundry Road"  # the contact's, copied
+    assert (got["currency"]["id"], got["exchange_rate"], got["inverse_exchange_rate"]) == (
+        "EUR",
+        "1.25",
+        "0.8",
+    )
+    # 100.00 EUR + 20.00 VAT at 1.25 EUR to the pound: 80.00 + 16.00 GBP.
+    assert got["total_amount"] == "120.0"
+    assert (got["base_currency_net_amount"], got["base_currency_total_amount"]) == ("80.0", "96.0")
+    assert got["invoice_lines"][0]["base_currency_unit_price"] == "80.0"
+
+
+def test_a_foreign_currency_without_a_rate_is_refused(client: httpx.Client) -> None:
+    # The sandbox has no live exchange rates: it refuses rather than book a made-up one.
+    assert new_invoice(client, currency_id="EUR").json()[0]["$source"] == "exchange_rate"
+    assert new_invoice(client, exchange_rate="1.2").json()[0]["$source"] == "exchange_rate"

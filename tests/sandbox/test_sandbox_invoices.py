@@ -179,6 +179,7 @@ def test_purchase_invoices(client: httpx.Client) -> None:
     body = {
         "contact_id": oak,
         "date": "2026-01-05",
+        "due_date": "2026-02-04",  # postPurchaseInvoices requires it
         "vendor_reference": "OAK-55",
         "invoice_lines": [
             {

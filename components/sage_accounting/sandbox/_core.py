@@ -10,7 +10,7 @@ import threading
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -536,7 +536,7 @@ class Sandbox:
                     raise not_found()
                 return json_reply(200, self._full(biz, record, q), echo)
             if method == "DELETE":
-                return self._delete(biz, name, parts[1], q, echo)
+                return self._delete(biz, name, parts[1], q, echo, self._void_reason(q, body))
             data = self._body(headers, body, wrapper)
             if method == "POST":
                 created = self._create(biz, name, data)
@@ -596,15 +596,41 @@ class Sandbox:
             return res.update_ledger_account(biz, record, data)
         return res.update_invoice(biz, _KINDS[name], record, data)
 
+    def _void_reason(self, q: Mapping[str, str], body: bytes) -> str:
+        """``void_reason`` from the query (the spec) or a JSON body (the guide, [G-inv]).
+
+        Sage's documents disagree and no recording settles it, so both are read; the pack sends
+        both. Two different reasons in one request are refused: which one Sage keeps is unknown.
+        """
+        in_query = res.text(q.get("void_reason"))
+        in_body = ""
+        if body.strip():
+            try:
+                payload = json.loads(body)
+            except ValueError:
+                message = "The request body is not valid JSON"
+                raise _BadRequestError(400, "InvalidJson", message) from None
+            if isinstance(payload, dict):
+                in_body = res.text(payload.get("void_reason"))
+        if in_query and in_body and in_query != in_body:
+            raise invalid(("void_reason", "differs between the query and the body"))
+        return in_query or in_body
+
     def _delete(
-        self, biz: Business, name: str, key: str, q: Mapping[str, str], echo: dict[str, str]
+        self,
+        biz: Business,
+        name: str,
+        key: str,
+        q: Mapping[str, str],
+        echo: dict[str, str],
+        void_reason: str = "",
     ) -> Reply:
         record = biz.collection(name).get(key)
         if record is None:
             raise not_found()
         if name == "sales_invoices":
             # Sage voids rather than deletes an issued sales invoice, and answers with it.
-            voided = res.void_sales_invoice(biz, record, res.text(q.get("void_reason")))
+            voided = res.void_sales_invoice(biz, record, void_reason)
             if record["status"]["id"] == "DRAFT":  # a draft is really deleted: no body
                 return Reply(204, dict(echo), b"")
             return json_reply(200, self._full(biz, voided, {}), echo)
@@ -996,6 +1022,8 @@ class Sandbox:
                     "contact_id": biz.references[reference],
                     "vendor_reference": vendor_reference,
                     "date": day,
+                    # postPurchaseInvoices requires due_date; 30 days is the suppliers' terms.
+                    "due_date": (date.fromisoformat(day) + timedelta(days=30)).isoformat(),
                     "invoice_lines": lines(rows),
                 },
             )

@@ -245,6 +245,20 @@ _NO_BANK_DETAILS = {
     "iban": "",
 }
 _COUNTRY_GROUP = {"id": "ALL", "displayed_as": "Other", "$path": "/country_groups/ALL"}
+_GBIE = {"id": "GBIE", "displayed_as": "UK & Ireland", "$path": "/country_groups/GBIE"}
+
+#: [G-inv]: "you cannot assign more than one contact_type_id" (the error text is unknown).
+ONE_CONTACT_TYPE = ("contact_type_ids", "cannot hold more than one contact type")
+#: The address fields in the order Sage joins them into ``displayed_as``.
+_ADDRESS_LINES = ("address_line_1", "address_line_2", "city", "region", "postal_code")
+
+
+def country_group(country_id: str) -> dict[str, str]:
+    """The address's country group: GB and IE are "UK & Ireland" (GBIE), as the recorded
+    contacts' newer addresses and invoices show; other countries "Other" (ALL). An EU group
+    exists in Sage's UI but no recording shows its id, so EU countries get ALL (unknown)."""
+    return _GBIE if country_id in {"GB", "IE"} else _COUNTRY_GROUP
+
 
 _CONTACT_FIELDS = (
     "name",
@@ -268,6 +282,8 @@ def create_contact(biz: Business, data: Mapping[str, Any], *, system: bool = Fal
         problems.append(("contact_type_ids", "can't be blank"))
     elif any(biz.collection("contact_types").get(str(t)) is None for t in type_ids):
         problems.append(("contact_type_ids", "is invalid"))
+    elif len(type_ids) > 1:
+        problems.append(ONE_CONTACT_TYPE)
     reference = text(data.get("reference"))
     if reference and reference.upper() in biz.references:
         problems.append(("reference", "has already been taken"))
@@ -392,6 +408,8 @@ def update_contact(biz: Business, record: Record, data: Mapping[str, Any]) -> Re
         type_ids = data["contact_type_ids"]
         if not isinstance(type_ids, list) or not type_ids:
             raise invalid(("contact_type_ids", "can't be blank"))
+        if len(type_ids) > 1:
+            raise invalid(ONE_CONTACT_TYPE)
         updated["contact_types"] = [
             link(biz.find("contact_types", t, "contact_type_ids")) for t in type_ids
         ]
@@ -554,6 +572,7 @@ def update_ledger_account(biz: Business, record: Record, data: Mapping[str, Any]
 
 STATUS_NAMES = {
     "DRAFT": "Draft",
+    "PRO_FORMA": "Pro-Forma",
     "UNPAID": "Unpaid",
     "PART_PAID": "Part Paid",
     "PAID": "Paid",
@@ -581,6 +600,12 @@ class _Kind:
 
 SALES = _Kind("sales_invoices", "CUSTOMER", ("SALES_INVOICE", "Sales Invoice"), "SI-")
 PURCHASES = _Kind("purchase_invoices", "VENDOR", ("PURCHASE_INVOICE", "Purchase Invoice"), None)
+
+
+#: [G-inv]: "status on create can only be UNPAID (the default), DRAFT or PRO_FORMA".
+CREATE_STATUSES = frozenset({"UNPAID", "DRAFT", "PRO_FORMA"})
+#: [G-inv]: DRAFT and PRO_FORMA invoices create no transaction and take no payments.
+NOT_ISSUED = frozenset({"DRAFT", "PRO_FORMA"})
 
 
 def _round(amount: Decimal) -> Decimal:
@@ -749,8 +774,10 @@ def create_invoice(biz: Business, kind: _Kind, data: Mapping[str, Any]) -> Recor
         except SageError as error:
             problems.extend((p[2], p[1]) for p in error.problems)
     status_id = data.get("status_id") or "UNPAID"
-    if status_id not in {"DRAFT", "UNPAID"}:
+    if status_id not in CREATE_STATUSES:
         problems.append(("status_id", "is invalid"))
+    if kind is PURCHASES:
+        problems += _purchase_requirements(data)
     if problems:
         raise invalid(*problems)
     assert contact is not None
@@ -762,25 +789,26 @@ def create_invoice(biz: Business, kind: _Kind, data: Mapping[str, Any]) -> Recor
     else:
         due = invoice_date + timedelta(days=int(contact.get("credit_days") or 30))
     currency = biz.find("currencies", data.get("currency_id") or "GBP", "currency_id")
-    if kind.number_prefix:
-        number = f"{kind.number_prefix}{biz.next_number(kind.collection)}"
+    rate = _exchange_rate(biz, data, currency["id"])
+    issued = status_id not in NOT_ISSUED
+    prefix = text(data.get("invoice_number_prefix")) or kind.number_prefix
+    if prefix:
+        # [G-inv]: a draft's invoice_number reads "SI-DRAFT"; the number (last + 1) is given
+        # when it is released. A custom prefix replaces "SI-" in both (inferred).
+        number = f"{prefix}{biz.next_number(kind.collection)}" if issued else f"{prefix}DRAFT"
         displayed = number
     else:
         number = ""
         displayed = text(data.get("vendor_reference")) or text(data.get("reference"))
     record = biz.stamped(kind.collection, displayed)
-    transaction_id = biz.new_id()
     record.update(
         {
             "links": [],
             "editable": True,
             "vat_reverse_charge": False,
             "tax_calculation_method": None,
-            "transaction": {
-                "id": transaction_id,
-                "displayed_as": displayed,
-                "$path": f"/transactions/{transaction_id}",
-            },
+            # [G-inv]: DRAFT and PRO_FORMA create no transaction ("transaction is null").
+            "transaction": _transaction(biz, displayed) if issued else None,
             "transaction_type": {
                 "id": kind.transaction_type[0],
                 "displayed_as": kind.transaction_type[1],
@@ -794,15 +822,17 @@ def create_invoice(biz: Business, kind: _Kind, data: Mapping[str, Any]) -> Recor
             "has_cis_labour": False,
             "has_cis_materials": False,
             "contact": link(contact),
-            "contact_name": contact["name"],
-            "contact_reference": contact["reference"],
+            # Sent values win; otherwise the contact's, copied (postSalesInvoices contact_name:
+            # "the name of the contact when the invoice was created").
+            "contact_name": text(data.get("contact_name")) or contact["name"],
+            "contact_reference": text(data.get("contact_reference")) or contact["reference"],
             "date": invoice_date.isoformat(),
             "due_date": due.isoformat(),
             "reference": text(data.get("reference")),
             "notes": text(data.get("notes")),
             "currency": link(currency),
-            "exchange_rate": "1.0",
-            "inverse_exchange_rate": "1.0",
+            "exchange_rate": money_text(rate),
+            "inverse_exchange_rate": money_text(_inverse(rate)),
             "status": _status(status_id),
             "void_reason": None,
             "last_paid": "",
@@ -815,18 +845,23 @@ def create_invoice(biz: Business, kind: _Kind, data: Mapping[str, Any]) -> Recor
         }
     )
     if kind is SALES:
-        address = _address_copy(biz, contact)
-        free_form = address["displayed_as"] if address else ""
+        address = _address_copy(biz, contact, "main_address")
+        main = _invoice_address(biz, data, "main_address", "ACCOUNTS") or address
+        delivery = (
+            _invoice_address(biz, data, "delivery_address", "DELIVERY")
+            or _address_copy(biz, contact, "delivery_address")
+            or address
+        )
         record.update(
             {
                 "destination_consignment": False,
                 "destination_vat_rates_in_use": False,
-                "invoice_number_prefix": kind.number_prefix,
+                "invoice_number_prefix": prefix,
                 "invoice_number": number,
-                "main_address_free_form": free_form,
-                "main_address": address,
-                "delivery_address_free_form": free_form,
-                "delivery_address": address,
+                "main_address_free_form": main["displayed_as"] if main else "",
+                "main_address": main,
+                "delivery_address_free_form": delivery["displayed_as"] if delivery else "",
+                "delivery_address": delivery,
                 "terms_and_conditions": text(data.get("terms_and_conditions")),
                 "shipping_net_amount": "0.0",
                 "shipping_tax_rate": None,
@@ -859,13 +894,107 @@ def create_invoice(biz: Business, kind: _Kind, data: Mapping[str, Any]) -> Recor
             }
         )
     _set_amounts(record, lines, totals, analysis)
+    _in_base_currency(record)
     biz.usage[contact["id"]] = biz.usage.get(contact["id"], 0) + 1
     return biz.save(kind.collection, record)
 
 
-def _address_copy(biz: Business, contact: Record) -> Record | None:
+def _purchase_requirements(data: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """postPurchaseInvoices requires ``due_date``, and ``quantity`` on every line (the spec's
+    required lists; sales lines need no quantity there)."""
+    problems = []
+    if data.get("due_date") in (None, ""):
+        problems.append(("due_date", "can't be blank"))
+    raw = data.get("invoice_lines")
+    for index, line in enumerate(raw if isinstance(raw, list) else []):
+        if isinstance(line, Mapping) and line.get("quantity") in (None, ""):
+            problems.append((f"invoice_lines[{index}].quantity", "can't be blank"))
+    return problems
+
+
+def _transaction(biz: Business, displayed: str) -> Record:
+    key = biz.new_id()
+    return {"id": key, "displayed_as": displayed, "$path": f"/transactions/{key}"}
+
+
+def _exchange_rate(biz: Business, data: Mapping[str, Any], currency_id: str) -> Decimal:
+    """The invoice's ``exchange_rate`` (foreign units per unit of the base currency).
+
+    The sandbox has no live rates: a foreign-currency invoice without a rate is refused rather
+    than booked at a made-up one; the base currency's rate is 1.
+    """
+    base = biz.collection("_settings").records["financial_settings"]["base_currency"]["id"]
+    raw = data.get("exchange_rate")
+    if raw is None:
+        if currency_id != base:
+            raise invalid(("exchange_rate", "can't be blank (the sandbox has no live rates)"))
+        return Decimal(1)
+    rate = parse_decimal(raw, "exchange_rate")
+    if rate <= 0:
+        raise invalid(("exchange_rate", "must be greater than 0"))
+    if currency_id == base and rate != 1:
+        raise invalid(("exchange_rate", "must be 1 in the base currency"))
+    return rate
+
+
+def _inverse(rate: Decimal) -> Decimal:
+    return (1 / rate).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
+
+
+_BASE_AMOUNTS = ("net_amount", "tax_amount", "total_amount", "outstanding_amount")
+_BASE_LINE_AMOUNTS = ("unit_price", "net_amount", "tax_amount", "total_amount", "discount_amount")
+
+
+def _in_base_currency(record: Record) -> None:
+    """``base_currency_*`` amounts: each amount divided by the exchange rate, to the penny
+    (the spec's "in base currency"; the rounding per amount is inferred)."""
+    rate = Decimal(record["exchange_rate"])
+    if rate == 1:
+        return
+    for key in (*_BASE_AMOUNTS, "total_discount_amount"):
+        record[f"base_currency_{key}"] = money_text(_round(Decimal(record[key]) / rate))
+    lines = []
+    for line in record["invoice_lines"]:
+        line = dict(line)
+        for key in _BASE_LINE_AMOUNTS:
+            line[f"base_currency_{key}"] = money_text(_round(Decimal(line[key]) / rate))
+        lines.append(line)
+    record["invoice_lines"] = lines
+
+
+def _invoice_address(
+    biz: Business, data: Mapping[str, Any], key: str, default_type: str
+) -> Record | None:
+    """An address sent on the invoice itself (postSalesInvoices ``main_address`` and
+    ``delivery_address``): kept on the invoice as a copy, ``$path`` empty, as Sage shows it."""
+    raw = data.get(key)
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping):
+        raise invalid((key, "is invalid"))
+    country = biz.find("countries", raw.get("country_id") or "GB", f"{key}.country_id")
+    address_type = biz.find(
+        "address_types", raw.get("address_type_id") or default_type, f"{key}.address_type_id"
+    )
+    parts = [text(raw.get(k)) for k in _ADDRESS_LINES]
+    return {
+        "id": biz.new_id(),
+        "displayed_as": "\n".join(part for part in parts if part),
+        "$path": "",
+        "address_line_1": parts[0],
+        "address_line_2": parts[1],
+        "city": parts[2],
+        "postal_code": parts[4],
+        "country": link(country),
+        "address_type": link(address_type),
+        "region": parts[3],
+        "country_group": country_group(country["id"]),
+    }
+
+
+def _address_copy(biz: Business, contact: Record, which: str) -> Record | None:
     """Invoices carry a copy of the contact's address (``$path`` empty), not a link to it."""
-    stub = contact.get("main_address")
+    stub = contact.get(which)
     address = biz.collection("addresses").get(stub["id"]) if stub else None
     if address is None:
         return None
@@ -893,9 +1022,30 @@ def update_invoice(biz: Business, kind: _Kind, record: Record, data: Mapping[str
         updated["due_date"] = parse_date(data["due_date"], "due_date").isoformat()
     if updated["due_date"] < updated["date"]:
         raise invalid(("due_date", "must be on or after the invoice date"))
-    for key in ("reference", "notes", "terms_and_conditions", "vendor_reference"):
+    for key in (
+        "reference",
+        "notes",
+        "terms_and_conditions",
+        "vendor_reference",
+        "contact_name",
+        "contact_reference",
+    ):
         if key in data and key in updated:
             updated[key] = text(data[key])
+    if kind is SALES:
+        for key, default_type in (("main_address", "ACCOUNTS"), ("delivery_address", "DELIVERY")):
+            address = _invoice_address(biz, data, key, default_type)
+            if address is not None:
+                updated[key] = address
+                updated[f"{key}_free_form"] = address["displayed_as"]
+    if "currency_id" in data or "exchange_rate" in data:
+        currency = biz.find("currencies", data.get("currency_id") or "GBP", "currency_id")
+        rate = _exchange_rate(biz, data, currency["id"])
+        updated.update(
+            currency=link(currency),
+            exchange_rate=money_text(rate),
+            inverse_exchange_rate=money_text(_inverse(rate)),
+        )
     if "invoice_lines" in data:
         # Simplification: the lines sent replace the invoice's lines as a whole.
         lines, totals, analysis = _lines(biz, data["invoice_lines"], purchase=kind is PURCHASES)
@@ -903,6 +1053,7 @@ def update_invoice(biz: Business, kind: _Kind, record: Record, data: Mapping[str
             raise invalid(("invoice_lines", "total is less than the amount already paid"))
         _set_amounts(updated, lines, totals, analysis)
         _settle(updated)
+    _in_base_currency(updated)
     if kind is PURCHASES and "vendor_reference" in data:
         updated["displayed_as"] = updated["vendor_reference"] or updated["reference"]
     updated["updated_at"] = biz.clock.stamp()
@@ -911,7 +1062,7 @@ def update_invoice(biz: Business, kind: _Kind, record: Record, data: Mapping[str
 
 def _settle(record: Record) -> None:
     """Derive the payment status from what has been paid, as Sage does after each allocation."""
-    if record["status"]["id"] in {"DRAFT", "VOID"}:
+    if record["status"]["id"] in {*NOT_ISSUED, "VOID"}:
         return
     paid = Decimal(record["total_paid"])
     total = Decimal(record["total_amount"])
@@ -923,9 +1074,16 @@ def _settle(record: Record) -> None:
 
 
 def release_invoice(biz: Business, kind: _Kind, record: Record) -> Record:
-    if record["status"]["id"] != "DRAFT":
-        raise invalid(("status", "Only draft invoices can be released"))
+    """[G-inv]: release turns DRAFT or PRO_FORMA into UNPAID; only then does the invoice get
+    its number (last + 1) and a transaction."""
+    if record["status"]["id"] not in NOT_ISSUED:
+        raise invalid(("status", "Only draft or pro-forma invoices can be released"))
     updated = dict(record, status=_status("UNPAID"), updated_at=biz.clock.stamp())
+    if kind.number_prefix:
+        prefix = record.get("invoice_number_prefix") or kind.number_prefix
+        number = f"{prefix}{biz.next_number(kind.collection)}"
+        updated.update(invoice_number=number, displayed_as=number)
+    updated["transaction"] = _transaction(biz, updated["displayed_as"])
     return biz.save(kind.collection, updated)
 
 
@@ -960,7 +1118,7 @@ def delete_purchase_invoice(biz: Business, record: Record) -> None:
 
 def record_payment(biz: Business, kind: _Kind, record: Record, amount: Decimal) -> Record:
     """Allocate a payment (the sandbox has no payments API; tests use this to reach PAID)."""
-    if record["status"]["id"] in {"DRAFT", "VOID"}:
+    if record["status"]["id"] in {*NOT_ISSUED, "VOID"}:
         raise invalid(("base", "Only issued invoices can be paid"))
     updated = dict(record)
     paid = Decimal(record["total_paid"]) + amount
