@@ -13,6 +13,7 @@ import pytest
 from httpkit import ACCESS, API, body, token_connection
 from pydantic import BaseModel
 
+from sage_accounting.connection import idempotency_id
 from sageflow import Caller, CallOptions, HTTPRequest, HTTPResponse, Inputs, NotFoundError
 from sageflow._component import Component
 from sageflow._http import USER_AGENT, AsyncClient, Client
@@ -30,7 +31,7 @@ class _Out(BaseModel):
 def _two_writes(inputs: _In) -> Generator[HTTPRequest, HTTPResponse, dict[str, Any]]:
     found = yield HTTPRequest("GET", "/contacts", query={"search": inputs.name})
     first = yield HTTPRequest("POST", "/contacts", json={"contact": {"name": inputs.name}})
-    second = yield HTTPRequest("POST", "/contact_persons", json={})
+    second = yield HTTPRequest("POST", "/contact_persons", json={"contact_person": {"name": "A"}})
     return {"ids": [str(found.status), first.json()["id"], second.json()["id"]]}
 
 
@@ -85,22 +86,61 @@ def test_default_timeout_is_thirty_seconds() -> None:
         assert client.http.timeout.connect == 30.0
 
 
+def _ids(requests: list[httpx.Request]) -> list[str | None]:
+    """Each request's body ``idempotency_id`` (inside its one wrapper), or None."""
+    found: list[str | None] = []
+    for request in requests:
+        sent = body(request)
+        inner = next(iter(sent.values())) if isinstance(sent, dict) and len(sent) == 1 else {}
+        found.append(inner.get("idempotency_id") if isinstance(inner, dict) else None)
+    return found
+
+
 def test_writes_get_one_key_each_derived_from_the_callers() -> None:
     transport, seen = recorder()
     with Client(token_connection(), transport=transport) as client:
         out = client.call(TWO_WRITES, {"name": "Acme"}, CallOptions(idempotency_key="run/s1/0"))
     assert out == {"ids": ["200", "id2", "id3"]}
-    assert [r.headers.get("x-idempotency-key") for r in seen] == [None, "run/s1/0", "run/s1/0:2"]
-    assert body(seen[1]) == {"contact": {"name": "Acme"}}
+    # Sage's mechanism: a 32-hex idempotency_id inside the wrapper, one per write of the call;
+    # the header Sage ignores on these resources is not sent.
+    assert _ids(seen) == [None, idempotency_id("run/s1/0"), idempotency_id("run/s1/0:2")]
+    assert all(len(i) == 32 and i == i.lower() for i in _ids(seen)[1:] if i)
+    assert not any("x-idempotency-key" in r.headers for r in seen)
+    assert body(seen[1]) == {"contact": {"name": "Acme", "idempotency_id": _ids(seen)[1]}}
 
 
-def test_writes_without_a_callers_key_get_a_fresh_uuid() -> None:
+def test_writes_without_a_callers_key_get_a_fresh_id() -> None:
     transport, seen = recorder()
     with Client(token_connection(), transport=transport) as client:
         client.call(TWO_WRITES, {"name": "Acme"})
-    keys = [r.headers["x-idempotency-key"] for r in seen[1:]]
+    keys = _ids(seen[1:])
     assert len(set(keys)) == 2
-    assert all(uuid.UUID(k).version == 4 for k in keys)
+    assert all(k is not None and int(k, 16) >= 0 and len(k) == 32 for k in keys)
+
+
+@pytest.mark.parametrize(
+    ("path", "json", "header", "keyed"),
+    [
+        pytest.param("/draft_tax_returns", {"draft_tax_return": {}}, True, False, id="tax-header"),
+        pytest.param(
+            "/tax_returns/obligation_periods", {"x": {}}, True, False, id="obligations-header"
+        ),
+        pytest.param("/attachments", {"attachment": {"file": "x"}}, False, False, id="unlisted"),
+        pytest.param("/sales_invoices", {"sales_invoice": {}}, False, True, id="listed"),
+    ],
+)
+def test_the_key_goes_only_where_sage_documents_it(
+    path: str, json: Any, header: bool, keyed: bool
+) -> None:
+    transport, seen = recorder()
+    with Client(token_connection(), transport=transport) as client:
+        client.send(HTTPRequest("POST", path, json=json), CallOptions(idempotency_key="k"))
+    (request,) = seen
+    if header:
+        assert request.headers["x-idempotency-key"] == str(uuid.UUID(hex=idempotency_id("k")))
+    else:
+        assert "x-idempotency-key" not in request.headers
+    assert (_ids(seen) == [idempotency_id("k")]) is keyed
 
 
 def test_business_per_call_and_mismatch_warning(caplog: pytest.LogCaptureFixture) -> None:
@@ -126,7 +166,7 @@ def test_async_client_is_a_caller() -> None:
             return await run(client)
 
     assert asyncio.run(main())["ids"] == ["200", "id2", "id3"]
-    assert seen[2].headers["x-idempotency-key"] == "k:2"
+    assert _ids(seen)[2] == idempotency_id("k:2")
 
 
 def test_call_by_reference_raises_the_packs_typed_error() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from email.utils import format_datetime
 
@@ -9,6 +10,7 @@ import httpx
 import pytest
 from httpkit import Clock, free_limiter, quick_policy, token_connection
 
+from sage_accounting.connection import idempotency_id
 from sageflow import CallOptions, HTTPRequest, RetryOverride
 from sageflow._http import Client, RetryPolicy
 
@@ -100,13 +102,22 @@ def test_4xx_is_final(clock: Clock) -> None:
     assert len(seen) == 1
 
 
+CONTACT = {"contact": {"name": "A"}}
+
+
+def _sent_id(request: httpx.Request) -> str | None:
+    inner = json.loads(request.content).get("contact", {})
+    return inner.get("idempotency_id") if isinstance(inner, dict) else None
+
+
 def test_post_without_a_key_is_not_retried(clock: Clock) -> None:
     transport, seen = scripted([500, 201])
     with make_client(clock, transport) as client:
-        assert client.send(HTTPRequest("POST", "/contacts", json={})).status == 500
+        assert client.send(HTTPRequest("POST", "/contacts", json=CONTACT)).status == 500
     assert len(seen) == 1
-    # A key is still sent (a server that honours keys dedupes), it just proves nothing here.
-    assert seen[0].headers["x-idempotency-key"]
+    # An id is still sent (Sage dedupes by it), it just proves nothing here: a resume would
+    # not send the same one.
+    assert _sent_id(seen[0])
 
 
 def test_post_read_timeout_without_a_key_raises(clock: Clock) -> None:
@@ -120,18 +131,44 @@ def test_post_with_a_key_is_retried_with_the_same_key(clock: Clock) -> None:
     transport, seen = scripted([500, httpx.ReadTimeout("slow"), 201])
     with make_client(clock, transport) as client:
         response = client.send(
-            HTTPRequest("POST", "/contacts", json={}), CallOptions(idempotency_key="run1/step2")
+            HTTPRequest("POST", "/contacts", json=CONTACT), CallOptions(idempotency_key="run1/s2")
         )
     assert response.status == 201
-    assert [r.headers["x-idempotency-key"] for r in seen] == ["run1/step2"] * 3
+    assert [_sent_id(r) for r in seen] == [idempotency_id("run1/s2")] * 3
 
 
-def test_post_with_an_explicit_key_header_is_retried(clock: Clock) -> None:
+def test_post_with_an_explicit_body_id_is_retried(clock: Clock) -> None:
     transport, seen = scripted([502, 201])
-    request = HTTPRequest("POST", "/contacts", json={}, headers={"X-Idempotency-Key": "abc"})
+    explicit = {"contact": {"name": "A", "idempotency_id": "c3a8adaa26daf36e02f3c672b69e3323"}}
     with make_client(clock, transport) as client:
-        assert client.send(request).status == 201
-    assert len(seen) == 2
+        assert client.send(HTTPRequest("POST", "/contacts", json=explicit)).status == 201
+    assert [_sent_id(r) for r in seen] == ["c3a8adaa26daf36e02f3c672b69e3323"] * 2
+
+
+@pytest.mark.parametrize(
+    ("request_value", "options"),
+    [
+        pytest.param(
+            HTTPRequest("POST", "/contacts", json=CONTACT, headers={"X-Idempotency-Key": "abc"}),
+            None,
+            id="header-sage-ignores",
+        ),
+        pytest.param(
+            HTTPRequest("POST", "/attachments", json={"attachment": {}}),
+            CallOptions(idempotency_key="run1/s3"),
+            id="unlisted",
+        ),
+    ],
+)
+def test_post_whose_key_sage_does_not_honour_is_not_retried(
+    clock: Clock, request_value: HTTPRequest, options: CallOptions | None
+) -> None:
+    # Sage reads X-Idempotency-Key only on two tax-return POSTs, and idempotency_id only on the
+    # resources its guide lists: a 5xx may come after the record was written.
+    transport, seen = scripted([502, 201])
+    with make_client(clock, transport) as client:
+        assert client.send(request_value, options).status == 502
+    assert len(seen) == 1
 
 
 def test_connect_error_post_is_retried(clock: Clock) -> None:

@@ -219,8 +219,11 @@ class _Base:
                 key = write_key(options.idempotency_key, write_no)
                 request, keyed = profile.idempotency(request, key)
             else:
-                request, honoured = profile.idempotency(request, uuid.uuid4().hex)
-                keyed = honoured and self.retry.trust_generated_keys
+                attached, honoured = profile.idempotency(request, uuid.uuid4().hex)
+                # Unchanged and honoured: the caller set its own key, which a resume sends too.
+                own = attached is request
+                request = attached
+                keyed = honoured and (own or self.retry.trust_generated_keys)
         if request.headers:
             for name in request.headers:
                 if name.lower() in _RESERVED:

@@ -40,6 +40,7 @@ def _never(request: HTTPRequest) -> bool:
 #: honoured)``. ``honoured`` says the API documents that it deduplicates this request by the
 #: key (for a limited time); only then may the HTTP layer repeat a write whose outcome it does
 #: not know. The key is the same on every attempt, retry and resume of one write of one step.
+#: A request that already carries the caller's own key is returned unchanged (the same object).
 AttachKey = Callable[[HTTPRequest, str], tuple[HTTPRequest, bool]]
 
 
