@@ -660,3 +660,78 @@ def check_component(component: Component, report: Report, spec: Spec | None = No
             shown = operation.name if operation else f"{request.method} {request.path}"
             for finding in check_request(spec, request):
                 report.add(Difference(component.ref, case, shown, finding))
+    if component.ref not in ANY_PATH:
+        for difference in range_differences(component, spec):
+            report.add(difference)
+
+
+#: A whole number no example uses, so where it lands in a request is unambiguous.
+_SENTINEL = 8642
+
+
+def range_differences(component: Component, spec: Spec) -> list[Difference]:
+    """Whole-number inputs whose accepted range is wider than the spec's for the field they
+    fill: each is set to a marker value, found in the request, and its bounds compared.
+
+    The requests themselves only show the values tried; this shows the values a flow could
+    send (a nominal code of 10**9 the model accepts and Sage's spec caps at 99999999).
+    """
+    schema = component.input_schema()
+    found: list[Difference] = []
+    for name, prop in schema.get("properties", {}).items():
+        prop = _resolve_local(schema, prop)
+        if prop.get("type") != "integer":
+            continue
+        low, high = prop.get("minimum"), prop.get("maximum")
+        value = _SENTINEL if (low is None or low <= _SENTINEL) else low
+        if high is not None and value > high:
+            value = high
+        inputs = {**maximal_input(component), name: value}
+        for request in requests_for(component, inputs, spec):
+            operation = spec.operation(request.method, request.path)
+            if operation is None:
+                continue
+            for where, bounds in _bounds_of(operation, request, value):
+                spec_low, spec_high = bounds.get("minimum"), bounds.get("maximum")
+                wider = (spec_low is not None and (low is None or low < spec_low)) or (
+                    spec_high is not None and (high is None or high > spec_high)
+                )
+                if wider:
+                    says = (
+                        f"input {name} accepts {low}..{high}, the spec allows "
+                        f"{spec_low}..{spec_high}"
+                    )
+                    found.append(
+                        Difference(
+                            component.ref, "range", operation.name, Finding("range", where, says)
+                        )
+                    )
+    return found
+
+
+def _bounds_of(
+    operation: Operation, request: HTTPRequest, value: int
+) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """Where ``value`` appears in the request, with the spec's schema (or parameter) there."""
+    for name, sent in request.query.items():
+        if str(sent) == str(value) and name in operation.parameters("query"):
+            yield f"?{name}", operation.parameters("query")[name]
+    schema = operation.body_schema
+    if schema is not None and request.json is not None:
+        yield from _walk_bounds(operation.spec, schema, request.json, "$", value)
+
+
+def _walk_bounds(
+    spec: Spec, schema: Mapping[str, Any], sent: Any, where: str, value: int
+) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    schema = spec.resolve(schema)
+    if isinstance(sent, Mapping):
+        properties = schema.get("properties", {})
+        for name, item in sent.items():
+            if name in properties:
+                yield from _walk_bounds(spec, properties[name], item, f"{where}.{name}", value)
+    elif isinstance(sent, list):
+        for index, item in enumerate(sent):
+            yield from _walk_bounds(spec, schema.get("items", {}), item, f"{where}[{index}]", value)
+    elif sent == value and not isinstance(sent, bool):
+        yield where, schema

@@ -11,21 +11,23 @@ is a decimal sent as a string where the spec says number, which Sage's guide ask
 from __future__ import annotations
 
 import dataclasses
-from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from pydantic import Field
 from speckit import (
     DECIMAL_AS_STRING,
     Difference,
     Finding,
     Report,
     Spec,
+    cases,
     check_component,
     check_request,
     load_spec,
     maximal_input,
+    range_differences,
 )
 
 from sageflow import Component, HTTPRequest, components, get_component
@@ -36,12 +38,7 @@ COMPONENTS = [pytest.param(c, id=c.ref) for c in components()]
 #: Differences that other work on issue 9 is removing, keyed by (component, case, field path).
 #: Each has its own strict-xfail test below: the day the fix lands, that test fails until the
 #: entry is deleted, so no entry outlives its fix.
-PENDING: dict[tuple[str, str, str], str] = {
-    ("sage_accounting/updateContact", "maximal", "$.contact.contact_type_ids"): (
-        "Sage's guide allows one contact type per contact; the contacts inputs are being "
-        "changed to send one (issue 9, part 2)"
-    ),
-}
+PENDING: dict[tuple[str, str, str], str] = {}
 
 
 def _key(difference: Difference) -> tuple[str, str, str]:
@@ -433,7 +430,32 @@ def test_the_whole_pack_check_fails_and_names_each_planted_difference(spec: Spec
         "sage_accounting/createSalesInvoice [minimal] POST /sales_invoices: "
         "$.sales_invoice.invoice_lines[0].quantity: Sage's guide requires it"
     ) in message
-    # One per case (example, minimal, maximal), each under its own kind.
-    planted = {"?colour", "$.contact.credit_days", "$.sales_invoice.invoice_lines[0].quantity"}
-    kinds = Counter(d.finding.kind for d in report.differences if d.finding.where in planted)
-    assert kinds == {"query": 3, "type": 3, "required": 3}
+    # Caught in every case each component was driven with, each under its own kind.
+    planted = {
+        "?colour": ("query", contacts),
+        "$.contact.credit_days": ("type", create),
+        "$.sales_invoice.invoice_lines[0].quantity": ("required", invoice),
+    }
+    for where, (kind, component) in planted.items():
+        caught = {d.case for d in report.differences if d.finding.where == where}
+        assert caught == {case for case, _ in cases(component)}, where
+        assert {d.finding.kind for d in report.differences if d.finding.where == where} == {kind}
+
+
+def test_an_input_wider_than_the_spec_is_caught(spec: Spec) -> None:
+    create = get_component("sage_accounting/createLedgerAccount")
+    assert range_differences(create, spec) == []
+
+    class Wider(create.inputs):  # type: ignore[name-defined,misc]
+        gifiCode: int | None = Field(default=None, ge=0, description="GIFI", examples=[8000])
+
+    wider = dataclasses.replace(create, inputs=Wider)
+    (found,) = range_differences(wider, spec)
+    assert str(found) == (
+        "sage_accounting/createLedgerAccount [range] POST /ledger_accounts: "
+        "$.ledger_account.gifi_code: input gifiCode accepts 0..None, the spec allows "
+        "1000..9999 (range)"
+    )
+    report = Report()
+    check_component(wider, report, spec)
+    assert [d.finding.kind for d in report.differences] == ["range"]

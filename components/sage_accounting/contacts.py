@@ -222,7 +222,8 @@ class ContactFields(Inputs):
     taxNumber: str | None = optional("VAT registration number.", "GB123456789")
     notes: str | None = optional("Notes about the contact.", "Prefers email invoices.")
     creditLimit: Money | None = optional("Credit limit (0 means no credit).", "5000.00")
-    creditDays: Int | None = optional("Days of credit given.", 30, ge=0)
+    # 0-365: the range Sage's spec gives contact.credit_days (postContacts, putContacts).
+    creditDays: Int | None = optional("Days of credit given, 0-365.", 30, ge=0, le=365)
     sourceGuid: str | None = optional(
         "Id of the contact in the system it was imported from.", "crm-000123"
     )

@@ -26,6 +26,7 @@ from sageflow._component import IDEMPOTENT_WRITE, READ_ONLY, WRITE, Action, Inpu
 
 ACCOUNT_ID = "9a994ff1f7f8491ba2ac8b7b8d2f5a20"
 SALES_TYPE = "SALES"
+NOMINAL_CODE_MAX = 99_999_999
 _ACCOUNT_EXAMPLE: dict[str, Any] = {
     "id": ACCOUNT_ID,
     "displayed_as": "Consulting Income (4010)",
@@ -124,7 +125,9 @@ class LedgerAccountFields(Inputs):
     visibleInOtherReceipts: Bool | None = optional("Offer it in other receipts.", True)
     visibleInReporting: Bool | None = optional("Show the account in reports.", True)
     visibleInSales: Bool | None = optional("Offer the account in sales.", True)
-    gifiCode: Int | None = optional("GIFI code (Canada).", 8000, ge=0)
+    # Ranges as Sage's spec gives them for ledger_account (postLedgerAccounts): a value outside
+    # is refused here, with the field's name, rather than by Sage after the flow has started.
+    gifiCode: Int | None = optional("GIFI code (Canada), 1000-9999.", 8000, ge=1000, le=9999)
 
 
 class CreateLedgerAccountInputs(LedgerAccountFields):
@@ -140,7 +143,10 @@ class CreateLedgerAccountInputs(LedgerAccountFields):
     name: str = Field(description="The account's name.", examples=["Consulting Income"])
     displayName: str = Field(description="The name shown in lists.", examples=["Consulting Income"])
     nominalCode: Int = Field(
-        description="A nominal code unique in the chart.", examples=[4010], ge=1
+        description="A nominal code unique in the chart, 1-99999999.",
+        examples=[4010],
+        ge=1,
+        le=NOMINAL_CODE_MAX,
     )
 
 
@@ -175,7 +181,9 @@ class UpdateLedgerAccountInputs(LedgerAccountFields):
     includedInChart: Bool | None = optional("Include in (or drop from) the chart.", True)
     name: str | None = optional("New name.", "Consulting Fees")
     displayName: str | None = optional("New display name.", "Consulting Fees")
-    nominalCode: Int | None = optional("New nominal code.", 4011, ge=1)
+    nominalCode: Int | None = optional(
+        "New nominal code, 1-99999999.", 4011, ge=1, le=NOMINAL_CODE_MAX
+    )
 
 
 @PACK.component(

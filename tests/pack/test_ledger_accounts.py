@@ -37,9 +37,9 @@ def test_create_ledger_account_sends_typed_values() -> None:
 
 
 def test_update_ledger_account_uses_the_seeds_account_id_and_does_not_send_it() -> None:
-    request = first("updateLedgerAccount", {"accountId": ID, "gifiCode": 0, "name": "New"})
+    request = first("updateLedgerAccount", {"accountId": ID, "gifiCode": 8000, "name": "New"})
     assert (request.method, request.path) == ("PUT", f"/ledger_accounts/{ID}")
-    assert request.json == {"ledger_account": {"gifi_code": 0, "name": "New"}}
+    assert request.json == {"ledger_account": {"gifi_code": 8000, "name": "New"}}
 
 
 def test_list_ledger_accounts_filters() -> None:
