@@ -15,11 +15,11 @@ from sageflow._flows._problems import FlowValidationError
 
 FILE = "limits.sageflow.yaml"
 LOCATED = re.compile(r"^limits\.sageflow\.yaml:\d+:\d+: \S.*: .+$")
-QUICK = 2.0  # seconds: refusing must never cost more than this, however big the input
-# Documents whose size is only bounded by the 1 MB file limit: PyYAML's pure-Python parser
-# composes the whole document (about 100,000 values a second on a 2-core CI machine) before the
-# value and loop limits can count, so these are refused in seconds, not instantly.
-SIZE_BOUNDED = 15.0  # measured 2-5.5 s on the 2-core CI machine
+# Wall-clock bars only catch a hang: a loaded 2-core machine failed bars of 2 s and 15 s
+# (issue 10, finding 13). That refusing costs bounded *work* (bytes read, parser events) is
+# proven by counting in test_f13_timed_tests_under_load.py, not by a stopwatch.
+QUICK = 60.0  # seconds; measured under 0.4 s unloaded
+SIZE_BOUNDED = 60.0  # seconds; documents near the 1 MB limit, measured about 2 s unloaded
 
 BILLION_LAUGHS = "name: lol\n" + "\n".join(
     ["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -12,6 +13,11 @@ from yaml.composer import Composer
 from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import Resolver
+
+try:  # libyaml: the same events, marks and nodes as the pure-Python parser, ten times faster
+    from yaml._yaml import CParser as _CParser
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    _CParser = None  # type: ignore[misc,assignment]
 
 from sageflow._flows._problems import FlowValidationError, Path, Problem, dotted
 
@@ -58,14 +64,35 @@ class Source:
         return Problem(self.file, line, column, dotted(path), message)
 
 
-class _NoAliasComposer(Composer):
-    # An alias is how a "billion laughs" document multiplies itself; flows never need one, so
-    # refusing them outright is simpler and safer than counting expansions.
+class _LimitedComposer(Composer):
+    """PyYAML's composer, refusing aliases and counting values and depth as it goes.
+
+    An alias is how a "billion laughs" document multiplies itself; flows never need one, so
+    refusing them outright is simpler and safer than counting expansions. Counting while
+    composing refuses a document of a million values after ``max_nodes`` of them, not after
+    reading it all.
+    """
+
+    limits: Limits = DEFAULT_LIMITS
+    _values = 0
+    _depth = 0
+
     def compose_node(self, parent: Node | None, index: int) -> Node | None:
         if self.check_event(AliasEvent):  # type: ignore[attr-defined]
             event = self.peek_event()  # type: ignore[attr-defined]
             raise _AliasRefusedError(event.start_mark)
-        return super().compose_node(parent, index)
+        # Mapping keys are composed with no index; like the builder, count values only.
+        if not (index is None and isinstance(parent, MappingNode)):
+            self._values += 1
+            if self._values > self.limits.max_nodes:
+                raise _TooBigError(f"more than {self.limits.max_nodes} values in the document")
+            if self._depth > self.limits.max_depth:
+                raise _TooBigError(f"nested deeper than {self.limits.max_depth} levels")
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 class _AliasRefusedError(Exception):
@@ -77,15 +104,63 @@ class _Loader(
     yaml.reader.Reader,
     yaml.scanner.Scanner,
     yaml.parser.Parser,
-    _NoAliasComposer,
+    _LimitedComposer,
     Resolver,
 ):
-    def __init__(self, stream: str) -> None:
+    """The pure-Python parser: the reference for every error message and position."""
+
+    def __init__(self, stream: str, limits: Limits = DEFAULT_LIMITS) -> None:
         yaml.reader.Reader.__init__(self, stream)
         yaml.scanner.Scanner.__init__(self)
         yaml.parser.Parser.__init__(self)
         Composer.__init__(self)
         Resolver.__init__(self)
+        self.limits = limits
+
+
+if _CParser is not None:
+
+    class _FastLoader(_LimitedComposer, _CParser, Resolver):
+        """libyaml's events under the same composer: nodes, marks and limits as ``_Loader``.
+
+        Its error texts differ from PyYAML's, so a document libyaml refuses is parsed again by
+        ``_Loader`` for the message users know (errors are rare; speed matters for the rest).
+        """
+
+        def __init__(self, stream: str, limits: Limits = DEFAULT_LIMITS) -> None:
+            _CParser.__init__(self, stream)
+            Composer.__init__(self)
+            Resolver.__init__(self)
+            self.limits = limits
+
+    _LOADERS: tuple[type[Any], ...] = (_FastLoader, _Loader)
+else:  # pragma: no cover - PyYAML built without libyaml
+    _LOADERS = (_Loader,)
+
+
+def read_flow_file(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS) -> str:
+    """A flow file's text, refused past ``max_file_bytes`` without reading more than that.
+
+    The size a file reports is not trusted: ``/dev/zero``, a pipe or a file still growing
+    report 0 or too little, so at most one byte beyond the limit is ever read.
+    """
+    name = os.path.basename(os.fspath(path))
+    with open(path, "rb") as handle:
+        data = handle.read(limits.max_file_bytes + 1)
+    if len(data) > limits.max_file_bytes:
+        raise FlowValidationError(
+            [
+                Problem(
+                    name,
+                    1,
+                    1,
+                    "(document)",
+                    f"the file is over {limits.max_file_bytes} bytes;"
+                    f" the limit is {limits.max_file_bytes}",
+                )
+            ]
+        )
+    return data.decode("utf-8")
 
 
 # YAML 1.1 reads `on`, `yes`, `no` as booleans and `2024-01-31` as a date; in a flow those are
@@ -100,7 +175,7 @@ _FLOAT = re.compile(
 
 def _scalar(node: ScalarNode) -> Any:
     value = node.value
-    if node.style is not None:  # quoted or block: always text
+    if node.style:  # quoted or block: always text (plain is None in PyYAML, "" in libyaml)
         return value
     if node.tag not in (
         "tag:yaml.org,2002:str",
@@ -204,10 +279,10 @@ def load_source(text: str, file: str, limits: Limits = DEFAULT_LIMITS) -> Source
                 )
             ]
         )
-    loader: _Loader | None = None
     try:
-        loader = _Loader(text)  # the reader already refuses control characters
-        node = loader.get_single_node()
+        node = _compose(text, limits)
+    except _TooBigError as too_big:
+        raise FlowValidationError([Problem(file, 1, 1, "(document)", str(too_big))]) from None
     except _AliasRefusedError as refused:
         mark = refused.mark
         raise FlowValidationError(
@@ -238,9 +313,6 @@ def load_source(text: str, file: str, limits: Limits = DEFAULT_LIMITS) -> Source
         raise FlowValidationError(
             [Problem(file, 1, 1, "(document)", "the document is nested too deeply")]
         ) from None
-    finally:
-        if loader is not None:
-            loader.dispose()
     if node is None:
         raise FlowValidationError([Problem(file, 1, 1, "(document)", "the file is empty")])
     builder = _Builder(source, limits)
@@ -255,3 +327,54 @@ def load_source(text: str, file: str, limits: Limits = DEFAULT_LIMITS) -> Source
     if builder.problems:
         raise FlowValidationError(builder.problems)
     return source
+
+
+# Where libyaml and PyYAML disagree on a document both read (found by a differential fuzz
+# of damaged flows): libyaml accepts tabs as separators and a comment glued to a block
+# scalar's header (`>#`), and counts a byte-order mark inside the text and the position of
+# an explicit `? ` key's empty value differently. Such documents go to PyYAML alone.
+_LIBYAML_DIFFERS = re.compile(r"\t|.\ufeff|[|>][-+0-9]*#|^[ -]*\?(?:[ \r\n]|$)", re.M | re.S)
+# libyaml also reads `[b ? c]`, `{b ? : c}` and `{a: b ?c}`, where PyYAML refuses a `?` next
+# to a space inside [..] or {..}; a `?` in quotes (`"${{ a ? b : c }}"`) is read alike by both.
+_QUESTION = re.compile(r"\?(?:\s|$)|(?:^|\s)\?")
+
+
+def _plain_question_in_flow(root: Node) -> bool:
+    pending: list[tuple[Node, bool]] = [(root, False)]
+    while pending:
+        node, in_flow = pending.pop()
+        if isinstance(node, ScalarNode):
+            if in_flow and not node.style and _QUESTION.search(node.value):
+                return True
+        elif isinstance(node, SequenceNode):
+            inner = in_flow or bool(node.flow_style)
+            pending.extend((child, inner) for child in node.value)
+        elif isinstance(node, MappingNode):
+            inner = in_flow or bool(node.flow_style)
+            for key, value in node.value:
+                pending += [(key, inner), (value, inner)]
+    return False
+
+
+def _compose(text: str, limits: Limits) -> Node | None:
+    """The document's node tree, from libyaml when present; PyYAML's own words on any error."""
+    loaders = _LOADERS if _LIBYAML_DIFFERS.search(text) is None else (_Loader,)
+    for loader_class in loaders:
+        loader = loader_class(text, limits)  # both readers refuse control characters
+        try:
+            node: Node | None = loader.get_single_node()
+        except yaml.YAMLError:
+            if loader_class is _Loader:
+                raise
+            continue  # libyaml words it differently: ask the reference parser
+        finally:
+            loader.dispose()
+        if (
+            loader_class is not _Loader
+            and node is not None
+            and "?" in text
+            and _plain_question_in_flow(node)
+        ):
+            continue
+        return node
+    raise AssertionError("unreachable: _Loader is the last loader and raises")  # pragma: no cover
