@@ -12,6 +12,7 @@ from sandboxkit import make_async_client, make_client
 from sage_accounting.sandbox import Chaos, Clock, Sandbox, _adapters
 
 CONTACT = {"contact": {"name": "Chaos Ltd", "contact_type_ids": ["CUSTOMER"]}}
+KEYED = {"contact": {**CONTACT["contact"], "idempotency_id": "d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0"}}
 
 
 def _chaotic(**knobs: object) -> Sandbox:
@@ -68,11 +69,11 @@ def test_rates_are_seeded_and_roughly_right() -> None:
 def test_dropped_connection_after_commit() -> None:
     sandbox = _chaotic(drop_rate=1.0)
     with make_client(sandbox) as client, pytest.raises(httpx.RemoteProtocolError):
-        client.post("/contacts", json=CONTACT, headers={"X-Idempotency-Key": "drop-1"})
+        client.post("/contacts", json=KEYED)
     assert len([c for c in sandbox.records("contacts") if c["name"] == "Chaos Ltd"]) == 1
     sandbox.chaos.drop_rate = 0.0
     with make_client(sandbox) as client:
-        retry = client.post("/contacts", json=CONTACT, headers={"X-Idempotency-Key": "drop-1"})
+        retry = client.post("/contacts", json=KEYED)
     assert retry.status_code == 201
     assert len([c for c in sandbox.records("contacts") if c["name"] == "Chaos Ltd"]) == 1
     assert sandbox.stats.faults["drop"] == 1

@@ -59,13 +59,19 @@ def serving(*args: str) -> Iterator[httpx.Client]:
 
 def test_writes_survive_sigkill_and_restart(tmp_path: Path) -> None:
     data = str(tmp_path / "sandbox.db")
-    contact = {"contact": {"name": "Durable Ltd", "contact_type_ids": ["CUSTOMER"]}}
+    contact = {
+        "contact": {
+            "name": "Durable Ltd",
+            "contact_type_ids": ["CUSTOMER"],
+            "idempotency_id": "d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1",
+        }
+    }
     with serving("--data", data) as client:
-        created = client.post("/contacts", json=contact, headers={"X-Idempotency-Key": "d1"})
+        created = client.post("/contacts", json=contact)
         assert created.status_code == 201
     with serving("--data", data) as client:
         assert client.get(created.json()["$path"]).json() == created.json()
-        replay = client.post("/contacts", json=contact, headers={"X-Idempotency-Key": "d1"})
+        replay = client.post("/contacts", json=contact)
         assert replay.json()["id"] == created.json()["id"]
 
 
@@ -76,3 +82,41 @@ def test_served_drop_closes_the_connection_after_commit(tmp_path: Path) -> None:
             client.post("/contacts", json=contact)
         with pytest.raises(httpx.TransportError):
             client.get("/contacts", params={"search": "dropped"})
+
+
+def _contact(name: str, idempotency_id: str | None = None) -> dict[str, object]:
+    body: dict[str, object] = {"name": name, "contact_type_ids": ["CUSTOMER"]}
+    if idempotency_id:
+        body["idempotency_id"] = idempotency_id
+    return {"contact": body}
+
+
+def _ids(client: httpx.Client, name: str) -> set[str]:
+    found = client.get("/contacts", params={"search": name, "items_per_page": 200}).json()
+    return {item["id"] for item in found["$items"] if item["displayed_as"] == name}
+
+
+def test_served_default_honours_the_body_id_not_the_header() -> None:
+    """Sage's mechanism ([G-idem]): the header on POST /contacts is ignored, the id inside the
+    wrapper replays the first result."""
+    header = {"X-Idempotency-Key": "same-header-key"}
+    body_id = "a3a8adaa26daf36e02f3c672b69e3323"
+    with serving() as client:
+        one = client.post("/contacts", json=_contact("Served Header One"), headers=header)
+        two = client.post("/contacts", json=_contact("Served Header Two"), headers=header)
+        assert one.status_code == two.status_code == 201
+        assert one.json()["id"] != two.json()["id"]
+        first = client.post("/contacts", json=_contact("Served Body", body_id))
+        again = client.post("/contacts", json=_contact("Served Body", body_id))
+        assert first.status_code == again.status_code == 201
+        assert again.json()["id"] == first.json()["id"]
+        assert _ids(client, "Served Body") == {first.json()["id"]}
+
+
+def test_served_no_idempotency_honours_neither() -> None:
+    body_id = "b3a8adaa26daf36e02f3c672b69e3323"
+    with serving("--no-idempotency") as client:
+        first = client.post("/contacts", json=_contact("Served Off", body_id))
+        again = client.post("/contacts", json=_contact("Served Off", body_id))
+        assert first.status_code == again.status_code == 201
+        assert len(_ids(client, "Served Off")) == 2
