@@ -67,6 +67,7 @@ if TYPE_CHECKING:
         open_client,
         redact,
     )
+    from sageflow._options import Option, OptionsError, aoptions, options
     from sageflow._registry import components, get_component, packs, register_pack
     from sageflow._values import HTTPRequest, HTTPResponse, RetryOverride, UploadFile
 
@@ -127,6 +128,10 @@ _EXPORTS: dict[str, str] = {
     "get_component": "sageflow._registry",
     "packs": "sageflow._registry",
     "register_pack": "sageflow._registry",
+    "Option": "sageflow._options",
+    "OptionsError": "sageflow._options",
+    "aoptions": "sageflow._options",
+    "options": "sageflow._options",
     "HTTPRequest": "sageflow._values",
     "HTTPResponse": "sageflow._values",
     "RetryOverride": "sageflow._values",
@@ -164,6 +169,8 @@ __all__ = [
     "Limiter",
     "MemoryTokenStore",
     "NotFoundError",
+    "Option",
+    "OptionsError",
     "Pack",
     "Problem",
     "RateLimitedError",
@@ -180,6 +187,7 @@ __all__ = [
     "UploadFile",
     "__version__",
     "adrive",
+    "aoptions",
     "aresume_flow",
     "arun_component",
     "arun_flow",
@@ -189,6 +197,7 @@ __all__ = [
     "load_flow",
     "open_caller",
     "open_client",
+    "options",
     "packs",
     "redact",
     "register_pack",

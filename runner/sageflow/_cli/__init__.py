@@ -13,7 +13,9 @@ from sageflow._version import __version__
 #: name -> "module:attribute". Subcommands live in their own modules and are imported on
 #: demand, so ``sageflow --help`` does not pay for pydantic models, CEL or httpx.
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "call": ("sageflow._cli.call:call", "Run one component and print its output."),
     "components": ("sageflow._cli.components:components", "List and describe components."),
+    "options": ("sageflow._cli.options:options", "List the choices for a component's input."),
     "manifests": ("sageflow._cli.components:manifests", "Build or check the JSON manifests."),
     "auth": ("sageflow._cli.auth:auth", "Sign in to Sage, show or revoke stored tokens."),
     "sandbox": ("sageflow._cli.sandbox:sandbox", "Serve the embedded Sage sandbox on 127.0.0.1."),
