@@ -188,3 +188,93 @@ def test_a_foreign_currency_without_a_rate_is_refused(client: httpx.Client) -> N
     # The sandbox has no live exchange rates: it refuses rather than book a made-up one.
     assert new_invoice(client, currency_id="EUR").json()[0]["$source"] == "exchange_rate"
     assert new_invoice(client, exchange_rate="1.2").json()[0]["$source"] == "exchange_rate"
+
+
+# -- contact inputs once dropped: postContacts / putContacts / contact_persons ----------------
+
+
+def _contact(client: httpx.Client, key: str) -> dict[str, Any]:
+    return _page(client, f"/contacts/{key}", nested_attributes="all")
+
+
+def test_delivery_address_and_bank_details_are_kept(client: httpx.Client) -> None:
+    body = {
+        "name": "Dock Ltd",
+        "contact_type_ids": ["CUSTOMER"],
+        "main_address": {"address_line_1": "1 High Street", "city": "Reading"},
+        "delivery_address": {"address_line_1": "2 Dock Road", "city": "Slough", "name": "Yard"},
+        "bank_account_details": {"account_number": "12345678", "sort_code": "123456"},
+    }
+    created = client.post("/contacts", json={"contact": body})
+    assert created.status_code == 201, created.text
+    got = _contact(client, created.json()["id"])
+    assert got["main_address"]["address_line_1"] == "1 High Street"
+    assert got["delivery_address"]["address_line_1"] == "2 Dock Road"
+    assert got["delivery_address"]["name"] == "Yard"
+    assert got["delivery_address"]["is_main_address"] is False
+    assert got["main_address"]["country_group"]["id"] == "GBIE"
+    assert got["bank_account_details"] == {
+        "account_name": None,
+        "account_number": "12345678",
+        "sort_code": "123456",
+        "bic": None,
+        "iban": None,
+    }
+    # An invoice to this customer is delivered to the delivery address, billed to the main one.
+    invoice = new_invoice(client, contact_id=got["id"]).json()
+    assert invoice["delivery_address"]["address_line_1"] == "2 Dock Road"
+    assert invoice["main_address"]["address_line_1"] == "1 High Street"
+
+
+def test_update_contact_changes_its_address_and_bank_details(client: httpx.Client) -> None:
+    key = contact_id(client, "ACME001")
+    before = _contact(client, key)
+    change = {
+        "main_address": {"address_line_1": "9 New Road", "postal_code": "S2 9ZZ"},
+        "delivery_address": {"address_line_1": "Gate B", "city": "Rotherham"},
+        "bank_account_details": {"iban": "GB29NWBK60161331926819"},
+    }
+    updated = client.put(f"/contacts/{key}", json={"contact": change})
+    assert updated.status_code == 200, updated.text
+    got = _contact(client, key)
+    main = got["main_address"]
+    assert main["id"] == before["main_address"]["id"]  # the same record, changed
+    assert (main["address_line_1"], main["city"], main["postal_code"]) == (
+        "9 New Road",
+        "Sheffield",
+        "S2 9ZZ",
+    )
+    assert got["delivery_address"]["id"] != main["id"]
+    assert got["delivery_address"]["city"] == "Rotherham"
+    assert got["bank_account_details"]["iban"] == "GB29NWBK60161331926819"
+
+
+def test_contact_person_types_and_main_and_preferred_flags(client: httpx.Client) -> None:
+    key = contact_id(client, "ACME001")
+    contact = _contact(client, key)
+    address = contact["main_address"]["id"]
+    alice = contact["main_contact_person"]["id"]
+    body = {
+        "address_id": address,
+        "name": "Dan Evans",
+        "contact_person_type_ids": ["SALES", "PURCHASING"],
+        "is_main_contact": True,
+        "is_preferred_contact": True,
+    }
+    created = client.post("/contact_persons", json={"contact_person": body})
+    assert created.status_code == 201, created.text
+    dan = created.json()
+    assert [t["id"] for t in dan["contact_person_types"]] == ["SALES", "PURCHASING"]
+    assert (dan["is_main_contact"], dan["is_preferred_contact"]) == (True, True)
+    after = _contact(client, key)
+    assert after["main_contact_person"]["id"] == dan["id"]
+    assert after["preferred_contact_person"]["id"] == dan["id"]
+    # Only one main contact per contact (spec): Alice lost the flag.
+    assert _page(client, f"/contact_persons/{alice}")["is_main_contact"] is False
+    change = {"contact_person_type_ids": ["ACCOUNTS"], "is_main_contact": False}
+    updated = client.put(f"/contact_persons/{dan['id']}", json={"contact_person": change})
+    assert [t["id"] for t in updated.json()["contact_person_types"]] == ["ACCOUNTS"]
+    assert _contact(client, key)["main_contact_person"] is None
+    missing = {"address_id": address, "name": "No Role"}
+    refused = client.post("/contact_persons", json={"contact_person": missing})
+    assert refused.json()[0]["$source"] == "contact_person_type_ids"

@@ -170,16 +170,29 @@ def contact_display(name: str, reference: str) -> str:
     return f"{name} ({reference})" if reference else name
 
 
-def _address(biz: Business, data: Mapping[str, Any], contact: Record, main: bool) -> Record:
-    country = biz.find("countries", data.get("country_id") or "GB", "main_address.country_id")
+def _address(
+    biz: Business,
+    data: Mapping[str, Any],
+    contact: Record,
+    main: bool,
+    source: str = "main_address",
+    key: str | None = None,
+) -> Record:
+    """A contact's address record (created, or rewritten in place when ``key`` is given)."""
+    country = biz.find("countries", data.get("country_id") or "GB", f"{source}.country_id")
     address_type = biz.find(
-        "address_types", data.get("address_type_id") or "DELIVERY", "main_address.address_type_id"
+        "address_types", data.get("address_type_id") or "DELIVERY", f"{source}.address_type_id"
     )
+    if "is_main_address" in data:
+        main = data.get("is_main_address") is True
     lines = [
         text(data.get(k))
         for k in ("address_line_1", "address_line_2", "city", "region", "postal_code")
     ]
-    record = biz.stamped("addresses", "\n".join(line for line in lines if line))
+    record = biz.stamped("addresses", "\n".join(line for line in lines if line), key)
+    old = biz.collection("addresses").get(key) if key else None
+    if old is not None:
+        record["created_at"] = old["created_at"]
     record.update(
         {
             "contact": link(contact),
@@ -191,7 +204,7 @@ def _address(biz: Business, data: Mapping[str, Any], contact: Record, main: bool
             "region": lines[3],
             "postal_code": lines[4],
             "country": link(country),
-            "country_group": _COUNTRY_GROUP,
+            "country_group": country_group(country["id"]),
             "is_main_address": main,
         }
     )
@@ -217,10 +230,26 @@ def _person(biz: Business, data: Mapping[str, Any], address: Record, main: bool)
             "email": text(data.get("email")),
             "fax": text(data.get("fax")),
             "is_main_contact": main,
+            "is_preferred_contact": data.get("is_preferred_contact") is True,
             "address": link(address),
         }
     )
     return biz.save("contact_persons", record)
+
+
+def _bank_details(data: Mapping[str, Any], current: Mapping[str, Any] | None) -> dict[str, Any]:
+    """``bank_account_details`` as sent, merged over what the contact had; unset parts are
+    null, as in the recorded customer (contacts__get_one_customer__DeskproApps-sage.json)."""
+    raw = data.get("bank_account_details")
+    out = dict(current or _NO_BANK_DETAILS)
+    if raw is None:
+        return out
+    if not isinstance(raw, Mapping):
+        raise invalid(("bank_account_details", "is invalid"))
+    for key in _NO_BANK_DETAILS:
+        if key in raw:
+            out[key] = text(raw[key]) or None
+    return out
 
 
 # Values every new contact shares; see link() for why sharing is safe.
@@ -237,12 +266,12 @@ _TAX_TREATMENT = {
     "is_importer": None,
 }
 _STATEMENT_RUN = {"id": "statement_delivery_method_none", "name": "Not sent"}
-_NO_BANK_DETAILS = {
-    "account_name": "",
-    "account_number": "",
-    "sort_code": "",
-    "bic": "",
-    "iban": "",
+_NO_BANK_DETAILS: dict[str, str | None] = {
+    "account_name": None,
+    "account_number": None,
+    "sort_code": None,
+    "bic": None,
+    "iban": None,
 }
 _COUNTRY_GROUP = {"id": "ALL", "displayed_as": "Other", "$path": "/country_groups/ALL"}
 _GBIE = {"id": "GBIE", "displayed_as": "UK & Ireland", "$path": "/country_groups/GBIE"}
@@ -373,24 +402,65 @@ def _apply_contact(
             "mandate_active": False,
             "send_statements": False,
             "statement_run": _STATEMENT_RUN,
-            "bank_account_details": _NO_BANK_DETAILS,
+            "bank_account_details": _bank_details(data, record.get("bank_account_details")),
         }
     )
 
 
 def _contact_addresses(biz: Business, record: Record, data: Mapping[str, Any]) -> None:
+    """The main address, an optional separate delivery address and the main person.
+
+    postContacts takes ``main_address`` and ``delivery_address``; the recorded customer has two
+    address records, the delivery one with ``is_main_address`` false. Without a delivery
+    address the main one serves as both.
+    """
     address_data = data.get("main_address")
     address = _address(biz, address_data if isinstance(address_data, Mapping) else {}, record, True)
     stub = link(address)
     record["main_address"] = record["preferred_address"] = record["delivery_address"] = stub
+    delivery_data = data.get("delivery_address")
+    if isinstance(delivery_data, Mapping):
+        delivery = _address(biz, delivery_data, record, False, "delivery_address")
+        record["delivery_address"] = link(delivery)
     person_data = data.get("main_contact_person")
     if isinstance(person_data, Mapping) and text(person_data.get("name")):
-        person = _person(biz, person_data, address, True)
+        person = _person(biz, {"is_preferred_contact": True, **person_data}, address, True)
         record["main_contact_person"] = record["preferred_contact_person"] = link(person)
         if not record["email"]:
             record["email"] = person["email"]
     else:
         record["main_contact_person"] = record["preferred_contact_person"] = None
+
+
+def _update_addresses(biz: Business, record: Record, data: Mapping[str, Any]) -> None:
+    """putContacts ``main_address`` / ``delivery_address``: the fields sent change the
+    contact's address records (the others keep their values); a delivery address that was the
+    main one becomes a record of its own. ``displayed_as`` stubs on the contact follow."""
+    for which, main in (("main_address", True), ("delivery_address", False)):
+        raw = data.get(which)
+        if raw is None:
+            continue
+        if not isinstance(raw, Mapping):
+            raise invalid((which, "is invalid"))
+        stub = record.get(which)
+        shared = which == "delivery_address" and stub == record.get("main_address")
+        current = biz.collection("addresses").get(stub["id"]) if stub and not shared else None
+        merged: dict[str, Any] = {}
+        if current is not None:
+            merged = {k: current[k] for k in (*_ADDRESS_LINES, "name")}
+            merged.update(
+                country_id=current["country"]["id"],
+                address_type_id=current["address_type"]["id"],
+                is_main_address=current["is_main_address"],
+            )
+        merged.update(raw)
+        key = current["id"] if current is not None else None
+        address = _address(biz, merged, record, main, which, key)
+        record[which] = link(address)
+        if which == "main_address":
+            record["preferred_address"] = link(address)
+            if shared or record.get("delivery_address", {}).get("id") == address["id"]:
+                record["delivery_address"] = link(address)
 
 
 def update_contact(biz: Business, record: Record, data: Mapping[str, Any]) -> Record:
@@ -415,6 +485,21 @@ def update_contact(biz: Business, record: Record, data: Mapping[str, Any]) -> Re
         ]
         types = list(type_ids)
     _apply_contact(biz, updated, data, "CUSTOMER" in types)
+    _update_addresses(biz, updated, data)
+    person_data = data.get("main_contact_person")
+    if isinstance(person_data, Mapping):
+        # putContacts main_contact_person: changes the main person, or adds one.
+        stub = updated.get("main_contact_person")
+        if stub:
+            person = update_contact_person(
+                biz, biz.collection("contact_persons").records[stub["id"]], person_data
+            )
+        else:
+            address = biz.collection("addresses").records[updated["main_address"]["id"]]
+            person = _person(biz, {"is_preferred_contact": True, **person_data}, address, True)
+        updated["main_contact_person"] = link(person)
+        if updated.get("preferred_contact_person") in (None, stub):
+            updated["preferred_contact_person"] = link(person)
     updated["displayed_as"] = contact_display(updated["name"], updated["reference"])
     updated["updated_at"] = biz.clock.stamp()
     if new_ref != old_ref:
@@ -439,7 +524,12 @@ def create_contact_person(biz: Business, data: Mapping[str, Any]) -> Record:
         contact = biz.find("contacts", data.get("contact_id"), "contact_id")
         address_id = contact["main_address"]["id"]
     address = biz.find("addresses", address_id, "address_id")
-    return _person(biz, data, address, bool(data.get("is_main_contact", False)))
+    if not data.get("contact_person_type_ids"):
+        # postContactPersons requires contact_person_type_ids (the spec's required list).
+        raise invalid(("contact_person_type_ids", "can't be blank"))
+    person = _person(biz, data, address, data.get("is_main_contact") is True)
+    _person_flags(biz, person)
+    return person
 
 
 def update_contact_person(biz: Business, record: Record, data: Mapping[str, Any]) -> Record:
@@ -449,9 +539,60 @@ def update_contact_person(biz: Business, record: Record, data: Mapping[str, Any]
     for key in ("name", "job_title", "telephone", "mobile", "email", "fax"):
         if key in data:
             updated[key] = text(data[key])
+    if "contact_person_type_ids" in data:
+        type_ids = data["contact_person_type_ids"]
+        if not isinstance(type_ids, list) or not type_ids:
+            raise invalid(("contact_person_type_ids", "can't be blank"))
+        updated["contact_person_types"] = [
+            link(biz.find("contact_person_types", t, "contact_person_type_ids")) for t in type_ids
+        ]
+    if "address_id" in data:
+        updated["address"] = link(biz.find("addresses", data["address_id"], "address_id"))
+    for flag in ("is_main_contact", "is_preferred_contact"):
+        if flag in data:
+            updated[flag] = data[flag] is True
     updated["displayed_as"] = updated["name"]
     updated["updated_at"] = biz.clock.stamp()
-    return biz.save("contact_persons", updated)
+    saved = biz.save("contact_persons", updated)
+    _person_flags(biz, saved)
+    return saved
+
+
+def _person_flags(biz: Business, person: Record) -> None:
+    """A main or preferred person becomes the contact's ``main_contact_person`` /
+    ``preferred_contact_person``; the spec: "per contact, only one main contact can be
+    selected", so the contact's other people lose the flag."""
+    address = biz.collection("addresses").get(person["address"]["id"])
+    contact = biz.collection("contacts").get(address["contact"]["id"]) if address else None
+    if contact is None:
+        return
+    changed = dict(contact)
+    for flag, slot in (
+        ("is_main_contact", "main_contact_person"),
+        ("is_preferred_contact", "preferred_contact_person"),
+    ):
+        if person[flag]:
+            changed[slot] = link(person)
+            for other in _people_of(biz, contact["id"]):
+                if other["id"] != person["id"] and other[flag]:
+                    biz.save("contact_persons", {**other, flag: False})
+        elif (contact.get(slot) or {}).get("id") == person["id"]:
+            changed[slot] = None
+    if changed != contact:
+        biz.save("contacts", changed)
+
+
+def _people_of(biz: Business, contact_id: str) -> list[Record]:
+    addresses = {
+        a["id"]
+        for a in biz.collection("addresses").records.values()
+        if a["contact"]["id"] == contact_id
+    }
+    return [
+        p
+        for p in biz.collection("contact_persons").records.values()
+        if p["address"]["id"] in addresses
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
