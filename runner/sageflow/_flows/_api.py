@@ -27,7 +27,7 @@ from sageflow._flows._engine import (
 from sageflow._flows._expr import Clock
 from sageflow._flows._journal import DEFAULT_PATH, Journal, dumps
 from sageflow._flows._load import DEFAULT_LIMITS, Limits, load_source, read_flow_file
-from sageflow._flows._model import Flow, parse_flow
+from sageflow._flows._model import Flow, input_validator, parse_flow
 from sageflow._flows._problems import FlowValidationError, Problem
 from sageflow._flows._validate import validate_flow
 from sageflow._registry import get_component
@@ -71,8 +71,6 @@ def load_flow(
 
 def resolve_inputs(flow: Flow, given: Mapping[str, Any]) -> dict[str, Any]:
     """Apply defaults and check values against each input's JSON Schema (every problem at once)."""
-    import jsonschema  # type: ignore[import-untyped,unused-ignore]
-
     problems: list[str] = []
     values: dict[str, Any] = {}
     for name in given:
@@ -89,7 +87,7 @@ def resolve_inputs(flow: Flow, given: Mapping[str, Any]) -> dict[str, Any]:
             continue
         else:
             continue
-        validator = jsonschema.Draft7Validator(_json_schema(spec.schema))
+        validator = input_validator(_json_schema(spec.schema))
         for error in validator.iter_errors(_jsonable(value)):
             shown = "[secret]" if spec.secret else _excerpt(value)
             message = "invalid value" if spec.secret else _schema_message(error)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -281,6 +282,11 @@ class _Parser:
             if schema_problem:
                 self.add(path, f"not a valid JSON Schema: {schema_problem}")
                 continue
+            refused = list(_schema_policy(clean, path))
+            for where, message in refused:
+                self.add(where, message, key=where[-1] == "patternProperties")
+            if refused:
+                continue
             out[name] = InputSpec(
                 name=name,
                 schema=clean,
@@ -495,6 +501,101 @@ def _schema_problem(schema: dict[str, Any]) -> str | None:
     except jsonschema.SchemaError as error:
         return str(error.message)
     return None
+
+
+def _schema_policy(schema: Any, path: Path) -> Iterator[tuple[Path, str]]:
+    """What an input schema may not do: reach another document, or match in exponential time.
+
+    A ``$ref`` outside the document (``http://...``, ``file:///etc/passwd``) would be fetched
+    by every run, and a ``$id`` would turn ``#`` references into references to another
+    document. Patterns run with RE2, which matches in linear time; what RE2 cannot compile
+    (backreferences, lookaround) is refused here rather than run with Python's backtracking
+    ``re``. ``patternProperties`` is refused: jsonschema also matches its keys with ``re``.
+    """
+    if isinstance(schema, list):
+        for index, item in enumerate(schema):
+            yield from _schema_policy(item, (*path, index))
+        return
+    if not isinstance(schema, dict):
+        return
+    for key, value in schema.items():
+        where: Path = (*path, key)
+        if key == "$ref" and isinstance(value, str) and not value.startswith("#"):
+            yield (
+                where,
+                (
+                    f"$ref {value[:80]!r} points outside the flow; input schemas are"
+                    " self-contained (use #/definitions/NAME)"
+                ),
+            )
+        elif key == "$id" and isinstance(value, str):
+            yield where, "$id is not allowed in input schemas (it makes # references external)"
+        elif key == "patternProperties":
+            yield where, "patternProperties is not supported in input schemas; use pattern"
+        elif key == "pattern" and isinstance(value, str):
+            problem = pattern_problem(value)
+            if problem is not None:
+                yield where, problem
+        else:
+            yield from _schema_policy(value, where)
+
+
+def pattern_problem(pattern: str) -> str | None:
+    """Why ``pattern`` cannot run in linear time (RE2 refuses it), or None."""
+    try:
+        _re2(pattern)
+    except ValueError as error:
+        return (
+            f"pattern {pattern[:80]!r} is not supported ({error}); patterns run with RE2"
+            " in linear time, without backreferences or lookaround"
+        )
+    return None
+
+
+_RE2_CACHE: dict[str, Any] = {}
+
+
+def _re2(pattern: str) -> Any:
+    """``pattern`` compiled by RE2; raises ValueError with RE2's reason."""
+    compiled = _RE2_CACHE.get(pattern)
+    if compiled is None:
+        import re2  # type: ignore[import-untyped,unused-ignore]  # only flows with patterns pay
+
+        options = re2.Options()
+        options.log_errors = False  # its errors come back as exceptions, not stderr noise
+        try:
+            compiled = re2.compile(pattern, options=options)
+        except re2.error as error:
+            reason = error.args[0] if error.args else "invalid pattern"
+            if isinstance(reason, bytes):
+                reason = reason.decode("utf-8", "replace")
+            raise ValueError(str(reason)) from None
+        if len(_RE2_CACHE) < 1_000:
+            _RE2_CACHE[pattern] = compiled
+    return compiled
+
+
+def input_validator(schema: Mapping[str, Any]) -> Any:
+    """A draft-07 validator for a flow input that never fetches and matches with RE2.
+
+    The registry is empty, so a ``$ref`` that validation let through resolves inside the
+    schema or fails; nothing is retrieved from a URL or a file.
+    """
+    import jsonschema  # type: ignore[import-untyped,unused-ignore]
+    from jsonschema import validators
+    from referencing import Registry
+
+    def pattern(validator: Any, value: str, instance: Any, _schema: Any) -> Iterator[Any]:
+        if validator.is_type(instance, "string") and not _re2(value).search(instance):
+            yield jsonschema.ValidationError(f"{instance!r} does not match {value!r}")
+
+    def refused(_validator: Any, _value: Any, _instance: Any, _schema: Any) -> Iterator[Any]:
+        yield jsonschema.ValidationError("patternProperties is not supported in input schemas")
+
+    linear = validators.extend(
+        jsonschema.Draft7Validator, {"pattern": pattern, "patternProperties": refused}
+    )
+    return linear(dict(schema), registry=Registry())
 
 
 def _plain(value: Any) -> Any:
