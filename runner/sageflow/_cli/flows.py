@@ -350,6 +350,21 @@ def _sandbox_beside(journal_path: Path) -> Iterator[None]:
         yield
 
 
+def _check_connection(name: str | None) -> None:
+    """A damaged ``connections.toml`` or token file is bad input: said once, before the run
+    starts, rather than as every step's error in a run journaled as failed."""
+    from sageflow._http._config import ConfigFileError, connect, find_connection
+
+    try:
+        config = find_connection(name)
+        if config is not None:
+            connect(config)
+    except (ConfigFileError, TokenFileError) as error:
+        _invalid(f"error: {error}")
+    except SageflowError:
+        return  # anything else is reported by the run, where it happens
+
+
 @contextmanager
 def _guard(debug: bool) -> Iterator[None]:
     # Bad input is reported, never a traceback; an unexpected bug says how to see one.
@@ -489,6 +504,7 @@ def run(
                 err=True,
             )
         targets = []
+    _check_connection(connection)
     bars = _Bars(enabled=not as_json)
     with _guard(debug), _sandbox_beside(journal_path):
         try:
@@ -567,6 +583,7 @@ def resume(
             _invalid(f"error: no run {run_id!r} in {journal_path}")
         flow = _load(Path(record.flow_file))
         given = _inputs(flow, pairs, None)
+    _check_connection(connection)
     bars = _Bars(enabled=not as_json)
     with _guard(debug), _sandbox_beside(journal_path):
         try:
