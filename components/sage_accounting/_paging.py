@@ -7,9 +7,14 @@ from typing import Any
 
 from sage_accounting._wire import split_relative
 from sageflow._component import Action
+from sageflow._errors import ResponseLimitError
 from sageflow._values import HTTPRequest, HTTPResponse, QueryValue
 
 MAX_ITEMS_PER_PAGE = 200
+#: The most requests one listing may take. 10,000 pages of 200 is two million records, more than
+#: a Sage business holds; a server still answering with a ``$next`` past that is broken or
+#: hostile, and following it would never end.
+MAX_PAGES_PER_LISTING = 10_000
 
 
 def envelope_items(page: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -34,6 +39,15 @@ def page_progress(response: HTTPResponse) -> tuple[int, int | None] | None:
     return len(items), total if isinstance(total, int) else None
 
 
+def _page_key(path: str, query: Mapping[str, QueryValue]) -> tuple[str, tuple[str, ...]]:
+    return path, tuple(sorted(f"{k}={v}" for k, v in query.items()))
+
+
+def _page_number(query: Mapping[str, QueryValue]) -> int | None:
+    raw = query.get("page")
+    return int(raw) if isinstance(raw, str | int) and str(raw).isdigit() else None
+
+
 def list_action(
     path: str,
     query: Mapping[str, QueryValue],
@@ -55,8 +69,26 @@ def list_action(
     page: Mapping[str, Any] = (yield request).json()
     items = envelope_items(page)
     pages = 1
+    seen = {_page_key(path, request.query)}
+    number = _page_number(request.query) or 1
     while fetch_all and page.get("$next") and (limit is None or len(items) < limit):
-        next_path, next_query = split_relative(str(page["$next"]))
+        link = str(page["$next"])
+        next_path, next_query = split_relative(link)
+        # A $next back to a page already fetched (the same link, or a lower page number) would
+        # loop for ever, as would a server that never stops answering with one.
+        key, next_number = _page_key(next_path, next_query), _page_number(next_query)
+        if key in seen or (next_number is not None and next_number <= number):
+            raise ResponseLimitError(
+                f"the API's $next link {link!r} points back to a page already fetched "
+                f"(page {number} was just read); stopped after {pages} pages instead of looping"
+            )
+        if pages >= MAX_PAGES_PER_LISTING:
+            raise ResponseLimitError(
+                f"the listing of {path} still has a $next link after "
+                f"{MAX_PAGES_PER_LISTING:,} pages; stopped (use limit, or filters, to fetch less)"
+            )
+        seen.add(key)
+        number = next_number or number + 1
         page = (yield HTTPRequest("GET", next_path, query=next_query)).json()
         items.extend(envelope_items(page))
         pages += 1

@@ -153,6 +153,11 @@ class UnsafeRequestError(SageflowError):
     """A request that would leave the configured API (absolute URL, path climbing, ...)."""
 
 
+class ResponseLimitError(SageflowError):
+    """A response the client will not take in: a body over the size cap (a decompression bomb
+    included) or paging that does not end (a ``$next`` cycle, more pages than the cap)."""
+
+
 class OutcomeUnknownError(SageflowError):
     """A write that may or may not have taken effect: the request was sent and no answer came
     back (a dropped connection, a timeout) or the server failed while handling it (a 5xx).

@@ -8,15 +8,21 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Generator, Mapping
+import zlib
+from collections.abc import Awaitable, Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 from pydantic import BaseModel, SecretStr
 
 from sageflow._component import Component, Inputs
-from sageflow._errors import OutcomeUnknownError, SageflowError, UnsafeRequestError
+from sageflow._errors import (
+    OutcomeUnknownError,
+    ResponseLimitError,
+    SageflowError,
+    UnsafeRequestError,
+)
 from sageflow._execute import CallOptions, adrive, drive, write_key
 from sageflow._http._limits import Limiter, shared_limiter
 from sageflow._http._oauth import TokenManager
@@ -39,6 +45,16 @@ from sageflow._version import __version__
 logger = logging.getLogger("sageflow")
 
 DEFAULT_TIMEOUT = 30.0
+#: The most a response body may hold once decompressed. Sage's largest page (200 records with
+#: every attribute) is a few MB; the cap is there so that a hostile or broken server (a gzip
+#: bomb, an endless body) ends in a clear error instead of a MemoryError. ``None`` lifts it.
+DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+# Raw bytes read at a time, and the most one zlib call may produce: a bomb's output arrives
+# in pieces that are counted as they come, so memory stays near the cap.
+_READ_CHUNK = 64 * 1024
+_INFLATE_STEP = 1024 * 1024
+# The codings the layer decodes itself, within the cap (and so the only ones it advertises).
+_ACCEPT_ENCODING = "gzip, deflate"
 _JSON = "application/json"
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 # Default headers of the httpx client that the layer always sets itself.
@@ -127,7 +143,8 @@ class _GetToken:
 
 @dataclass(frozen=True)
 class _Transmit:
-    """Operation: send this request through the limiter; answer with httpx's response."""
+    """Operation: send this request through the limiter; answer with the response value
+    (its body read within the size cap)."""
 
     request: httpx.Request
 
@@ -159,8 +176,10 @@ class _Base:
         retry: RetryPolicy | None = None,
         limiter: Limiter | None = None,
         debug: bool = False,
+        max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         self.connection = connection
+        self.max_response_bytes = max_response_bytes
         self.retry = retry or RetryPolicy()
         # Shared by every client of the same API in the process unless one is given: Sage's
         # quota and concurrency limit are per app, however many flows or accounts are open.
@@ -330,7 +349,7 @@ class _Base:
             built = self._build(prepared, token)
             started = time.perf_counter()
             try:
-                raw: httpx.Response = yield _Transmit(built)
+                response: HTTPResponse = yield _Transmit(built)
             except httpx.TransportError as error:
                 if prepared.log:
                     elapsed = time.perf_counter() - started
@@ -350,7 +369,6 @@ class _Base:
                     raise redact_exception(error) from None
                 yield _Wait(delay)
                 continue
-            response = _to_value(raw)
             if prepared.log:
                 self._log(built, response.status, time.perf_counter() - started, response, attempt)
             if (
@@ -380,6 +398,40 @@ class _Base:
                 raise OutcomeUnknownError(
                     prepared.method, prepared.url.path, f"status {response.status}"
                 )
+
+    def _receive(self, response: httpx.Response) -> HTTPResponse:
+        """The response as a value, its body read (and decompressed) within the size cap."""
+        try:
+            try:
+                # An in-process transport (the sandbox, a mock) answers with the body in memory.
+                content = response.content
+            except httpx.ResponseNotRead:
+                body = _CappedBody(response, self.max_response_bytes)
+                for chunk in response.iter_raw(_READ_CHUNK):
+                    body.feed(chunk)
+                content = body.finish()
+            else:
+                _check_size(response, len(content), self.max_response_bytes)
+        finally:
+            response.close()
+        # items() rather than dict(headers): httpx looks each key up again by a linear scan.
+        return HTTPResponse(response.status_code, dict(response.headers.items()), content)
+
+    async def _areceive(self, response: httpx.Response) -> HTTPResponse:
+        """The asyncio twin of :meth:`_receive`."""
+        try:
+            try:
+                content = response.content
+            except httpx.ResponseNotRead:
+                body = _CappedBody(response, self.max_response_bytes)
+                async for chunk in response.aiter_raw(_READ_CHUNK):
+                    body.feed(chunk)
+                content = body.finish()
+            else:
+                _check_size(response, len(content), self.max_response_bytes)
+        finally:
+            await response.aclose()
+        return HTTPResponse(response.status_code, dict(response.headers.items()), content)
 
     def _tokens(self) -> TokenManager:
         tokens = self.connection.tokens
@@ -431,6 +483,104 @@ def _maybe_done(status: int) -> bool:
     return status >= 500 or (status in THROTTLE_STATUSES and status != 429)
 
 
+def _too_large(response: httpx.Response, cap: int) -> ResponseLimitError:
+    return ResponseLimitError(
+        f"the response to {response.request.method} {response.request.url.path} is larger "
+        f"than the {cap:,}-byte limit (decompressed); refusing to read it "
+        "(raise max_response_bytes if the API really sends bodies this large)"
+    )
+
+
+def _check_size(response: httpx.Response, size: int, cap: int | None) -> None:
+    if cap is not None and size > cap:
+        raise _too_large(response, cap)
+
+
+class _CappedBody:
+    """A response body read chunk by chunk, decompressed with a bound on every step.
+
+    httpx decompresses a whole chunk in one call, so a small gzip bomb becomes gigabytes before
+    any size check could run. Here zlib produces at most ``_INFLATE_STEP`` bytes per call and
+    every piece is counted as it comes, so memory stays near the cap whatever the server sends.
+    """
+
+    __slots__ = ("_cap", "_chunks", "_decoders", "_response", "_size")
+
+    def __init__(self, response: httpx.Response, cap: int | None) -> None:
+        self._response = response
+        self._cap = cap
+        self._chunks: list[bytes] = []
+        self._size = 0
+        codings = [
+            c.strip().lower()
+            for c in response.headers.get("content-encoding", "").split(",")
+            if c.strip().lower() not in ("", "identity")
+        ]
+        # Applied in order, so decoded in reverse; an unknown coding is left as is (as httpx
+        # does), which then fails as a body that is not JSON rather than being guessed at.
+        self._decoders = [_Inflate(c) for c in reversed(codings) if c in _Inflate.WBITS]
+        length = response.headers.get("content-length", "")
+        if not self._decoders and length.isdigit():
+            _check_size(response, int(length), cap)
+
+    def feed(self, data: bytes) -> None:
+        self._push(data, 0)
+
+    def finish(self) -> bytes:
+        for level, decoder in enumerate(self._decoders):
+            self._push(decoder.flush(), level + 1)
+        return b"".join(self._chunks)
+
+    def _push(self, data: bytes, level: int) -> None:
+        if level == len(self._decoders):
+            if data:
+                self._size += len(data)
+                _check_size(self._response, self._size, self._cap)
+                self._chunks.append(data)
+            return
+        for piece in self._decoders[level].pieces(data):
+            self._push(piece, level + 1)
+
+
+class _Inflate:
+    """One gzip or deflate layer, handing out its output in bounded pieces."""
+
+    WBITS: ClassVar[dict[str, int]] = {
+        "gzip": zlib.MAX_WBITS | 16,
+        "x-gzip": zlib.MAX_WBITS | 16,
+        "deflate": zlib.MAX_WBITS,
+    }
+    __slots__ = ("_first", "_zlib", "coding")
+
+    def __init__(self, coding: str) -> None:
+        self.coding = coding
+        self._zlib = zlib.decompressobj(self.WBITS[coding])
+        self._first = True
+
+    def pieces(self, data: bytes) -> Iterator[bytes]:
+        while data:
+            piece = self._decompress(data)
+            data = self._zlib.unconsumed_tail
+            if piece:
+                yield piece
+            elif data:  # no output and input left over: a stream zlib will not advance
+                raise httpx.DecodingError(f"{self.coding} body does not decompress")
+
+    def _decompress(self, data: bytes) -> bytes:
+        first, self._first = self._first, False
+        try:
+            return self._zlib.decompress(data, _INFLATE_STEP)
+        except zlib.error as error:
+            if first and self.coding == "deflate":
+                # Some servers send raw deflate without the zlib header (httpx allows it too).
+                self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
+                return self._decompress(data)
+            raise httpx.DecodingError(f"{self.coding} body: {error}") from None
+
+    def flush(self) -> bytes:
+        return self._zlib.flush()
+
+
 def _readable(built: httpx.Request) -> bool:
     try:
         built.content  # noqa: B018 (probe: multipart streams are not in memory)
@@ -480,12 +630,14 @@ class _HTTP(httpx.Client):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._cookies = _NoCookies()
+        self.headers["Accept-Encoding"] = _ACCEPT_ENCODING
 
 
 class _AsyncHTTP(httpx.AsyncClient):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._cookies = _NoCookies()
+        self.headers["Accept-Encoding"] = _ACCEPT_ENCODING
 
 
 class _WriteNumbers:
@@ -511,11 +663,6 @@ def _component(ref: Component | str) -> tuple[Component, Any]:
     return component, packs()[component.pack].error_parser
 
 
-def _to_value(response: httpx.Response) -> HTTPResponse:
-    # items() rather than dict(headers): httpx looks each key up again by a linear scan.
-    return HTTPResponse(response.status_code, dict(response.headers.items()), response.content)
-
-
 class Client(_Base):
     """A synchronous connection to a pack's API: auth, retries, limits, redacted logging.
 
@@ -535,8 +682,16 @@ class Client(_Base):
         limiter: Limiter | None = None,
         debug: bool = False,
         sleep: Callable[[float], None] = time.sleep,
+        max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
-        super().__init__(connection, timeout=timeout, retry=retry, limiter=limiter, debug=debug)
+        super().__init__(
+            connection,
+            timeout=timeout,
+            retry=retry,
+            limiter=limiter,
+            debug=debug,
+            max_response_bytes=max_response_bytes,
+        )
         self._sleep = sleep
         self.http: httpx.Client = _HTTP(transport=transport, timeout=self.timeout)
         self._defaults = _kept_defaults(self.http.headers)
@@ -591,7 +746,8 @@ class Client(_Base):
                 result: Any = None
                 if isinstance(operation, _Transmit):
                     with self.limiter.slot(prepared.serial_key):
-                        result = self.http.send(operation.request)
+                        sent = self.http.send(operation.request, stream=True)
+                        result = self._receive(sent)
                 elif isinstance(operation, _Wait):
                     self._sleep(operation.seconds)
                 elif isinstance(operation, _Refresh):
@@ -623,8 +779,16 @@ class AsyncClient(_Base):
         limiter: Limiter | None = None,
         debug: bool = False,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
-        super().__init__(connection, timeout=timeout, retry=retry, limiter=limiter, debug=debug)
+        super().__init__(
+            connection,
+            timeout=timeout,
+            retry=retry,
+            limiter=limiter,
+            debug=debug,
+            max_response_bytes=max_response_bytes,
+        )
         self._sleep = sleep
         self.http: httpx.AsyncClient = _AsyncHTTP(transport=transport, timeout=self.timeout)
         self._defaults = _kept_defaults(self.http.headers)
@@ -679,7 +843,8 @@ class AsyncClient(_Base):
                 result: Any = None
                 if isinstance(operation, _Transmit):
                     async with self.limiter.aslot(prepared.serial_key):
-                        result = await self.http.send(operation.request)
+                        sent = await self.http.send(operation.request, stream=True)
+                        result = await self._areceive(sent)
                 elif isinstance(operation, _Wait):
                     await self._sleep(operation.seconds)
                 elif isinstance(operation, _Refresh):

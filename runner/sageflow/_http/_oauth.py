@@ -29,7 +29,7 @@ from sageflow._errors import (
     SageflowError,
 )
 from sageflow._http._redact import register_secret
-from sageflow._http._tokens import TokenSet, TokenStore
+from sageflow._http._tokens import TokenSet, TokenStore, keep_raw_response
 
 logger = logging.getLogger("sageflow")
 
@@ -72,36 +72,99 @@ def _token_error(response: httpx.Response, client: OAuthClient, what: str) -> Ex
     )
 
 
+class TokenResponseError(AuthenticationError):
+    """The token endpoint answered 200 with a body that is not a token response.
+
+    Its raw answer is kept (``kept`` says where): it may hold the rotated refresh token, the
+    only live one once the server has answered.
+    """
+
+    def __init__(self, status: int, reason: str, kept: str, *, path: str = "") -> None:
+        self.kept = kept
+        message = (
+            f"{reason}; the raw answer, which may hold the new refresh token, is kept in {kept}"
+        )
+        super().__init__(status, [APIErrorEntry("error", None, message)], method="POST", path=path)
+
+
+class _UnreadableError(Exception):
+    """Why a 200 from the token endpoint is not a token response."""
+
+
+def _seconds(body: Mapping[str, Any], key: str) -> float | None:
+    raw = body.get(key)
+    if raw is None:
+        return None
+    try:
+        if isinstance(raw, bool):
+            raise ValueError
+        seconds = float(raw)
+    except (TypeError, ValueError):
+        raise _UnreadableError(f"{key} is {raw!r}, not a number of seconds") from None
+    if not 0 <= seconds < 10**9:  # also refuses nan and inf
+        raise _UnreadableError(f"{key} is {raw!r}, not a number of seconds")
+    return seconds
+
+
+def _parse_tokens(response: httpx.Response, now: float, previous: TokenSet | None) -> TokenSet:
+    try:
+        body = response.json()
+    except ValueError:
+        raise _UnreadableError("the body is not JSON") from None
+    if not isinstance(body, dict):
+        raise _UnreadableError("the body is not a JSON object")
+    access, refresh = body.get("access_token"), body.get("refresh_token")
+    # Whatever happens next, these are credentials: never printed, even in the error below.
+    for value in (access, refresh):
+        if isinstance(value, str):
+            register_secret(value)
+    if not isinstance(access, str) or not access:
+        raise _UnreadableError("no access_token in the response")
+    if refresh is not None and not isinstance(refresh, str):
+        raise _UnreadableError("refresh_token is not a string")
+    scope = body.get("scope")
+    if scope is not None and not isinstance(scope, str):
+        raise _UnreadableError("scope is not a string")
+    expires_in = _seconds(body, "expires_in")
+    refresh_in = _seconds(body, "refresh_token_expires_in")
+    return TokenSet(
+        access_token=access,
+        refresh_token=refresh or (previous.refresh_token if previous else None),
+        expires_at=now + expires_in if expires_in is not None else None,
+        refresh_expires_at=now + refresh_in if refresh_in is not None else None,
+        scope=scope,
+        extra={k: v for k, v in body.items() if k not in _NOT_EXTRA},
+    )
+
+
 def tokens_from_response(
     response: httpx.Response,
     client: OAuthClient,
     now: float,
     previous: TokenSet | None = None,
     what: str = "token request",
+    *,
+    store: TokenStore | None = None,
 ) -> TokenSet:
-    """A token endpoint's answer as a :class:`TokenSet`, or the typed error it means."""
+    """A token endpoint's answer as a :class:`TokenSet`, or the typed error it means.
+
+    A 200 that is not a readable token response (not JSON, ``expires_in: "soon"``, ...) is kept
+    raw beside ``store`` before :class:`TokenResponseError` is raised: the server has already
+    rotated the refresh token, so dropping the answer could lose the only live one.
+    """
     if response.status_code != 200:
         raise _token_error(response, client, what)
-    body: Mapping[str, Any] = response.json()
-    access = body.get("access_token")
-    if not isinstance(access, str) or not access:
-        raise AuthenticationError(
+    try:
+        return _parse_tokens(response, now, previous)
+    except _UnreadableError as problem:
+        kept = keep_raw_response(store, response.content)
+        logger.warning("%s: unreadable token response kept in %s", what, kept)
+        raise TokenResponseError(
             response.status_code,
-            [APIErrorEntry("error", None, f"{what}: no access_token in the response")],
-        )
-    refresh = body.get("refresh_token") or (previous.refresh_token if previous else None)
-    register_secret(access)
-    register_secret(refresh)
-    expires_in = body.get("expires_in")
-    refresh_in = body.get("refresh_token_expires_in")
-    return TokenSet(
-        access_token=access,
-        refresh_token=refresh,
-        expires_at=now + float(expires_in) if expires_in is not None else None,
-        refresh_expires_at=now + float(refresh_in) if refresh_in is not None else None,
-        scope=body.get("scope"),
-        extra={k: v for k, v in body.items() if k not in _NOT_EXTRA},
-    )
+            f"{what}: the token endpoint answered 200 but {problem}",
+            kept,
+            path=urlsplit(client.token_url).path,
+        ) from None
 
 
 class TokenManager:
@@ -301,7 +364,7 @@ class TokenManager:
 
     def _absorb(self, response: httpx.Response) -> str:
         tokens = tokens_from_response(
-            response, self.client, self._clock(), self._tokens, "token refresh"
+            response, self.client, self._clock(), self._tokens, "token refresh", store=self.store
         )
         # Saved before use: the old refresh token is already dead on the server.
         self.store.save(tokens)
@@ -423,7 +486,7 @@ def login(
     )
     if clock() - received > CODE_LIFETIME:
         raise LoginError("the authorization code expired before it could be exchanged")
-    tokens = tokens_from_response(response, client, clock(), what="code exchange")
+    tokens = tokens_from_response(response, client, clock(), what="code exchange", store=store)
     store.save(tokens)
     return tokens
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -141,6 +143,15 @@ class FileTokenStore:
         with self._lock:
             self.path.unlink(missing_ok=True)
 
+    def keep_raw(self, content: bytes) -> str:
+        """Keep a token endpoint's answer that could not be read, beside the store (0600).
+
+        Sage rotates the refresh token on every refresh and the old one is dead by the time the
+        answer arrives, so an answer that cannot be parsed may hold the only live refresh token:
+        it is kept, never dropped, and the error names this file.
+        """
+        return str(_keep_beside(self.path, content))
+
     @contextlib.contextmanager
     def refresh_lock(self) -> Iterator[None]:
         """An exclusive advisory lock (``<name>.lock`` beside the file) held across a refresh,
@@ -155,6 +166,25 @@ class FileTokenStore:
             yield
         finally:
             os.close(fd)  # closing releases the lock
+
+
+def _keep_beside(path: Path, content: bytes) -> Path:
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    kept = path.with_name(f"{path.name}.unreadable-{stamp}-{secrets.token_hex(3)}")
+    write_atomic(kept, content)
+    return kept
+
+
+def keep_raw_response(store: object, content: bytes) -> str:
+    """Keep an unreadable token-endpoint answer where the user can find it; say where.
+
+    A store may keep it itself (``keep_raw``: the file store writes it beside its file); any
+    other store's answer goes to sageflow's configuration folder, 0600.
+    """
+    keep = getattr(store, "keep_raw", None)
+    if callable(keep):
+        return str(keep(content))
+    return str(_keep_beside(config_dir() / "tokens" / "token-response", content))
 
 
 def write_atomic(
@@ -215,6 +245,12 @@ class MemoryTokenStore:
     def __init__(self, tokens: TokenSet | None = None) -> None:
         self.tokens = tokens
         self.saves = 0
+        #: Token-endpoint answers that could not be read, kept as received.
+        self.unreadable: list[bytes] = []
+
+    def keep_raw(self, content: bytes) -> str:
+        self.unreadable.append(content)
+        return f"MemoryTokenStore.unreadable[{len(self.unreadable) - 1}]"
 
     def load(self) -> TokenSet | None:
         return self.tokens
