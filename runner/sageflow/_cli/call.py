@@ -19,7 +19,6 @@ from sageflow._cli.flows import (
     _inputs,
     _invalid,
     _sandbox_beside,
-    json_text,
 )
 from sageflow._errors import InputValidationError, SageflowError
 from sageflow._flows._journal import DEFAULT_PATH
@@ -90,6 +89,11 @@ def guard(debug: bool) -> Iterator[None]:
         if debug:
             raise
         _failed(f"internal error: {type(error).__name__}: {error} (rerun with --debug)")
+
+
+def json_text(value: Any) -> str:
+    """A component's output as JSON: Sage sends money as strings, so there is no NaN to mind."""
+    return json.dumps(value, default=str, ensure_ascii=False)
 
 
 def _describe(request: HTTPRequest) -> dict[str, Any]:

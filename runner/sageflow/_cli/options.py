@@ -7,8 +7,8 @@ import asyncio
 import click
 
 from sageflow._cli import log_to_stderr
-from sageflow._cli.call import guard, resolve
-from sageflow._cli.flows import _invalid, _sandbox_beside, json_text
+from sageflow._cli.call import guard, json_text, resolve
+from sageflow._cli.flows import _invalid, _sandbox_beside
 from sageflow._flows._journal import DEFAULT_PATH
 
 
