@@ -1,5 +1,9 @@
 """Crash and resume: ``sageflow run`` SIGKILLed at 10 random moments of a 200-invoice flow
-against ``sageflow sandbox serve``; ``sageflow resume`` finishes it with every invoice made once."""
+against ``sageflow sandbox serve``; ``sageflow resume`` finishes it with every invoice made once.
+
+Run against both sandbox modes: Sage's mechanism (``idempotency_id`` in the body, honoured) and
+``--no-idempotency``, where only the creates' markers, looked for on resume, prevent duplicates.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +23,15 @@ import pytest
 
 from sage_accounting.sandbox import DEV_TOKEN, Sandbox, SandboxASGI
 
-from .kit import PROCESS_TIMEOUT, SAGEFLOW, ServedSandbox, invoice_flow, run_cli, sales_ids
+from .kit import (
+    PROCESS_TIMEOUT,
+    SAGEFLOW,
+    ServedSandbox,
+    invoice_flow,
+    run_cli,
+    sales_ids,
+    serve_sandbox,
+)
 
 COUNT = 200
 KILLS = 10
@@ -41,10 +53,21 @@ def _run_id(cwd: Path, env: dict[str, str]) -> str | None:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(
+    "options",
+    [
+        pytest.param((), id="idempotency_id"),
+        pytest.param(("--no-idempotency",), id="no-idempotency"),
+    ],
+)
 def test_sigkill_at_ten_moments_then_resume_makes_each_invoice_once(
-    served_sandbox: ServedSandbox, tmp_path: Path
+    tmp_path: Path, options: tuple[str, ...]
 ) -> None:
-    served = served_sandbox
+    with serve_sandbox(tmp_path / "sandbox.db", tmp_path / "sandbox.log", *options) as served:
+        _sigkill_then_resume(served, tmp_path)
+
+
+def _sigkill_then_resume(served: ServedSandbox, tmp_path: Path) -> None:
     work = tmp_path / "work"
     work.mkdir()
     env = served.env(tmp_path / "config")
@@ -128,11 +151,11 @@ def test_sigkill_at_ten_moments_then_resume_makes_each_invoice_once(
 
 def test_a_request_cut_off_mid_body_is_not_processed_or_remembered() -> None:
     """A killed runner leaves the served sandbox half a request body followed by a disconnect;
-    processing it would answer 422 and store that answer under the idempotency key, so the
+    processing it would answer 422 and store that answer under its idempotency_id, so the
     resumed run would be replayed a permanent 422 for an invoice it never managed to send."""
     sandbox = Sandbox()
     before = sandbox.stats.requests
-    body = b'{"sales_invoice": {"contact_id": "x", "da'
+    body = b'{"sales_invoice": {"idempotency_id": "0123456789abcdef0123456789abcdef", "da'
     messages: list[dict[str, Any]] = [
         {"type": "http.request", "body": body, "more_body": True},
         {"type": "http.disconnect"},
@@ -153,10 +176,9 @@ def test_a_request_cut_off_mid_body_is_not_processed_or_remembered() -> None:
         "headers": [
             (b"authorization", f"Bearer {DEV_TOKEN}".encode()),
             (b"content-type", b"application/json"),
-            (b"x-idempotency-key", b"sageflow-run-invoices[23]"),
         ],
     }
     asyncio.run(SandboxASGI(sandbox)(scope, receive, send))
     assert sent == []
     assert sandbox.stats.requests == before
-    assert "sageflow-run-invoices[23]" not in sandbox.lead_business.replies
+    assert not sandbox.lead_business.replies
