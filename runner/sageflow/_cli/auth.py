@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable
@@ -12,6 +11,7 @@ from typing import Any
 import click
 import httpx
 
+from sageflow._cli._json import JsonCommand, json_text
 from sageflow._errors import SageflowError
 from sageflow._http._client import Client, Connection
 from sageflow._http._config import (
@@ -142,7 +142,7 @@ def _ignore(url: str) -> None:
     """--no-browser: the URL is already printed."""
 
 
-@auth.command()
+@auth.command(cls=JsonCommand)
 @click.option("--connection", "name", help="A connection named in connections.toml.")
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
 @click.pass_context
@@ -175,7 +175,7 @@ def status(ctx: click.Context, name: str | None, as_json: bool) -> None:
         # The reads may have refreshed: show the times that hold now.
         report["accessTokenExpires"] = _when(connection.tokens.tokens.expires_at, now)
     if as_json:
-        click.echo(json.dumps(report, indent=2, default=str))
+        click.echo(json_text(report, indent=2))
         return
     click.echo(f"Connection: {config.name} ({config.source})")
     user = report.get("user")

@@ -7,7 +7,6 @@ import csv
 import datetime as dt
 import io
 import json
-import math
 import os
 import re
 import stat
@@ -23,6 +22,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from sageflow._cli import log_to_stderr
+from sageflow._cli._json import JsonCommand, JsonValidateCommand, json_mode, json_text
 from sageflow._errors import SageflowError
 from sageflow._files import MAX_INPUT_FILE_BYTES, read_text_bounded
 from sageflow._flows._api import (
@@ -62,39 +62,10 @@ _INPUT = click.option(
 )
 
 
-def _json_mode() -> bool:
-    """Whether the running command was given ``--json`` (its stdout must then be JSON)."""
-    ctx = click.get_current_context(silent=True)
-    return bool(ctx is not None and ctx.params.get("as_json"))
-
-
-def json_text(value: Any) -> str:
-    """``value`` as RFC 8259 JSON: NaN and the infinities (a CEL division by zero, a ``.nan``
-    input) become the strings "NaN", "Infinity" and "-Infinity" instead of bare tokens that
-    strict parsers (JavaScript's JSON.parse, Go, jq) refuse."""
-    try:
-        return _STRICT.encode(value)
-    except ValueError:
-        return _STRICT.encode(_finite(value))
-
-
-def _finite(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
-    return value
-
-
-_STRICT = json.JSONEncoder(default=str, ensure_ascii=False, allow_nan=False)
-
-
 def _invalid(message: str, problems: list[Problem] | None = None) -> NoReturn:
     """Bad input: one line on stderr (after each problem), exit 2; under ``--json`` the same
     as JSON on stdout, first."""
-    if _json_mode():
+    if json_mode():
         report: dict[str, Any] = {"status": "invalid", "error": message.removeprefix("error: ")}
         if problems is not None:
             report["problems"] = [p.to_dict() for p in problems]
@@ -381,7 +352,7 @@ def _guard(debug: bool) -> Iterator[None]:
 
 
 def _failed(message: str) -> NoReturn:
-    if _json_mode():
+    if json_mode():
         click.echo(json_text({"status": "failed", "error": message.removeprefix("error: ")}))
     click.echo(message, err=True)
     sys.exit(EXIT_FAILED)
@@ -444,7 +415,7 @@ def _finish(result: RunResult, as_json: bool, output_error: str | None = None) -
     sys.exit(EXIT_OK if result.ok and not output_error else EXIT_FAILED)
 
 
-@click.command("run")
+@click.command("run", cls=JsonCommand)
 @click.argument("flow_file", metavar="FLOW", type=click.Path(path_type=Path))
 @_INPUT
 @click.option(
@@ -526,7 +497,7 @@ def run(
     _finish(result, as_json, output_error)
 
 
-@click.command("validate")
+@click.command("validate", cls=JsonValidateCommand)
 @click.argument("flow_file", metavar="FLOW", type=click.Path(path_type=Path))
 @_JSON
 def validate(flow_file: Path, as_json: bool) -> None:
@@ -549,7 +520,7 @@ def validate(flow_file: Path, as_json: bool) -> None:
         click.echo(f"{flow_file}: valid ({len(flow.steps)} steps)")
 
 
-@click.command("resume")
+@click.command("resume", cls=JsonCommand)
 @click.argument("run_id", metavar="ID")
 @click.option(
     "--force",
@@ -630,7 +601,7 @@ def _when(timestamp: float | None) -> str:
     return dt.datetime.fromtimestamp(timestamp, dt.UTC).strftime("%Y-%m-%d %H:%M:%SZ")
 
 
-@runs.command("list")
+@runs.command("list", cls=JsonCommand)
 @_JSON
 @click.option("--limit", default=50, show_default=True, help="How many runs, newest first.")
 @_JOURNAL
@@ -647,7 +618,7 @@ def list_runs(as_json: bool, limit: int, journal_path: Path) -> None:
         click.echo(f"{r.id}  {r.status:<8} {_when(r.started)}  {r.flow_name}  ({r.flow_file})")
 
 
-@runs.command("show")
+@runs.command("show", cls=JsonCommand)
 @click.argument("run_id", metavar="ID")
 @_JSON
 @_JOURNAL
