@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
+import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
@@ -23,7 +25,8 @@ from sageflow._errors import (
 from sageflow._execute import Caller, CallOptions
 from sageflow._flows._expr import Clock, ExpressionError, Scope, Template, helpers, render
 from sageflow._flows._journal import Journal
-from sageflow._flows._model import Flow, Step
+from sageflow._flows._model import Flow, Step, reserved_env
+from sageflow._http._redact import registered_secrets
 from sageflow._registry import get_component, packs
 from sageflow._values import HTTPResponse
 
@@ -181,7 +184,9 @@ class Engine:
         self.flow = flow
         self.caller_for = caller_for
         self.journal = journal
-        self.env = {k: v for k, v in (env or {}).items() if k in flow.env}
+        # A connection's own variables (SAGEFLOW_ACCESS_TOKEN, ...) never reach a flow, even
+        # one built without the validator that refuses them.
+        self.env = {k: v for k, v in (env or {}).items() if k in flow.env and not reserved_env(k)}
         self.sleep = sleep
         self.clock: Clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self.progress = progress
@@ -224,7 +229,9 @@ class Engine:
                 crashed = previous is not None and previous.status == "running"
                 self.journal.set_run_status(run_id, "running")
             else:
-                public = {k: ("[secret]" if k in secret_names else v) for k, v in inputs.items()}
+                public = self._scrub(
+                    {k: ("[secret]" if k in secret_names else v) for k, v in inputs.items()}
+                )
                 self.journal.start_run(
                     run_id, self.flow.name, self.flow.file, self.flow.hash, public
                 )
@@ -257,6 +264,7 @@ class Engine:
                 }
             except ExpressionError as error:
                 failure = {"step": None, **self._error(error)}
+        outputs = self._scrub(outputs)
         status = "failed" if failure else "ok"
         if self.journal is not None:
             self.journal.set_run_status(run_id, status, outputs=outputs or None, error=failure)
@@ -499,6 +507,7 @@ class Engine:
                     continue
                 details["attempts"] = attempt
                 raise StepFailedError(path, details) from None
+            output = self._scrub(output)
             if self.journal is not None:
                 self.journal.step_finished(ctx.run_id, path, number, "ok", output=output)
             return StepResult(step.id, "ok", output=output, attempts=attempt)
@@ -561,18 +570,12 @@ class Engine:
 
     def _scrub(self, value: Any) -> Any:
         # A secret bound to a secret field can come back inside an error (pydantic quotes the
-        # bad value): it must not reach the journal, the JSON output or a log.
-        if not self._secrets:
-            return value
-        if isinstance(value, str):
-            for secret in self._secrets:
-                value = value.replace(secret, "[secret]")
-            return value
-        if isinstance(value, dict):
-            return {k: self._scrub(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [self._scrub(v) for v in value]
-        return value
+        # bad value), and a server can echo a connection's token in a response: neither may
+        # reach the journal, the JSON output, an output file or a log.
+        secrets = registered_secrets()
+        if self._secrets:
+            secrets = (*self._secrets, *secrets)
+        return _masked(value, _finder(secrets)) if secrets else value
 
     def _caller(self, account: str | None) -> Caller:
         caller = self._callers.get(account)
@@ -644,6 +647,24 @@ class _RunContext:
     attempts: dict[str, int] = field(default_factory=dict)
     #: Resuming a run whose process died: every step not completed may have been in flight.
     crashed: bool = False
+
+
+@functools.lru_cache(maxsize=16)
+def _finder(secrets: tuple[str, ...]) -> re.Pattern[str]:
+    # One search per string instead of one per secret: this runs on every step's output.
+    ordered = sorted(set(secrets), key=len, reverse=True)  # a secret holding another: whole
+    return re.compile("|".join(re.escape(secret) for secret in ordered))
+
+
+def _masked(value: Any, finder: re.Pattern[str]) -> Any:
+    """A copy of ``value`` with every secret ``finder`` finds masked."""
+    if isinstance(value, str):
+        return finder.sub("[secret]", value) if finder.search(value) else value
+    if isinstance(value, dict):
+        return {k: _masked(v, finder) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_masked(v, finder) for v in value]
+    return value
 
 
 def _reads_loop(step: Step) -> bool:

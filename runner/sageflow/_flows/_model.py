@@ -52,6 +52,17 @@ STEP_KEYS = {
 RETRY_KEYS = {"max_attempts", "backoff", "max_backoff", "on"}
 INPUT_TYPES = {"string", "number", "integer", "boolean", "array", "object"}
 CONNECTION_KEYS = {"account", "businessId", "description"}
+#: Environment variables a flow may not read: connections take their credentials and settings
+#: from ``SAGEFLOW_*`` (SAGEFLOW_ACCESS_TOKEN, SAGEFLOW_CLIENT_SECRET, ..., see
+#: ``sageflow._http._config``), and the HTTP client reads proxy URLs, which may hold a password.
+RESERVED_ENV_PREFIX = "SAGEFLOW_"
+RESERVED_ENV = frozenset({"HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"})
+
+
+def reserved_env(name: str) -> bool:
+    """Whether ``name`` is a variable only the connection may read (any letter case)."""
+    upper = name.upper()
+    return upper.startswith(RESERVED_ENV_PREFIX) or upper in RESERVED_ENV
 
 
 @dataclass(frozen=True)
@@ -297,17 +308,32 @@ class _Parser:
             out[name].schema.pop("optional", None)
         return out
 
+    def reserved(self, name: str, path: Path, *, key: bool = False) -> bool:
+        if not reserved_env(name):
+            return False
+        self.add(
+            path,
+            f"{name} is read by connections only (a flow may not read {RESERVED_ENV_PREFIX}*"
+            " or proxy variables); pass the value as an input instead",
+            key=key,
+        )
+        return True
+
     def parse_env(self, raw: Any) -> dict[str, bool]:
         if isinstance(raw, list):
             names = {}
             for i, item in enumerate(raw):
-                if self.expect(item, str, ("env", i), "an environment variable name"):
+                if self.expect(
+                    item, str, ("env", i), "an environment variable name"
+                ) and not self.reserved(item, ("env", i)):
                     names[item] = False
             return names
         if not self.expect(raw, dict, ("env",), "a list of names or a mapping name -> {secret}"):
             return {}
         out: dict[str, bool] = {}
         for name, spec in raw.items():
+            if self.reserved(name, ("env", name), key=True):
+                continue
             if spec is None:
                 out[name] = False
             elif self.expect(spec, dict, ("env", name), "a mapping such as {secret: true}"):

@@ -74,6 +74,12 @@ def register_secret(value: str | SecretStr | None) -> None:
         _variants = tuple(sorted(found, key=len, reverse=True))
 
 
+def registered_secrets() -> tuple[str, ...]:
+    """Every form of every registered secret, longest first: for masking structured values
+    (a flow's outputs and journal) where the text patterns of :func:`redact` do not apply."""
+    return _variants
+
+
 def redact(text: str, extra: Iterable[str] = ()) -> str:
     """``text`` with every registered (and ``extra``) secret and every credential shape masked."""
     variants = _variants
