@@ -44,6 +44,9 @@ MANIFESTS = ROOT / "manifests"
 def _fake_response(component: Component, request: HTTPRequest) -> HTTPResponse:
     if request.method == "DELETE":
         return HTTPResponse(status=204)
+    if request.method == "GET" and request.path.startswith("/tax_rates/"):
+        # An invoice write reads its lines' tax rates first, to work out their VAT.
+        return HTTPResponse.from_json(200, {"id": "GB_STANDARD", "percentage": "20.0"})
     if request.method == "GET" and "items" in component.example_output:
         page = {
             "$total": len(component.example_output["items"]),

@@ -148,6 +148,7 @@ def test_debug_logs_each_request_once_with_the_token_masked(
     result = CliRunner().invoke(cli, args, catch_exceptions=False)
     assert result.exit_code == 0, result.output
     lines = [line for line in result.stderr.splitlines() if " sageflow DEBUG " in line]
-    assert len(lines) == 4  # find, create, ledger lookup, invoice: each once
+    # find, create, ledger lookup, the line's tax rate (for its VAT), invoice: each once
+    assert len(lines) == 5
     assert "authorization: ***" in result.stderr
     assert "sageflow-sandbox-token" not in result.stderr

@@ -7,11 +7,13 @@ the handlers' logic are written here once and both modules only name their resou
 
 from __future__ import annotations
 
+from collections.abc import Generator
+from decimal import Decimal
 from typing import Any
 
 from pydantic import Field
 
-from sage_accounting import _wire
+from sage_accounting import _tax, _wire
 from sage_accounting._actions import attributes_query, get_one, list_of, write_one
 from sage_accounting._lookups import (
     CONTACTS,
@@ -25,7 +27,7 @@ from sage_accounting._lookups import (
 )
 from sage_accounting._models import Bool, ChangeTrackingInputs, Date, Money, optional
 from sageflow._component import Action, Inputs
-from sageflow._values import HTTPRequest, Method
+from sageflow._values import HTTPRequest, HTTPResponse, Method
 
 LEDGER_ACCOUNT_ID = "9a994ff1f7f8491ba2ac8b7b8d2f5a20"
 
@@ -52,7 +54,11 @@ class InvoiceLine(Inputs):
     taxRateId: str | None = optional(
         "Tax rate: GB_STANDARD, GB_ZERO, GB_EXEMPT, ...", "GB_STANDARD", json_schema_extra=TAX_RATES
     )
-    taxAmount: Money | None = optional("Tax on the line (Sage computes it if omitted).", "180.00")
+    taxAmount: Money | None = optional(
+        "Tax on the line, sent as given; if omitted with a taxRateId, computed from the rate's "
+        "current percentage (net x rate / 100, to the penny, half up).",
+        "180.00",
+    )
     netAmount: Money | None = optional("Net amount of the line.", "900.00")
     totalAmount: Money | None = optional("Total of the line, tax included.", "1080.00")
     productId: str | None = optional(
@@ -138,7 +144,61 @@ def write_invoice(
     ``net_amount`` from the total; both follow from the one naming rule here.
     """
     payload: dict[str, Any] = _wire.fields(inputs, exclude=(key,) if key else ())
+    lines: list[InvoiceLine] = getattr(inputs, "invoiceLines", None) or []
+    percentages = yield from tax_percentages(lines)
+    if percentages:
+        payload["invoice_lines"] = [
+            with_tax(line, wire, percentages)
+            for line, wire in zip(lines, payload["invoice_lines"], strict=True)
+        ]
     return (yield from write_one(method, path, resource, payload))
+
+
+def _untaxed_rate(line: InvoiceLine) -> str | None:
+    """The rate of a line whose tax the pack must work out: a rate given, no amount given."""
+    return line.taxRateId if line.taxRateId and line.taxAmount is None else None
+
+
+def tax_percentages(
+    lines: list[InvoiceLine],
+) -> Generator[HTTPRequest, HTTPResponse, dict[str, Decimal]]:
+    """GET each distinct tax rate that a line needs priced, once per call; id -> percentage.
+
+    Sage v3.1 books an omitted ``tax_amount`` as zero ([G-inv]), so the rate's current
+    percentage is fetched rather than assumed: a business's rates change (GB VAT did in 2011)
+    and a business can define its own.
+    """
+    percentages: dict[str, Decimal] = {}
+    for line in lines:
+        rate_id = _untaxed_rate(line)
+        if rate_id is not None and rate_id not in percentages:
+            rate = yield from get_one(f"/tax_rates/{rate_id}")
+            percentages[rate_id] = _tax.current_percentage(rate)
+    return percentages
+
+
+def with_tax(
+    line: InvoiceLine, wire: dict[str, Any], percentages: dict[str, Decimal]
+) -> dict[str, Any]:
+    """The line's wire body with ``tax_amount`` worked out, when the caller gave none."""
+    rate_id = _untaxed_rate(line)
+    if rate_id is None:
+        return wire
+    amounts = _tax.line_amounts(
+        line.quantity,
+        line.unitPrice,
+        percentages[rate_id],
+        includes_tax=bool(line.unitPriceIncludesTax),
+        discount_amount=getattr(line, "discountAmount", None),
+        discount_percentage=getattr(line, "discountPercentage", None),
+    )
+    # Beside its rate, in a fixed place: the same inputs always make the same body bytes.
+    out: dict[str, Any] = {}
+    for name, raw in wire.items():
+        out[name] = raw
+        if name == "tax_rate_id":
+            out["tax_amount"] = _wire.value(amounts.tax)
+    return out
 
 
 def release_invoice(path: str) -> Action:

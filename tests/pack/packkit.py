@@ -36,7 +36,8 @@ def run(
     """Run ``key`` on ``inputs``; answer each request with the next response.
 
     Once ``responses`` run out, an empty Sage list answers: it satisfies list, get and write
-    handlers alike, for tests that only look at the requests.
+    handlers alike, for tests that only look at the requests. A tax rate GET (an invoice write
+    working out its lines' VAT) is answered with that rate at 20%, GB's standard rate.
 
     Returns every request sent and the output.
     """
@@ -44,11 +45,18 @@ def run(
     queue = list(responses)
     sent = [next(action)]
     while True:
-        reply = queue.pop(0) if queue else page([])
+        reply = queue.pop(0) if queue else _default_reply(sent[-1])
         try:
             sent.append(action.send(reply))
         except StopIteration as done:
             return sent, done.value
+
+
+def _default_reply(request: HTTPRequest) -> HTTPResponse:
+    if request.method == "GET" and request.path.startswith("/tax_rates/"):
+        rate_id = request.path.rsplit("/", 1)[-1]
+        return HTTPResponse.from_json(200, {"id": rate_id, "percentage": "20.0"})
+    return page([])
 
 
 def first(key: str, inputs: Mapping[str, Any]) -> HTTPRequest:

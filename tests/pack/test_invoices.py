@@ -8,7 +8,7 @@ import pytest
 from packkit import first, run
 
 from sage_accounting import PACK
-from sageflow import HTTPResponse, InputValidationError
+from sageflow import HTTPRequest, HTTPResponse, InputValidationError
 
 ID = "3f8e2a1b7c6d4e5f9a0b1c2d3e4f5a6b"
 LEDGER = "9a994ff1f7f8491ba2ac8b7b8d2f5a20"
@@ -23,8 +23,15 @@ LINE = {
 }
 
 
+def written(key: str, inputs: dict[str, object]) -> HTTPRequest:
+    """The write an invoice component sends (after any tax-rate GET it makes first)."""
+    sent, _ = run(key, inputs)
+    assert sent[-1].method in {"POST", "PUT"}
+    return sent[-1]
+
+
 def test_create_sales_invoice_body() -> None:
-    request = first(
+    request = written(
         "createSalesInvoice",
         {"contactId": "C1", "date": "2026-03-31", "invoiceLines": [LINE], "totalAmount": 0.3},
     )
@@ -42,6 +49,8 @@ def test_create_sales_invoice_body() -> None:
                     "unit_price": "0.10",
                     "unit_price_includes_tax": False,
                     "tax_rate_id": "GB_STANDARD",
+                    # 2 x 0.10 at 20%, worked out because no taxAmount was given.
+                    "tax_amount": "0.04",
                     "discount_amount": "0",
                 }
             ],
@@ -59,7 +68,7 @@ def test_create_purchase_invoice_requires_due_date_and_takes_vendor_reference() 
         PACK.get("createPurchaseInvoice").validate(base)
     assert "$.dueDate" in str(caught.value)
     line = {k: v for k, v in LINE.items() if k != "discountAmount"}
-    request = first(
+    request = written(
         "createPurchaseInvoice",
         {**base, "invoiceLines": [line], "dueDate": "2026-04-09", "vendorReference": "INV-1"},
     )
@@ -193,7 +202,7 @@ def test_get_invoice_paths() -> None:
 
 def test_money_keeps_every_digit() -> None:
     line = {**LINE, "unitPrice": "1234567890.123456789"}
-    request = first(
+    request = written(
         "createSalesInvoice", {"contactId": "C1", "date": "2026-03-31", "invoiceLines": [line]}
     )
     sent = request.json["sales_invoice"]["invoice_lines"][0]["unit_price"]
@@ -203,7 +212,7 @@ def test_money_keeps_every_digit() -> None:
 def test_a_float_amount_from_a_flow_becomes_the_decimal_a_person_wrote() -> None:
     # YAML and flow expressions give floats: 0.1 must reach Sage as "0.1", never 0.1000000001.
     line = {**LINE, "unitPrice": 0.1, "quantity": 3}
-    request = first(
+    request = written(
         "createSalesInvoice", {"contactId": "C1", "date": "2026-03-31", "invoiceLines": [line]}
     )
     sent = request.json["sales_invoice"]["invoice_lines"][0]

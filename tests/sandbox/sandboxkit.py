@@ -59,6 +59,8 @@ def new_invoice(client: httpx.Client, **overrides: Any) -> httpx.Response:
                 "quantity": "1",
                 "unit_price": "100.00",
                 "tax_rate_id": "GB_STANDARD",
+                # Sage v3.1 wants the line's VAT sent ([G-inv]); omitted, it books none.
+                "tax_amount": "20.00",
             }
         ],
     }

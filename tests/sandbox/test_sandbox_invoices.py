@@ -12,8 +12,8 @@ from sage_accounting.sandbox import Sandbox
 
 
 def _line(
-    client: httpx.Client, quantity: str, price: str, tax: str, **extra: str
-) -> dict[str, str]:
+    client: httpx.Client, quantity: str, price: str, tax: str, **extra: object
+) -> dict[str, object]:
     return {
         "description": "Item",
         "ledger_account_id": by_code(client, 4000)["id"],
@@ -27,21 +27,31 @@ def _line(
 @pytest.mark.parametrize(
     ("lines", "net", "tax", "total"),
     [
-        pytest.param([("1", "100", "GB_STANDARD")], "100.0", "20.0", "120.0", id="standard"),
-        pytest.param([("3", "19.99", "GB_LOWER")], "59.97", "3.0", "62.97", id="lower-rounds"),
-        pytest.param([("2", "10", "GB_ZERO")], "20.0", "0.0", "20.0", id="zero"),
-        pytest.param([("1", "50", "GB_EXEMPT")], "50.0", "0.0", "50.0", id="exempt"),
-        pytest.param([("1", "7.5", "GB_NO_TAX")], "7.5", "0.0", "7.5", id="no-tax"),
         pytest.param(
-            # Tax is rounded per line, half up: 0.125 -> 0.13 on each line.
-            [("1", "0.625", "GB_STANDARD"), ("1", "0.625", "GB_STANDARD")],
-            "1.26",
-            "0.26",
-            "1.52",
-            id="per-line-half-up",
+            [("1", "100", "GB_STANDARD", "20.00")], "100.0", "20.0", "120.0", id="standard"
+        ),
+        pytest.param([("3", "19.99", "GB_LOWER", "3.00")], "59.97", "3.0", "62.97", id="lower"),
+        pytest.param([("2", "10", "GB_ZERO", "0")], "20.0", "0.0", "20.0", id="zero"),
+        pytest.param([("1", "50", "GB_EXEMPT", None)], "50.0", "0.0", "50.0", id="exempt"),
+        pytest.param([("1", "7.5", "GB_NO_TAX", None)], "7.5", "0.0", "7.5", id="no-tax"),
+        pytest.param(
+            # [G-inv]: an omitted tax_amount becomes zero, whatever the rate says.
+            [("1", "100", "GB_STANDARD", None)],
+            "100.0",
+            "0.0",
+            "100.0",
+            id="omitted-tax-books-zero",
         ),
         pytest.param(
-            [("1", "100", "GB_STANDARD"), ("4", "2.5", "GB_LOWER")],
+            # Booked as sent: the sandbox does not second-guess a caller's tax (unknown on Sage).
+            [("1", "0.625", "GB_STANDARD", "0.13"), ("1", "0.625", "GB_STANDARD", "0.12")],
+            "1.26",
+            "0.25",
+            "1.51",
+            id="as-sent",
+        ),
+        pytest.param(
+            [("1", "100", "GB_STANDARD", "20"), ("4", "2.5", "GB_LOWER", "0.5")],
             "110.0",
             "20.5",
             "130.5",
@@ -50,9 +60,15 @@ def _line(
     ],
 )
 def test_totals_from_lines(
-    client: httpx.Client, lines: list[tuple[str, str, str]], net: str, tax: str, total: str
+    client: httpx.Client,
+    lines: list[tuple[str, str, str, str | None]],
+    net: str,
+    tax: str,
+    total: str,
 ) -> None:
-    body = [_line(client, q, p, t) for q, p, t in lines]
+    body = [
+        _line(client, q, p, t, **({} if a is None else {"tax_amount": a})) for q, p, t, a in lines
+    ]
     invoice = new_invoice(client, invoice_lines=body).json()
     assert (invoice["net_amount"], invoice["tax_amount"], invoice["total_amount"]) == (
         net,
@@ -67,8 +83,8 @@ def test_totals_from_lines(
 
 def test_discount_and_tax_analysis(client: httpx.Client) -> None:
     body = [
-        _line(client, "2", "50", "GB_STANDARD", discount_amount="10"),
-        _line(client, "1", "40", "GB_LOWER"),
+        _line(client, "2", "50", "GB_STANDARD", discount_amount="10", tax_amount="18.00"),
+        _line(client, "1", "40", "GB_LOWER", tax_amount="2.00"),
     ]
     invoice = new_invoice(client, invoice_lines=body).json()
     assert invoice["invoice_lines"][0]["net_amount"] == "90.0"
@@ -76,6 +92,53 @@ def test_discount_and_tax_analysis(client: httpx.Client) -> None:
     assert invoice["total_discount_amount"] == "10.0"
     analysis = {a["tax_rate"]["id"]: a["tax_amount"] for a in invoice["tax_analysis"]}
     assert analysis == {"GB_STANDARD": "18.0", "GB_LOWER": "2.0"}
+
+
+@pytest.mark.parametrize(
+    ("extra", "net", "tax", "total", "discount"),
+    [
+        pytest.param(
+            {"unit_price_includes_tax": True, "tax_amount": "20.00"},
+            "100.0",
+            "20.0",
+            "120.0",
+            "0.0",
+            id="gross-price",
+        ),
+        pytest.param(
+            {"discount_percentage": "10", "tax_amount": "21.60"},
+            "108.0",
+            "21.6",
+            "129.6",
+            "12.0",
+            id="discount-percentage",
+        ),
+        pytest.param(
+            {"unit_price_includes_tax": True, "discount_amount": "20", "tax_amount": "16.67"},
+            "83.33",
+            "16.67",
+            "100.0",
+            "20.0",
+            id="gross-price-and-discount",
+        ),
+    ],
+)
+def test_gross_prices_and_discounts_change_what_is_booked(
+    client: httpx.Client, extra: dict[str, object], net: str, tax: str, total: str, discount: str
+) -> None:
+    # The spec's line inputs unit_price_includes_tax and discount_percentage were accepted and
+    # dropped before: a gross 120.00 was booked as net 120 plus 24 VAT.
+    line = _line(client, "1", "120", "GB_STANDARD", **extra)
+    invoice = new_invoice(client, invoice_lines=[line]).json()
+    booked = invoice["invoice_lines"][0]
+    assert (booked["net_amount"], booked["tax_amount"], booked["total_amount"]) == (
+        net,
+        tax,
+        total,
+    )
+    assert (invoice["net_amount"], invoice["total_amount"]) == (net, total)
+    assert booked["discount_amount"] == discount
+    assert booked["unit_price_includes_tax"] is extra.get("unit_price_includes_tax", False)
 
 
 def test_numbering_status_and_due_date(client: httpx.Client) -> None:
@@ -138,7 +201,8 @@ def test_payments_move_the_status(sandbox: Sandbox, client: httpx.Client) -> Non
 
 def test_update_recomputes_totals(client: httpx.Client) -> None:
     invoice = new_invoice(client).json()
-    body = {"invoice_lines": [_line(client, "2", "100", "GB_STANDARD")], "reference": "PO-9"}
+    line = _line(client, "2", "100", "GB_STANDARD", tax_amount="40.00")
+    body = {"invoice_lines": [line], "reference": "PO-9"}
     updated = client.put(f"/sales_invoices/{invoice['id']}", json={"sales_invoice": body}).json()
     assert updated["total_amount"] == "240.0"
     assert updated["reference"] == "PO-9"
@@ -188,6 +252,7 @@ def test_purchase_invoices(client: httpx.Client) -> None:
                 "quantity": "10",
                 "unit_price": "12.5",
                 "tax_rate_id": "GB_STANDARD",
+                "tax_amount": "25.00",
             }
         ],
     }

@@ -776,7 +776,16 @@ def _lines(
             )
             quantity = parse_decimal(line.get("quantity", "1"), f"{where}.quantity")
             price = parse_decimal(line.get("unit_price"), f"{where}.unit_price")
+            # postSalesInvoices invoice_lines: discount_amount, discount_percentage and
+            # unit_price_includes_tax are line inputs; each one changes what is booked.
+            percent_off = (
+                parse_decimal(line["discount_percentage"], f"{where}.discount_percentage")
+                if line.get("discount_amount") is None
+                and line.get("discount_percentage") is not None
+                else None
+            )
             discount = parse_decimal(line.get("discount_amount", "0"), f"{where}.discount_amount")
+            includes_tax = line.get("unit_price_includes_tax") is True
             rate_id = line.get("tax_rate_id") or account["tax_rate"]["id"]
             rate = biz.find("tax_rates", rate_id, f"{where}.tax_rate_id")
         except SageError as error:
@@ -784,13 +793,22 @@ def _lines(
             continue
         if problems:
             continue
-        net = _round(quantity * price) - _round(discount)
-        percentage = Decimal(rate["percentage"])
-        if "tax_amount" in line:
-            tax = _round(parse_decimal(line["tax_amount"], f"{where}.tax_amount"))
-        else:
-            tax = _round(net * percentage / 100)
-        total = net + tax
+        if percent_off is not None:
+            discount = _round(quantity * price) * percent_off / 100
+        # The line's amount after its discount; gross when the unit price includes tax.
+        amount = _round(quantity * price) - _round(discount)
+        # [G-inv]: a line's tax_amount "if optional and omitted" becomes zero; Sage does not
+        # work VAT out from the rate (the spec's own words: "required in v3.1, unless the tax
+        # rate is of a 'zero', 'exempt' or 'no_tax' type"). So an omitted amount books no tax.
+        tax = (
+            _round(parse_decimal(line["tax_amount"], f"{where}.tax_amount"))
+            if line.get("tax_amount") is not None
+            else Decimal(0)
+        )
+        # unit_price_includes_tax ("Defines whether the unit price includes tax", spec): the
+        # tax is inside the amount, so the net is what is left and the total is the amount.
+        net, total = (amount - tax, amount) if includes_tax else (amount, amount + tax)
+        discount = _round(discount)
         for key, amount in (
             ("net", net),
             ("tax", tax),
@@ -821,7 +839,7 @@ def _lines(
             "tax_breakdown": breakdown,
             "total_amount": money_text(total),
             "base_currency_unit_price": money_text(price),
-            "unit_price_includes_tax": False,
+            "unit_price_includes_tax": includes_tax,
             "base_currency_net_amount": money_text(net),
             "base_currency_tax_amount": money_text(tax),
             "base_currency_tax_breakdown": breakdown,
@@ -830,7 +848,11 @@ def _lines(
             "discount_amount": money_text(discount),
             "base_currency_discount_amount": money_text(discount),
             "discount_percentage": money_text(
-                _round(discount * 100 / (quantity * price)) if quantity * price else Decimal(0)
+                percent_off
+                if percent_off is not None
+                else _round(discount * 100 / (quantity * price))
+                if quantity * price
+                else Decimal(0)
             ),
             "eu_sales_description": None,
         }
