@@ -277,7 +277,11 @@ def _csv_text(value: Any) -> str | None:
     # CEL maps carry no key order, so columns are sorted: the same file for the same data.
     columns = sorted({key for row in value for key in row})
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=[_csv_cell(c) for c in columns], lineterminator="\n")
+    # RFC 4180's CRLF: the csv writer quotes a field holding a character of the line
+    # terminator, so a carriage return inside a value cannot split a row in two.
+    writer = csv.DictWriter(
+        buffer, fieldnames=[_csv_cell(c) for c in columns], lineterminator="\r\n"
+    )
     writer.writeheader()
     for row in value:
         writer.writerow({_csv_cell(k): _csv_cell(v) for k, v in row.items()})
