@@ -282,3 +282,19 @@ def test_help_lists_both_commands() -> None:
     result = invoke("--help")
     assert "call" in result.stdout
     assert "options" in result.stdout
+
+
+def test_labels_are_one_line_and_never_empty() -> None:
+    from sageflow._options import options_from_output
+
+    page = {
+        "items": [
+            {"id": "a1", "displayed_as": "1 Foundry Road\nSheffield\n\nS1 2HE"},
+            {"id": "b2", "displayed_as": ""},
+            {"displayed_as": "a record without an id is no choice"},
+        ]
+    }
+    assert options_from_output(page, {"value": "id", "label": "displayed_as"}) == [
+        Option("a1", "1 Foundry Road, Sheffield, S1 2HE"),
+        Option("b2", "b2"),
+    ]

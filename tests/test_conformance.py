@@ -86,13 +86,15 @@ ISSUE_KEYS = {
     "createContactPerson", "updateContactPerson", "findContact", "listTaxRates", "getTaxRate",
     "listBusinesses", "getBusiness", "getFinancialSettings", "releaseSalesInvoice",
     "releasePurchaseInvoice",
+    # and the lists that feed id inputs' choices (issue 11)
+    "listAddresses", "listContactPersonTypes",
 }  # fmt: skip
 
 
 def test_at_least_the_issue_components_are_registered() -> None:
     from sage_accounting import PACK
 
-    assert len(ISSUE_KEYS) == 38
+    assert len(ISSUE_KEYS) == 40
     assert set(PACK.components) == ISSUE_KEYS
     assert PACK.aliases == {"listPurchaseInvoices": "listPurchaseInvoice"}
     assert PACK.get("listPurchaseInvoices") is PACK.get("listPurchaseInvoice")

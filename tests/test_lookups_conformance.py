@@ -37,11 +37,9 @@ FREE_TEXT_CODES = {
 #: Id inputs whose list Sage has but the pack has no list component for yet (and the sandbox no
 #: route): the names below are exact, so a lookup added later makes this table fail as stale.
 NO_LIST_COMPONENT_YET = {
-    "addressId": "GET /addresses",
     "addressRegionId": "GET /address_regions",
     "bankAccountId": "GET /bank_accounts",
     "deliveryBankAccountId": "GET /bank_accounts",
-    "contactPersonTypeIds": "GET /contact_person_types",
     "ledgerAccountClassificationId": "GET /ledger_account_classifications",
     "productId": "GET /products",
     "serviceId": "GET /services",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sage_accounting import (
+    addresses,
     businesses,
     contact_persons,
     contacts,
@@ -17,6 +18,7 @@ from sage_accounting._pack import PACK
 
 __all__ = [
     "PACK",
+    "addresses",
     "businesses",
     "contact_persons",
     "contacts",

@@ -15,7 +15,7 @@ from sage_accounting._actions import (
     record_path,
     write_one,
 )
-from sage_accounting._lookups import CONTACT_PEOPLE, CONTACTS
+from sage_accounting._lookups import ADDRESSES, CONTACT_PEOPLE, CONTACT_PERSON_TYPES, CONTACTS
 from sage_accounting._models import (
     Bool,
     ChangeTrackingInputs,
@@ -83,7 +83,9 @@ class ListContactPeopleInputs(ChangeTrackingInputs):
         "6c5b3bd7a5d84c4b9a3f4dc4f6b0a1e2",
         json_schema_extra=CONTACTS,
     )
-    addressId: str | None = optional("Only the people at this address.", ADDRESS_ID)
+    addressId: str | None = optional(
+        "Only the people at this address.", ADDRESS_ID, json_schema_extra=ADDRESSES
+    )
 
 
 @PACK.component(
@@ -134,12 +136,15 @@ class ContactPersonFields(Inputs):
 
 class CreateContactPersonInputs(ContactPersonFields):
     addressId: str = Field(
-        description="The contact address the person belongs to.", examples=[ADDRESS_ID]
+        description="The contact address the person belongs to.",
+        examples=[ADDRESS_ID],
+        json_schema_extra=ADDRESSES,
     )
     name: str = Field(description="The person's name.", examples=["Jane Smith"], min_length=1)
     contactPersonTypeIds: list[str] = Field(
         description="Roles: ACCOUNTS, SALES, PURCHASING, ...",
         examples=[["ACCOUNTS"]],
+        json_schema_extra=CONTACT_PERSON_TYPES,
         min_length=1,
     )
 
@@ -167,9 +172,13 @@ def create_contact_person(inputs: CreateContactPersonInputs) -> Action:
 
 class UpdateContactPersonInputs(ContactPersonFields):
     contactPersonId: Id = _person_id()
-    addressId: str | None = optional("Move the person to this address.", ADDRESS_ID)
+    addressId: str | None = optional(
+        "Move the person to this address.", ADDRESS_ID, json_schema_extra=ADDRESSES
+    )
     name: str | None = optional("The person's new name.", "Jane Smith-Jones", min_length=1)
-    contactPersonTypeIds: list[str] | None = optional("Replace the person's roles.", ["ACCOUNTS"])
+    contactPersonTypeIds: list[str] | None = optional(
+        "Replace the person's roles.", ["ACCOUNTS"], json_schema_extra=CONTACT_PERSON_TYPES
+    )
 
 
 @PACK.component(

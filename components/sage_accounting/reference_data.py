@@ -1,5 +1,6 @@
-"""Sage's lookup lists (address types, contact types, countries, currencies, ledger account
-types), registered from one table because they differ only in path and example."""
+"""Sage's lookup lists (address types, contact types, contact person types, countries,
+currencies, ledger account types), registered from one table: they differ only in path and
+example."""
 
 from __future__ import annotations
 
@@ -44,6 +45,12 @@ LOOKUPS = (
         "List Contact Types",
         "/contact_types",
         _item("/contact_types", "CUSTOMER", "Customer"),
+    ),
+    Lookup(
+        "listContactPersonTypes",
+        "List Contact Person Types",
+        "/contact_person_types",
+        _item("/contact_person_types", "ACCOUNTS", "Accounts"),
     ),
     Lookup(
         "listCountries",

@@ -209,8 +209,14 @@ def options_from_output(output: Mapping[str, Any], source: Mapping[str, Any]) ->
         if value is None:
             continue
         label = _field(item, str(source.get("label", "displayed_as")))
-        found.append(Option(value, str(label if label is not None else value)))
+        found.append(Option(value, _one_line(label) or str(value)))
     return found
+
+
+def _one_line(label: Any) -> str:
+    # An address shows as its lines joined by newlines; a dropdown or a terminal row has one.
+    text = "" if label is None else str(label)
+    return ", ".join(part.strip() for part in text.splitlines() if part.strip())
 
 
 def _matches(option: Option, text: str) -> bool:
