@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import Field
 
 from sage_accounting import _tax, _wire
-from sage_accounting._actions import attributes_query, get_one, list_of, write_one
+from sage_accounting._actions import attributes_query, get_one, list_of, record_path, write_one
 from sage_accounting._lookups import (
     CONTACTS,
     CURRENCIES,
@@ -172,7 +172,7 @@ def tax_percentages(
     for line in lines:
         rate_id = _untaxed_rate(line)
         if rate_id is not None and rate_id not in percentages:
-            rate = yield from get_one(f"/tax_rates/{rate_id}")
+            rate = yield from get_one(record_path("tax_rates", rate_id))
             percentages[rate_id] = _tax.current_percentage(rate)
     return percentages
 
