@@ -298,3 +298,19 @@ def test_labels_are_one_line_and_never_empty() -> None:
         Option("a1", "1 Foundry Road, Sheffield, S1 2HE"),
         Option("b2", "b2"),
     ]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(("call", "--json"), id="call-without-component"),
+        pytest.param(("call", "listContacts", "--json", "--nope"), id="call-unknown-option"),
+        pytest.param(("options", "createContact", "--json"), id="options-without-input"),
+    ],
+)
+def test_json_mode_answers_json_even_when_click_refuses_the_command_line(
+    args: tuple[str, ...],
+) -> None:
+    result = invoke(*args)
+    assert result.exit_code == 2
+    assert as_json(result)["status"] == "invalid"

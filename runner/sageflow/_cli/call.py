@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, cast
 import click
 
 from sageflow._cli import log_to_stderr
+from sageflow._cli._json import JsonCommand, json_text
 from sageflow._cli.flows import (
     EXIT_OK,
     _failed,
@@ -91,11 +92,6 @@ def guard(debug: bool) -> Iterator[None]:
         _failed(f"internal error: {type(error).__name__}: {error} (rerun with --debug)")
 
 
-def json_text(value: Any) -> str:
-    """A component's output as JSON: Sage sends money as strings, so there is no NaN to mind."""
-    return json.dumps(value, default=str, ensure_ascii=False)
-
-
 def _describe(request: HTTPRequest) -> dict[str, Any]:
     return {
         "method": request.method,
@@ -169,7 +165,7 @@ def _show_output(output: Mapping[str, Any], as_json: bool) -> None:
     click.echo(json.dumps(output, indent=2, default=str, ensure_ascii=False))
 
 
-@click.command("call")
+@click.command("call", cls=JsonCommand)
 @click.argument("ref", metavar="COMPONENT")
 @click.option(
     "-i",

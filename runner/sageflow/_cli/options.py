@@ -7,12 +7,13 @@ import asyncio
 import click
 
 from sageflow._cli import log_to_stderr
-from sageflow._cli.call import guard, json_text, resolve
+from sageflow._cli._json import JsonCommand, json_text
+from sageflow._cli.call import guard, resolve
 from sageflow._cli.flows import _invalid, _sandbox_beside
 from sageflow._flows._journal import DEFAULT_PATH
 
 
-@click.command("options")
+@click.command("options", cls=JsonCommand)
 @click.argument("ref", metavar="COMPONENT")
 @click.argument("path", metavar="INPUT")
 @click.option("--search", help="Only choices matching this text.")
