@@ -6,11 +6,12 @@ a spec operation, or a recorded sample. docs/sandbox-fidelity.md lists them all.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
-from sandboxkit import by_code, contact_id, make_client, new_invoice
+from sandboxkit import by_code, contact_id, make_client, new_invoice, suite
 
 from sage_accounting.sandbox import Clock, Sandbox
 
@@ -278,3 +279,101 @@ def test_contact_person_types_and_main_and_preferred_flags(client: httpx.Client)
     missing = {"address_id": address, "name": "No Role"}
     refused = client.post("/contact_persons", json={"contact_person": missing})
     assert refused.json()[0]["$source"] == "contact_person_type_ids"
+
+
+# -- balances follow from the invoices and payments held --------------------------------------
+
+
+def test_contact_balance_is_what_its_issued_invoices_still_owe(
+    sandbox: Sandbox, client: httpx.Client
+) -> None:
+    # GET /contacts show_balance; Contact.balance "the contact balance".
+    key = contact_id(client, "ACME001")
+    before = _page(client, f"/contacts/{key}", show_balance="true")["balance"]
+    assert "balance" not in _page(client, f"/contacts/{key}")  # only when asked for
+    invoice = new_invoice(client).json()  # 120.00
+    new_invoice(client, status_id="DRAFT")  # a draft owes nothing ([G-inv]: no transaction)
+    sandbox.record_payment(invoice["id"], "20")
+    after = _page(client, f"/contacts/{key}", show_balance="true")["balance"]
+    assert Decimal(after) - Decimal(before) == Decimal("100")
+    listed = _page(client, "/contacts", search="ACME001", show_balance="true")["$items"]
+    assert listed[0]["balance"] == after
+
+
+def test_ledger_balance_details_follow_the_invoices(sandbox: Sandbox, client: httpx.Client) -> None:
+    # GET /ledger_accounts/{key} show_balance_details, from_date, to_date; the shape of
+    # journals__post_201__sage-guide-journals.json's balance_details.
+    sales = by_code(client, 4000)["id"]
+    debtors = by_code(client, 1100)["id"]
+    vat = by_code(client, 2200)["id"]
+    window = {"show_balance_details": "true", "from_date": "2026-01-01", "to_date": "2026-01-31"}
+    assert _page(client, f"/ledger_accounts/{sales}")["balance_details"] is None
+    empty = _page(client, f"/ledger_accounts/{sales}", **window)["balance_details"]
+    assert empty == {
+        "balance": "0.0",
+        "credit_or_debit": "debit",
+        "credits": "0.0",
+        "debits": "0.0",
+        "from_date": "2026-01-01",
+        "to_date": "2026-01-31",
+    }
+    invoice = new_invoice(client).json()  # 2026-01-05: 100.00 net + 20.00 VAT to 4000
+    new_invoice(client, date="2026-02-05")  # outside the window
+    sandbox.record_payment(invoice["id"], "50")
+    got = {
+        account: _page(client, f"/ledger_accounts/{account}", **window)["balance_details"]
+        for account in (sales, debtors, vat)
+    }
+    assert (got[sales]["credits"], got[sales]["credit_or_debit"]) == ("100.0", "credit")
+    assert (got[vat]["balance"], got[vat]["credit_or_debit"]) == ("20.0", "credit")
+    # The payment is dated by the sandbox clock (2026-01-05): debtors 120 debit, 50 credit.
+    assert (got[debtors]["debits"], got[debtors]["credits"]) == ("120.0", "50.0")
+    assert (got[debtors]["balance"], got[debtors]["credit_or_debit"]) == ("70.0", "debit")
+    listed = _page(client, "/ledger_accounts", search="Sales - Products", **window)["$items"]
+    assert listed[0]["balance_details"] == got[sales]
+
+
+# -- ledger account inputs and reference data -------------------------------------------------
+
+
+def test_ledger_account_flags_are_kept(client: httpx.Client) -> None:
+    # postLedgerAccounts / putLedgerAccounts: visible_in_*, fixed_tax_rate, gifi_code.
+    body = {
+        "ledger_account_type_id": "OTHER_INCOME",
+        "included_in_chart": True,
+        "name": "Grants",
+        "display_name": "Grants",
+        "nominal_code": 42,
+        "visible_in_sales": True,
+        "visible_in_journals": False,
+        "fixed_tax_rate": True,
+        "gifi_code": 8000,
+    }
+    created = client.post("/ledger_accounts", json={"ledger_account": body}).json()
+    assert created["displayed_as"] == "Grants (0042)"
+    assert created["display_formatted"] == "0042 - Grants"
+    assert created["visible_scopes"] == ["reporting", "sales"]
+    assert (created["visible_in_sales"], created["visible_in_journals"]) == (True, False)
+    assert (created["fixed_tax_rate"], created["gifi_code"]) == (True, 8000)
+    change = {"visible_in_banking": True, "ledger_account_type_id": "LINE_OF_CREDIT"}
+    updated = client.put(f"/ledger_accounts/{created['id']}", json={"ledger_account": change})
+    assert updated.json()["visible_in_banking"] is True
+    assert updated.json()["ledger_account_group"] == {
+        "id": "LIABILITY",
+        "displayed_as": "Liability",
+    }
+
+
+def test_reference_data_has_sages_names_and_counts(client: httpx.Client) -> None:
+    rates = _page(client, "/tax_rates")
+    assert rates == suite().load_sample("tax_rates__list__sage-swagger-2025-example.json")
+    standard = _page(client, "/tax_rates/GB_STANDARD")
+    assert (standard["name"], standard["agency"]) == ("STANDARD", None)
+    types = _page(client, "/ledger_account_types")
+    assert types["$total"] == 13  # the split-2025 swagger's example lists 13
+    assert {"FUTURE_ASSETS", "LINE_OF_CREDIT"} <= {t["id"] for t in types["$items"]}
+    system = _page(client, "/contacts", exclude_system="false", search="HMRC")["$items"]
+    assert {c["displayed_as"] for c in system} == {
+        "HMRC Reclaimed (HMRC Rec)",
+        "HMRC Payments (HMRC Pay)",
+    }

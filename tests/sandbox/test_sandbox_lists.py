@@ -94,7 +94,7 @@ def test_deleted_since_is_exclusive(sandbox: Sandbox, client: httpx.Client) -> N
 def test_contact_filters(client: httpx.Client) -> None:
     vendors = client.get("/contacts", params={"contact_type_id": "VENDOR"}).json()["$items"]
     assert {v["displayed_as"] for v in vendors} == {
-        "HMRC Payments (HMRC PAY)",
+        "HMRC Payments (HMRC Pay)",  # as Sage's quick-start guide shows it
         "Oakwood Timber Supplies (OAK001)",
         "Brightspark Electrical (BRIGHT1)",
     }

@@ -8,7 +8,7 @@ import math
 import random
 import threading
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -686,12 +686,13 @@ class Sandbox:
         start = (page - 1) * per_page
         attributes = _attributes(q.get("attributes"))
         nested = q.get("nested_attributes")
+        balances = self._balances(biz, name, q)
         items = []
         for record in records[start : start + per_page]:
             if "deleted_at" in record and len(record) == 3:  # a deleted_since tombstone
                 items.append(record)
                 continue
-            item = _pick(record, attributes)
+            item = balances(_pick(record, attributes))
             items.append(self._expand(biz, item) if nested else item)
         pairs = [(k, v) for k, v in parse_qsl(raw_query, keep_blank_values=True) if k != "page"]
         base = "/" + path.strip("/")
@@ -753,7 +754,32 @@ class Sandbox:
 
     def _full(self, biz: Business, record: Record, q: Mapping[str, str]) -> Record:
         out = {k: v for k, v in record.items() if k[0] != "_"}
+        if q:
+            out = self._balances(biz, record["$path"].split("/")[1], q)(out)
         return self._expand(biz, out) if q.get("nested_attributes") else out
+
+    def _balances(
+        self, biz: Business, name: str, q: Mapping[str, str]
+    ) -> Callable[[Record], Record]:
+        """What ``show_balance`` (contacts) and ``show_balance_details`` (ledger accounts) add:
+        figures computed from the invoices and payments the sandbox holds, once per request."""
+        if name == "contacts" and q.get("show_balance") == "true":
+            owed = res.contact_balances(biz)
+
+            def with_balance(item: Record) -> Record:
+                return {**item, "balance": res.money_text(owed.get(item["id"], Decimal(0)))}
+
+            return with_balance
+        if name == "ledger_accounts" and q.get("show_balance_details") == "true":
+            start, end = q.get("from_date") or None, q.get("to_date") or None
+            totals = res.ledger_totals(biz, start, end)
+
+            def with_details(item: Record) -> Record:
+                details = res.balance_details(totals, item["id"], start, end)
+                return {**item, "balance_details": details}
+
+            return with_details
+        return lambda item: item
 
     def _expand(self, biz: Business, item: Record) -> Record:
         """``nested_attributes=all``: linked stubs become the linked records (one level)."""
@@ -894,17 +920,20 @@ class Sandbox:
             add("currencies", key, f"{label} ({key})", name=label)
         for key, (label, group, group_name) in seed.LEDGER_ACCOUNT_TYPES.items():
             add("ledger_account_types", key, label, _group=group, _group_name=group_name)
-        for key, (label, percentage, agency) in seed.TAX_RATES.items():
+        for key, (name, label, percentage) in seed.TAX_RATES.items():
             shown = f"{label} {Decimal(percentage):.2f}%" if key != "GB_NO_TAX" else label
+            # The shape and values of tax_rates__get_one_gb_standard__sage-swagger-2025-example.
             add(
                 "tax_rates",
                 key,
                 shown,
-                name=label,
-                agency=agency,
+                created_at="2013-07-03T10:38:09Z",
+                updated_at="2021-07-01T16:49:32Z",
+                name=name,
+                agency=None,
                 percentage=percentage,
                 percentages=[
-                    {"percentage": percentage, "from_date": "2011-01-04", "to_date": None}
+                    {"percentage": percentage, "from_date": "1900-01-01", "to_date": None}
                 ],
                 is_visible=True,
                 retailer=False,

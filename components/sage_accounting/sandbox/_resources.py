@@ -85,7 +85,7 @@ def link(record: Mapping[str, Any]) -> dict[str, Any]:
     change, so one shared dict serves every record: 100,000 contacts then cost megabytes less.
     Records are never mutated in place (updates copy them), which keeps the sharing safe.
     """
-    if "created_at" not in record:
+    if "created_at" not in record or record["$path"].startswith("/tax_rates/"):
         cached = _STUBS.get(record["$path"])
         if cached is None:
             cached = _STUBS[record["$path"]] = _stub(record)
@@ -646,8 +646,8 @@ def create_ledger_account(
     assert la_type is not None
     assert isinstance(code, int)
     tax_rate = biz.find("tax_rates", data.get("tax_rate_id") or "GB_NO_TAX", "tax_rate_id")
-    visible = sorted(set(scopes or ("journals", "reporting")))
-    record = biz.stamped("ledger_accounts", f"{name} ({code})")
+    visible = _scopes(data, scopes or ("journals", "reporting"))
+    record = biz.stamped("ledger_accounts", f"{name} ({code:04d})")
     record.update(
         {
             "ledger_account_group": {
@@ -662,27 +662,70 @@ def create_ledger_account(
             "ledger_account_type": link(la_type),
             "ledger_account_classification": None,
             "tax_rate": link(tax_rate),
-            "fixed_tax_rate": False,
+            "fixed_tax_rate": data.get("fixed_tax_rate") is True,
             **{f"visible_in_{k}": v in visible for k, v in _VISIBILITY.items()},
+            # ledger_accounts__get_one__sage-swagger-2025-example.json has both.
+            "ui_visible": True,
+            "bank_attached": type_id == "BANK",
             "balance_details": None,
             "is_control_account": control_name is not None,
             "control_name": control_name,
-            "display_formatted": f"{code} - {name}",
+            # Codes are shown zero-padded to four digits: "Office equipment (0030)",
+            # "0041 - Fixtures ..." (ledger_accounts__list_paged and __get_one samples).
+            "display_formatted": f"{code:04d} - {name}",
             "tax_recoverable": None,
             "recoverable_percentage": None,
             "non_recoverable_ledger_account": None,
             "cis_materials": False,
             "tax_instalment": False,
             "cis_labour": False,
-            "gifi_code": None,
+            "gifi_code": _gifi(data.get("gifi_code")),
         }
     )
     biz.nominal_codes[code] = record["id"]
     return biz.save("ledger_accounts", record)
 
 
+def _scopes(data: Mapping[str, Any], default: Iterable[str]) -> list[str]:
+    """``visible_scopes`` from the ``visible_in_*`` flags of postLedgerAccounts/putLedgerAccounts
+    (each flag sent wins over the scopes the account had)."""
+    scopes = set(default)
+    for flag, scope in _VISIBILITY.items():
+        value = data.get(f"visible_in_{flag}")
+        if value is True:
+            scopes.add(scope)
+        elif value is False:
+            scopes.discard(scope)
+    return sorted(scopes)
+
+
+def _gifi(raw: Any) -> int | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, int) or isinstance(raw, bool) or raw < 0:
+        raise invalid(("gifi_code", "is invalid"))
+    return raw
+
+
 def update_ledger_account(biz: Business, record: Record, data: Mapping[str, Any]) -> Record:
     updated = dict(record)
+    if "ledger_account_type_id" in data:
+        la_type = biz.find(
+            "ledger_account_types", data["ledger_account_type_id"], "ledger_account_type_id"
+        )
+        updated["ledger_account_type"] = link(la_type)
+        updated["ledger_account_group"] = {
+            "id": la_type["_group"],
+            "displayed_as": la_type["_group_name"],
+        }
+    if "fixed_tax_rate" in data:
+        updated["fixed_tax_rate"] = data["fixed_tax_rate"] is True
+    if "gifi_code" in data:
+        updated["gifi_code"] = _gifi(data["gifi_code"])
+    if any(f"visible_in_{flag}" in data for flag in _VISIBILITY):
+        updated["visible_scopes"] = _scopes(data, record["visible_scopes"])
+        for flag, scope in _VISIBILITY.items():
+            updated[f"visible_in_{flag}"] = scope in updated["visible_scopes"]
     if "name" in data:
         if not text(data["name"]):
             raise invalid(("name", "can't be blank"))
@@ -702,8 +745,8 @@ def update_ledger_account(biz: Business, record: Record, data: Mapping[str, Any]
         updated["tax_rate"] = link(biz.find("tax_rates", data["tax_rate_id"], "tax_rate_id"))
     if "included_in_chart" in data:
         updated["included_in_chart"] = bool(data["included_in_chart"])
-    updated["displayed_as"] = f"{updated['name']} ({updated['nominal_code']})"
-    updated["display_formatted"] = f"{updated['nominal_code']} - {updated['name']}"
+    updated["displayed_as"] = f"{updated['name']} ({updated['nominal_code']:04d})"
+    updated["display_formatted"] = f"{updated['nominal_code']:04d} - {updated['name']}"
     updated["updated_at"] = biz.clock.stamp()
     return biz.save("ledger_accounts", updated)
 
@@ -1285,14 +1328,111 @@ def record_payment(biz: Business, kind: _Kind, record: Record, amount: Decimal) 
         raise invalid(("base", "Only issued invoices can be paid"))
     updated = dict(record)
     paid = Decimal(record["total_paid"]) + amount
+    day = biz.clock.now().date().isoformat()
     updated.update(
         total_paid=money_text(paid),
         payments_allocations_total_amount=money_text(paid),
-        last_paid=biz.clock.now().date().isoformat(),
+        last_paid=day,
         updated_at=biz.clock.stamp(),
+        # Kept (hidden) for the ledger: each payment moves money between bank and control.
+        _payments=[*record.get("_payments", []), [day, money_text(amount)]],
     )
     _settle(updated)
     return biz.save(kind.collection, updated)
+
+
+# ---------------------------------------------------------------------------------------------
+# Balances: what the invoices and payments the sandbox holds add up to
+
+
+def _issued(record: Record) -> bool:
+    return record["status"]["id"] not in {*NOT_ISSUED, "VOID"}
+
+
+def postings(biz: Business) -> list[tuple[str, str, Decimal, Decimal]]:
+    """(date, ledger account id, debit, credit) for every issued invoice and payment.
+
+    The double entry Sage's guides describe for invoices in base currency: a sales invoice
+    debits Trade Debtors (1100) with its total and credits each line's account with its net
+    and Sales Tax Control (2200) with its VAT; a purchase invoice the reverse, through Trade
+    Creditors (2100) and Purchase Tax Control (2201). A payment moves the paid amount between
+    the control account and the current bank account (1200). Drafts, pro-formas and void
+    invoices post nothing ([G-inv]: no transaction). Which accounts Sage uses is inferred from
+    the seed's control accounts.
+    """
+    code = biz.nominal_codes.get
+    out: list[tuple[str, str, Decimal, Decimal]] = []
+    zero = Decimal(0)
+
+    def post(day: str, account: str | None, amount: Decimal, debit: bool) -> None:
+        if account is not None and amount:
+            out.append((day, account, amount if debit else zero, zero if debit else amount))
+
+    for kind, control, tax_account in (
+        (SALES, code(1100), code(2200)),
+        (PURCHASES, code(2100), code(2201)),
+    ):
+        sale = kind is SALES
+        for record in biz.collection(kind.collection).records.values():
+            if not _issued(record):
+                continue
+            day = record["date"]
+            post(day, control, Decimal(record["base_currency_total_amount"]), sale)
+            post(day, tax_account, Decimal(record["base_currency_tax_amount"]), not sale)
+            for line in record["invoice_lines"]:
+                net = Decimal(line["base_currency_net_amount"])
+                post(day, line["ledger_account"]["id"], net, not sale)
+            rate = Decimal(record["exchange_rate"])
+            for paid_on, amount in record.get("_payments", []):
+                paid = _round(Decimal(amount) / rate)
+                post(paid_on, code(1200), paid, sale)
+                post(paid_on, control, paid, not sale)
+    return out
+
+
+def ledger_totals(
+    biz: Business, from_date: str | None, to_date: str | None
+) -> dict[str, tuple[Decimal, Decimal]]:
+    """Debits and credits per ledger account, dated within ``from_date``..``to_date``."""
+    totals: dict[str, tuple[Decimal, Decimal]] = {}
+    for day, account, debit, credit in postings(biz):
+        if (from_date and day < from_date) or (to_date and day > to_date):
+            continue
+        debits, credits = totals.get(account, (Decimal(0), Decimal(0)))
+        totals[account] = (debits + debit, credits + credit)
+    return totals
+
+
+def balance_details(
+    totals: Mapping[str, tuple[Decimal, Decimal]],
+    account_id: str,
+    from_date: str | None,
+    to_date: str | None,
+) -> dict[str, Any]:
+    """``balance_details`` in the shape of journals__post_201__sage-guide-journals.json:
+    balance is the difference, ``credit_or_debit`` its side, the dates echo the filter."""
+    debits, credits = totals.get(account_id, (Decimal(0), Decimal(0)))
+    return {
+        "balance": money_text(abs(debits - credits)),
+        "credit_or_debit": "debit" if debits >= credits else "credit",
+        "credits": money_text(credits),
+        "debits": money_text(debits),
+        "from_date": from_date,
+        "to_date": to_date,
+    }
+
+
+def contact_balances(biz: Business) -> dict[str, Decimal]:
+    """What each contact's issued invoices still have outstanding, in base currency (Contact
+    ``balance``, "the contact balance"; the sign for suppliers is unknown: shown positive)."""
+    balances: dict[str, Decimal] = {}
+    for kind in (SALES, PURCHASES):
+        for record in biz.collection(kind.collection).records.values():
+            if _issued(record):
+                key = record["contact"]["id"]
+                outstanding = Decimal(record["base_currency_outstanding_amount"])
+                balances[key] = balances.get(key, Decimal(0)) + outstanding
+    return balances
 
 
 # ---------------------------------------------------------------------------------------------

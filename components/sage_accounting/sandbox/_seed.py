@@ -57,19 +57,24 @@ ADDRESS_TYPES = (
     ("PURCHASING", "Purchasing"),
 )
 
-#: ledger account type id -> (name, group id, group name)
+#: ledger account type id -> (name, group id, group name). The 13 types and their names, in
+#: order, are Sage's GET /ledger_account_types example (split-2025 swagger.accounting_setup);
+#: group names "Income", "Expenditure" and "Asset" are the recorded samples', "Liability" and
+#: "Equity" follow them (inferred).
 LEDGER_ACCOUNT_TYPES: dict[str, tuple[str, str, str]] = {
     "SALES": ("Sales", "INCOME", "Income"),
     "OTHER_INCOME": ("Other Income", "INCOME", "Income"),
     "DIRECT_EXPENSES": ("Direct Expenses", "EXPENSE", "Expenditure"),
     "OVERHEADS": ("Overheads", "EXPENSE", "Expenditure"),
     "DEPRECIATION": ("Depreciation", "EXPENSE", "Expenditure"),
-    "FIXED_ASSETS": ("Fixed Assets", "ASSET", "Assets"),
-    "CURRENT_ASSETS": ("Current Assets", "ASSET", "Assets"),
-    "BANK": ("Bank", "ASSET", "Assets"),
-    "CURRENT_LIABILITY": ("Current Liabilities", "LIABILITY", "Liabilities"),
-    "FUTURE_LIABILITY": ("Future Liabilities", "LIABILITY", "Liabilities"),
+    "CURRENT_ASSETS": ("Current Assets", "ASSET", "Asset"),
+    "FIXED_ASSETS": ("Fixed Assets", "ASSET", "Asset"),
+    "FUTURE_ASSETS": ("Future Assets", "ASSET", "Asset"),
+    "BANK": ("Bank", "ASSET", "Asset"),
+    "CURRENT_LIABILITY": ("Current Liability", "LIABILITY", "Liability"),
+    "FUTURE_LIABILITY": ("Future Liability", "LIABILITY", "Liability"),
     "EQUITY": ("Equity", "EQUITY", "Equity"),
+    "LINE_OF_CREDIT": ("Credit Card / Loan", "LIABILITY", "Liability"),
 }
 
 _SALES = ("sales", "other_receipt", "journals", "reporting")
@@ -134,13 +139,15 @@ CHART: tuple[tuple[int, str, str, str, tuple[str, ...], str | None], ...] = (
     (9999, "Mispostings Account", "CURRENT_LIABILITY", "GB_NO_TAX", _BALANCE, None),
 )
 
-#: id -> (name, percentage as text, agency)
+#: id -> (name, label, percentage as text). Labels (``displayed_as`` is the label and the
+#: percentage, "No VAT" alone) are tax_rates__list__sage-swagger-2025-example.json's; the name
+#: "STANDARD" is tax_rates__get_one_gb_standard's, the others follow it (inferred).
 TAX_RATES: dict[str, tuple[str, str, str]] = {
-    "GB_STANDARD": ("Standard", "20.0", "HMRC"),
-    "GB_LOWER": ("Lower", "5.0", "HMRC"),
-    "GB_ZERO": ("Zero", "0.0", "HMRC"),
-    "GB_EXEMPT": ("Exempt", "0.0", "HMRC"),
-    "GB_NO_TAX": ("No VAT", "0.0", "HMRC"),
+    "GB_STANDARD": ("STANDARD", "Standard", "20.0"),
+    "GB_LOWER": ("LOWER", "Lower Rate", "5.0"),
+    "GB_ZERO": ("ZERO", "Zero Rated", "0.0"),
+    "GB_EXEMPT": ("EXEMPT", "Exempt", "0.0"),
+    "GB_NO_TAX": ("NO_TAX", "No VAT", "0.0"),
 }
 
 #: Business name, address, tax number.
@@ -168,10 +175,11 @@ USER = {
     "locale": "en-GB",
 }
 
-#: The two system contacts every UK business has for VAT with HMRC.
+#: The two system contacts every UK business has for VAT with HMRC, as [G-qs] and
+#: contacts__list_new_uk_business__sage-guide-quickstart.json show them.
 SYSTEM_CONTACTS: tuple[dict[str, Any], ...] = (
-    {"name": "HMRC Reclaimed", "reference": "HMRC REC", "contact_type_ids": ["CUSTOMER"]},
-    {"name": "HMRC Payments", "reference": "HMRC PAY", "contact_type_ids": ["VENDOR"]},
+    {"name": "HMRC Reclaimed", "reference": "HMRC Rec", "contact_type_ids": ["CUSTOMER"]},
+    {"name": "HMRC Payments", "reference": "HMRC Pay", "contact_type_ids": ["VENDOR"]},
 )
 
 CUSTOMERS: tuple[dict[str, Any], ...] = (
