@@ -117,7 +117,7 @@ class Fixtures:
         return self.client.call(f"sage_accounting/{key}", inputs)
 
     def ledger_account(self, usage: str) -> str:
-        """The first ledger account offered for ``sales`` or ``purchasing``."""
+        """The first ledger account offered for ``sales`` or ``expenses`` (the swagger's areas)."""
         return str(
             self._once(
                 f"ledger:{usage}",
@@ -267,7 +267,7 @@ PREPARE: dict[str, Prepare] = {
     "createPurchaseInvoice": lambda f, x: {
         **x,
         "contactId": f.supplier()["id"],
-        "invoiceLines": _lines(f.ledger_account("purchasing"), x["invoiceLines"]),
+        "invoiceLines": _lines(f.ledger_account("expenses"), x["invoiceLines"]),
     },
     "createSalesInvoice": lambda f, x: {
         **x,
@@ -282,6 +282,7 @@ PREPARE: dict[str, Prepare] = {
     },
     "deleteSalesInvoice": lambda f, x: {**x, "salesInvoiceId": f.sales_invoice(own=True)},
     "findContact": lambda f, x: {**x, "reference": f.customer()["reference"]},
+    "listAddresses": lambda f, x: {**x, "contactId": f.customer()["id"]},
     "getBusiness": lambda f, x: {**x, "businessId": f.business_id()},
     "getContact": lambda f, x: {**x, "contactId": f.customer()["id"]},
     "getContactPerson": lambda f, x: {**x, "contactPersonId": f.contact_person()},
