@@ -45,6 +45,7 @@ import httpx
 import vcr
 
 import sageflow
+from sage_accounting.connection import PROFILE
 from sage_accounting.sandbox import DEFAULT_START, Clock, Sandbox
 from sageflow import CallOptions, Component
 from sageflow._http import (
@@ -321,7 +322,8 @@ def sandbox_client(sandbox: Sandbox) -> Client:
     """A client of the HTTP layer for ``sandbox``, reached through a transport vcrpy patches."""
     inner = sandbox.transport()
     return Client(
-        Connection.with_token(sandbox.api_base, sandbox.access_token),
+        # The pack's profile: it attaches each write's idempotency_id, as against real Sage.
+        Connection.with_token(sandbox.api_base, sandbox.access_token, PROFILE),
         transport=httpx.MockTransport(inner.handle_request),
         limiter=sandbox_limiter(),
     )

@@ -26,6 +26,7 @@ import yaml
 from vcr.errors import CannotOverwriteExistingCassetteException
 
 import sageflow
+from sage_accounting.connection import PROFILE
 from sage_accounting.sandbox import DEFAULT_START, DEV_TOKEN, Clock, Sandbox
 from sageflow import CallOptions, Component
 from sageflow._http import AsyncClient, Client, Connection
@@ -69,7 +70,8 @@ def _offline_transport() -> httpx.MockTransport:
 
 def _connection() -> Connection:
     # Any token: headers are not matched, and a recorded Authorization header is only "***".
-    return Connection.with_token(REPLAY_BASE, "replay-token-never-sent")
+    # The pack's profile: bodies are matched, and it puts each write's idempotency_id in them.
+    return Connection.with_token(REPLAY_BASE, "replay-token-never-sent", PROFILE)
 
 
 @lru_cache(maxsize=4)
