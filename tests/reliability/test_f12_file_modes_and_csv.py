@@ -185,3 +185,16 @@ def test_a_csv_output_file_is_escaped(tmp_path: Path, monkeypatch: pytest.Monkey
         rows = list(csv.DictReader(handle))
     assert [r["name"] for r in rows] == ["'=cmd|' /C calc'!A0", "'@SUM(1)"]
     assert {r["ref"] for r in rows} == {"'=HYPERLINK(1)"}
+
+
+def test_sandbox_serve_data_file_is_private(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import uvicorn
+
+    cli = isolated_cli(tmp_path, monkeypatch)
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: None)  # serve nothing
+    data = tmp_path / "state.db"
+    result = cli("sandbox", "serve", "--data", data, "--port", "1")
+    assert result.exit_code == 0, result.output
+    assert _mode(data) == 0o600

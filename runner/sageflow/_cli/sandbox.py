@@ -106,6 +106,10 @@ def serve(
         concurrency_limit=concurrency_limit,
         seed=seed,
     )
+    if data is not None:
+        from sageflow._files import private_file
+
+        private_file(data)  # business data: 0600 before SQLite creates it with the umask's mode
     simulator = Sandbox(
         chaos=chaos,
         data=data,
