@@ -1,11 +1,13 @@
 """Every component's requests, held to Sage's v3.1 swagger and guides rather than to itself.
 
-For each registered component, the example input, the least input the model takes and a
-maximal one (every optional input set, nested lines too) are driven through the handler; each
-request must call an operation of the spec, with declared query parameters of the right type,
-a body whose every field (nested too) is a property of the operation's schema with the right
-JSON type, and the fields the spec or Sage's guides make required. The one accepted difference
-is a decimal sent as a string where the spec says number, which Sage's guide asks for.
+For each registered component, the example input, the least input the model takes, a maximal
+one (every optional input set, nested lines too) and the maximal one less each optional line
+field are driven through the handler (tests/speckit.py); each request must call an operation of
+the spec, with declared query parameters and headers of the right type, a body whose every
+field (nested too) is a property of the operation's schema with the right JSON type, and the
+fields the spec or Sage's guides make required; and no whole-number input may accept values
+outside the spec's range for the field it fills. The one accepted difference is a decimal sent
+as a string where the spec says number, which Sage's guide asks for.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ import pytest
 from pydantic import Field
 from speckit import (
     DECIMAL_AS_STRING,
-    Difference,
     Finding,
     Report,
     Spec,
@@ -35,54 +36,22 @@ from sageflow import Component, HTTPRequest, components, get_component
 COMPONENTS = [pytest.param(c, id=c.ref) for c in components()]
 
 
-#: Differences that other work on issue 9 is removing, keyed by (component, case, field path).
-#: Each has its own strict-xfail test below: the day the fix lands, that test fails until the
-#: entry is deleted, so no entry outlives its fix.
-PENDING: dict[tuple[str, str, str], str] = {}
-
-
-def _key(difference: Difference) -> tuple[str, str, str]:
-    return difference.component, difference.case, difference.finding.where
-
-
 @pytest.fixture(scope="module")
 def spec() -> Spec:
     return load_spec()
 
 
-@pytest.fixture(scope="module")
-def pack_report(spec: Spec) -> Report:
-    """The whole pack checked once: every component, every case, every request."""
+def test_every_component_sends_only_what_sages_spec_declares(spec: Spec) -> None:
+    # One report for the whole pack, so a failure lists every difference at once.
     report = Report()
     for component in components():
         check_component(component, report, spec)
-    return report
-
-
-def test_every_component_sends_only_what_sages_spec_declares(pack_report: Report) -> None:
-    # One report for the whole pack, so a failure lists every difference at once.
-    report = Report(
-        differences=[d for d in pack_report.differences if _key(d) not in PENDING],
-        allowed=pack_report.allowed,
-        requests=pack_report.requests,
-    )
     report.assert_clean()
     # The check really looked: every component sent requests, and the decimals it let through
     # are exactly the strings the guide asks for.
     assert report.requests >= 3 * len(components())
     assert report.allowed, "no decimal was checked: the maximal inputs lost their amounts"
     assert {d.finding.kind for d in report.allowed} == {DECIMAL_AS_STRING}
-
-
-@pytest.mark.parametrize(
-    "key",
-    [
-        pytest.param(k, marks=pytest.mark.xfail(strict=True, reason=why))
-        for k, why in PENDING.items()
-    ],
-)
-def test_pending_difference_is_fixed(pack_report: Report, key: tuple[str, str, str]) -> None:
-    assert key not in {_key(d) for d in pack_report.differences}
 
 
 @pytest.mark.parametrize("component", COMPONENTS)
