@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import functools
 import re
@@ -247,6 +248,7 @@ class Engine:
             },
             env=self.env,
             functions=self.functions,
+            cancelled=_cancel_check(),
         )
         ctx = _RunContext(run_id, completed, attempts, crashed)
         try:
@@ -310,6 +312,9 @@ class Engine:
     # -- steps ----------------------------------------------------------------------------------
 
     async def _step(self, step: Step, scope: Scope, ctx: _RunContext) -> StepResult:
+        if step.timeout is not None:
+            # The step's timeout also bounds its expressions (CEL runs without yielding).
+            scope = dataclasses.replace(scope, timeout=step.timeout)
         per_item_if = step.if_ is not None and step.for_each is not None and _reads_loop(step)
         if step.if_ is not None and not per_item_if:
             done = ctx.completed.get(step.id)
@@ -665,6 +670,18 @@ def _masked(value: Any, finder: re.Pattern[str]) -> Any:
     if isinstance(value, list):
         return [_masked(v, finder) for v in value]
     return value
+
+
+def _cancel_check() -> Callable[[], bool] | None:
+    """Whether the task running the flow was cancelled: Ctrl-C under asyncio.run() cancels
+    it, and an expression polls this so that it stops instead of running to its end."""
+    try:
+        task = asyncio.current_task()
+    except RuntimeError:
+        return None
+    if task is None:
+        return None
+    return lambda: task.cancelling() > 0
 
 
 def _reads_loop(step: Step) -> bool:

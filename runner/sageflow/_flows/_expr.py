@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
+import dataclasses
 import datetime as dt
+import functools
+import json
 import re
+import sys
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -146,6 +153,276 @@ def comprehension_depth(source: str) -> int:
     return deepest
 
 
+# --- the budget: bounded work and memory for every expression ---------------------------------
+#
+# CEL cannot be interrupted and its map() and filter() copy their result list on every
+# iteration (a map over n items costs about n*n/2 copies: 10,000 items run for seconds).
+# Every comprehension is therefore rewritten at compile time so that Python sees it before it
+# runs and on each item: `l.map(x, f)` runs as `_sf_q(l).map(x, _sf_v(f))`. `_sf_q` charges
+# the copies the map is about to make *before* CEL makes them, `_sf_v` charges the size of
+# each produced value, and every helper charges what it builds. Each charge is also where a
+# deadline (the step's `timeout`) and a cancellation (Ctrl-C) are noticed.
+
+_QUADRATIC = "_sf_q"  # map and filter: their result list is copied per iteration
+_LINEAR = "_sf_l"  # all, exists, exists_one
+_VALUE = "_sf_v"  # each value a map produces
+_MACROS = {"map": _QUADRATIC, "filter": _QUADRATIC}
+_MACROS.update(dict.fromkeys(("all", "exists", "exists_one"), _LINEAR))
+
+_TOKEN = re.compile(
+    r"""(?P<space>\s+|//[^\n]*)
+    |(?P<string>(?:[rR][bB]?|[bB][rR]?)?(?:\"\"\"[\s\S]*?\"\"\"|\'\'\'[\s\S]*?\'\'\'
+        |"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'))
+    |(?P<number>0[xX][0-9a-fA-F]+[uU]?|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?[uU]?)
+    |(?P<ident>[A-Za-z_][A-Za-z0-9_]*|`[^`]*`)
+    |(?P<punct>==|!=|<=|>=|&&|\|\||[-+*/%<>!?:.,()\[\]{}])""",
+    re.VERBOSE,
+)
+_CLOSERS = {")": "(", "]": "[", "}": "{"}
+
+
+class _CannotInstrumentError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class _Tok:
+    kind: str
+    text: str
+    start: int
+    end: int
+
+
+def _tokens(source: str) -> list[_Tok]:
+    found: list[_Tok] = []
+    position = 0
+    while position < len(source):
+        match = _TOKEN.match(source, position)
+        if match is None or match.end() == position:
+            raise _CannotInstrumentError(source[position:])
+        kind = match.lastgroup or ""
+        if kind != "space":
+            found.append(_Tok(kind, match.group(), match.start(), match.end()))
+        position = match.end()
+    return found
+
+
+def _partners(tokens: list[_Tok]) -> dict[int, int]:
+    """Each bracket's index -> its partner's index."""
+    partners: dict[int, int] = {}
+    stack: list[int] = []
+    for index, token in enumerate(tokens):
+        if token.text in "([{" and token.kind == "punct":
+            stack.append(index)
+        elif token.text in _CLOSERS and token.kind == "punct":
+            if not stack or tokens[stack[-1]].text != _CLOSERS[token.text]:
+                raise _CannotInstrumentError(token.text)
+            opened = stack.pop()
+            partners[opened] = index
+            partners[index] = opened
+    if stack:
+        raise _CannotInstrumentError("unbalanced")
+    return partners
+
+
+def _ends_operand(token: _Tok) -> bool:
+    return token.kind in ("ident", "string", "number") or token.text in (")", "]", "}")
+
+
+def _receiver_start(tokens: list[_Tok], partners: dict[int, int], index: int) -> int:
+    """The index of the first token of the member expression ending at ``index``."""
+    while True:
+        token = tokens[index]
+        if token.kind == "punct" and token.text in _CLOSERS:
+            opened = partners[index]
+            before = tokens[opened - 1] if opened > 0 else None
+            if token.text == "]" and before is not None and _ends_operand(before):
+                index = opened - 1  # indexing: a[...]
+                continue
+            if token.text in ")}" and before is not None and before.kind == "ident":
+                index = opened - 1  # a call f(...) or a message literal T{...}
+            else:
+                return opened  # (expr), [list] or {map}
+            token = tokens[index]
+        if token.kind not in ("ident", "string", "number"):
+            raise _CannotInstrumentError(token.text)
+        if index >= 2 and tokens[index - 1].text == "." and _ends_operand(tokens[index - 2]):
+            index -= 2  # a.b: keep walking left
+            continue
+        if index >= 1 and tokens[index - 1].text == ".":
+            return index - 1  # .name: a leading dot (the root namespace)
+        return index
+
+
+def instrument(source: str) -> str:
+    """``source`` with every comprehension's list and produced values passed through the
+    budget's functions (see above); the same result, computed under a bound."""
+    tokens = _tokens(source)
+    partners = _partners(tokens)
+    wraps: list[tuple[int, int, str]] = []  # (start, end, function) in source offsets
+    for index, token in enumerate(tokens[:-2]):
+        name = tokens[index + 1]
+        opened = index + 2
+        if not (
+            token.text == "."
+            and name.kind == "ident"
+            and name.text in _MACROS
+            and tokens[opened].text == "("
+            and index > 0
+        ):
+            continue
+        first = _receiver_start(tokens, partners, index - 1)
+        wraps.append((tokens[first].start, token.start, _MACROS[name.text]))
+        # The last argument runs once per item: where its value is charged and a deadline or
+        # a Ctrl-C is noticed.
+        closed = partners[opened]
+        commas = []
+        at = opened + 1
+        while at < closed:
+            if tokens[at].kind == "punct" and tokens[at].text in "([{":
+                at = partners[at]  # a comma inside brackets is not the macro's
+            elif tokens[at].text == ",":
+                commas.append(at)
+            at += 1
+        if commas:
+            wraps.append((tokens[commas[-1] + 1].start, tokens[closed].start, _VALUE))
+    if not wraps:
+        return source
+    events: list[tuple[int, int, int, str]] = []
+    for start, end, function in wraps:
+        events.append((start, 1, -end, function + "("))  # outer wraps open first
+        events.append((end, 0, -start, ")"))  # and close last
+    out: list[str] = []
+    position = 0
+    for offset, _kind, _order, text in sorted(events):
+        out.append(source[position:offset])
+        out.append(text)
+        position = offset
+    out.append(source[position:])
+    return "".join(out)
+
+
+#: The default budget of one expression evaluation. Work is counted in element operations
+#: (a map or filter over n items costs n*(n+1)/2: at most about 6,000 items); memory in
+#: characters and items built; the time bound is only a backstop (a step's timeout is
+#: stricter) and the work bound normally ends a runaway expression first.
+MAX_WORK = 20_000_000
+MAX_SIZE = 50_000_000
+MAX_SECONDS = 60.0
+
+
+class BudgetExceededError(ExpressionError):
+    """An expression that would exceed its work, memory or time budget."""
+
+
+@dataclass
+class Budget:
+    """What one evaluation may spend; ``charge`` raises when a bound is crossed."""
+
+    max_work: int = MAX_WORK
+    max_size: int = MAX_SIZE
+    deadline: float | None = None  # time.monotonic() value
+    timeout: float | None = None  # seconds, for the message
+    cancelled: Callable[[], bool] | None = None
+    work: int = 0
+    size: int = 0
+    stop: BaseException | None = None
+
+    def charge(self, work: int = 0, size: int = 0) -> None:
+        self.work += work
+        self.size += size
+        if self.stop is not None:
+            raise self.stop
+        if self.work > self.max_work:
+            self.stop = BudgetExceededError(
+                f"needs more than {self.max_work:,} operations (a map or filter over n items"
+                " costs n*n/2); use for_each, or narrow the list first"
+            )
+        elif self.size > self.max_size:
+            self.stop = BudgetExceededError(
+                f"builds more than {self.max_size:,} characters or items"
+            )
+        elif self.deadline is not None and time.monotonic() > self.deadline:
+            self.stop = BudgetExceededError(f"still running after {self.timeout:g} s")
+        elif self.cancelled is not None and self.cancelled():
+            self.stop = asyncio.CancelledError()
+        if self.stop is not None:
+            raise self.stop
+
+
+_BUDGET: contextvars.ContextVar[Budget | None] = contextvars.ContextVar(
+    "sageflow_expression_budget", default=None
+)
+
+
+def charge(work: int = 0, size: int = 0) -> None:
+    """Charge the evaluation in progress (helpers call this before building a value)."""
+    budget = _BUDGET.get()
+    if budget is not None:
+        budget.charge(work, size)
+
+
+def size_of(value: Any, limit: int = MAX_SIZE) -> int:
+    """Characters and items in ``value``, counted up to ``limit``."""
+    total = 0
+    pending = [value]
+    while pending and total <= limit:
+        item = pending.pop()
+        if isinstance(item, str | bytes):
+            total += len(item) + 1
+        elif isinstance(item, dict):
+            total += len(item) + 1
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list | tuple):
+            total += len(item) + 1
+            pending.extend(item)
+        else:
+            total += 1
+    return total
+
+
+def _charge_quadratic(items: Any) -> Any:
+    count = len(items) if isinstance(items, list | dict | str | bytes) else 1
+    charge(work=count * (count + 1) // 2 + count, size=count)
+    return items
+
+
+def _charge_linear(items: Any) -> Any:
+    count = len(items) if isinstance(items, list | dict | str | bytes) else 1
+    charge(work=2 * count)
+    return items
+
+
+def _charge_value(value: Any) -> Any:
+    charge(work=1, size=size_of(value))
+    return value
+
+
+def _guarded(function: Callable[..., Any]) -> Callable[..., Any]:
+    # CEL turns whatever a Python function raises into a RuntimeError; a Ctrl-C (or a
+    # budget stop) raised inside one is kept on the budget so that evaluate_expr raises it
+    # as itself.
+    @functools.wraps(function)
+    def call(*args: Any) -> Any:
+        try:
+            return function(*args)
+        except BaseException as error:
+            budget = _BUDGET.get()
+            if budget is not None and budget.stop is None and not isinstance(error, Exception):
+                budget.stop = error
+            raise
+
+    return call
+
+
+_BUDGET_GUARDED: dict[str, Callable[..., Any]] = {
+    _QUADRATIC: _guarded(_charge_quadratic),
+    _LINEAR: _guarded(_charge_linear),
+    _VALUE: _guarded(_charge_value),
+}
+
+
 def compile_expr(source: str, *, max_chars: int = 2_000) -> Expr:
     """Compile one expression (without its ``${{ }}``); raises ExpressionSyntaxError."""
     source = source.strip()
@@ -162,10 +439,16 @@ def compile_expr(source: str, *, max_chars: int = 2_000) -> Expr:
             f"{MAX_COMPREHENSION_DEPTH}, since each level multiplies the work"
         )
     try:
-        program = cel.compile(source)
-        refs = program.references()
+        cel.compile(source)
     except (ValueError, RuntimeError, TypeError) as error:
         raise ExpressionSyntaxError(_first_line(str(error))) from None
+    try:
+        program = cel.compile(instrument(source))
+        refs = program.references()
+    except (ValueError, RuntimeError, TypeError, _CannotInstrumentError):
+        raise ExpressionSyntaxError(
+            "a comprehension whose list cannot be found; write it as LIST.map(x, ...)"
+        ) from None
     names = frozenset(refs["variables"])
     bound = {m.group(1) for m in _MACRO_VAR.finditer(source)}
     # Not yet "unknown": the loop variable (``item`` or the step's ``as``) is checked by the
@@ -281,9 +564,15 @@ class Scope:
     item: Any = None
     index: int | None = None
     loop_name: str | None = None
+    #: The budget of each evaluation (see Budget): seconds (a step's timeout), work and size,
+    #: and a check that the run was cancelled (Ctrl-C), polled while an expression runs.
+    timeout: float | None = None
+    cancelled: Callable[[], bool] | None = None
+    max_work: int = MAX_WORK
+    max_size: int = MAX_SIZE
 
     def child(self, item: Any, index: int, name: str = "item") -> Scope:
-        return Scope(self.inputs, self.steps, self.run, self.env, self.functions, item, index, name)
+        return dataclasses.replace(self, item=item, index=index, loop_name=name)
 
 
 def _variables(expr: Expr, scope: Scope) -> dict[str, Any]:
@@ -327,15 +616,73 @@ def evaluate_expr(expr: Expr, scope: Scope) -> Any:
     # Registering a Python function with CEL costs about a microsecond each; pass only the
     # helpers this expression calls (most call none).
     functions = {name: scope.functions[name] for name in expr.functions if name in scope.functions}
+    for name in expr.functions & _BUDGET_GUARDED.keys():
+        functions[name] = _BUDGET_GUARDED[name]
     variables = _variables(expr, scope)
     context: Any = cel.Context(variables=variables, functions=functions) if functions else variables
+    seconds = MAX_SECONDS if scope.timeout is None else scope.timeout
+    budget = Budget(
+        max_work=scope.max_work,
+        max_size=scope.max_size,
+        deadline=time.monotonic() + seconds,
+        timeout=seconds,
+        cancelled=scope.cancelled,
+    )
+    token = _BUDGET.set(budget)
+    quiet = functions and _quiet_stderr()
     try:
         result = expr.program.execute(context)
+        if budget.stop is not None:  # CEL's `||`, `&&` and exists() absorb errors
+            raise budget.stop
     except (KeyError, IndexError) as error:
+        if budget.stop is not None:
+            raise _stopped(expr, budget.stop) from None
         raise ExpressionError(f"${{{{ {expr.source} }}}}: no such key or index {error}") from None
     except Exception as error:  # the binding raises many kinds; each becomes one typed error
+        if budget.stop is not None:
+            raise _stopped(expr, budget.stop) from None
         raise ExpressionError(f"${{{{ {expr.source} }}}}: {_first_line(str(error))}") from None
-    return from_cel(result)
+    finally:
+        _BUDGET.reset(token)
+        if quiet:
+            sys.stderr = quiet.target
+    value = from_cel(result)
+    if isinstance(value, str | list | dict):
+        try:
+            budget.charge(size=size_of(value, budget.max_size))
+        except BudgetExceededError as error:
+            raise _stopped(expr, error) from None
+    return value
+
+
+class _QuietStderr:
+    """stderr without the CEL binding's own report of a failed function (each failure is
+    raised as one ExpressionError; the report would print beside it, budget stops included)."""
+
+    def __init__(self, target: Any) -> None:
+        self.target = target
+
+    def write(self, text: str) -> int:
+        if text.startswith("Python function '"):
+            return len(text)
+        return int(self.target.write(text))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.target, name)
+
+
+def _quiet_stderr() -> _QuietStderr | None:
+    if sys.stderr is None or isinstance(sys.stderr, _QuietStderr):
+        return None
+    quiet = _QuietStderr(sys.stderr)
+    sys.stderr = quiet
+    return quiet
+
+
+def _stopped(expr: Expr, stop: BaseException) -> BaseException:
+    if isinstance(stop, BudgetExceededError):
+        return BudgetExceededError(f"${{{{ {expr.source} }}}}: {stop}")
+    return stop  # a cancellation or Ctrl-C goes on as itself
 
 
 def from_cel(value: Any) -> Any:
@@ -374,8 +721,6 @@ def _as_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, list | dict):
-        import json
-
         return json.dumps(value, default=str)
     return str(value)
 
@@ -383,21 +728,40 @@ def _as_text(value: Any) -> str:
 # --- helpers ------------------------------------------------------------------------------------
 
 
+#: The largest and the finest magnitude an amount helper accepts: Decimal would otherwise
+#: happily write out 1e999999999 (a gigabyte of digits) for money() or round().
+_AMOUNT_EXPONENT = 30
+_MAX_PLACES = 10
+
+
 def _dec(value: Any) -> Decimal:
     if isinstance(value, bool):
         raise ValueError("expected a number, got a boolean")
     if isinstance(value, int | Decimal):
-        return Decimal(value)
-    if isinstance(value, float):
+        number = Decimal(value)
+    elif isinstance(value, float):
         # repr() is the shortest text that reads back as the same float, which for money
         # amounts is the amount as written ("12.1", not 12.0999999...).
-        return Decimal(repr(value))
-    if isinstance(value, str):
+        number = Decimal(repr(value))
+    elif isinstance(value, str):
+        if len(value) > 100:
+            raise ValueError(f"not an amount: {value[:20]!r}... ({len(value)} characters)")
         try:
-            return Decimal(value.strip().replace(",", ""))
+            number = Decimal(value.strip().replace(",", ""))
         except InvalidOperation:
             raise ValueError(f"not a number: {value!r}") from None
-    raise ValueError(f"expected a number, got {type(value).__name__}")
+    else:
+        raise ValueError(f"expected a number, got {type(value).__name__}")
+    if not number.is_finite() or (number and abs(number.adjusted()) > _AMOUNT_EXPONENT):
+        raise ValueError(f"not an amount: {value!r}")
+    return number
+
+
+def _places(places: Any) -> Decimal:
+    count = int(places)
+    if not 0 <= count <= _MAX_PLACES:
+        raise ValueError(f"places must be 0 to {_MAX_PLACES}, got {count}")
+    return Decimal(1).scaleb(-count)
 
 
 def _number(value: Decimal) -> float:
@@ -413,17 +777,16 @@ def num(value: Any) -> float:
 
 
 def money(value: Any, places: int = 2) -> str:
-    quantum = Decimal(1).scaleb(-int(places))
-    return str(_dec(value).quantize(quantum, rounding=ROUND_HALF_UP))
+    return str(_dec(value).quantize(_places(places), rounding=ROUND_HALF_UP))
 
 
 def round_(value: Any, places: int = 0) -> float:
-    quantum = Decimal(1).scaleb(-int(places))
-    return _number(_dec(value).quantize(quantum, rounding=ROUND_HALF_UP))
+    return _number(_dec(value).quantize(_places(places), rounding=ROUND_HALF_UP))
 
 
 def total(values: list[Any]) -> float:
     """Sum amounts with decimal arithmetic (0.1 + 0.2 is 0.3 here)."""
+    charge(work=len(values))
     return _number(sum((_dec(v) for v in values), Decimal(0)))
 
 
@@ -469,6 +832,8 @@ def date_of(value: Any) -> str:
 
 
 def _flatten(values: list[Any]) -> list[Any]:
+    count = sum(len(v) if isinstance(v, list) else 1 for v in values)
+    charge(work=count, size=count)
     out: list[Any] = []
     for v in values:
         out.extend(v if isinstance(v, list) else [v])
@@ -476,15 +841,53 @@ def _flatten(values: list[Any]) -> list[Any]:
 
 
 def _unique(values: list[Any]) -> list[Any]:
-    seen: list[Any] = []
+    # Linear, not a scan of what was kept per item: a 10,000-item list is common here.
+    charge(work=len(values), size=len(values))
+    seen: set[str] = set()
+    kept: list[Any] = []
     for v in values:
-        if v not in seen:
-            seen.append(v)
-    return seen
+        key = json.dumps(v, sort_keys=True, default=str) if isinstance(v, dict | list) else v
+        marker = f"{type(v).__name__}:{key}" if not isinstance(v, int | float) else key
+        if marker not in seen:
+            seen.add(marker)
+            kept.append(v)
+    return kept
 
 
 def _pluck(values: list[Any], key: str) -> list[Any]:
+    charge(work=len(values), size=len(values))
     return [v.get(key) for v in values if isinstance(v, dict)]
+
+
+def _replace(value: Any, old_value: Any, new_value: Any) -> str:
+    text, old, new = _require_str(value), _require_str(old_value), _require_str(new_value)
+    # The size is known before building it: nine nested replace() once asked for 10 GB.
+    found = text.count(old) if old else len(text) + 1
+    charge(work=len(text), size=len(text) + found * max(len(new) - len(old), 0))
+    return text.replace(old, new)
+
+
+def _split(value: Any, separator_value: Any) -> list[str]:
+    text, separator = _require_str(value), _require_str(separator_value)
+    charge(work=len(text), size=len(text) + (text.count(separator) if separator else 0))
+    return text.split(separator)
+
+
+def _join(values: list[Any], separator_value: Any = "") -> str:
+    separator = _require_str(separator_value)
+    charge(work=len(values), size=len(separator) * len(values))
+    pieces = [_as_text(v) for v in values]
+    charge(size=sum(len(p) for p in pieces))
+    return separator.join(pieces)
+
+
+def _sized(function: Callable[[str], str]) -> Callable[[Any], str]:
+    def call(value: Any) -> str:
+        text = _require_str(value)
+        charge(work=len(text), size=len(text))
+        return function(text)
+
+    return call
 
 
 def _require_str(value: Any) -> str:
@@ -497,8 +900,11 @@ Clock = Callable[[], dt.datetime]
 
 
 def helpers(clock: Clock) -> dict[str, Callable[..., Any]]:
-    """The functions flows may call; ``clock`` is injected so tests control today()/now()."""
-    return {
+    """The functions flows may call; ``clock`` is injected so tests control today()/now().
+
+    Each charges the evaluation's budget for what it builds, before building it.
+    """
+    table: dict[str, Callable[..., Any]] = {
         "today": lambda: clock().date().isoformat(),
         "now": lambda: clock(),
         "default": default,
@@ -509,12 +915,12 @@ def helpers(clock: Clock) -> dict[str, Callable[..., Any]]:
         "addDays": add_days,
         "addMonths": add_months,
         "date": date_of,
-        "lower": lambda s: _require_str(s).lower(),
-        "upper": lambda s: _require_str(s).upper(),
-        "trim": lambda s: _require_str(s).strip(),
-        "split": lambda s, sep: _require_str(s).split(_require_str(sep)),
-        "join": lambda xs, sep="": _require_str(sep).join(_as_text(x) for x in xs),
-        "replace": lambda s, old, new: _require_str(s).replace(old, new),
+        "lower": _sized(str.lower),
+        "upper": _sized(str.upper),
+        "trim": _sized(str.strip),
+        "split": _split,
+        "join": _join,
+        "replace": _replace,
         "substr": lambda s, start, end=None: _require_str(s)[
             int(start) : None if end is None else int(end)
         ],
@@ -525,6 +931,7 @@ def helpers(clock: Clock) -> dict[str, Callable[..., Any]]:
         "pluck": _pluck,
         "keys": lambda m: sorted(m) if isinstance(m, dict) else [],
     }
+    return {name: _guarded(function) for name, function in table.items()}
 
 
 HELPER_NAMES = frozenset(helpers(lambda: dt.datetime.now(dt.UTC)))
