@@ -73,6 +73,7 @@ def test_nan_and_infinity_are_strings(tmp_path: Path, monkeypatch: pytest.Monkey
             ["validate", "imp.sageflow.yaml", "--nope"], 2, "invalid", id="validate-usage"
         ),
         pytest.param(["auth", "status"], 1, "failed", id="auth-not-configured"),
+        pytest.param(["components", "list", "--bogus"], 2, "invalid", id="components-usage"),
     ],
 )
 def test_every_outcome_is_json_on_stdout(

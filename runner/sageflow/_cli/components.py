@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from sageflow import _manifests, _registry
+from sageflow._cli._json import JsonCommand
 from sageflow._registry import UnknownComponentError, get_component
 
 
@@ -17,7 +18,7 @@ def components() -> None:
     """List and describe components."""
 
 
-@components.command("list")
+@components.command("list", cls=JsonCommand)
 @click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
 def list_components(as_json: bool) -> None:
     """List every installed component."""
