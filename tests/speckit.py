@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from copy import deepcopy
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -79,6 +79,10 @@ DELETE_BODY_FROM_QUERY = frozenset({"void_reason"})
 #: (sage-guides-facts.md sections 1 and 7). Any other must be a header parameter of the
 #: operation (``X-Idempotency-Key`` is one only on the two UK tax-return POSTs, Q1).
 CONNECTION_HEADERS = frozenset({"authorization", "content-type", "accept", "x-business"})
+#: What HTTP itself puts on every request, whatever the API.
+TRANSPORT_HEADERS = frozenset(
+    {"host", "user-agent", "accept-encoding", "connection", "content-length"}
+)
 
 #: The one difference the issue accepts: Sage's guide asks for decimals as strings
 #: ([G-inv] "send decimals as strings") where the spec types them as JSON numbers.
@@ -203,7 +207,7 @@ def check_request(spec: Spec, request: HTTPRequest) -> list[Finding]:
     found = _check_query(operation, request)
     declared = {name.lower() for name in operation.parameters("header")}
     for name in request.headers:
-        if name.lower() not in declared | CONNECTION_HEADERS:
+        if name.lower() not in declared | CONNECTION_HEADERS | TRANSPORT_HEADERS:
             found.append(Finding("header", name, f"not a header parameter of {operation.name}"))
     if (request.form is not None or request.files) and not operation.parameters("formData"):
         found.append(Finding("body", "form", f"{operation.name} takes no form data"))
@@ -658,10 +662,21 @@ def on_the_wire(component: Component, request: HTTPRequest, key: str) -> HTTPReq
     return request
 
 
-def check_component(component: Component, report: Report, spec: Spec | None = None) -> None:
+def check_component(
+    component: Component,
+    report: Report,
+    spec: Spec | None = None,
+    via: Callable[[Component, Mapping[str, Any], Spec], list[HTTPRequest]] | None = None,
+) -> None:
+    """Add every difference of ``component``'s requests to ``report``.
+
+    ``via`` sends the requests: the handler alone (the default) or the real HTTP client
+    (:func:`wire_requests_for`), which adds what the connection puts on every request.
+    """
     spec = spec or load_spec()
+    via = via or requests_for
     for case, inputs in cases(component):
-        sent = requests_for(component, inputs, spec)
+        sent = via(component, inputs, spec)
         if not sent:
             report.add(
                 Difference(component.ref, case, "-", Finding("operation", "-", "sent no request"))
@@ -751,3 +766,75 @@ def _walk_bounds(
             yield from _walk_bounds(spec, schema.get("items", {}), item, f"{where}[{index}]", value)
     elif sent == value and not isinstance(sent, bool):
         yield where, schema
+
+
+# --- The same requests as the HTTP layer puts them on the wire ------------------------------
+
+WIRE_BASE = "https://conformance.test.example/v3.1"
+
+
+def wire_requests_for(
+    component: Component, inputs: Mapping[str, Any], spec: Spec, profile: Any = None
+) -> list[HTTPRequest]:
+    """Every request of a call through the real HTTP client (auth, idempotency keys, headers),
+    captured at the transport and read back into request values.
+
+    ``profile`` is the pack's connection profile unless a test plants another.
+    """
+    import httpx
+
+    from sageflow import CallOptions, Client, Connection
+    from sageflow._http import Limiter
+
+    if profile is None:
+        connection = next(iter(packs()[component.pack].connections.values()))
+        profile = getattr(connection, "profile", None)
+    seen: list[HTTPRequest] = []
+
+    def answer(wire: httpx.Request) -> httpx.Response:
+        request = _from_wire(wire)
+        seen.append(request)
+        response = fake_response(spec, request)
+        return httpx.Response(response.status, headers=response.headers, content=response.content)
+
+    clock = _Clock()
+    sage = Client(
+        Connection.with_token(WIRE_BASE, "conformance-token", profile),
+        transport=httpx.MockTransport(answer),
+        # Sage's request rate is paced by the limiter; here time moves only when it waits.
+        limiter=Limiter(clock=clock, sleep=clock.sleep),
+        sleep=clock.sleep,
+    )
+    with sage:
+        sage.call(component, inputs, CallOptions(idempotency_key=f"conformance/{component.ref}"))
+    return seen
+
+
+@dataclass
+class _Clock:
+    now: float = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def _from_wire(wire: Any) -> HTTPRequest:
+    path = wire.url.path.removeprefix("/v3.1")
+    query: dict[str, Any] = {}
+    for name, value in wire.url.params.multi_items():
+        query.setdefault(name, []).append(value)
+    kind = wire.headers.get("content-type", "")
+    body = json.loads(wire.content) if wire.content and "json" in kind else None
+    # A form's fields do not matter here, only that the operation takes a form at all.
+    form = {} if wire.content and "form" in kind else None
+    return HTTPRequest(
+        wire.method,
+        path,
+        query={k: v[0] if len(v) == 1 else v for k, v in query.items()},
+        headers=dict(wire.headers),
+        json=body,
+        form=form,
+    )

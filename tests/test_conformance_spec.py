@@ -29,6 +29,7 @@ from speckit import (
     load_spec,
     maximal_input,
     range_differences,
+    wire_requests_for,
 )
 
 from sageflow import Component, HTTPRequest, components, get_component
@@ -52,6 +53,31 @@ def test_every_component_sends_only_what_sages_spec_declares(spec: Spec) -> None
     assert report.requests >= 3 * len(components())
     assert report.allowed, "no decimal was checked: the maximal inputs lost their amounts"
     assert {d.finding.kind for d in report.allowed} == {DECIMAL_AS_STRING}
+
+
+def test_requests_as_the_http_client_sends_them_match_the_spec_too(spec: Spec) -> None:
+    # The client adds what the connection owns (authorization, the idempotency key where the
+    # pack's profile puts it, its own headers): all of it held to the same spec.
+    report = Report()
+    for component in components():
+        check_component(component, report, spec, via=wire_requests_for)
+    report.assert_clean()
+    assert report.requests >= 3 * len(components())
+
+
+def test_an_idempotency_header_sage_does_not_declare_is_caught_on_the_wire(spec: Spec) -> None:
+    from sageflow._http import APIProfile
+    from sageflow._http._profile import header_key
+
+    # What the client did before issue 9: X-Idempotency-Key on every write.
+    old_way = APIProfile(idempotency=header_key("X-Idempotency-Key"))
+    create = get_component("sage_accounting/createContact")
+    sent = wire_requests_for(create, dict(create.example_input), spec, profile=old_way)
+    (request,) = sent
+    found = [f for f in check_request(spec, request) if f.kind != DECIMAL_AS_STRING]
+    assert found == [
+        Finding("header", "x-idempotency-key", "not a header parameter of POST /contacts")
+    ]
 
 
 @pytest.mark.parametrize("component", COMPONENTS)
