@@ -274,12 +274,12 @@ def _check_body(operation: Operation, body: Any) -> list[Finding]:
             extra = sorted(set(body) - allowed)
             if not extra:
                 # The guide's form of a query parameter (Q3): same name, same type.
-                found = []
-                for name, value in body.items():
-                    problem = _query_value_problem(declared[name], value)
-                    if problem or not isinstance(value, str):
-                        found.append(Finding("type", f"$.{name}", problem or "expected a string"))
-                return found
+                return [
+                    Finding("type", f"$.{name}", problem or "expected a string")
+                    for name, value in body.items()
+                    if (problem := _query_value_problem(declared[name], value))
+                    or not isinstance(value, str)
+                ]
             return [Finding("body", f"$.{extra[0]}", f"{operation.name} takes no JSON body")]
         return [Finding("body", "$", f"{operation.name} takes no JSON body")]
     if not isinstance(body, Mapping) or set(body) - set(schema.get("properties", {})):
@@ -397,7 +397,7 @@ def _type_problem(schema: Mapping[str, Any], kind: str | None, value: Any) -> st
         (low is not None and value < low) or (high is not None and value > high)
     ):
         return f"the spec allows {low}..{high}, got {value}"
-    if schema.get("format") == "date" and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+    if schema.get("format") == "date" and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(value)):
         return f"the spec says a date (YYYY-MM-DD), got {value!r}"
     return None
 
@@ -829,7 +829,7 @@ def _from_wire(wire: Any) -> HTTPRequest:
     kind = wire.headers.get("content-type", "")
     body = json.loads(wire.content) if wire.content and "json" in kind else None
     # A form's fields do not matter here, only that the operation takes a form at all.
-    form = {} if wire.content and "form" in kind else None
+    form: dict[str, str] | None = {} if wire.content and "form" in kind else None
     return HTTPRequest(
         wire.method,
         path,
