@@ -201,10 +201,16 @@ class Sandbox:
         self.shared = self._reference_data()
         self.businesses: dict[str, Business] = {}
         self.user: Record = {}
-        if self.persist is not None and not self.persist.is_empty():
-            self._load()
-        else:
+        if self.persist is None:
             self._seed()
+        else:
+            # Under the file's write lock: of several processes opening a new file at once,
+            # one seeds it and the others load what it wrote.
+            with self.persist.write():
+                if self.persist.is_empty():
+                    self._seed()
+                else:
+                    self._load()
         self.oauth = OAuthServer(self.clock, self.user["id"])
 
     # -- public helpers ----------------------------------------------------------------------------
@@ -255,27 +261,41 @@ class Sandbox:
     ) -> list[str]:
         """Create ``count`` contacts directly (same validation, no HTTP): benchmark set-up for
         lists of 100,000 records takes seconds instead of a minute of requests."""
-        with self._lock:
+
+        def create() -> list[str]:
             biz = self.business(business)
             width = len(str(count))
-            return [
+            made = [
                 res.create_contact(
                     biz, {"name": f"{prefix} {n:0{width}}", "contact_type_ids": [contact_type]}
                 )["id"]
                 for n in range(count)
             ]
+            self._save_state()
+            return made
+
+        with self._lock:
+            created: list[str] = self._persisted("POST", create)
+            return created
 
     def record_payment(
         self, invoice_id: str, amount: Decimal | str, business: str | None = None
     ) -> Record:
         """Pay (part of) an invoice, moving it to PART_PAID or PAID; there is no payments API."""
-        with self._lock:
+
+        def pay() -> Record:
             biz = self.business(business)
             for name, kind in _KINDS.items():
                 record = biz.collection(name).get(invoice_id)
                 if record is not None:
-                    return res.record_payment(biz, kind, record, Decimal(str(amount)))
+                    paid = res.record_payment(biz, kind, record, Decimal(str(amount)))
+                    self._save_state()
+                    return paid
             raise KeyError(invoice_id)
+
+        with self._lock:
+            paid: Record = self._persisted("POST", pay)
+            return paid
 
     def close(self) -> None:
         if self.persist is not None:
@@ -311,13 +331,50 @@ class Sandbox:
         """Answer one request. ``headers`` keys must be lower case (httpx and ASGI give that)."""
         with self._lock:
             self.stats.requests += 1
-            reply = self._dispatch(method.upper(), path, query, headers or {}, body)
+            method = method.upper()
+            reply: Reply = self._persisted(
+                method, lambda: self._dispatch(method, path, query, headers or {}, body)
+            )
             self.stats.by_status[reply.status] += 1
             if reply.status == 429:
                 self.stats.throttled += 1
             if reply.fault:
                 self.stats.faults[reply.fault] += 1
             return reply
+
+    def _persisted(self, method: str, work: Callable[[], Any]) -> Any:
+        """Run ``work`` against the state file: a write in one transaction, reloading first
+        what other processes committed to the same file; a read after catching up with them.
+
+        The record, the id counter and the idempotency reply of a request commit together, so
+        a crash between them cannot hand the same id to a later record.
+        """
+        persist = self.persist
+        if persist is None:
+            return work()
+        if method in ("GET", "HEAD"):
+            with persist.read() as stale:
+                if stale:
+                    self._reload()
+                return work()
+        try:
+            with persist.write() as stale:
+                if stale:
+                    self._reload()
+                return work()
+        except BaseException:
+            # Rolled back: memory may hold what the file does not; the file is the truth.
+            with persist.read():
+                self._reload()
+            raise
+
+    def _reload(self) -> None:
+        """Replace the in-memory books with the state file's (another process wrote to it)."""
+        assert self.persist is not None
+        self.businesses = {}
+        self._list_cache.clear()
+        self._load()
+        self.persist.synced()
 
     def _dispatch(
         self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes
@@ -953,8 +1010,6 @@ class Sandbox:
 
     def _seed(self) -> None:
         clock = Clock.manual(SEED_TIME)
-        if self.persist is not None:
-            self.persist.db.execute("BEGIN")
         self.user = {
             "id": self._new_id(),
             "displayed_as": f"{seed.USER['first_name']} {seed.USER['last_name']}",
@@ -1017,8 +1072,6 @@ class Sandbox:
                 self._seed_invoices(biz)
             biz.clock = self.clock
         self._save_state()
-        if self.persist is not None:
-            self.persist.db.execute("COMMIT")
 
     def _seed_invoices(self, biz: Business) -> None:
         def lines(rows: tuple[tuple[str, int, str, str, str], ...]) -> list[dict[str, Any]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import time
@@ -86,16 +87,27 @@ class Collection:
         self.version += 1
 
 
+#: How long a writer waits for another process's transaction on the same file (it holds the
+#: lock for one request's writes, milliseconds, unless that process is stopped in a debugger).
+BUSY_TIMEOUT = 60.0
+
+
 class Persistence:
     """Write-through SQLite storage so ``sageflow sandbox serve --data FILE`` survives restarts.
 
-    Each record is one JSON row; writes commit at once (WAL, ``synchronous=NORMAL``) because the
-    crash/resume test kills clients at random moments and must find every committed write.
+    Each record is one JSON row. Everything one request writes (its records, the id counter and
+    the idempotency reply) commits in one transaction (:meth:`write`): a crash at any point
+    leaves all of it or none of it, so an id is never handed out twice. Several processes may
+    share one file (four ``sageflow run`` beside each other on ``.sageflow/sandbox.db``): a write
+    takes SQLite's write lock first (``BEGIN IMMEDIATE``) and is told whether another process
+    committed since this one last read, so that it reloads before writing.
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        self.db = sqlite3.connect(
+            str(path), isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT
+        )
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(
@@ -109,20 +121,64 @@ class Persistence:
             CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
             CREATE TABLE IF NOT EXISTS idempotency (
                 business TEXT, key TEXT, reply TEXT, PRIMARY KEY (business, key));
+            CREATE INDEX IF NOT EXISTS records_by_seq ON records (seq);
             """
         )
-        self._seq = self.db.execute("SELECT COALESCE(MAX(seq), 0) FROM records").fetchone()[0]
+        self._seen = self._data_version()
+
+    def _data_version(self) -> int:
+        # Changes whenever another connection (another process) commits to the file.
+        return int(self.db.execute("PRAGMA data_version").fetchone()[0])
+
+    def changed(self) -> bool:
+        """Whether another process committed since this one last loaded or wrote."""
+        return self._data_version() != self._seen
+
+    def synced(self) -> None:
+        """The caller's memory now matches the file (call inside :meth:`read` or :meth:`write`,
+        whose snapshot the caller loaded)."""
+        self._seen = self._data_version()
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[bool]:
+        """One transaction holding the file's write lock; yields whether to reload first.
+
+        Commits when the block ends, rolls back if it raises (or if the process dies inside).
+        """
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.changed()
+            # Read before COMMIT, while no one else can commit: read after it, the version
+            # could already count another process's write that this one never loaded.
+            version = self._data_version()
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+        self._seen = version
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[bool]:
+        """A consistent snapshot of the file (WAL: readers never block writers); yields whether
+        another process committed since this one last loaded, i.e. whether to reload."""
+        self.db.execute("BEGIN")
+        try:
+            self.db.execute("SELECT COUNT(*) FROM meta").fetchone()  # starts the snapshot
+            yield self.changed()
+        finally:
+            self.db.execute("COMMIT")
 
     def is_empty(self) -> bool:
         return self.db.execute("SELECT value FROM meta WHERE key='state'").fetchone() is None
 
     def save(self, business: str, resource: str, record: Record) -> None:
-        # seq keeps creation order on reload: an update keeps the row's original seq.
-        self._seq += 1
+        # seq keeps creation order on reload: an update keeps the row's original seq. It is
+        # read from the file (indexed), not counted here: other processes insert rows too.
         self.db.execute(
-            "INSERT INTO records VALUES (?, ?, ?, ?, ?) ON CONFLICT(business, resource, id) "
-            "DO UPDATE SET body = excluded.body",
-            (business, resource, record["id"], self._seq, json.dumps(record)),
+            "INSERT INTO records VALUES (?, ?, ?, "
+            "(SELECT COALESCE(MAX(seq), 0) + 1 FROM records), ?) "
+            "ON CONFLICT(business, resource, id) DO UPDATE SET body = excluded.body",
+            (business, resource, record["id"], json.dumps(record)),
         )
 
     def delete(self, business: str, resource: str, key: str, when: str) -> None:
