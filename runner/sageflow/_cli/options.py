@@ -32,7 +32,12 @@ def options(
     as_json: bool,
     debug: bool,
 ) -> None:
-    """List the choices for INPUT (``contactId``, ``invoiceLines[].ledgerAccountId``)."""
+    """List the choices for INPUT of COMPONENT, one "value  label" line each.
+
+    INPUT is an input path such as contactId or 'invoiceLines[].ledgerAccountId'. An enum
+    input lists its values; an input with a lookup lists every page of its list component,
+    through the configured account or the embedded sandbox.
+    """
     from sageflow._options import OptionsError, aoptions
 
     if debug:
