@@ -25,7 +25,7 @@ from sage_accounting._lookups import (
     InvoiceStatusId,
     NewInvoiceStatusId,
 )
-from sage_accounting._models import Bool, ChangeTrackingInputs, Date, Money, optional
+from sage_accounting._models import Bool, ChangeTrackingInputs, Date, Id, Money, optional
 from sageflow._component import Action, Inputs
 from sageflow._values import HTTPRequest, HTTPResponse, Method
 
@@ -51,7 +51,8 @@ class InvoiceLine(Inputs):
     quantity: Money = Field(description="How many units.", examples=["2"])
     unitPrice: Money = Field(description="Price of one unit.", examples=["450.00"])
     unitPriceIncludesTax: Bool | None = optional("The unit price includes tax.", False)
-    taxRateId: str | None = optional(
+    # An Id: the pack GETs /tax_rates/{taxRateId} to price the line.
+    taxRateId: Id | None = optional(
         "Tax rate: GB_STANDARD, GB_ZERO, GB_EXEMPT, ...", "GB_STANDARD", json_schema_extra=TAX_RATES
     )
     taxAmount: Money | None = optional(

@@ -188,3 +188,18 @@ def test_a_flow_reading_hostile_ids_from_data_is_refused_before_sending() -> Non
         ("DELETE", f"/v3.1/contacts/{GOOD[0]}")
     ]
     assert json.dumps([str(r.url) for r in recorder.sent]).count("purchase_invoices") == 0
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_an_invoice_lines_tax_rate_id_is_one_segment_too(hostile: str) -> None:
+    # The pack GETs /tax_rates/{taxRateId} to price a line given without a tax amount.
+    component = next(c for c in _sage_components() if c.key == "createSalesInvoice")
+    example = json.loads(json.dumps(component.example_input))
+    line = example["invoiceLines"][0]
+    line.pop("taxAmount", None)
+    line["taxRateId"] = hostile
+    recorder = Recorder()
+    with _client(recorder) as client, pytest.raises(InputValidationError) as raised:
+        client.call(component, example)
+    assert [p.path for p in raised.value.problems] == ["$.invoiceLines[0].taxRateId"]
+    assert recorder.sent == []
