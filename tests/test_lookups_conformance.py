@@ -195,3 +195,25 @@ def test_a_value_outside_a_closed_set_is_refused_with_its_path(
         get_component(ref).validate(inputs)
     assert [p.path for p in caught.value.problems] == [where]
     assert "expected" in caught.value.problems[0].message
+
+
+def test_a_flow_with_a_misspelt_contact_type_is_invalid_before_it_runs() -> None:
+    # Issue 11: `contactTypeId: CUSTOMERS` used to match nothing, so find-then-create made a
+    # duplicate customer; the enum makes `sageflow validate` refuse it with its place.
+    from sageflow import FlowValidationError, load_flow
+
+    text = (
+        "name: dup\n"
+        "steps:\n"
+        "  - id: found\n"
+        "    uses: sage_accounting/findContact\n"
+        "    with: {search: acme, contactTypeId: CUSTOMERS}\n"
+    )
+    with pytest.raises(FlowValidationError) as caught:
+        load_flow("dup.sageflow.yaml", text=text)
+    [problem] = caught.value.problems
+    assert problem.path == "steps[0].with.contactTypeId"
+    assert (problem.line, problem.message) == (
+        5,
+        "expected 'CUSTOMER' or 'VENDOR', got \"CUSTOMERS\"",
+    )
