@@ -173,6 +173,37 @@ _FLOAT = re.compile(
 )
 
 
+#: The most digits a number written in a flow may have before and after its point. Sage keeps
+#: amounts to 2 places (rates and quantities to a few more); a literal such as 1e999999999
+#: passed validation and allocated a gigabyte of digits when the request was built.
+MAX_INTEGER_DIGITS = 15
+MAX_DECIMAL_PLACES = 10
+
+
+def number_problem(value: Decimal | int, text: str) -> str | None:
+    """Why a number written as ``text`` cannot be an amount Sage stores, or None."""
+    if isinstance(value, int):
+        digits, places = len(str(abs(value))), 0
+    elif not value.is_finite():
+        digits, places = MAX_INTEGER_DIGITS + 1, 0
+    else:
+        exponent = value.as_tuple().exponent
+        assert isinstance(exponent, int)
+        digits = value.adjusted() + 1 if value else 1
+        places = max(0, -exponent)
+    if digits <= MAX_INTEGER_DIGITS and places <= MAX_DECIMAL_PLACES:
+        return None
+    shown = text if len(text) <= 30 else text[:27] + "..."
+    return (
+        f"the number {shown} cannot be an amount: at most {MAX_INTEGER_DIGITS} digits before"
+        f" the point and {MAX_DECIMAL_PLACES} after (quote it if it is text)"
+    )
+
+
+class _NumberRefusedError(Exception):
+    pass
+
+
 def _scalar(node: ScalarNode) -> Any:
     value = node.value
     if node.style:  # quoted or block: always text (plain is None in PyYAML, "" in libyaml)
@@ -193,13 +224,20 @@ def _scalar(node: ScalarNode) -> Any:
     if value in ("false", "False", "FALSE"):
         return False
     if _INT.match(value):
+        digits = value.replace("_", "").lstrip("+-")
+        if len(digits) > MAX_INTEGER_DIGITS:  # before int(): Python refuses 4,300+ digits
+            raise _NumberRefusedError(number_problem(10**MAX_INTEGER_DIGITS, value))
         return int(value.replace("_", ""))
     if _FLOAT.match(value):
         try:
             # Decimal, not float: a literal amount like 12.10 must reach Sage as written.
-            return Decimal(value.replace("_", ""))
+            number = Decimal(value.replace("_", ""))
         except InvalidOperation:
             return value
+        problem = number_problem(number, value)
+        if problem is not None:
+            raise _NumberRefusedError(problem)
+        return number
     return value
 
 
@@ -218,7 +256,13 @@ class _Builder:
             raise _TooBigError(f"nested deeper than {self.limits.max_depth} levels")
         self.source.values[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
         if isinstance(node, ScalarNode):
-            return _scalar(node)
+            try:
+                return _scalar(node)
+            except _NumberRefusedError as refused:
+                self.problems.append(
+                    Problem(self.source.file, *self.source.values[path], dotted(path), str(refused))
+                )
+                return node.value
         if isinstance(node, SequenceNode):
             return [self.build(child, (*path, i)) for i, child in enumerate(node.value)]
         if isinstance(node, MappingNode):
