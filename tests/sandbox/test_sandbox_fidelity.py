@@ -377,3 +377,85 @@ def test_reference_data_has_sages_names_and_counts(client: httpx.Client) -> None
         "HMRC Reclaimed (HMRC Rec)",
         "HMRC Payments (HMRC Pay)",
     }
+
+
+# -- strict mode: nothing accepted and dropped ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "wrapper", "body", "field"),
+    [
+        pytest.param(
+            "/contacts",
+            "contact",
+            {"name": "X", "contact_type_ids": ["CUSTOMER"], "credit_terms": "end_of_month"},
+            "credit_terms",
+            id="contact-top",
+        ),
+        pytest.param(
+            "/contacts",
+            "contact",
+            {
+                "name": "X",
+                "contact_type_ids": ["CUSTOMER"],
+                "main_address": {"address_line_1": "1 Road", "bank_account_id": "b" * 32},
+            },
+            "main_address.bank_account_id",
+            id="contact-nested",
+        ),
+        pytest.param(
+            "/ledger_accounts",
+            "ledger_account",
+            {
+                "ledger_account_type_id": "SALES",
+                "included_in_chart": True,
+                "name": "CIS",
+                "display_name": "CIS",
+                "nominal_code": 4444,
+                "cis_labour": True,
+            },
+            "cis_labour",
+            id="ledger",
+        ),
+    ],
+)
+def test_strict_mode_refuses_what_it_would_drop(
+    client: httpx.Client, path: str, wrapper: str, body: dict[str, Any], field: str
+) -> None:
+    refused = client.post(path, json={wrapper: body})
+    assert refused.status_code == 422
+    assert [p["$source"] for p in refused.json()] == [field]
+    assert "not simulated" in refused.json()[0]["$message"]
+
+
+def test_strict_mode_refuses_unsimulated_invoice_line_fields(client: httpx.Client) -> None:
+    line = {
+        "description": "Joinery",
+        "ledger_account_id": by_code(client, 4000)["id"],
+        "quantity": "1",
+        "unit_price": "100.00",
+        "tax_rate_id": "GB_STANDARD",
+        "tax_amount": "20.00",
+        "product_id": "p" * 32,
+    }
+    refused = new_invoice(client, invoice_lines=[line], vat_reverse_charge=True)
+    assert {p["$source"] for p in refused.json()} == {
+        "vat_reverse_charge",
+        "invoice_lines[0].product_id",
+    }
+
+
+def test_sent_totals_must_agree_with_the_lines(client: httpx.Client) -> None:
+    # Whether Sage keeps a mismatched total or refuses it is unknown: strict mode refuses.
+    assert new_invoice(client, net_amount="100.00", total_amount="120.00").status_code == 201
+    wrong = new_invoice(client, total_amount="999.00")
+    assert wrong.status_code == 422
+    assert wrong.json()[0]["$source"] == "total_amount"
+
+
+def test_the_lenient_switch_accepts_and_ignores() -> None:
+    sandbox = Sandbox(clock=Clock.manual(), strict=False)
+    with make_client(sandbox) as client:
+        body = {"name": "X", "contact_type_ids": ["CUSTOMER"], "credit_terms": "end_of_month"}
+        assert client.post("/contacts", json={"contact": body}).status_code == 201
+        assert new_invoice(client, total_amount="999.00").status_code == 201

@@ -632,7 +632,15 @@ class Sandbox:
             raise invalid((wrapper, "param is missing or the value is empty"))
         return inner
 
+    def _refuse_unsimulated(self, name: str, data: Mapping[str, Any]) -> None:
+        # Strict mode: a field the sandbox would not act on is a 422 naming it, never a field
+        # accepted and dropped (issue 9; docs/sandbox-fidelity.md lists what is simulated).
+        problems = res.unsimulated(name, data) if self.strict else []
+        if problems:
+            raise invalid(*problems)
+
     def _create(self, biz: Business, name: str, data: Mapping[str, Any]) -> Record:
+        self._refuse_unsimulated(name, data)
         if name == "contacts":
             return res.create_contact(biz, data)
         if name == "contact_persons":
@@ -642,16 +650,17 @@ class Sandbox:
             return res.create_ledger_account(
                 biz, data, scopes=scopes if isinstance(scopes, list) else None
             )
-        return res.create_invoice(biz, _KINDS[name], data)
+        return res.create_invoice(biz, _KINDS[name], data, check_amounts=self.strict)
 
     def _update(self, biz: Business, name: str, record: Record, data: Mapping[str, Any]) -> Record:
+        self._refuse_unsimulated(name, data)
         if name == "contacts":
             return res.update_contact(biz, record, data)
         if name == "contact_persons":
             return res.update_contact_person(biz, record, data)
         if name == "ledger_accounts":
             return res.update_ledger_account(biz, record, data)
-        return res.update_invoice(biz, _KINDS[name], record, data)
+        return res.update_invoice(biz, _KINDS[name], record, data, check_amounts=self.strict)
 
     def _void_reason(self, q: Mapping[str, str], body: bytes) -> str:
         """``void_reason`` from the query (the spec) or a JSON body (the guide, [G-inv]).

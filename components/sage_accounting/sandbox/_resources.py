@@ -960,7 +960,9 @@ def _contact_for(biz: Business, kind: _Kind, key: Any) -> Record:
     return contact
 
 
-def create_invoice(biz: Business, kind: _Kind, data: Mapping[str, Any]) -> Record:
+def create_invoice(
+    biz: Business, kind: _Kind, data: Mapping[str, Any], *, check_amounts: bool = False
+) -> Record:
     problems: list[tuple[str, str]] = []
     contact: Record | None = None
     invoice_date: date | None = None
@@ -988,6 +990,9 @@ def create_invoice(biz: Business, kind: _Kind, data: Mapping[str, Any]) -> Recor
         raise invalid(*problems)
     assert contact is not None
     assert invoice_date is not None
+    _line_flags(kind, data, lines)
+    if check_amounts:
+        _check_amounts(data, lines, totals)
     if data.get("due_date"):
         due = parse_date(data.get("due_date"), "due_date")
         if due < invoice_date:
@@ -1105,6 +1110,184 @@ def create_invoice(biz: Business, kind: _Kind, data: Mapping[str, Any]) -> Recor
     return biz.save(kind.collection, record)
 
 
+#: Header amounts a caller may send -> the key of the sandbox's own total.
+_HEADER_TOTALS = {
+    "net_amount": "net_amount",
+    "tax_amount": "tax_amount",
+    "total_amount": "total_amount",
+    "total_quantity": "total_quantity",
+}
+_TOTAL_KEYS = {"net_amount": "net", "tax_amount": "tax", "total_amount": "total"}
+
+
+def _check_amounts(
+    data: Mapping[str, Any], lines: list[Record], totals: Mapping[str, Decimal]
+) -> None:
+    """Amounts a caller sends that the sandbox works out itself (header net/tax/total and
+    quantity, a line's net_amount and total_amount) must agree with its own figures.
+
+    Whether Sage rejects a mismatch or stores what was sent is unknown ([G-inv] section 9):
+    strict mode refuses it rather than keep one and drop the other silently.
+    """
+    problems: list[tuple[str, str]] = []
+    for key in _HEADER_TOTALS:
+        if data.get(key) is None:
+            continue
+        mine = totals.get(_TOTAL_KEYS.get(key, "quantity"), Decimal(0))
+        if parse_decimal(data[key], key) != mine:
+            problems.append((key, f"does not match the invoice's lines ({money_text(mine)})"))
+    raw = data.get("invoice_lines")
+    sent_lines = raw if isinstance(raw, list) and lines else []
+    for index, (sent, line) in enumerate(zip(sent_lines, lines, strict=True)):
+        for key in ("net_amount", "total_amount"):
+            where = f"invoice_lines[{index}].{key}"
+            given = sent.get(key) if isinstance(sent, Mapping) else None
+            if given is not None and parse_decimal(given, where) != Decimal(line[key]):
+                problems.append((where, f"does not match the line ({line[key]})"))
+    if problems:
+        raise invalid(*problems)
+
+
+def _line_flags(kind: _Kind, data: Mapping[str, Any], lines: list[Record]) -> None:
+    """postPurchaseInvoices' line ``is_purchase_for_resale``, kept as sent."""
+    raw = data.get("invoice_lines")
+    if kind is not PURCHASES or not isinstance(raw, list):
+        return
+    for sent, line in zip(raw, lines, strict=True):
+        if isinstance(sent, Mapping) and "is_purchase_for_resale" in sent:
+            line["is_purchase_for_resale"] = sent["is_purchase_for_resale"] is True
+
+
+# ---------------------------------------------------------------------------------------------
+# Strict mode: what the sandbox simulates, so that nothing else is accepted and dropped
+
+_ADDRESS_IN = dict.fromkeys(
+    (*_ADDRESS_LINES, "country_id", "address_type_id", "name", "is_main_address")
+)
+_INVOICE_ADDRESS_IN = dict.fromkeys((*_ADDRESS_LINES, "country_id", "address_type_id"))
+_PERSON_IN = dict.fromkeys(
+    (
+        "contact_person_type_ids",
+        "name",
+        "job_title",
+        "telephone",
+        "mobile",
+        "email",
+        "fax",
+        "is_main_contact",
+        "is_preferred_contact",
+    )
+)
+_LINE_IN = dict.fromkeys(
+    (
+        "description",
+        "ledger_account_id",
+        "quantity",
+        "unit_price",
+        "tax_rate_id",
+        "tax_amount",
+        "unit_price_includes_tax",
+        "net_amount",
+        "total_amount",
+    )
+)
+_INVOICE_IN: dict[str, Any] = dict.fromkeys(
+    (
+        "contact_id",
+        "date",
+        "due_date",
+        "reference",
+        "notes",
+        "currency_id",
+        "exchange_rate",
+        "status_id",
+        "contact_name",
+        "contact_reference",
+        *_HEADER_TOTALS,
+    )
+)
+#: resource -> the body fields the sandbox acts on; a dict value is a nested object, a list
+#: value an array of such objects. Everything else is refused in strict mode.
+SIMULATED: dict[str, dict[str, Any]] = {
+    "contacts": {
+        **dict.fromkeys(
+            (
+                "name",
+                "contact_type_ids",
+                "default_sales_ledger_account_id",
+                "default_sales_tax_rate_id",
+                "default_purchase_ledger_account_id",
+                "credit_limit",
+                "credit_days",
+                "currency_id",
+                "email",
+                "is_active",
+                *_CONTACT_FIELDS,
+            )
+        ),
+        "main_address": _ADDRESS_IN,
+        "delivery_address": _ADDRESS_IN,
+        "main_contact_person": _PERSON_IN,
+        "bank_account_details": dict.fromkeys(_NO_BANK_DETAILS),
+    },
+    "contact_persons": {**_PERSON_IN, "address_id": None, "contact_id": None},
+    "ledger_accounts": dict.fromkeys(
+        (
+            "ledger_account_type_id",
+            "included_in_chart",
+            "name",
+            "display_name",
+            "nominal_code",
+            "tax_rate_id",
+            "fixed_tax_rate",
+            "gifi_code",
+            "visible_scopes",
+            *(f"visible_in_{flag}" for flag in _VISIBILITY),
+        )
+    ),
+    "sales_invoices": {
+        **_INVOICE_IN,
+        "invoice_number_prefix": None,
+        "terms_and_conditions": None,
+        "main_address": _INVOICE_ADDRESS_IN,
+        "delivery_address": _INVOICE_ADDRESS_IN,
+        "invoice_lines": [{**_LINE_IN, "discount_amount": None, "discount_percentage": None}],
+    },
+    "purchase_invoices": {
+        **_INVOICE_IN,
+        "vendor_reference": None,
+        "invoice_lines": [{**_LINE_IN, "is_purchase_for_resale": None}],
+    },
+}
+#: Fields any wrapper may carry: [G-idem]'s ``idempotency_id`` is handled before the resource.
+_ANY_RESOURCE = frozenset({"idempotency_id"})
+UNSIMULATED = "is not simulated by the sandbox, which refuses it rather than drop it"
+
+
+def unsimulated(name: str, data: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Every body field (nested paths too) the sandbox would not act on, as 422 problems."""
+    tree = SIMULATED.get(name)
+    if tree is None:
+        return []
+    extra = {k: v for k, v in data.items() if k not in _ANY_RESOURCE}
+    return [(where, UNSIMULATED) for where in _unknown(tree, extra, "")]
+
+
+def _unknown(tree: Mapping[str, Any], data: Mapping[str, Any], prefix: str) -> list[str]:
+    found: list[str] = []
+    for key, value in data.items():
+        where = f"{prefix}{key}"
+        if key not in tree:
+            found.append(where)
+        elif isinstance(tree[key], dict) and isinstance(value, Mapping):
+            found += _unknown(tree[key], value, where + ".")
+        elif isinstance(tree[key], list) and isinstance(value, list):
+            for index, item in enumerate(value):
+                if isinstance(item, Mapping):
+                    found += _unknown(tree[key][0], item, f"{where}[{index}].")
+    return found
+
+
 def _purchase_requirements(data: Mapping[str, Any]) -> list[tuple[str, str]]:
     """postPurchaseInvoices requires ``due_date``, and ``quantity`` on every line (the spec's
     required lists; sales lines need no quantity there)."""
@@ -1211,7 +1394,14 @@ def _address_copy(biz: Business, contact: Record, which: str) -> Record | None:
     return copy
 
 
-def update_invoice(biz: Business, kind: _Kind, record: Record, data: Mapping[str, Any]) -> Record:
+def update_invoice(
+    biz: Business,
+    kind: _Kind,
+    record: Record,
+    data: Mapping[str, Any],
+    *,
+    check_amounts: bool = False,
+) -> Record:
     if record["status"]["id"] == "VOID":
         raise invalid(("base", "A void invoice cannot be edited"))
     updated = dict(record)
@@ -1255,10 +1445,16 @@ def update_invoice(biz: Business, kind: _Kind, record: Record, data: Mapping[str
     if "invoice_lines" in data:
         # Simplification: the lines sent replace the invoice's lines as a whole.
         lines, totals, analysis = _lines(biz, data["invoice_lines"], purchase=kind is PURCHASES)
+        _line_flags(kind, data, lines)
+        if check_amounts:
+            _check_amounts(data, lines, totals)
         if Decimal(record["total_paid"]) > totals["total"]:
             raise invalid(("invoice_lines", "total is less than the amount already paid"))
         _set_amounts(updated, lines, totals, analysis)
         _settle(updated)
+    if check_amounts and "invoice_lines" not in data:
+        held = {k: Decimal(record[v]) for k, v in _HEADER_TOTALS.items()}
+        _check_amounts(data, [], held)
     _in_base_currency(updated)
     if kind is PURCHASES and "vendor_reference" in data:
         updated["displayed_as"] = updated["vendor_reference"] or updated["reference"]
