@@ -9,6 +9,7 @@ one transaction, and a writer reloads what other processes committed before writ
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -21,7 +22,7 @@ import pytest
 from sage_accounting.sandbox import Sandbox
 from sage_accounting.sandbox._store import Persistence
 
-from .kit import PROCESS_TIMEOUT
+from .kit import PROCESS_TIMEOUT, SAGEFLOW
 
 JSON = {"content-type": "application/json"}
 HALF_KEY = "5f0c2b9e8d7a46c1b3e2f1a0d9c8b7a6"
@@ -174,4 +175,48 @@ def test_four_processes_sharing_one_state_file_keep_every_record(tmp_path: Path)
     names = by_name(sandbox)
     # Every contact each process was told it created exists, under the id it was told.
     assert {name: names.get(name) for name in reported} == reported
+    sandbox.close()
+
+
+def test_four_sageflow_runs_sharing_the_default_sandbox_keep_every_contact(
+    tmp_path: Path,
+) -> None:
+    # The finding as reported: four `sageflow run` on the CLI's own .sageflow/sandbox.db.
+    flow = Path(__file__).parents[2] / "examples" / "import-customers.sageflow.yaml"
+    count = 12
+    for w in range(4):
+        rows = [
+            f"Cust {w}-{n},R{w}X{n:03},c{w}-{n}@x.example,30,Leeds,LS1 1AA" for n in range(count)
+        ]
+        (tmp_path / f"c{w}.csv").write_text(
+            "name,reference,email,creditDays,city,postcode\n" + "\n".join(rows) + "\n"
+        )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SAGEFLOW_")}
+    env["SAGEFLOW_CONFIG_DIR"] = str(tmp_path / "config")  # no account: the embedded sandbox
+    runs = [
+        subprocess.Popen(
+            [SAGEFLOW, "run", str(flow), "-i", f"customers=@c{w}.csv", "--json"],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for w in range(4)
+    ]
+    try:
+        for run in runs:
+            out, err = run.communicate(timeout=PROCESS_TIMEOUT)
+            assert run.returncode == 0, err
+            assert json.loads(out)["outputs"]["imported"] == count
+    finally:
+        for run in runs:
+            if run.poll() is None:
+                run.kill()
+                run.wait()
+    sandbox = Sandbox(data=tmp_path / ".sageflow" / "sandbox.db", require_auth=False)
+    references = [r.get("reference") for r in sandbox.records("contacts")]
+    expected = {f"R{w}X{n:03}" for w in range(4) for n in range(count)}
+    assert expected <= set(references)
+    assert len({r["id"] for r in sandbox.records("contacts")}) == len(references)
     sandbox.close()
