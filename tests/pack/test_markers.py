@@ -218,3 +218,25 @@ def test_the_layer_hands_back_an_unknown_outcome_of_a_reconciled_write() -> None
         pytest.raises(OutcomeUnknownError),
     ):
         client.send(request, CallOptions("k"))
+
+
+def test_a_ledger_account_is_found_by_its_nominal_code() -> None:
+    sandbox = Sandbox(clock=Clock.manual(), idempotency=False)
+    account = {
+        "ledgerAccountTypeId": "SALES",
+        "includedInChart": True,
+        "name": "Marker Income",
+        "displayName": "Marker Income",
+        "nominalCode": 4093,
+        "taxRateId": "GB_STANDARD",
+    }
+    with _client(sandbox.transport(), sandbox) as client:
+        first = client.call("sage_accounting/createLedgerAccount", account, CallOptions("k-la"))
+        again = client.call(
+            "sage_accounting/createLedgerAccount",
+            account,
+            CallOptions("k-la", outcome_unknown=True),
+        )
+    assert again["id"] == first["id"]
+    made = [a for a in sandbox.records("ledger_accounts") if a.get("nominal_code") == 4093]
+    assert [a["id"] for a in made] == [first["id"]]
