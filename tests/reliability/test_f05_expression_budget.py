@@ -33,6 +33,7 @@ from sageflow._flows._expr import (
     helpers,
     render,
 )
+from sageflow._flows._load import Limits
 from sageflow._flows._problems import FlowValidationError
 
 FILE = "budget.sageflow.yaml"
@@ -159,19 +160,27 @@ def test_a_cancelled_run_stops_the_expression_at_the_next_item() -> None:
 @pytest.mark.skipif(os.name != "posix", reason="sends SIGINT to itself")
 def test_ctrl_c_interrupts_an_expression_that_would_run_for_minutes() -> None:
     template = compile_template("${{ size(" + THREE_NESTED + ") }}")
+    unbounded = scope(max_work=10**15, max_size=10**15)
     timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
-    timer.start()
-    try:
-        with pytest.raises(KeyboardInterrupt):
-            # Unbounded: without an interruption this is ~10**9 items, minutes of CEL.
-            render(template, scope(max_work=10**15, max_size=10**15))
-    finally:
-        timer.cancel()
+
+    def interrupted() -> None:
+        try:
+            timer.start()
+            # Without an interruption this is ~10**9 items, minutes of CEL.
+            render(template, unbounded)
+        finally:
+            timer.cancel()
+
+    # Everything the signal can land in runs inside the `raises` block, so an early or a late
+    # signal cannot escape into the test session.
+    with pytest.raises(KeyboardInterrupt):
+        interrupted()
 
 
 def test_a_step_timeout_bounds_its_expressions(tmp_path: Path) -> None:
     flow = load_flow(
         FILE,
+        limits=Limits(max_expression_work=10**15),  # only the timeout can stop it
         text=(
             "name: slow\ninputs:\n  s: {type: string}\nsteps:\n"
             "  - id: c\n    uses: sage_accounting/getContact\n    timeout: 0.2\n"
@@ -183,12 +192,7 @@ def test_a_step_timeout_bounds_its_expressions(tmp_path: Path) -> None:
         async def acall(self, component: Any, inputs: Any, options: Any = None) -> Any:
             raise AssertionError("the expression should not have finished")
 
-    original = _expr.MAX_WORK
-    try:
-        _expr.Scope.__dataclass_fields__["max_work"].default = 10**15
-        result = asyncio.run(arun_flow(flow, {"s": CSV_1000}, caller=NoCalls(), journal=None))
-    finally:
-        _expr.Scope.__dataclass_fields__["max_work"].default = original
+    result = asyncio.run(arun_flow(flow, {"s": CSV_1000}, caller=NoCalls(), journal=None))
     assert result.status == "failed"
     assert result.error is not None
     assert "still running after 0.2 s" in result.error["message"]

@@ -249,6 +249,8 @@ class Engine:
             env=self.env,
             functions=self.functions,
             cancelled=_cancel_check(),
+            max_work=self.flow.limits.max_expression_work,
+            max_size=self.flow.limits.max_expression_size,
         )
         ctx = _RunContext(run_id, completed, attempts, crashed)
         try:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import dataclasses
 import datetime as dt
 import functools
 import json
@@ -19,7 +18,7 @@ from typing import Any
 import cel
 
 from sageflow._errors import SageflowError
-from sageflow._flows._load import number_problem
+from sageflow._flows._load import DEFAULT_LIMITS, number_problem
 
 #: The names an expression may read; anything else is a validation error.
 VARIABLES = frozenset({"inputs", "steps", "index", "run", "env"})
@@ -308,9 +307,9 @@ def instrument(source: str) -> str:
 #: about 3,000 items; measured about 0.15 µs a unit on a 2-core machine, so the whole budget
 #: is about a second). Memory is counted in characters and items built. The time bound is a
 #: backstop (a step's timeout is stricter); the work bound normally ends a runaway first.
-MAX_WORK = 5_000_000
+MAX_WORK = DEFAULT_LIMITS.max_expression_work
 ITEM_WORK = 20  # one evaluation of a comprehension's body, with its call into Python
-MAX_SIZE = 50_000_000
+MAX_SIZE = DEFAULT_LIMITS.max_expression_size
 MAX_SECONDS = 60.0
 
 
@@ -591,7 +590,21 @@ class Scope:
     max_size: int = MAX_SIZE
 
     def child(self, item: Any, index: int, name: str = "item") -> Scope:
-        return dataclasses.replace(self, item=item, index=index, loop_name=name)
+        # Positional, not dataclasses.replace(): this runs once per loop item.
+        return Scope(
+            self.inputs,
+            self.steps,
+            self.run,
+            self.env,
+            self.functions,
+            item,
+            index,
+            name,
+            self.timeout,
+            self.cancelled,
+            self.max_work,
+            self.max_size,
+        )
 
 
 def _variables(expr: Expr, scope: Scope) -> dict[str, Any]:

@@ -32,6 +32,9 @@ class Limits:
     max_expression_chars: int = 2_000
     max_loop_items: int = 100_000
     max_nodes: int = 200_000
+    #: One expression evaluation's work and memory (see ``_expr.Budget``).
+    max_expression_work: int = 5_000_000
+    max_expression_size: int = 50_000_000
 
 
 DEFAULT_LIMITS = Limits()
