@@ -220,7 +220,8 @@ def test_businesses_user_and_x_business(sandbox: Sandbox) -> None:
     with make_client(sandbox, **{"X-Business": "0" * 32}) as stranger:
         refused = stranger.get("/contacts")
     assert refused.status_code == 403
-    assert refused.json()[0]["$dataCode"] == "AuthorizationFailure"
+    # [G-ar][G-err]: Sage's 403 body is always MultiUserAccessDenied.
+    assert refused.json()[0]["$dataCode"] == "MultiUserAccessDenied"
 
 
 def test_financial_settings_singleton(client: httpx.Client) -> None:

@@ -34,6 +34,9 @@ NO_AUTHORIZATION = (
     "Authorization missing. Please, add an authorization token at the 'Authorization' HTTP header."
 )
 JWT_INVALID = "Access token is invalid (JWT malformed or missing)."
+MULTI_USER_ACCESS_DENIED = (
+    "The current user is not allowed to access that resource with that method."
+)
 #: What /businesses reports as its page size: every business comes in one page (observed).
 BUSINESSES_PER_PAGE = 2147483647
 
@@ -392,8 +395,9 @@ class Sandbox:
         business_id = headers.get("x-business")
         biz = self.businesses.get(business_id) if business_id else self.lead_business
         if biz is None:
-            # Sage's body for a business the token may not reach (AuthorizationFailure).
-            return _error(403, "AuthorizationFailure", "Access denied.")
+            # [G-ar][G-err]: Sage's 403 body is always this one
+            # (errors__403_multi_user_access_denied__sage-guide-errors.json).
+            return _error(403, "MultiUserAccessDenied", MULTI_USER_ACCESS_DENIED)
         echo = {"x-business": biz.id}
         key, body = self._idempotency_key(method, path, headers, body)
         digest = _digest(method, path, body) if key else ""
@@ -828,7 +832,21 @@ class Sandbox:
         self, biz: Business, name: str, q: Mapping[str, str]
     ) -> Callable[[Record], Record]:
         """What ``show_balance`` (contacts) and ``show_balance_details`` (ledger accounts) add:
-        figures computed from the invoices and payments the sandbox holds, once per request."""
+        figures computed from the invoices and payments the sandbox holds, once per request.
+        ``show_legacy_id=true`` adds an integer ``legacy_id`` first ([G-attr], and
+        contacts__list_show_legacy_id__sage-guide-migrating-v1.json); its value, a v1 id in
+        Sage, is made up here from the record's id."""
+        if q.get("show_legacy_id") == "true":
+            rest = {k: v for k, v in q.items() if k != "show_legacy_id"}
+            inner = self._balances(biz, name, rest)
+
+            def with_legacy_id(item: Record) -> Record:
+                key = str(item.get("id", ""))
+                if not all(ch in "0123456789abcdef" for ch in key) or not key:
+                    return inner(item)
+                return {"legacy_id": int(key[:7], 16), **inner(item)}
+
+            return with_legacy_id
         if name == "contacts" and q.get("show_balance") == "true":
             owed = res.contact_balances(biz)
 

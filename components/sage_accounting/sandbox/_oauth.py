@@ -171,7 +171,8 @@ class OAuthServer:
         token = form.get("token", "")
         self.refresh.pop(token, None)
         self.access.pop(token, None)
-        return Reply(200, {}, b"")
+        # oauth_revoke__200__sage-guide-auth.json: Sage answers {"success": "ok"}.
+        return json_reply(200, {"success": "ok"})
 
 
 def _basic_client(header: str) -> str:
