@@ -148,7 +148,9 @@ class PageControls(Inputs):
         default=None,
         ge=1,
         le=200,
-        description="Records per page, 1-200 (Sage's default is 20).",
+        description=(
+            "Records per page, 1-200 (Sage's default is 20; fetchAll asks for 200 unless set)."
+        ),
         examples=[100],
     )
     fetchAll: Bool = Field(
