@@ -81,7 +81,7 @@ def private_dir(path: Path) -> None:
         # mkdir's mode is masked by the umask; 0700 is already the tightest, so only a umask
         # that removes owner bits could change it, and then the chmod restores them.
         os.chmod(directory, 0o700)
-    if path.name == ".sageflow" and not missing:
+    if path.name == ".sageflow" and not missing and path.is_dir():
         _tighten(path, 0o700)
 
 

@@ -4,7 +4,9 @@ file and exit 2 — never a traceback, never the whole file, never a hang on ``/
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +16,7 @@ import pytest
 from sageflow._flows._journal import Journal
 
 from .clikit import IMPORT_FLOW, Cli, isolated_cli, one_line_naming
+from .kit import PROCESS_TIMEOUT, SAGEFLOW
 
 BILLION_LAUGHS = (
     "a: &a [x, x, x, x, x, x, x, x, x]\n"
@@ -259,3 +262,38 @@ def test_a_corrupt_connections_file_is_one_line(
         assert result.exit_code == 2, (command, result.output)
         one_line_naming(result, config)
     assert cli.opened == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(("validate", "/dev/zero"), id="validate-dev-zero"),
+        pytest.param(("run", "imp.sageflow.yaml", "--inputs", "/dev/zero"), id="inputs-dev-zero"),
+        pytest.param(("run", "imp.sageflow.yaml", "--inputs", "laughs.yaml"), id="inputs-laughs"),
+        pytest.param(("run", "imp.sageflow.yaml", "-i", "rows=@deep.json"), id="deep-json"),
+        pytest.param(("runs", "list", "--journal", "garbage.db"), id="garbage-journal"),
+    ],
+)
+def test_the_real_process_exits_2_without_a_traceback(
+    tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    # The installed entry point, not CliRunner: real stdio, real exit status, a hard timeout.
+    (tmp_path / "imp.sageflow.yaml").write_text(IMPORT_FLOW)
+    (tmp_path / "laughs.yaml").write_text(BILLION_LAUGHS)
+    (tmp_path / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
+    _garbage(tmp_path / "garbage.db")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SAGEFLOW_")}
+    env["SAGEFLOW_CONFIG_DIR"] = str(tmp_path / "config")
+    done = subprocess.run(
+        [SAGEFLOW, *args],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=PROCESS_TIMEOUT,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    named = next(a for a in reversed(args) if "." in a or a.startswith("/"))
+    assert Path(named).name in done.stderr.strip().splitlines()[-1]
