@@ -459,3 +459,21 @@ def test_the_lenient_switch_accepts_and_ignores() -> None:
         body = {"name": "X", "contact_type_ids": ["CUSTOMER"], "credit_terms": "end_of_month"}
         assert client.post("/contacts", json={"contact": body}).status_code == 201
         assert new_invoice(client, total_amount="999.00").status_code == 201
+
+
+def test_serve_offers_the_switches(monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+    from click.testing import CliRunner
+
+    from sageflow._cli.sandbox import sandbox as sandbox_group
+
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: seen.update(app=app))
+    default = CliRunner().invoke(sandbox_group, ["serve"])
+    assert default.exit_code == 0, default.output
+    assert (seen["app"].sandbox.strict, seen["app"].sandbox.past_end_page) == (True, "last")
+    switched = CliRunner().invoke(
+        sandbox_group, ["serve", "--lenient", "--past-end-page", "requested"]
+    )
+    assert switched.exit_code == 0, switched.output
+    assert (seen["app"].sandbox.strict, seen["app"].sandbox.past_end_page) == (False, "requested")

@@ -66,6 +66,20 @@ def sandbox() -> None:
     help="A reused idempotency_id with a different body: 422, or the first result again"
     " (Sage's behaviour is not documented).",
 )
+@click.option(
+    "--lenient",
+    is_flag=True,
+    help="Accept and ignore body fields the sandbox does not simulate (by default they are a"
+    " 422 naming the field, so that nothing is silently dropped; docs/sandbox-fidelity.md).",
+)
+@click.option(
+    "--past-end-page",
+    type=click.Choice(["last", "requested"]),
+    default="last",
+    show_default=True,
+    help="$page of a page asked for past the end, which answers with the last page"
+    " (Sage's guide does not say which number it shows).",
+)
 def serve(
     port: int,
     data: Path | None,
@@ -82,6 +96,8 @@ def serve(
     seed: int,
     no_idempotency: bool,
     idempotency_conflict: str,
+    lenient: bool,
+    past_end_page: str,
 ) -> None:
     """Serve the sandbox on 127.0.0.1 for curl, Postman or a host platform.
 
@@ -115,6 +131,8 @@ def serve(
         data=data,
         idempotency=not no_idempotency,
         idempotency_conflict=idempotency_conflict,
+        strict=not lenient,
+        past_end_page=past_end_page,
     )
     base = f"http://127.0.0.1:{port}"
     click.echo(f"Sage sandbox on {base}")
