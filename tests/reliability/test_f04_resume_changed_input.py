@@ -99,3 +99,34 @@ def test_force_resumes_with_the_new_value_and_says_what_changed(
         record = journal.run(run_id)
     assert record is not None
     assert [row["name"] for row in record.inputs["rows"]] == ["Zed", "York", "Xeno", "Wolf"]
+
+
+NUMBER_FLOW = IMPORT_FLOW.replace(
+    '  note: {type: string, default: "-"}', "  amount: {type: number}"
+)
+
+
+@pytest.mark.parametrize(
+    ("pairs", "code", "says"),
+    [
+        pytest.param([], 1, "items failed", id="no-input-given"),
+        pytest.param(["-i", "amount=10.50"], 1, "items failed", id="same-number-again"),
+        pytest.param(["-i", "amount=11"], 2, "amount: 10.5 -> 11", id="another-number"),
+    ],
+)
+def test_a_number_input_resumes_as_the_number_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pairs: list[str], code: int, says: str
+) -> None:
+    # The journal keeps a Decimal as its text; resuming must not read "10.5" as a string
+    # that `type: number` refuses, nor count the same amount written as 10.50 as a change.
+    cli = isolated_cli(tmp_path, monkeypatch)
+    flow = cli.write("num.sageflow.yaml", NUMBER_FLOW)
+    cli.write("first.csv", FIRST)
+    first = cli("run", flow, "-i", "rows=@first.csv", "-i", "amount=10.5")
+    assert first.exit_code == 1, first.output
+    with Journal(cli.home / DEFAULT_PATH) as journal:
+        (record,) = journal.runs()
+    result = cli("resume", record.id, *pairs)
+    assert result.exit_code == code, result.output
+    assert says in result.output
+    assert "expected number" not in result.output

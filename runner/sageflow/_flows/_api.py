@@ -285,7 +285,9 @@ async def aresume_flow(
                 f"{record.flow_file} has changed since run {run_id} started;"
                 " use --force to resume anyway"
             )
-        given = {k: v for k, v in record.inputs.items() if v != "[secret]"}
+        given = {
+            k: _journaled_number(flow, k, v) for k, v in record.inputs.items() if v != "[secret]"
+        }
         changed = changed_inputs(given, inputs or {}, flow.secret_inputs())
         if changed and not force:
             raise ResumeRefusedError(
@@ -323,13 +325,33 @@ async def aresume_flow(
             owned.close()
 
 
+def _journaled_number(flow: Flow, name: str, value: Any) -> Any:
+    """A number input as the run had it: the journal keeps a Decimal as its exact text
+    ("10.5"), which the input's ``type: number`` schema would refuse on resume."""
+    spec = flow.inputs.get(name)
+    kind = spec.schema.get("type") if spec is not None else None
+    kinds = kind if isinstance(kind, list) else [kind]
+    if (
+        isinstance(value, str)
+        and ("number" in kinds or "integer" in kinds)
+        and "string" not in kinds
+    ):
+        try:
+            number = Decimal(value)
+        except ArithmeticError:
+            return value
+        return number if number.is_finite() else value
+    return value
+
+
 def changed_inputs(
     recorded: Mapping[str, Any], given: Mapping[str, Any], secret: Any = ()
 ) -> list[str]:
     """What ``given`` changes in a run's journaled inputs, one short phrase per input.
 
-    Values are compared as the journal stores them (a Decimal as its text), so repeating the
-    value a run started with is no change. Secret inputs are never journaled: not compared.
+    Values are compared as values (10.50 is 10.5) and as the journal stores them (a Decimal
+    as its text), so repeating the value a run started with is no change. Secret inputs are
+    never journaled: not compared.
     """
     changes: list[str] = []
     for name, value in given.items():
@@ -337,9 +359,11 @@ def changed_inputs(
             continue
         new = json.loads(dumps(value))
         if name not in recorded:
-            changes.append(f"{name}: not given -> {_excerpt(new, 40)}")
+            changes.append(f"{name}: not given -> {_excerpt(value, 40)}")
             continue
-        old = recorded[name]
+        if recorded[name] == value:
+            continue
+        old = json.loads(dumps(recorded[name]))
         if new == old:
             continue
         if isinstance(old, list) and isinstance(new, list):
@@ -351,7 +375,7 @@ def changed_inputs(
                 f"{name}: {len(old)} -> {len(new)} items, first difference at item {first}"
             )
         else:
-            changes.append(f"{name}: {_excerpt(old, 40)} -> {_excerpt(new, 40)}")
+            changes.append(f"{name}: {_excerpt(recorded[name], 40)} -> {_excerpt(value, 40)}")
     return changes
 
 
