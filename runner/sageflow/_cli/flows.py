@@ -575,7 +575,7 @@ def resume(
                 )
             )
         except FlowValidationError as error:
-            _invalid(f"{record_file(error)}: the flow file is no longer valid", error.problems)
+            _invalid(f"{_problem_file(error)}: the flow file is no longer valid", error.problems)
         finally:
             bars.close()
     _finish(result, as_json)
@@ -590,7 +590,7 @@ def _read_journal(path: Path, read: Callable[[Journal], _T]) -> _T:
         _invalid(f"error: {error}")
 
 
-def record_file(error: FlowValidationError) -> str:
+def _problem_file(error: FlowValidationError) -> str:
     return error.problems[0].file if error.problems else "the flow"
 
 
