@@ -119,3 +119,15 @@ def test_no_idempotency_honours_neither() -> None:
     assert first.json()["id"] != second.json()["id"]
     assert len(named(sandbox, "Off Ltd")) == 2
     assert sandbox.stats.replays == 0
+
+
+def test_the_same_body_in_another_key_order_is_the_same_request(
+    sandbox: Sandbox, client: httpx.Client
+) -> None:
+    first = client.post("/contacts", json=contact("Order Ltd", ID))
+    ((_, inner),) = contact("Order Ltd", ID).items()
+    reordered = {"contact": dict(reversed(list(inner.items())))}
+    again = client.post("/contacts", json=reordered)
+    assert again.status_code == 201
+    assert again.json() == first.json()
+    assert sandbox.stats.replays == 1

@@ -135,13 +135,9 @@ IDEMPOTENCY_CONFLICTS = frozenset({"reject", "replay"})
 
 
 def _digest(method: str, path: str, body: bytes) -> str:
-    """What "the very same request" means for a replay: method, path and the JSON body's
-    content (key order aside)."""
-    try:
-        canonical = json.dumps(json.loads(body), sort_keys=True) if body else ""
-    except ValueError:
-        canonical = body.decode("utf-8", errors="replace")
-    return hashlib.sha256(f"{method} {path} {canonical}".encode()).hexdigest()
+    """What "the very same request" means for a replay: method, path and body (a body keyed by
+    ``idempotency_id`` arrives here re-encoded with sorted keys, so key order does not count)."""
+    return hashlib.sha256(f"{method} {path} ".encode() + body).hexdigest()
 
 
 class Sandbox:
@@ -452,7 +448,7 @@ class Sandbox:
         if wrapper not in IDEMPOTENT_WRAPPERS or not isinstance(inner, dict):
             return None, body
         value = inner.pop("idempotency_id", None)
-        body = json.dumps({wrapper: inner}).encode()
+        body = json.dumps({wrapper: inner}, sort_keys=True).encode()
         if not self.idempotency or not isinstance(value, str) or not value:
             return None, body
         return f"idempotency_id:{value}", body
