@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +79,9 @@ async def _runner(sandbox: Sandbox, names: list[str], concurrency: int, db: Path
 
 
 async def _handwritten(sandbox: Sandbox, names: list[str], concurrency: int) -> float:
-    """What a developer would write without sageflow: an httpx client and a semaphore."""
+    """What a developer would write without sageflow: an httpx client and a semaphore, and
+    Sage's ``idempotency_id`` in each body (its guide recommends it for every POST), so that
+    both sides ask the sandbox for the same work."""
     headers = {
         "Authorization": f"Bearer {sandbox.access_token}",
         "Accept": "application/json",
@@ -91,7 +94,13 @@ async def _handwritten(sandbox: Sandbox, names: list[str], concurrency: int) -> 
 
         async def one(name: str) -> dict[str, Any]:
             async with gate:
-                body = {"contact": {"name": name, "contact_type_ids": ["CUSTOMER"]}}
+                body = {
+                    "contact": {
+                        "name": name,
+                        "contact_type_ids": ["CUSTOMER"],
+                        "idempotency_id": uuid.uuid4().hex,
+                    }
+                }
                 response = await client.post("/contacts", json=body)
                 response.raise_for_status()
                 return dict(response.json())
