@@ -15,6 +15,11 @@ from click.testing import CliRunner, Result
 from sageflow._cli import cli
 from sageflow._flows import _api
 
+#: A client secret for tests that configure an account. Token-like on purpose: the HTTP layer
+#: registers configured secrets process-wide to mask them, and a short word ("secret") would
+#: then be masked inside every later test's text (even the journal's "[secret]" placeholder).
+CLIENT_SECRET = "cs-9f2e7d1c4b8a60e3d5f1"
+
 #: A flow of one loop of creates: what a careless user's import looks like.
 IMPORT_FLOW = """\
 name: imp

@@ -130,3 +130,30 @@ def test_a_number_input_resumes_as_the_number_it_was(
     assert result.exit_code == code, result.output
     assert says in result.output
     assert "expected number" not in result.output
+
+
+def test_a_secret_input_is_asked_for_again_whatever_masking_did(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A configured secret that happens to be "secret" is masked inside the journal's own
+    # "[secret]" placeholder; resume must still know the secret input was not journaled.
+    from sageflow._http import _redact
+
+    monkeypatch.setattr(_redact, "_secrets", set())
+    monkeypatch.setattr(_redact, "_variants", ())
+    _redact.register_secret("secret")
+    cli = isolated_cli(tmp_path, monkeypatch)
+    flow = cli.write(
+        "imp.sageflow.yaml",
+        IMPORT_FLOW.replace(
+            '  note: {type: string, default: "-"}', "  key: {type: string, secret: true}"
+        ),
+    )
+    cli.write("first.csv", FIRST)
+    first = cli("run", flow, "-i", "rows=@first.csv", "-i", "key=k3y-value-0001")
+    assert first.exit_code == 1, first.output
+    with Journal(cli.home / DEFAULT_PATH) as journal:
+        (record,) = journal.runs()
+    result = cli("resume", record.id)
+    assert result.exit_code == 2, result.output
+    assert "missing input 'key'" in result.output

@@ -15,7 +15,7 @@ import pytest
 
 from sageflow._flows._journal import Journal
 
-from .clikit import IMPORT_FLOW, Cli, isolated_cli, one_line_naming
+from .clikit import CLIENT_SECRET, IMPORT_FLOW, Cli, isolated_cli, one_line_naming
 from .kit import PROCESS_TIMEOUT, SAGEFLOW
 
 BILLION_LAUGHS = (
@@ -194,7 +194,9 @@ def test_a_corrupt_or_foreign_journal_is_one_line(
         pytest.param(b"{not json", id="not-json"),
         pytest.param(b'{"refresh_token": "r"}', id="no-access-token"),
         pytest.param(b'["a list"]', id="a-list"),
-        pytest.param(b'{"access_token": "a", "expires_at": "soon"}', id="wrong-type"),
+        pytest.param(
+            b'{"access_token": "f08-access-5e0c2d7a", "expires_at": "soon"}', id="wrong-type"
+        ),
         pytest.param(b"\xff\xfe\x00", id="binary"),
     ],
 )
@@ -210,7 +212,7 @@ def test_a_corrupt_token_file_is_one_line(
 ) -> None:
     cli = isolated_cli(tmp_path, monkeypatch, probe=True)
     monkeypatch.setenv("SAGEFLOW_CLIENT_ID", "client")
-    monkeypatch.setenv("SAGEFLOW_CLIENT_SECRET", "secret-never-shown")
+    monkeypatch.setenv("SAGEFLOW_CLIENT_SECRET", CLIENT_SECRET)
     cli.write("imp.sageflow.yaml", IMPORT_FLOW)
     cli.write("ok.csv", "name,days\nAcme,30\n")
     store = tmp_path / "config" / "tokens" / "env.json"
@@ -220,7 +222,7 @@ def test_a_corrupt_token_file_is_one_line(
     assert result.exit_code == 2, result.output
     line = one_line_naming(result, store)
     assert "access_token'" not in line
-    assert "secret-never-shown" not in result.output
+    assert CLIENT_SECRET not in result.output
     assert cli.opened == []
 
 
@@ -229,7 +231,7 @@ def test_logout_removes_a_corrupt_token_file(
 ) -> None:
     cli = isolated_cli(tmp_path, monkeypatch)
     monkeypatch.setenv("SAGEFLOW_CLIENT_ID", "client")
-    monkeypatch.setenv("SAGEFLOW_CLIENT_SECRET", "secret")
+    monkeypatch.setenv("SAGEFLOW_CLIENT_SECRET", CLIENT_SECRET)
     store = tmp_path / "config" / "tokens" / "env.json"
     store.parent.mkdir(parents=True)
     store.write_text("{damaged")

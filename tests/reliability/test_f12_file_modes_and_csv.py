@@ -16,7 +16,7 @@ import pytest
 from sageflow._cli.flows import _csv_text
 from sageflow._http._tokens import FileTokenStore
 
-from .clikit import IMPORT_FLOW, Cli, isolated_cli
+from .clikit import CLIENT_SECRET, IMPORT_FLOW, Cli, isolated_cli
 
 
 @pytest.fixture(autouse=True)
@@ -88,7 +88,12 @@ def test_a_journal_elsewhere_never_changes_its_folder(
 def _token_file(home: Path, mode: int) -> Path:
     store = home / "config" / "tokens" / "env.json"
     store.parent.mkdir(parents=True, exist_ok=True)
-    store.write_text('{"access_token": "a", "refresh_token": "r", "expires_at": 1e12}')
+    # Token-like values: the HTTP layer registers them process-wide as secrets to mask, and a
+    # one-letter "secret" would be masked inside every later test's text.
+    store.write_text(
+        '{"access_token": "f12-access-6b1d0c9e2a7f4e3b",'
+        ' "refresh_token": "f12-refresh-93ad7c51e0b2", "expires_at": 1e12}'
+    )
     store.chmod(mode)
     return store
 
@@ -118,7 +123,7 @@ def test_the_cli_warns_about_an_exposed_token_file(
 ) -> None:
     cli = isolated_cli(tmp_path, monkeypatch, probe=True)
     monkeypatch.setenv("SAGEFLOW_CLIENT_ID", "client")
-    monkeypatch.setenv("SAGEFLOW_CLIENT_SECRET", "secret")
+    monkeypatch.setenv("SAGEFLOW_CLIENT_SECRET", CLIENT_SECRET)
     store = _token_file(tmp_path / "cli", 0o644)
     monkeypatch.setenv("SAGEFLOW_CONFIG_DIR", str(store.parent.parent))
     flow = cli.write("imp.sageflow.yaml", IMPORT_FLOW)
@@ -130,9 +135,24 @@ def test_the_cli_warns_about_an_exposed_token_file(
 @pytest.mark.parametrize(
     ("content", "mode", "warns"),
     [
-        pytest.param('clientId = "i"\nclientSecret = "s"\n', 0o644, True, id="secret-0644"),
-        pytest.param('clientId = "i"\nclientSecret = "s"\n', 0o640, True, id="secret-0640"),
-        pytest.param('clientId = "i"\nclientSecret = "s"\n', 0o600, False, id="secret-0600"),
+        pytest.param(
+            'clientId = "i"\nclientSecret = "cs-9f2e7d1c4b8a60e3d5f1"\n',
+            0o644,
+            True,
+            id="secret-0644",
+        ),
+        pytest.param(
+            'clientId = "i"\nclientSecret = "cs-9f2e7d1c4b8a60e3d5f1"\n',
+            0o640,
+            True,
+            id="secret-0640",
+        ),
+        pytest.param(
+            'clientId = "i"\nclientSecret = "cs-9f2e7d1c4b8a60e3d5f1"\n',
+            0o600,
+            False,
+            id="secret-0600",
+        ),
         pytest.param('clientId = "i"\n', 0o644, False, id="no-secret"),
     ],
 )

@@ -285,8 +285,13 @@ async def aresume_flow(
                 f"{record.flow_file} has changed since run {run_id} started;"
                 " use --force to resume anyway"
             )
+        # A secret input's journaled value is only a placeholder, whatever its text became
+        # (masking may have rewritten it): never taken for the secret itself.
+        secrets = flow.secret_inputs()
         given = {
-            k: _journaled_number(flow, k, v) for k, v in record.inputs.items() if v != "[secret]"
+            k: _journaled_number(flow, k, v)
+            for k, v in record.inputs.items()
+            if v != "[secret]" and k not in secrets
         }
         changed = changed_inputs(given, inputs or {}, flow.secret_inputs())
         if changed and not force:
