@@ -8,7 +8,6 @@ for and the record found is adopted instead of writing a second one.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Awaitable, Callable, Generator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
@@ -82,9 +81,10 @@ def _plan(
     options: CallOptions,
 ) -> _Plan:
     action = component.start(inputs)
-    marker = component.marker
-    # Without a caller's key (a direct call) the marker still covers this call's own retries.
-    base = options.idempotency_key or uuid.uuid4().hex
+    # A marker must be the same on every attempt and resume, so it needs the caller's key (the
+    # runner always gives one); a keyless call leaves its bodies as the handler built them.
+    marker = component.marker if options.idempotency_key else None
+    base = options.idempotency_key or ""
     writes = 0
     try:
         request = next(action)
