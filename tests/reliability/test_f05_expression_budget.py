@@ -135,6 +135,27 @@ def test_ordinary_expressions_stay_well_inside_the_budget(monkeypatch: pytest.Mo
     assert counter.charged < MAX_WORK // 10
 
 
+def test_string_concatenation_is_charged_operand_by_operand(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    operands = 0
+    charge_operand = _expr._BUDGET_GUARDED[_expr._OPERAND]
+
+    def counted(value: Any) -> Any:
+        nonlocal operands
+        operands += 1
+        return charge_operand(value)
+
+    monkeypatch.setitem(_expr._BUDGET_GUARDED, _expr._OPERAND, counted)
+    megabyte = "x" * 1_000_000
+    # 400 copies of a 1 MB string: 400 MB built natively by CEL's `+`, no helper involved.
+    template = compile_template("${{ " + " + ".join(["x"] * 400) + " }}")
+    with pytest.raises(BudgetExceededError, match="builds more than"):
+        render(template, scope().child(megabyte, 0, "x"))
+    # Each operand is charged before CEL appends it: refused after ~50 MB, not 400.
+    assert 0 < operands <= MAX_SIZE // len(megabyte) + 2, operands
+
+
 def test_errors_absorbed_by_cel_still_stop_the_expression() -> None:
     # `||` and exists() swallow an error when another branch is true: the budget's stop must
     # not be swallowed with it.

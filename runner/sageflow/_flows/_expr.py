@@ -166,6 +166,7 @@ def comprehension_depth(source: str) -> int:
 _QUADRATIC = "_sf_q"  # map and filter: their result list is copied per iteration
 _LINEAR = "_sf_l"  # all, exists, exists_one
 _VALUE = "_sf_v"  # each value a map produces
+_OPERAND = "_sf_o"  # each operand of +
 _MACROS = {"map": _QUADRATIC, "filter": _QUADRATIC}
 _MACROS.update(dict.fromkeys(("all", "exists", "exists_one"), _LINEAR))
 
@@ -254,12 +255,80 @@ def _receiver_start(tokens: list[_Tok], partners: dict[int, int], index: int) ->
         return index
 
 
-def instrument(source: str) -> str:
-    """``source`` with every comprehension's list and produced values passed through the
-    budget's functions (see above); the same result, computed under a bound."""
+def _left_operand(tokens: list[_Tok], partners: dict[int, int], index: int) -> int:
+    """The first token of the multiplicative-level operand ending at ``index``."""
+    while True:
+        start = _receiver_start(tokens, partners, index)
+        while start > 0 and (
+            tokens[start - 1].text == "!"
+            or (
+                tokens[start - 1].text == "-"
+                and (start < 2 or not _ends_operand(tokens[start - 2]))
+            )
+        ):
+            start -= 1
+        if start >= 2 and tokens[start - 1].text in ("*", "/", "%"):
+            index = start - 2
+            continue
+        return start
+
+
+def _right_operand(tokens: list[_Tok], partners: dict[int, int], index: int) -> int:
+    """One past the last token of the multiplicative-level operand starting at ``index``."""
+    count = len(tokens)
+    while True:
+        while index < count and tokens[index].text in ("!", "-"):
+            index += 1
+        if index >= count:
+            raise _CannotInstrumentError("operand")
+        token = tokens[index]
+        if token.kind == "punct" and token.text in "([{":
+            index = partners[index] + 1
+        elif token.kind in ("string", "number"):
+            index += 1
+        elif token.kind == "ident" or (token.text == "." and index + 1 < count):
+            index += 2 if token.text == "." else 1
+            if index < count and tokens[index].text in ("(", "{"):
+                index = partners[index] + 1
+        else:
+            raise _CannotInstrumentError(token.text)
+        while index < count:
+            if tokens[index].text == "." and index + 1 < count:
+                if tokens[index + 1].kind != "ident":
+                    raise _CannotInstrumentError(".")
+                index += 2
+                if index < count and tokens[index].text == "(":
+                    index = partners[index] + 1
+            elif tokens[index].text == "[":
+                index = partners[index] + 1
+            else:
+                break
+        if index < count and tokens[index].text in ("*", "/", "%"):
+            index += 1
+            continue
+        return index
+
+
+def instrument(source: str, *, additions: bool = True) -> str:
+    """``source`` with every comprehension's list and produced values, and every operand of
+    ``+``, passed through the budget's functions (see above); the same result, computed under
+    a bound."""
     tokens = _tokens(source)
     partners = _partners(tokens)
     wraps: list[tuple[int, int, str]] = []  # (start, end, function) in source offsets
+    for index, token in enumerate(tokens):
+        if not additions or token.text != "+" or token.kind != "punct" or index == 0:
+            continue
+        # `s + s + ...` grows a string (or list) natively: each operand is charged first.
+        try:
+            first = _left_operand(tokens, partners, index - 1)
+            last = _right_operand(tokens, partners, index + 1)
+        except (_CannotInstrumentError, KeyError, IndexError):
+            continue  # left unbounded rather than refusing a valid expression
+        for begin, end in ((first, index), (index + 1, last)):
+            if end - begin == 1 and tokens[begin].kind in ("number", "string"):
+                continue  # a literal is bounded by the expression's length
+            wraps.append((tokens[begin].start, tokens[end - 1].end, _OPERAND))
     for index, token in enumerate(tokens[:-2]):
         name = tokens[index + 1]
         opened = index + 2
@@ -289,7 +358,7 @@ def instrument(source: str) -> str:
     if not wraps:
         return source
     events: list[tuple[int, int, int, str]] = []
-    for start, end, function in wraps:
+    for start, end, function in dict.fromkeys(wraps):  # `b` in `a + b + c` is charged once
         events.append((start, 1, -end, function + "("))  # outer wraps open first
         events.append((end, 0, -start, ")"))  # and close last
     out: list[str] = []
@@ -402,6 +471,12 @@ def _charge_value(value: Any) -> Any:
     return value
 
 
+def _charge_operand(value: Any) -> Any:
+    if isinstance(value, str | bytes | list | dict):
+        charge(work=1, size=size_of(value))
+    return value
+
+
 def _guarded(function: Callable[..., Any]) -> Callable[..., Any]:
     # CEL turns whatever a Python function raises into a RuntimeError; a Ctrl-C (or a
     # budget stop) raised inside one is kept on the budget so that evaluate_expr raises it
@@ -423,6 +498,7 @@ _BUDGET_GUARDED: dict[str, Callable[..., Any]] = {
     _QUADRATIC: _guarded(_charge_quadratic),
     _LINEAR: _guarded(_charge_linear),
     _VALUE: _guarded(_charge_value),
+    _OPERAND: _guarded(_charge_operand),
 }
 
 
@@ -451,7 +527,12 @@ def compile_expr(source: str, *, max_chars: int = 2_000) -> Expr:
             if problem is not None:
                 raise ExpressionSyntaxError(problem)
     try:
-        program = cel.compile(instrument(source))
+        try:
+            program = cel.compile(instrument(source))
+        except (ValueError, RuntimeError, TypeError):
+            # The + operands are found without a full parser: if that ever misreads one, keep
+            # the comprehension bounds (which must hold) rather than refuse the expression.
+            program = cel.compile(instrument(source, additions=False))
         refs = program.references()
     except (ValueError, RuntimeError, TypeError, _CannotInstrumentError):
         raise ExpressionSyntaxError(
