@@ -477,3 +477,13 @@ def test_serve_offers_the_switches(monkeypatch: pytest.MonkeyPatch) -> None:
     )
     assert switched.exit_code == 0, switched.output
     assert (seen["app"].sandbox.strict, seen["app"].sandbox.past_end_page) == (False, "requested")
+
+
+def test_strict_mode_refuses_a_status_change_by_put(client: httpx.Client) -> None:
+    # [G-inv]: PAID/PART_PAID come from payments, a draft ends with release: a PUT that sends
+    # status_id would have it dropped, so strict mode refuses it.
+    invoice = new_invoice(client).json()
+    change = {"status_id": "PAID", "invoice_number_prefix": "X-"}
+    refused = client.put(f"/sales_invoices/{invoice['id']}", json={"sales_invoice": change})
+    assert refused.status_code == 422
+    assert {p["$source"] for p in refused.json()} == {"status_id", "invoice_number_prefix"}

@@ -632,10 +632,12 @@ class Sandbox:
             raise invalid((wrapper, "param is missing or the value is empty"))
         return inner
 
-    def _refuse_unsimulated(self, name: str, data: Mapping[str, Any]) -> None:
+    def _refuse_unsimulated(
+        self, name: str, data: Mapping[str, Any], *, update: bool = False
+    ) -> None:
         # Strict mode: a field the sandbox would not act on is a 422 naming it, never a field
         # accepted and dropped (issue 9; docs/sandbox-fidelity.md lists what is simulated).
-        problems = res.unsimulated(name, data) if self.strict else []
+        problems = res.unsimulated(name, data, update=update) if self.strict else []
         if problems:
             raise invalid(*problems)
 
@@ -653,7 +655,7 @@ class Sandbox:
         return res.create_invoice(biz, _KINDS[name], data, check_amounts=self.strict)
 
     def _update(self, biz: Business, name: str, record: Record, data: Mapping[str, Any]) -> Record:
-        self._refuse_unsimulated(name, data)
+        self._refuse_unsimulated(name, data, update=True)
         if name == "contacts":
             return res.update_contact(biz, record, data)
         if name == "contact_persons":
