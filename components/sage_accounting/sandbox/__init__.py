@@ -25,7 +25,13 @@ same transports)::
 Served: ``sageflow sandbox serve [--port 8765] [--data FILE] [--latency 0.05|0.01-0.2]
 [--error-rate R] [--unavailable-rate R] [--throttle-rate R] [--retry-after S] [--drop-rate R]
 [--timeout-rate R] [--rate-limit N] [--concurrency-limit N] [--seed N] [--no-idempotency]
-[--idempotency-conflict reject|replay]`` (see :class:`Chaos` and :class:`Sandbox`).
+[--idempotency-conflict reject|replay] [--lenient] [--past-end-page last|requested]`` (see
+:class:`Chaos` and :class:`Sandbox`).
+
+Fidelity: the sandbox behaves as Sage's spec, guides and recorded samples say, each behaviour
+with its source in docs/sandbox-fidelity.md. It is strict by default: a body field it does not
+simulate is a 422 naming the field, never accepted and dropped (``Sandbox(strict=False)`` or
+``serve --lenient`` accepts and ignores such fields).
 
 Faults, in the order a request meets them: authentication (401), concurrency limit and rate
 limit (429 with ``Retry-After``), then one seeded draw for 500 / 503 / 429 / timeout (all
