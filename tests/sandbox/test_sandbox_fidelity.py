@@ -487,3 +487,18 @@ def test_strict_mode_refuses_a_status_change_by_put(client: httpx.Client) -> Non
     refused = client.put(f"/sales_invoices/{invoice['id']}", json={"sales_invoice": change})
     assert refused.status_code == 422
     assert {p["$source"] for p in refused.json()} == {"status_id", "invoice_number_prefix"}
+
+
+def test_a_refused_contact_update_changes_no_address(client: httpx.Client) -> None:
+    key = contact_id(client, "ACME001")
+    before = _contact(client, key)
+    change = {
+        "main_address": {"address_line_1": "9 New Road"},
+        "delivery_address": {"address_line_1": "Gate B", "country_id": "XX"},
+    }
+    refused = client.put(f"/contacts/{key}", json={"contact": change})
+    assert refused.status_code == 422
+    assert refused.json()[0]["$source"] == "delivery_address.country_id"
+    assert _contact(client, key) == before
+    addresses = _page(client, "/addresses", contact_id=key)["$items"]
+    assert len(addresses) == 1

@@ -334,6 +334,7 @@ def create_contact(biz: Business, data: Mapping[str, Any], *, system: bool = Fal
             "deletable": not system,
         }
     )
+    _check_nested(biz, data)
     _contact_addresses(biz, record, data)
     if reference:
         biz.references[reference.upper()] = record["id"]
@@ -432,6 +433,37 @@ def _contact_addresses(biz: Business, record: Record, data: Mapping[str, Any]) -
         record["main_contact_person"] = record["preferred_contact_person"] = None
 
 
+def _check_nested(biz: Business, data: Mapping[str, Any]) -> None:
+    """Refuse a contact's bad addresses or person before any of them is saved, so that a 422
+    leaves no half-made address or person behind."""
+    problems: list[tuple[str, str]] = []
+    for which in ("main_address", "delivery_address"):
+        raw = data.get(which)
+        if raw is None:
+            continue
+        if not isinstance(raw, Mapping):
+            problems.append((which, "is invalid"))
+            continue
+        for key, resource in (("country_id", "countries"), ("address_type_id", "address_types")):
+            value = raw.get(key)
+            if value and biz.collection(resource).get(str(value)) is None:
+                problems.append((f"{which}.{key}", "is invalid"))
+    person = data.get("main_contact_person")
+    if person is not None and not isinstance(person, Mapping):
+        problems.append(("main_contact_person", "is invalid"))
+    elif isinstance(person, Mapping):
+        if "name" in person and not text(person.get("name")):
+            problems.append(("main_contact_person.name", "can't be blank"))
+        types = person.get("contact_person_type_ids")
+        if types is not None and (
+            not isinstance(types, list)
+            or any(biz.collection("contact_person_types").get(str(t)) is None for t in types)
+        ):
+            problems.append(("main_contact_person.contact_person_type_ids", "is invalid"))
+    if problems:
+        raise invalid(*problems)
+
+
 def _update_addresses(biz: Business, record: Record, data: Mapping[str, Any]) -> None:
     """putContacts ``main_address`` / ``delivery_address``: the fields sent change the
     contact's address records (the others keep their values); a delivery address that was the
@@ -485,6 +517,7 @@ def update_contact(biz: Business, record: Record, data: Mapping[str, Any]) -> Re
         ]
         types = list(type_ids)
     _apply_contact(biz, updated, data, "CUSTOMER" in types)
+    _check_nested(biz, data)
     _update_addresses(biz, updated, data)
     person_data = data.get("main_contact_person")
     if isinstance(person_data, Mapping):
