@@ -101,6 +101,8 @@ class Expr:
     inputs: frozenset[str] | None
     env: frozenset[str] | None
     unknown_names: frozenset[str] = field(default=frozenset())
+    #: The comprehensions' bodies, run by ``_comprehend`` item by item (see _Body).
+    bodies: tuple[_Body, ...] = field(default=())
 
 
 @dataclass(frozen=True)
@@ -371,6 +373,284 @@ def instrument(source: str, *, additions: bool = True) -> str:
     return "".join(out)
 
 
+# --- comprehensions run item by item in Python ----------------------------------------------
+#
+# CEL's own map() and filter() copy their result on every item (n*n/2 copies: 10,000 invoices
+# took minutes). So `L.map(x, BODY)` is rewritten to `_sf_c(L, 0)`, BODY is compiled once as
+# a program of its own with `x` a variable, and `_comprehend` runs it for each item: linear,
+# and each item is charged (and polls a deadline and Ctrl-C) before it runs. The same holds
+# for filter, all, exists, exists_one and the three-argument map(x, predicate, value).
+
+_COMPREHEND = "_sf_c"
+_KINDS = ("map", "filter", "all", "exists", "exists_one")
+
+
+@dataclass(frozen=True)
+class _Body:
+    """One comprehension: its kind, loop variable, the per-item programs and what they read."""
+
+    kind: str
+    var: str
+    program: Any  # map's value; the others' (or a three-argument map's) predicate
+    value: Any | None  # a three-argument map's value
+    names: frozenset[str]  # the enclosing variables it reads (its own loop variable excluded)
+    steps: frozenset[str] | None  # as Expr.steps
+    functions: frozenset[str]
+    nested: bool  # whether it holds comprehensions itself
+
+
+def _macro_calls(tokens: list[_Tok]) -> list[int]:
+    return [
+        index
+        for index in range(1, len(tokens) - 2)
+        if tokens[index].text == "."
+        and tokens[index + 1].kind == "ident"
+        and tokens[index + 1].text in _KINDS
+        and tokens[index + 2].text == "("
+    ]
+
+
+def _arguments(tokens: list[_Tok], partners: dict[int, int], opened: int) -> list[tuple[int, int]]:
+    """The (first, end) token spans of a call's arguments."""
+    closed = partners[opened]
+    spans: list[tuple[int, int]] = []
+    first = at = opened + 1
+    while at < closed:
+        if tokens[at].kind == "punct" and tokens[at].text in "([{":
+            at = partners[at]
+        elif tokens[at].text == ",":
+            spans.append((first, at))
+            first = at + 1
+        at += 1
+    if first < closed:
+        spans.append((first, closed))
+    return spans
+
+
+def _rewrite(source: str, bodies: list[_Body]) -> str:
+    """``source`` with each comprehension a call of _COMPREHEND; bodies compiled into
+    ``bodies``. Raises _CannotInstrumentError for a form it cannot take apart."""
+    while True:
+        tokens = _tokens(source)
+        partners = _partners(tokens)
+        calls = _macro_calls(tokens)
+        inside = [(index + 2, partners[index + 2]) for index in calls]
+        outermost = [i for i in calls if not any(a < i < b for a, b in inside)]
+        if not outermost:
+            return source
+        index = max(outermost)  # rightmost: its receiver may hold the others
+        kind = tokens[index + 1].text
+        opened = index + 2
+        spans = _arguments(tokens, partners, opened)
+        if len(spans) not in ((2, 3) if kind == "map" else (2,)):
+            raise _CannotInstrumentError(kind)
+        var_first, var_end = spans[0]
+        if var_end - var_first != 1 or tokens[var_first].kind != "ident":
+            raise _CannotInstrumentError(kind)
+        var = tokens[var_first].text
+        if var in VARIABLES:
+            raise _CannotInstrumentError(var)  # it would hide the flow's own
+        texts = [source[tokens[a].start : tokens[b - 1].end] for a, b in spans[1:]]
+        before = len(bodies)
+        programs = [_compile_body(text, bodies) for text in texts]
+        names: set[str] = set()
+        functions: set[str] = set()
+        for inner in bodies[before:]:  # what they read is handed through this one's items
+            names.update(inner.names)
+            functions.update(inner.functions)
+        for refs in (program.references() for program in programs):
+            names.update(refs["variables"])
+            functions.update(refs["functions"])
+        joined = " ".join(texts)
+        bodies.append(
+            _Body(
+                kind=kind,
+                var=var,
+                program=programs[0],
+                value=programs[1] if len(programs) == 2 else None,
+                names=frozenset(names - {var}),
+                steps=_steps_read(joined),
+                functions=frozenset(functions),
+                nested=_COMPREHEND in functions,
+            )
+        )
+        first = _receiver_start(tokens, partners, index - 1)
+        receiver = source[tokens[first].start : tokens[index].start]
+        source = (
+            source[: tokens[first].start]
+            + f"{_COMPREHEND}({receiver}, {len(bodies) - 1})"
+            + source[tokens[partners[opened]].end :]
+        )
+
+
+def _compile_body(text: str, bodies: list[_Body]) -> Any:
+    rewritten = _rewrite(text, bodies)
+    try:
+        return cel.compile(instrument(rewritten))
+    except (ValueError, RuntimeError, TypeError):
+        return cel.compile(instrument(rewritten, additions=False))
+
+
+def _steps_read(source: str) -> frozenset[str] | None:
+    """The step ids ``source`` reads, or None when it reads ``steps`` in another way."""
+    dotted = {m.group(1) for m in _STEP_DOT.finditer(source)}
+    indexed = {m.group(1) or m.group(2) for m in _STEP_INDEX.finditer(source)}
+    uses = len(_STEPS_WORD.findall(source))
+    matched = sum(1 for _ in _STEP_DOT.finditer(source)) + sum(
+        1 for _ in _STEP_INDEX.finditer(source)
+    )
+    return frozenset(dotted | indexed) if uses == matched else None
+
+
+@dataclass(frozen=True)
+class _Frame:
+    """The evaluation a comprehension runs in: its bodies, variables and functions."""
+
+    bodies: tuple[_Body, ...]
+    variables: Mapping[str, Any]
+    functions: Mapping[str, Callable[..., Any]]
+
+
+_FRAME: contextvars.ContextVar[_Frame | None] = contextvars.ContextVar(
+    "sageflow_expression_frame", default=None
+)
+
+
+def _weight(value: Any, limit: int) -> int:
+    """The work of handing ``value`` between Python and CEL (see _measure)."""
+    return _measure(value, limit)[0]
+
+
+def _measure(value: Any, limit: int) -> tuple[int, int]:
+    """(work, size) of ``value``: work is one a key or item and one per _CHARS characters
+    (what handing it between Python and CEL costs), size as size_of; counted up to ``limit``."""
+    work = size = 0
+    pending = [value]
+    while pending and size <= limit:
+        item = pending.pop()
+        if isinstance(item, str | bytes):
+            work += 1 + len(item) // _CHARS
+            size += len(item) + 1
+        elif isinstance(item, dict):
+            work += 1 + len(item)
+            size += 1 + len(item)
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list | tuple):
+            work += 1 + len(item)
+            size += 1 + len(item)
+            pending.extend(item)
+        else:
+            work += 1
+            size += 1
+    return work, size
+
+
+def _comprehend(items: Any, number: int) -> Any:
+    frame = _FRAME.get()
+    budget = _BUDGET.get()
+    if frame is None or budget is None:  # pragma: no cover - only evaluate_expr compiles these
+        raise RuntimeError("a comprehension outside an evaluation")
+    body = frame.bodies[number]
+    if not isinstance(items, list | dict):
+        raise _failed(
+            budget, TypeError(f"{body.kind}() needs a list or a map, got {_cel_type(items)}")
+        )
+    outer: dict[str, Any] = {}
+    for name in body.names:
+        if name in frame.variables:
+            value = frame.variables[name]
+            if name == "steps" and body.steps is not None and isinstance(value, Mapping):
+                value = {k: value[k] for k in body.steps if k in value}
+            outer[name] = value
+    functions = {n: frame.functions[n] for n in body.functions if n in frame.functions}
+    # Every item hands `outer` to CEL again: charged per item, so a body that reads a large
+    # value inside a large list is bounded too.
+    per_item = ITEM_WORK + _weight(outer, budget.max_work)
+    budget.charge(work=_weight(items, budget.max_work), size=len(items))
+    kept: list[Any] = []
+    count = 0
+    for item in items:
+        budget.charge(work=per_item)
+        variables = dict(outer)
+        variables[body.var] = item
+        passed = body.value is not None and body.kind == "map"
+        result = _run(body.program, variables, functions, frame, body, budget)
+        if body.kind == "map" and body.value is None:
+            budget.charge(*_measure(result, budget.max_size))
+            kept.append(result)
+            continue
+        if not isinstance(result, bool):
+            raise _failed(
+                budget,
+                TypeError(
+                    f"{body.kind}() needs true or false from its condition, got {_cel_type(result)}"
+                ),
+            )
+        if body.kind == "all" and not result:
+            return False
+        if body.kind == "exists" and result:
+            return True
+        if body.kind == "exists_one":
+            count += result
+        elif body.kind == "filter" and result:
+            budget.charge(size=1)
+            kept.append(item)
+        elif passed and result:
+            value = _run(body.value, variables, functions, frame, body, budget)
+            budget.charge(*_measure(value, budget.max_size))
+            kept.append(value)
+    if body.kind == "all":
+        return True
+    if body.kind == "exists":
+        return False
+    if body.kind == "exists_one":
+        return count == 1
+    return kept
+
+
+def _run(
+    program: Any,
+    variables: dict[str, Any],
+    functions: dict[str, Callable[..., Any]],
+    frame: _Frame,
+    body: _Body,
+    budget: Budget,
+) -> Any:
+    context: Any = cel.Context(variables=variables, functions=functions) if functions else variables
+    token = _FRAME.set(_Frame(frame.bodies, variables, frame.functions)) if body.nested else None
+    try:
+        return program.execute(context)
+    except Exception as error:
+        _notice_interrupt(budget, error)
+        if budget.stop is not None:
+            raise budget.stop from None
+        if budget.failure is not None and _COMPREHEND in str(error):
+            raise _failed(budget, budget.failure) from None  # an inner comprehension's
+        raise _failed(budget, error) from None
+    finally:
+        if token is not None:
+            _FRAME.reset(token)
+
+
+def _notice_interrupt(budget: Budget, error: Exception) -> None:
+    # A Ctrl-C that lands as a function is entered, before _guarded's `try`, reaches us only
+    # as CEL's report of it.
+    if budget.stop is None and "call failed: KeyboardInterrupt" in str(error):
+        budget.stop = KeyboardInterrupt()
+
+
+def _failed(budget: Budget, error: Exception) -> Exception:
+    budget.failure = error
+    return error
+
+
+def _cel_type(value: Any) -> str:
+    names = {bool: "bool", int: "int", float: "double", str: "string", bytes: "bytes"}
+    names.update({list: "list", dict: "map", type(None): "null"})
+    return names.get(type(value), type(value).__name__)
+
+
 #: The default budget of one expression evaluation. Work is counted in element operations:
 #: a map or filter over n items costs n*(n+1)/2 copies plus ITEM_WORK per item (at most
 #: about 3,000 items; measured about 0.15 µs a unit on a 2-core machine, so the whole budget
@@ -398,6 +678,8 @@ class Budget:
     work: int = 0
     size: int = 0
     stop: BaseException | None = None
+    #: What a comprehension's body raised: CEL reports it only as "Function '_sf_c' error".
+    failure: Exception | None = None
 
     def charge(self, work: int = 0, size: int = 0) -> None:
         self.work += work
@@ -406,9 +688,9 @@ class Budget:
             raise self.stop
         if self.work > self.max_work:
             self.stop = BudgetExceededError(
-                f"needs more than {self.max_work:,} operations (a map or filter over n items"
-                " costs about n*n/2: lists of up to about 3,000 items); use for_each, or"
-                " narrow the list first"
+                f"needs more than {self.max_work:,} operations (each item of a map or filter"
+                f" costs about {ITEM_WORK} plus the size of what it reads and builds, and nested"
+                " comprehensions multiply); use for_each, or narrow the list first"
             )
         elif self.size > self.max_size:
             self.stop = BudgetExceededError(
@@ -499,6 +781,7 @@ _BUDGET_GUARDED: dict[str, Callable[..., Any]] = {
     _LINEAR: _guarded(_charge_linear),
     _VALUE: _guarded(_charge_value),
     _OPERAND: _guarded(_charge_operand),
+    _COMPREHEND: _guarded(_comprehend),
 }
 
 
@@ -526,32 +809,38 @@ def compile_expr(source: str, *, max_chars: int = 2_000) -> Expr:
             problem = _literal_problem(token.text)
             if problem is not None:
                 raise ExpressionSyntaxError(problem)
+    bodies: list[_Body] = []
     try:
-        try:
-            program = cel.compile(instrument(source))
-        except (ValueError, RuntimeError, TypeError):
-            # The + operands are found without a full parser: if that ever misreads one, keep
-            # the comprehension bounds (which must hold) rather than refuse the expression.
-            program = cel.compile(instrument(source, additions=False))
+        program = _compile_body(source, bodies)
+    except (ValueError, RuntimeError, TypeError, _CannotInstrumentError):
+        # A form the rewrite cannot take apart keeps CEL's own comprehensions, charged for
+        # their quadratic copies up front.
+        bodies = []
+        program = None
+    try:
+        if program is None:
+            try:
+                program = cel.compile(instrument(source))
+            except (ValueError, RuntimeError, TypeError):
+                # The + operands are found without a full parser: if that ever misreads one,
+                # keep the comprehension bounds (which must hold) rather than refuse it.
+                program = cel.compile(instrument(source, additions=False))
         refs = program.references()
     except (ValueError, RuntimeError, TypeError, _CannotInstrumentError):
         raise ExpressionSyntaxError(
             "a comprehension whose list cannot be found; write it as LIST.map(x, ...)"
         ) from None
-    names = frozenset(refs["variables"])
+    variables = set(refs["variables"])
+    functions = set(refs["functions"])
+    for body in bodies:
+        variables.update(body.names)
+        functions.update(body.functions)
+    names = frozenset(variables)
     bound = {m.group(1) for m in _MACRO_VAR.finditer(source)}
     # Not yet "unknown": the loop variable (``item`` or the step's ``as``) is checked by the
     # validator, which knows the step.
     unknown = frozenset(n for n in names if n not in VARIABLES and n not in bound)
-    steps: frozenset[str] | None = frozenset()
-    if "steps" in names:
-        dotted = {m.group(1) for m in _STEP_DOT.finditer(source)}
-        indexed = {m.group(1) or m.group(2) for m in _STEP_INDEX.finditer(source)}
-        uses = len(_STEPS_WORD.findall(source))
-        matched = sum(1 for _ in _STEP_DOT.finditer(source)) + sum(
-            1 for _ in _STEP_INDEX.finditer(source)
-        )
-        steps = frozenset(dotted | indexed) if uses == matched else None
+    steps = _steps_read(source) if "steps" in names else frozenset()
     fields = {
         name: (_narrow(_FIELD_OF[name], _WORD_OF[name], source) if name in names else frozenset())
         for name in ("inputs", "env")
@@ -560,11 +849,12 @@ def compile_expr(source: str, *, max_chars: int = 2_000) -> Expr:
         source=source,
         program=program,
         names=names - frozenset(bound),
-        functions=frozenset(refs["functions"]),
+        functions=frozenset(functions),
         steps=steps,
         inputs=fields["inputs"],
         env=fields["env"],
         unknown_names=unknown,
+        bodies=tuple(bodies),
     )
 
 
@@ -742,8 +1032,15 @@ def evaluate_expr(expr: Expr, scope: Scope) -> Any:
         cancelled=scope.cancelled,
     )
     token = _BUDGET.set(budget)
+    frame = _FRAME.set(_Frame(expr.bodies, variables, functions)) if expr.bodies else None
     try:
-        result = expr.program.execute(context)
+        try:
+            result = expr.program.execute(context)
+        except Exception as error:
+            _notice_interrupt(budget, error)
+            if budget.failure is not None and _COMPREHEND in str(error):
+                raise budget.failure from None  # what the comprehension's body raised
+            raise
         if budget.stop is not None:  # CEL's `||`, `&&` and exists() absorb errors
             raise budget.stop
     except (KeyError, IndexError) as error:
@@ -755,6 +1052,8 @@ def evaluate_expr(expr: Expr, scope: Scope) -> Any:
             raise _stopped(expr, budget.stop) from None
         raise ExpressionError(f"${{{{ {expr.source} }}}}: {_first_line(str(error))}") from None
     finally:
+        if frame is not None:
+            _FRAME.reset(frame)
         _BUDGET.reset(token)
     value = from_cel(result)
     if isinstance(value, str | list | dict):
