@@ -474,8 +474,9 @@ class Sandbox:
                 echo,
             )
         self.stats.replays += 1
+        # No "replayed" header: Sage's guide documents none, so a client must not learn to
+        # rely on one here ([G-idem]; the sandbox's stats count replays for tests instead).
         headers = {"content-type": "application/json; charset=utf-8", **echo}
-        headers["x-idempotency-replayed"] = "true"
         return Reply(stored["status"], headers, stored["body"].encode())
 
     def _authenticate(self, headers: Mapping[str, str]) -> Reply | None:
