@@ -246,6 +246,17 @@ def test_flow_inputs_are_checked(caller: FakeCaller) -> None:
     assert "input 'n'" in str(caught.value)
 
 
+def test_a_misspelled_input_gets_a_suggestion(caller: FakeCaller) -> None:
+    with pytest.raises(FlowInputError) as caught:
+        run(
+            "name: t\ninputs: {customer: {type: string}}\nsteps:\n"
+            "  - {id: a, uses: testpack/listThings}\n",
+            caller,
+            {"custmer": "Acme"},
+        )
+    assert "unknown input 'custmer' (did you mean 'customer'?)" in str(caught.value)
+
+
 def test_secrets_are_never_journaled(tmp_path: Path, caller: FakeCaller) -> None:
     text = textwrap.dedent("""\
         name: secret

@@ -27,7 +27,7 @@ from sageflow._flows._engine import (
 from sageflow._flows._expr import Clock
 from sageflow._flows._journal import DEFAULT_PATH, Journal, dumps
 from sageflow._flows._load import DEFAULT_LIMITS, Limits, load_source, read_flow_file
-from sageflow._flows._model import Flow, input_validator, parse_flow
+from sageflow._flows._model import Flow, did_you_mean, input_validator, parse_flow
 from sageflow._flows._problems import FlowValidationError, Problem
 from sageflow._flows._validate import validate_flow
 from sageflow._registry import get_component
@@ -76,7 +76,8 @@ def resolve_inputs(flow: Flow, given: Mapping[str, Any]) -> dict[str, Any]:
     for name in given:
         if name not in flow.inputs:
             known = ", ".join(sorted(flow.inputs)) or "none"
-            problems.append(f"unknown input {name!r} (the flow declares: {known})")
+            hint = did_you_mean(name, set(flow.inputs))
+            problems.append(f"unknown input {name!r}{hint} (the flow declares: {known})")
     for name, spec in flow.inputs.items():
         if name in given:
             value = given[name]

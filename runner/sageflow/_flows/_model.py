@@ -206,7 +206,7 @@ class _Parser:
     def unknown_keys(self, mapping: dict[str, Any], allowed: set[str], path: Path) -> None:
         for key in mapping:
             if key not in allowed:
-                hint = _closest(key, allowed)
+                hint = did_you_mean(key, allowed)
                 self.add((*path, key), f"unknown key{hint}", key=True)
 
     def expect(self, value: Any, types: type | tuple[type, ...], path: Path, what: str) -> bool:
@@ -635,7 +635,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _closest(word: str, options: set[str]) -> str:
+def did_you_mean(word: str, options: set[str]) -> str:
     import difflib
 
     match = difflib.get_close_matches(word, sorted(options), n=1)
