@@ -166,6 +166,48 @@ async def adrive(
         plan.close()
 
 
+def describe_write(request: HTTPRequest | None) -> dict[str, Any]:
+    """A dry run's account of the write it did not send (JSON-ready)."""
+    if request is None:
+        return {"method": None, "path": None, "query": {}, "body": None}
+    return {
+        "method": request.method,
+        "path": request.path,
+        "query": dict(request.query),
+        "body": request.json,
+    }
+
+
+async def afirst_write(
+    component: Component,
+    inputs: Inputs | Mapping[str, Any],
+    send: AsyncSend | None,
+    parse_error: ErrorParser,
+) -> tuple[HTTPRequest | None, int]:
+    """What a dry run shows: the component's reads sent, its first write returned unsent.
+
+    A write often needs reads first (an invoice's tax rates, a find before a create), and the
+    write it then builds depends on them, so showing the handler's first request would show a
+    GET. Without ``send`` (a host's caller that runs only whole calls) the first request is
+    all that can be known. Returns the write (``None`` when the call sends none) and how many
+    reads went before it.
+    """
+    action = component.start(inputs)
+    reads = 0
+    try:
+        request = next(action)
+        while send is not None and not request.is_write:
+            response = await send(request)
+            _check(response, request, parse_error)
+            reads += 1
+            request = action.send(response)
+        return request, reads
+    except StopIteration:
+        return None, reads
+    finally:
+        action.close()
+
+
 def _output(component: Component, value: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise TypeError(f"{component.ref} returned {type(value).__name__}, not a JSON object")

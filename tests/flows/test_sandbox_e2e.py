@@ -77,6 +77,35 @@ def test_invoice_flow_against_the_sandbox(tmp_path: Path) -> None:
     assert len([c for c in sandbox.records("contacts") if c["name"] == "Brand New Ltd"]) == 1
 
 
+def test_a_dry_run_shows_the_invoice_post_a_real_run_would_send(tmp_path: Path) -> None:
+    # An invoice's handler reads its tax rate before it can build the POST; a dry run sends
+    # that read and shows the write with the tax worked out, not the GET.
+    sandbox = sandbox_mod.Sandbox()
+    path = tmp_path / "invoice.sageflow.yaml"
+    path.write_text(INVOICE_FLOW)
+    shown: dict[str, Any] = {}
+    invoices_before = len(sandbox.records("sales_invoices"))
+
+    result = asyncio.run(
+        arun_flow(
+            load_flow(path),
+            {"customer": "Brand New Ltd", "amount": 100},
+            caller=caller_for(sandbox),
+            journal=None,
+            dry_run=True,
+            on_dry_write=lambda step, write: shown.__setitem__(step, write),
+        )
+    )
+
+    assert result.status == "ok", result.error
+    invoice = shown["invoice"]
+    assert (invoice["method"], invoice["path"]) == ("POST", "/sales_invoices")
+    line = invoice["body"]["sales_invoice"]["invoice_lines"][0]
+    assert line["tax_amount"] == "40.00"  # 2 x 100.00 at GB_STANDARD's 20%
+    assert len(sandbox.records("sales_invoices")) == invoices_before
+    assert not [c for c in sandbox.records("contacts") if c["name"] == "Brand New Ltd"]
+
+
 LOOP_FLOW = """\
 name: many-contacts
 inputs:

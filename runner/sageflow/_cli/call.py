@@ -28,7 +28,7 @@ from sageflow._registry import UnknownComponentError
 if TYPE_CHECKING:
     from sageflow._component import Component
     from sageflow._flows._model import Flow
-    from sageflow._values import HTTPRequest
+    from sageflow._values import HTTPRequest, HTTPResponse
 
 
 @dataclass(frozen=True)
@@ -92,42 +92,27 @@ def guard(debug: bool) -> Iterator[None]:
         _failed(f"internal error: {type(error).__name__}: {error} (rerun with --debug)")
 
 
-def _describe(request: HTTPRequest) -> dict[str, Any]:
-    return {
-        "method": request.method,
-        "path": request.path,
-        "query": dict(request.query),
-        "body": request.json,
-    }
-
-
 async def _first_write(
     component: Component, inputs: Mapping[str, Any], connection: str | None, debug: bool
 ) -> tuple[dict[str, Any] | None, int]:
-    """Drive the component, sending its reads (a lookup before a create) and stopping at its
-    first write, which is returned unsent with how many reads went before it."""
-    from sageflow._execute import CallOptions
+    """The component's reads sent, its first write described unsent (see ``afirst_write``)."""
+    from sageflow._execute import CallOptions, afirst_write, describe_write
     from sageflow._flows._api import default_caller_factory
     from sageflow._registry import packs
 
     validated = component.validate(inputs)
-    parse_error = packs()[component.pack].error_parser
     caller: Any = default_caller_factory(connection, debug=debug)(None)
-    action = component.start(validated)
-    reads = 0
+    options = CallOptions(debug=debug)
+
+    async def send(request: HTTPRequest) -> HTTPResponse:
+        return await caller.send(request, options)  # type: ignore[no-any-return]
+
     try:
-        request = next(action)
-        while request.method in ("GET", "HEAD"):
-            response = await caller.send(request, CallOptions(debug=debug))
-            if not response.ok and response.status not in request.expect:
-                raise parse_error(response, request)
-            reads += 1
-            request = action.send(response)
-        return _describe(request), reads
-    except StopIteration:
-        return None, reads
+        write, reads = await afirst_write(
+            component, validated, send, packs()[component.pack].error_parser
+        )
+        return (None if write is None else describe_write(write)), reads
     finally:
-        action.close()
         close = getattr(caller, "aclose", None)
         if close is not None:
             await close()

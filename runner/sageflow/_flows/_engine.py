@@ -23,13 +23,13 @@ from sageflow._errors import (
     SageflowError,
     ServerError,
 )
-from sageflow._execute import Caller, CallOptions
+from sageflow._execute import Caller, CallOptions, afirst_write, describe_write
 from sageflow._flows._expr import Clock, ExpressionError, Scope, Template, helpers, render
 from sageflow._flows._journal import Journal
 from sageflow._flows._model import Flow, Step, reserved_env
 from sageflow._http._redact import registered_secrets
 from sageflow._registry import get_component, packs
-from sageflow._values import HTTPResponse
+from sageflow._values import HTTPRequest, HTTPResponse
 
 Sleep = Callable[[float], Awaitable[None]]
 CallerFactory = Callable[[str | None], Caller]
@@ -475,9 +475,9 @@ class Engine:
             inputs = component.validate(raw)
         except (ExpressionError, InputValidationError) as error:
             raise StepFailedError(path, self._error(error)) from None
-        if self.dry_run and not component.annotations.read_only:
-            return self._dry(step, component, inputs, path)
         connection = self.flow.connections.get(step.connection or "")
+        if self.dry_run and not component.annotations.read_only:
+            return await self._dry(step, component, inputs, path, connection)
         options = CallOptions(
             idempotency_key=idempotency_key(ctx.run_id, path),
             business_id=connection.business_id if connection else None,
@@ -527,20 +527,34 @@ class Engine:
             delay = min(float(retry_after), max(step.retry.max_backoff, delay))
         return float(delay)
 
-    def _dry(self, step: Step, component: Component, inputs: Any, path: str) -> StepResult:
-        action = component.start(inputs)
+    async def _dry(
+        self, step: Step, component: Component, inputs: Any, path: str, connection: Any
+    ) -> StepResult:
+        # The reads a write needs (tax rates, a lookup) are sent, so the write shown is the
+        # one a real run would send; a caller that only runs whole calls shows the first
+        # request instead.
         try:
-            request = next(action)
-            description = {
-                "method": request.method,
-                "path": request.path,
-                "query": dict(request.query),
-                "body": request.json,
-            }
-        except StopIteration:
-            description = {"method": None, "path": None, "query": {}, "body": None}
-        finally:
-            action.close()
+            caller = self._caller(connection.account if connection else None)
+        except SageflowError as error:
+            raise StepFailedError(path, self._error(error)) from None
+        single = getattr(caller, "send", None)
+        options = CallOptions(
+            business_id=connection.business_id if connection else None, debug=self.debug
+        )
+
+        async def send(request: HTTPRequest) -> HTTPResponse:
+            return await single(request, options)  # type: ignore[misc, no-any-return]
+
+        try:
+            request, _reads = await afirst_write(
+                component,
+                inputs,
+                send if single is not None else None,
+                packs()[component.pack].error_parser,
+            )
+        except Exception as error:  # a failed read fails the step, as in a real run
+            raise StepFailedError(path, self._error(error)) from None
+        description = describe_write(request)
         description["component"] = component.ref
         if self.on_dry_write is not None:
             self.on_dry_write(path, description)
