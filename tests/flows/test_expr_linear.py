@@ -13,6 +13,7 @@ import yaml
 
 from sageflow._flows import _expr
 from sageflow._flows._expr import (
+    BudgetExceededError,
     ExpressionError,
     Scope,
     compile_expr,
@@ -206,3 +207,17 @@ def test_nested_comprehensions_are_charged_per_inner_item(
     out = render(compile_template(source), scope({"xs": xs}))
     assert out[29][29][29] == 87
     assert counter.work >= 30**3 * _expr.ITEM_WORK
+
+
+def test_a_comprehension_left_to_cel_keeps_the_quadratic_charge() -> None:
+    # A loop variable named like one of the flow's is not taken apart (it would hide it):
+    # CEL runs that one, and its n*n/2 copies are charged before it starts.
+    source = "${{ size(split(inputs.s, ',').filter(index, index == 'x')) }}"
+    template = compile_template(source)
+    single = template.single
+    assert single is not None
+    assert not single.bodies
+    few = scope({"s": ",".join(["x"] * 100)})
+    assert render(template, few) == 100
+    with pytest.raises(BudgetExceededError, match="needs more than 5,000,000 operations"):
+        render(template, scope({"s": ",".join(["x"] * 4_000)}))

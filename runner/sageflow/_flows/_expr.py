@@ -158,12 +158,14 @@ def comprehension_depth(source: str) -> int:
 # --- the budget: bounded work and memory for every expression ---------------------------------
 #
 # CEL cannot be interrupted and its map() and filter() copy their result list on every
-# iteration (a map over n items costs about n*n/2 copies: 10,000 items run for seconds).
-# Every comprehension is therefore rewritten at compile time so that Python sees it before it
-# runs and on each item: `l.map(x, f)` runs as `_sf_q(l).map(x, _sf_v(f))`. `_sf_q` charges
-# the copies the map is about to make *before* CEL makes them, `_sf_v` charges the size of
-# each produced value, and every helper charges what it builds. Each charge is also where a
-# deadline (the step's `timeout`) and a cancellation (Ctrl-C) are noticed.
+# iteration (a map over n items costs about n*n/2 copies: 10,000 items run for minutes).
+# Comprehensions are therefore run by Python, item by item (see _rewrite below). Should a
+# form ever not be taken apart that way, it stays CEL's and is rewritten here so that Python
+# sees it before it runs and on each item: `l.map(x, f)` runs as `_sf_q(l).map(x, _sf_v(f))`.
+# `_sf_q` charges the copies the map is about to make *before* CEL makes them, `_sf_v`
+# charges the size of each produced value. Every helper, and each operand of `+`, charges
+# what it builds. Each charge is also where a deadline (the step's `timeout`) and a
+# cancellation (Ctrl-C) are noticed.
 
 _QUADRATIC = "_sf_q"  # map and filter: their result list is copied per iteration
 _LINEAR = "_sf_l"  # all, exists, exists_one
@@ -651,13 +653,16 @@ def _cel_type(value: Any) -> str:
     return names.get(type(value), type(value).__name__)
 
 
-#: The default budget of one expression evaluation. Work is counted in element operations:
-#: a map or filter over n items costs n*(n+1)/2 copies plus ITEM_WORK per item (at most
-#: about 3,000 items; measured about 0.15 µs a unit on a 2-core machine, so the whole budget
-#: is about a second). Memory is counted in characters and items built. The time bound is a
+#: The default budget of one expression evaluation. Work is counted in element operations
+#: (about 0.15 µs a unit on a 2-core machine): a comprehension costs ITEM_WORK per item plus
+#: what each item hands between Python and CEL (see _measure), so the invoice export's map
+#: costs about 100 a row (some 48,000 rows); nested ones multiply and are stopped in a
+#: second or two. Memory is counted in characters and items built. The time bound is a
 #: backstop (a step's timeout is stricter); the work bound normally ends a runaway first.
 MAX_WORK = DEFAULT_LIMITS.max_expression_work
-ITEM_WORK = 20  # one evaluation of a comprehension's body, with its call into Python
+#: One evaluation of a comprehension's body in Python (handing its variables to CEL and its
+#: result back; what they hold is charged on top): about 10 µs, a little more than this.
+ITEM_WORK = 40
 MAX_SIZE = DEFAULT_LIMITS.max_expression_size
 MAX_SECONDS = 60.0
 
