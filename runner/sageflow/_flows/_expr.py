@@ -520,15 +520,16 @@ _FRAME: contextvars.ContextVar[_Frame | None] = contextvars.ContextVar(
 
 def _weight(value: Any, limit: int) -> int:
     """The work of handing ``value`` between Python and CEL (see _measure)."""
-    return _measure(value, limit)[0]
+    return _measure(value, limit, limit * _CHARS)[0]
 
 
-def _measure(value: Any, limit: int) -> tuple[int, int]:
+def _measure(value: Any, work_limit: int, size_limit: int) -> tuple[int, int]:
     """(work, size) of ``value``: work is one a key or item and one per _CHARS characters
-    (what handing it between Python and CEL costs), size as size_of; counted up to ``limit``."""
+    (what handing it between Python and CEL costs), size as size_of; counted until either
+    passes its limit."""
     work = size = 0
     pending = [value]
-    while pending and size <= limit:
+    while pending and work <= work_limit and size <= size_limit:
         item = pending.pop()
         if isinstance(item, str | bytes):
             work += 1 + len(item) // _CHARS
@@ -579,7 +580,7 @@ def _comprehend(items: Any, number: int) -> Any:
         passed = body.value is not None and body.kind == "map"
         result = _run(body.program, variables, functions, frame, body, budget)
         if body.kind == "map" and body.value is None:
-            budget.charge(*_measure(result, budget.max_size))
+            budget.charge(*_measure(result, budget.max_work, budget.max_size))
             kept.append(result)
             continue
         if not isinstance(result, bool):
@@ -600,7 +601,7 @@ def _comprehend(items: Any, number: int) -> Any:
             kept.append(item)
         elif passed and result:
             value = _run(body.value, variables, functions, frame, body, budget)
-            budget.charge(*_measure(value, budget.max_size))
+            budget.charge(*_measure(value, budget.max_work, budget.max_size))
             kept.append(value)
     if body.kind == "all":
         return True
