@@ -56,14 +56,31 @@ def cli(debug: bool) -> None:
     """Drive Sage accounting from declarative YAML flows, or try it in the embedded sandbox."""
     if debug:
         log_to_stderr()
+    else:
+        show_warnings()
+
+
+def show_warnings() -> None:
+    """The ``sageflow`` logger's warnings (the sandbox notice, a kept token response) as plain
+    lines on stderr; a host that imports sageflow instead decides where they go."""
+    _stderr_handler(debug=False)
 
 
 def log_to_stderr() -> None:
     """Debug logging of the ``sageflow`` logger to stderr, masked; once however often asked
     (``sageflow --debug run --debug`` must not print every line twice)."""
+    _stderr_handler(debug=True)
+
+
+def _stderr_handler(debug: bool) -> None:
     import logging
 
-    from sageflow._http import RedactingFilter
+    class Formatter(logging.Formatter):
+        # Warnings as their bare message (as a user reads them); debug lines timestamped.
+        def format(self, record: logging.LogRecord) -> str:
+            if record.levelno >= logging.WARNING:
+                return record.getMessage()
+            return super().format(record)
 
     class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
         # Whatever sys.stderr is now, not when the handler was made: a host (or a test) that
@@ -77,15 +94,31 @@ def log_to_stderr() -> None:
             pass
 
     logger = logging.getLogger("sageflow")
-    if any(type(h).__name__ == "StderrHandler" for h in logger.handlers):
-        return
-    handler = StderrHandler()
-    # On the handler, not the logger: a logger's filters do not see its children's records
-    # (sageflow.http, sageflow.flows, ...), a handler's see everything it prints.
-    handler.addFilter(RedactingFilter())
-    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
+    handler = next((h for h in logger.handlers if type(h).__name__ == "StderrHandler"), None)
+    if handler is None:
+        handler = StderrHandler()
+        # On the handler, not the logger: a logger's filters do not see its children's records
+        # (sageflow.http, sageflow.flows, ...), a handler's see everything it prints.
+        handler.addFilter(_redacting)
+        handler.setFormatter(Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+        handler.setLevel(logging.WARNING)
+        logger.addHandler(handler)
+    if debug:
+        handler.setLevel(logging.DEBUG)
+        logger.setLevel(logging.DEBUG)
+
+
+_FILTER: list[Any] = []
+
+
+def _redacting(record: Any) -> bool:
+    # Imported at the first record, not when the handler is installed: the redaction rules
+    # bring pydantic, which a command that logs nothing (validate, --help) need not load.
+    if not _FILTER:
+        from sageflow._http._redact import RedactingFilter
+
+        _FILTER.append(RedactingFilter())
+    return bool(_FILTER[0].filter(record))
 
 
 def main(argv: list[str] | None = None) -> Any:

@@ -15,11 +15,14 @@ import click
 from sageflow._cli import log_to_stderr
 from sageflow._cli._json import JsonCommand, json_text
 from sageflow._cli.flows import (
+    DEBUG,
     EXIT_OK,
+    REQUIRE_ACCOUNT,
     _failed,
     _inputs,
     _invalid,
     _sandbox_beside,
+    account_checked,
 )
 from sageflow._errors import InputValidationError, SageflowError
 from sageflow._flows._journal import DEFAULT_PATH
@@ -169,13 +172,15 @@ def _show_output(output: Mapping[str, Any], as_json: bool) -> None:
 @click.option(
     "--dry-run", is_flag=True, help="Send reads only; print the first write instead of sending it."
 )
-@click.option("--debug", is_flag=True, help="Log requests (redacted) and show tracebacks.")
+@REQUIRE_ACCOUNT
+@DEBUG
 def call(
     ref: str,
     pairs: tuple[str, ...],
     as_json: bool,
     connection: str | None,
     dry_run: bool,
+    require_account: bool,
     debug: bool,
 ) -> None:
     """Run one component (pack/componentKey, or a bare key) and print its output."""
@@ -185,7 +190,7 @@ def call(
     values = parse_inputs(component, pairs)
     check_inputs(component, values)
     # The CLI's sandbox is the one `sageflow run` uses, so a call sees what a run created.
-    with guard(debug), _sandbox_beside(DEFAULT_PATH):
+    with account_checked(connection, require_account), guard(debug), _sandbox_beside(DEFAULT_PATH):
         if dry_run and not component.annotations.read_only:
             write, reads = asyncio.run(_first_write(component, values, connection, debug))
             _show_dry(component.ref, write, reads, as_json)

@@ -52,6 +52,13 @@ _JOURNAL = click.option(
     help="The SQLite run journal.",
 )
 _JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a summary.")
+REQUIRE_ACCOUNT = click.option(
+    "--require-account",
+    is_flag=True,
+    help="Fail (exit 2) rather than use the embedded sandbox when no account is configured "
+    "(also SAGEFLOW_REQUIRE_ACCOUNT=1).",
+)
+DEBUG = click.option("--debug", is_flag=True, help="Log requests (redacted) and show tracebacks.")
 _INPUT = click.option(
     "-i",
     "--input",
@@ -325,16 +332,48 @@ def _sandbox_beside(journal_path: Path) -> Iterator[None]:
         yield
 
 
-def _check_connection(name: str | None) -> None:
-    """A damaged ``connections.toml`` or token file is bad input: said once, before the run
-    starts, rather than as every step's error in a run journaled as failed."""
-    from sageflow._http._config import ConfigFileError, connect, find_connection
+@contextmanager
+def account_checked(name: str | None, require_account: bool) -> Iterator[None]:
+    """Check the connection before anything runs, then keep ``--require-account`` in force
+    for the command (the run opens its caller later, inside the engine)."""
+    from sageflow._http._config import requiring_account
+
+    _check_connection(name, require_account)
+    with requiring_account(True) if require_account else _nothing():
+        yield
+
+
+@contextmanager
+def _nothing() -> Iterator[None]:
+    yield
+
+
+def _check_connection(name: str | None, require_account: bool = False) -> None:
+    """A damaged ``connections.toml`` or token file, half a set of credentials in the
+    environment, or no account under ``--require-account`` is bad input: said once, before
+    the run starts, rather than as every step's error in a run journaled as failed."""
+    from sageflow._http._config import (
+        AccountRequiredError,
+        ConfigFileError,
+        IncompleteCredentialsError,
+        account_required,
+        connect,
+        find_connection,
+        no_account_error,
+    )
 
     try:
         config = find_connection(name)
         if config is not None:
             connect(config)
-    except (ConfigFileError, TokenFileError) as error:
+        elif account_required(require_account or None):
+            raise no_account_error()
+    except (
+        ConfigFileError,
+        TokenFileError,
+        IncompleteCredentialsError,
+        AccountRequiredError,
+    ) as error:
         _invalid(f"error: {error}")
     except SageflowError:
         return  # anything else is reported by the run, where it happens
@@ -450,7 +489,8 @@ def _finish(result: RunResult, as_json: bool, output_error: str | None = None) -
     help="With --dry-run, still write the -o files (their data is the manifests' examples).",
 )
 @_JOURNAL
-@click.option("--debug", is_flag=True, help="Log requests (redacted) and show tracebacks.")
+@REQUIRE_ACCOUNT
+@DEBUG
 def run(
     flow_file: Path,
     pairs: tuple[str, ...],
@@ -461,6 +501,7 @@ def run(
     output_files: tuple[str, ...],
     dry_run_outputs: bool,
     journal_path: Path,
+    require_account: bool,
     debug: bool,
 ) -> None:
     """Run a flow (against the sandbox when no account is set)."""
@@ -479,9 +520,8 @@ def run(
                 err=True,
             )
         targets = []
-    _check_connection(connection)
     bars = _Bars(enabled=not as_json)
-    with _guard(debug), _sandbox_beside(journal_path):
+    with account_checked(connection, require_account), _guard(debug), _sandbox_beside(journal_path):
         try:
             result = asyncio.run(
                 arun_flow(
@@ -535,7 +575,8 @@ def validate(flow_file: Path, as_json: bool) -> None:
 @_JSON
 @click.option("--connection", help="A configured connection.")
 @_JOURNAL
-@click.option("--debug", is_flag=True, help="Log requests (redacted) and show tracebacks.")
+@REQUIRE_ACCOUNT
+@DEBUG
 def resume(
     run_id: str,
     force: bool,
@@ -543,6 +584,7 @@ def resume(
     as_json: bool,
     connection: str | None,
     journal_path: Path,
+    require_account: bool,
     debug: bool,
 ) -> None:
     """Continue a failed or interrupted run."""
@@ -558,9 +600,8 @@ def resume(
             _invalid(f"error: no run {run_id!r} in {journal_path}")
         flow = _load(Path(record.flow_file))
         given = _inputs(flow, pairs, None)
-    _check_connection(connection)
     bars = _Bars(enabled=not as_json)
-    with _guard(debug), _sandbox_beside(journal_path):
+    with account_checked(connection, require_account), _guard(debug), _sandbox_beside(journal_path):
         try:
             result = asyncio.run(
                 aresume_flow(

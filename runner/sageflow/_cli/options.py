@@ -9,7 +9,7 @@ import click
 from sageflow._cli import log_to_stderr
 from sageflow._cli._json import JsonCommand, json_text
 from sageflow._cli.call import guard, resolve
-from sageflow._cli.flows import _invalid, _sandbox_beside
+from sageflow._cli.flows import DEBUG, REQUIRE_ACCOUNT, _invalid, _sandbox_beside, account_checked
 from sageflow._flows._journal import DEFAULT_PATH
 
 
@@ -23,13 +23,15 @@ from sageflow._flows._journal import DEFAULT_PATH
     "or the embedded sandbox when none is configured).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print [{value, label}] as JSON.")
-@click.option("--debug", is_flag=True, help="Log requests (redacted) and show tracebacks.")
+@REQUIRE_ACCOUNT
+@DEBUG
 def options(
     ref: str,
     path: str,
     search: str | None,
     connection: str | None,
     as_json: bool,
+    require_account: bool,
     debug: bool,
 ) -> None:
     """List the choices for INPUT of COMPONENT, one "value  label" line each.
@@ -44,7 +46,7 @@ def options(
         log_to_stderr()
     component = resolve(ref)
     # The CLI's sandbox is the one `sageflow run` uses: a run's new contact is offered here.
-    with guard(debug), _sandbox_beside(DEFAULT_PATH):
+    with account_checked(connection, require_account), guard(debug), _sandbox_beside(DEFAULT_PATH):
         try:
             found = asyncio.run(
                 aoptions(component.ref, path, search=search, connection=connection, debug=debug)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import sys
@@ -46,6 +47,19 @@ class ConfigFileError(ConfigurationError):
     """``connections.toml`` cannot be read as a configuration (names the file)."""
 
 
+class IncompleteCredentialsError(ConfigurationError):
+    """Some of a connection kind's credentials are in the environment, not all of them."""
+
+
+class AccountRequiredError(ConfigurationError):
+    """No account is configured and the caller refused the embedded sandbox fallback."""
+
+
+#: ``SAGEFLOW_REQUIRE_ACCOUNT=1`` refuses the sandbox fallback, like ``--require-account``.
+REQUIRE_ACCOUNT_ENV = ENV_PREFIX + "REQUIRE_ACCOUNT"
+_TRUE = {"1", "true", "yes", "on"}
+
+
 @dataclass(frozen=True)
 class ConnectionConfig:
     """One configured connection: which pack and connection kind, and its field values."""
@@ -84,12 +98,27 @@ def _from_env(pack: str, environ: Mapping[str, str]) -> ConnectionConfig | None:
     installed = packs().get(pack)
     if installed is None:
         return None
+    partial: list[tuple[list[str], list[str]]] = []
     for kind, spec in installed.connections.items():
         fields = spec.fields.model_fields
         required = [name for name, info in fields.items() if info.is_required()]
-        if required and all(_env_name(name) in environ for name in required):
+        given = [_env_name(name) for name in required if _env_name(name) in environ]
+        if required and len(given) == len(required):
             values = {n: environ[_env_name(n)] for n in fields if _env_name(n) in environ}
             return ConnectionConfig("env", pack, kind, values, "environment")
+        if given:
+            missing = [_env_name(name) for name in required if _env_name(name) not in environ]
+            partial.append((given, missing))
+    if partial:
+        # Half a set of credentials is a mistake, not "no account": falling back to the
+        # sandbox would report success for a run that never reached Sage.
+        given, missing = partial[0]
+        raise IncompleteCredentialsError(
+            f"{' and '.join(given)} {'is' if len(given) == 1 else 'are'} set but "
+            f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not: set "
+            f"{'it' if len(missing) == 1 else 'them'} too, or unset {' and '.join(given)} "
+            "to use the embedded sandbox"
+        )
     return None
 
 
@@ -245,8 +274,51 @@ def sandbox_limiter() -> Limiter:
     return Limiter(LimitSettings(requests_per_day=10**12, burst=10**9))
 
 
+#: Where the sandbox notice goes: the ``sageflow`` logger, so that a host can silence it or
+#: route it (the CLI prints the logger's warnings on stderr).
+logger = logging.getLogger("sageflow")
+
+
 def _announce(stream: IO[str] | None) -> None:
-    print(SANDBOX_NOTICE, file=stream or sys.stderr)
+    logger.warning(SANDBOX_NOTICE)
+    if stream is not None:
+        # A caller that passes a stream asked for the notice there as well.
+        print(SANDBOX_NOTICE, file=stream)
+
+
+def account_required(
+    require_account: bool | None = None, environ: Mapping[str, str] | None = None
+) -> bool:
+    """Whether the sandbox fallback is refused: ``require_account`` when given, else
+    ``SAGEFLOW_REQUIRE_ACCOUNT`` (1/true/yes/on), else the innermost :func:`requiring_account`
+    block."""
+    if require_account is not None:
+        return require_account
+    env = os.environ if environ is None else environ
+    return env.get(REQUIRE_ACCOUNT_ENV, "").strip().lower() in _TRUE or REQUIRE_ACCOUNT.get()
+
+
+#: Set by the CLI's ``--require-account`` for the length of one command (like SANDBOX_DATA).
+REQUIRE_ACCOUNT: ContextVar[bool] = ContextVar("sageflow_require_account", default=False)
+
+
+@contextmanager
+def requiring_account(required: bool = True) -> Iterator[None]:
+    """Within this block, opening a caller with no account configured is an error."""
+    token = REQUIRE_ACCOUNT.set(required)
+    try:
+        yield
+    finally:
+        REQUIRE_ACCOUNT.reset(token)
+
+
+def no_account_error(pack: str = DEFAULT_PACK) -> AccountRequiredError:
+    return AccountRequiredError(
+        f"no {pack} account configured and the embedded sandbox was refused "
+        f"(--require-account or {REQUIRE_ACCOUNT_ENV}): set {ENV_PREFIX}ACCESS_TOKEN, or "
+        f"{ENV_PREFIX}CLIENT_ID and {ENV_PREFIX}CLIENT_SECRET, or add a connection to "
+        f"{config_file()}"
+    )
 
 
 def _resolve(
@@ -256,11 +328,14 @@ def _resolve(
     stderr: IO[str] | None,
     sandbox_options: Mapping[str, Any] | None,
     client_options: dict[str, Any],
+    require_account: bool | None = None,
 ) -> tuple[Connection, _Sandbox | None]:
     """The connection to open, and the sandbox behind it when no credentials are configured."""
     config = find_connection(name, pack=pack)
     if config is not None:
         return connect(config, store=store), None
+    if account_required(require_account):
+        raise no_account_error(pack)
     sandbox = _sandbox(pack, sandbox_options or {})
     _announce(stderr)
     client_options.setdefault("limiter", sandbox_limiter())
@@ -276,21 +351,27 @@ def open_caller(
     transport: httpx.AsyncBaseTransport | None = None,
     stderr: IO[str] | None = None,
     sandbox_options: Mapping[str, Any] | None = None,
+    require_account: bool | None = None,
     **client_options: Any,
 ) -> AsyncClient:
     """An :class:`AsyncClient` (the runner's ``Caller``) for the configured account, or for the
-    embedded sandbox, announced in one line on stderr, when no credentials are configured.
+    embedded sandbox when no credentials are configured, announced by a warning on the
+    ``sageflow`` logger (also written to ``stderr`` when a stream is given).
 
     Args:
         name: a connection in ``connections.toml``; ``None`` picks ``SAGEFLOW_CONNECTION``, the
             ``SAGEFLOW_*`` credentials in the environment, or the file's default.
         debug: log every request and response (secrets masked) on the ``sageflow`` logger.
         sandbox_options: passed to the pack's sandbox factory (``clock``, ``chaos``, ``data``).
+        require_account: refuse the sandbox fallback (:class:`AccountRequiredError`); ``None``
+            reads ``SAGEFLOW_REQUIRE_ACCOUNT``.
         client_options: passed to :class:`AsyncClient` (``timeout``, ``retry``, ``limiter``).
 
     The sandbox object is reachable as ``client.sandbox`` (``None`` for a real account).
     """
-    connection, sandbox = _resolve(name, pack, store, stderr, sandbox_options, client_options)
+    connection, sandbox = _resolve(
+        name, pack, store, stderr, sandbox_options, client_options, require_account
+    )
     if sandbox is not None:
         transport = transport or sandbox.async_transport
     client = AsyncClient(connection, transport=transport, debug=debug, **client_options)
@@ -307,10 +388,13 @@ def open_client(
     transport: httpx.BaseTransport | None = None,
     stderr: IO[str] | None = None,
     sandbox_options: Mapping[str, Any] | None = None,
+    require_account: bool | None = None,
     **client_options: Any,
 ) -> Client:
     """The synchronous twin of :func:`open_caller`."""
-    connection, sandbox = _resolve(name, pack, store, stderr, sandbox_options, client_options)
+    connection, sandbox = _resolve(
+        name, pack, store, stderr, sandbox_options, client_options, require_account
+    )
     if sandbox is not None:
         transport = transport or sandbox.transport
     client = Client(connection, transport=transport, debug=debug, **client_options)
