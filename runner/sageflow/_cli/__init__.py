@@ -36,6 +36,7 @@ class LazyGroup(click.Group):
         module_name, _, attribute = SUBCOMMANDS[cmd_name][0].partition(":")
         command = getattr(importlib.import_module(module_name), attribute)
         assert isinstance(command, click.Command)
+        with_debug(command)
         return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -119,6 +120,32 @@ def _redacting(record: Any) -> bool:
 
         _FILTER.append(RedactingFilter())
     return bool(_FILTER[0].filter(record))
+
+
+def with_debug(command: click.Command) -> None:
+    """``--debug`` on ``command`` and every subcommand that does not declare its own, so that
+    it is accepted wherever a user puts it (``sageflow validate --debug``)."""
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            with_debug(sub)
+    if not any(param.name == "debug" for param in command.params):
+        command.params.append(
+            click.Option(
+                ["--debug"],
+                is_flag=True,
+                expose_value=False,
+                callback=_debug_flag,
+                help="Log on stderr (secrets masked).",
+            )
+        )
+
+
+def _debug_flag(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value:
+        log_to_stderr()
+        if isinstance(ctx.obj, dict):
+            # A group that keeps its settings in ctx.obj (auth) sees the flag too.
+            ctx.obj["debug"] = True
 
 
 def main(argv: list[str] | None = None) -> Any:
