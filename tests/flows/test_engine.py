@@ -265,7 +265,7 @@ def test_secrets_are_never_journaled(tmp_path: Path, caller: FakeCaller) -> None
         steps:
           - id: use
             uses: testpack/useToken
-            with: {token: "${{ inputs.token }}", label: "${{ 7 }}"}
+            with: {token: "${{ inputs.token }}", label: "${{ int('7') }}"}
     """)
     path = tmp_path / "s.sageflow.yaml"
     path.write_text(text)

@@ -107,6 +107,14 @@ def _excerpt(value: Any, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+_FORMAT_WORDS = {
+    "date": "a date such as 2024-01-31",
+    "date-time": "a date and time such as 2024-01-31T09:30:00Z",
+    "email": "an email address such as name@example.com",
+    "uri": "a URI such as https://example.com/path",
+}
+
+
 def _schema_message(error: Any) -> str:
     # jsonschema starts most messages with the repr of the whole offending value: for a
     # wrongly typed CSV input that is every row. Say what was expected instead.
@@ -114,6 +122,8 @@ def _schema_message(error: Any) -> str:
         expected = error.validator_value
         listed = " or ".join(expected) if isinstance(expected, list) else expected
         return f"expected {listed}, not {_kind(error.instance)}"
+    if error.validator == "format":
+        return f"expected {_FORMAT_WORDS.get(error.validator_value, error.validator_value)}"
     message = str(error.message)
     shown = repr(error.instance)
     if len(shown) > 60:

@@ -1347,12 +1347,14 @@ def helpers(clock: Clock) -> dict[str, Callable[..., Any]]:
 HELPER_NAMES = frozenset(helpers(lambda: dt.datetime.now(dt.UTC)))
 
 
+# A called name is an identifier; CEL reports its operators by their internal names
+# (``!_``, ``-_``, ``_&&_``, ``@in``, ``_[_]``), which are never unknown functions.
+_FUNCTION_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+
+
 def unknown_functions(expr: Expr) -> list[str]:
     return sorted(
         f
         for f in expr.functions
-        if not f.startswith("_")
-        and not f.startswith("@")
-        and f not in HELPER_NAMES
-        and f not in _CEL_BUILTINS
+        if _FUNCTION_NAME.fullmatch(f) and f not in HELPER_NAMES and f not in _CEL_BUILTINS
     )

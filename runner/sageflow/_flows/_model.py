@@ -621,7 +621,60 @@ def input_validator(schema: Mapping[str, Any]) -> Any:
     linear = validators.extend(
         jsonschema.Draft7Validator, {"pattern": pattern, "patternProperties": refused}
     )
-    return linear(dict(schema), registry=Registry())
+    return linear(dict(schema), registry=Registry(), format_checker=_formats())
+
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATE_TIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})"
+)
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+_URI_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*")
+
+
+def _formats() -> Any:
+    """The ``format``s a flow input's value is checked against before the run.
+
+    jsonschema checks ``format`` only when given a checker, and its own ``date-time`` and
+    ``uri`` checks need optional packages; these four are written here so they always run.
+    A format not listed stays an annotation, as draft 7 allows.
+    """
+    import datetime as dt
+
+    from jsonschema import FormatChecker
+
+    checker = FormatChecker(formats=())
+
+    def is_date(value: object) -> bool:
+        if not isinstance(value, str):
+            return True
+        if not _DATE.fullmatch(value):
+            return False
+        dt.date.fromisoformat(value)  # raises on 2024-02-30
+        return True
+
+    def is_date_time(value: object) -> bool:
+        if not isinstance(value, str):
+            return True
+        if not _DATE_TIME.fullmatch(value):
+            return False
+        dt.datetime.fromisoformat(value.replace("z", "Z").replace("t", "T"))
+        return True
+
+    def is_email(value: object) -> bool:
+        return not isinstance(value, str) or bool(_EMAIL.fullmatch(value))
+
+    def is_uri(value: object) -> bool:
+        if not isinstance(value, str):
+            return True
+        scheme, colon, rest = value.partition(":")
+        return bool(colon and rest and _URI_SCHEME.fullmatch(scheme) and " " not in value)
+
+    checker.checks("date", raises=ValueError)(is_date)
+    checker.checks("date-time", raises=ValueError)(is_date_time)
+    checker.checks("email")(is_email)
+    checker.checks("uri")(is_uri)
+    return checker
 
 
 def _plain(value: Any) -> Any:

@@ -8,7 +8,13 @@ from typing import Any
 from pydantic import ValidationError
 
 from sageflow._component import Component, error_message, field_loc
-from sageflow._flows._expr import Template, unknown_functions
+from sageflow._flows._expr import (
+    ExpressionError,
+    Scope,
+    Template,
+    evaluate_expr,
+    unknown_functions,
+)
 from sageflow._flows._model import Flow, Step, Value
 from sageflow._flows._problems import Path, Problem
 from sageflow._registry import UnknownComponentError, components, get_component
@@ -74,15 +80,20 @@ class _Checker:
             return  # the whole input mapping comes from an expression: checked when it runs
         if not isinstance(compiled, dict):
             return
+        known = _constants(compiled)
+        self.check_types(step, component, known, ())
         try:
-            component.inputs.model_validate(_literal_view(compiled))
+            component.inputs.model_validate(_literal_view(known))
         except ValidationError as error:
             for item in error.errors(include_url=False):
                 loc = field_loc(component.inputs, item["loc"])
-                if _under_template(compiled, loc) or _about_template(item):
+                kind = item["type"]
+                # A misspelled key is wrong whatever its value: only its value may be unknown.
+                if kind != "extra_forbidden" and (
+                    _under_template(known, loc) or _about_template(item)
+                ):
                     continue
                 path = (*step.with_.path, *loc)
-                kind = item["type"]
                 if kind == "missing":
                     where = (
                         step.with_.path if step.with_.path in self.flow.source.values else step.path
@@ -92,12 +103,46 @@ class _Checker:
                         f"missing required input {_dotted(loc)!r} for {component.ref}",
                     )
                 elif kind == "extra_forbidden":
-                    names = list(component.inputs.model_fields)
+                    names = _field_names(_schema_of(component), loc[:-1])
                     match = difflib.get_close_matches(str(loc[-1]), names, n=1)
                     hint = f" (did you mean {match[0]!r}?)" if match else ""
                     self.add(path, f"unknown input for {component.ref}{hint}", key=True)
                 else:
                     self.add(path, error_message(item))
+
+    def check_types(
+        self, step: Step, component: Component, value: Any, loc: tuple[int | str, ...]
+    ) -> None:
+        """Expressions whose result type is known now, against the field's JSON Schema types.
+
+        Known: a value mixing text and ``${{ }}`` is a string; ``${{ inputs.NAME }}`` has the
+        type the flow declares for NAME. Anything else is checked when the step runs.
+        """
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                self.check_types(step, component, inner, (*loc, key))
+            return
+        if isinstance(value, list):
+            for index, inner in enumerate(value):
+                self.check_types(step, component, inner, (*loc, index))
+            return
+        if not isinstance(value, Template):
+            return
+        single = value.single
+        if single is None:
+            kind, what = "string", "text around ${{ }} makes a string"
+        else:
+            name = _input_reference(single.source)
+            spec = self.flow.inputs.get(name) if name else None
+            declared = spec.schema.get("type") if spec is not None else None
+            if not isinstance(declared, str):
+                return
+            kind, what = declared, f"inputs.{name} is declared type: {declared}"
+        allowed = _field_types(_schema_of(component), loc)
+        if allowed is None or _fits(kind, allowed):
+            return
+        expected = " or ".join(_TYPE_WORDS.get(t, t) for t in sorted(allowed))
+        self.add((*step.with_.path, *loc), f"expected {expected}, but {what}")
 
     def check_exprs(
         self, value: Value, step: Step | None, seen: dict[str, int], secret_fields: frozenset[str]
@@ -187,6 +232,147 @@ def _secret_fields(component: Component) -> frozenset[str]:
         )
         _SECRET_FIELDS[key] = cached
     return cached
+
+
+_TYPE_WORDS = {
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "a boolean",
+    "array": "a list",
+    "object": "a mapping",
+    "null": "null",
+}
+
+
+def _input_reference(source: str) -> str | None:
+    text = source.strip()
+    if text.startswith("inputs.") and text[7:].isidentifier():
+        return text[7:]
+    return None
+
+
+def _fits(kind: str, allowed: set[str]) -> bool:
+    if kind in allowed:
+        return True
+    return kind == "integer" and "number" in allowed
+
+
+_SCHEMAS: dict[tuple[str, int], dict[str, Any]] = {}
+
+
+def _schema_of(component: Component) -> dict[str, Any]:
+    key = (component.ref, id(component))
+    cached = _SCHEMAS.get(key)
+    if cached is None:
+        cached = _SCHEMAS[key] = component.input_schema()
+    return cached
+
+
+def _field_types(root: dict[str, Any], loc: tuple[int | str, ...]) -> set[str] | None:
+    """The JSON types the field at ``loc`` accepts, or None when the schema doesn't say."""
+    nodes = [root]
+    for part in loc:
+        found: list[dict[str, Any]] = []
+        for node in _branches(root, nodes):
+            if isinstance(part, str):
+                child = node.get("properties", {}).get(part)
+            else:
+                child = node.get("items")
+            if isinstance(child, dict):
+                found.append(child)
+        if not found:
+            return None
+        nodes = found
+    types: set[str] = set()
+    for node in _branches(root, nodes):
+        kind = node.get("type")
+        if isinstance(kind, str):
+            types.add(kind)
+        elif isinstance(kind, list):
+            types.update(k for k in kind if isinstance(k, str))
+        elif "enum" in node or "const" in node:
+            values = node.get("enum", [node.get("const")])
+            types.update(_json_type(v) for v in values)
+        else:
+            return None  # an untyped branch accepts anything
+    return types or None
+
+
+def _field_names(root: dict[str, Any], loc: tuple[int | str, ...]) -> list[str]:
+    """The input names a mapping at ``loc`` accepts (for a did-you-mean)."""
+    nodes = [root]
+    for part in loc:
+        key = "properties" if isinstance(part, str) else "items"
+        nodes = [
+            child
+            for node in _branches(root, nodes)
+            if isinstance(
+                child := (node.get(key, {}).get(part) if key == "properties" else node.get(key)),
+                dict,
+            )
+        ]
+    return sorted({name for node in _branches(root, nodes) for name in node.get("properties", {})})
+
+
+def _branches(root: dict[str, Any], nodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    # $ref (to #/$defs/...), anyOf, oneOf and allOf flattened to the schemas that carry types.
+    out: list[dict[str, Any]] = []
+    pending = list(nodes)
+    while pending and len(out) < 100:
+        node = pending.pop()
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            target = root.get("$defs", {}).get(ref.rsplit("/", 1)[-1])
+            if isinstance(target, dict):
+                pending.append(target)
+            continue
+        alternatives = node.get("anyOf") or node.get("oneOf") or node.get("allOf")
+        if isinstance(alternatives, list):
+            pending.extend(a for a in alternatives if isinstance(a, dict))
+            continue
+        out.append(node)
+    return out
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "array" if isinstance(value, list) else "object"
+
+
+def _constants(value: Any) -> Any:
+    """``value`` with each expression that reads nothing (``${{ 'two' }}``, ``${{ 1 + 1 }}``)
+    replaced by its result, so a constant is checked like the literal it is."""
+    if isinstance(value, dict):
+        return {k: _constants(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_constants(v) for v in value]
+    if isinstance(value, Template):
+        single = value.single
+        constant = (
+            single is not None
+            and not single.names
+            and not single.bodies
+            and all(not f[:1].isalpha() for f in single.functions)  # operators only
+        )
+        if constant and single is not None:
+            try:
+                return evaluate_expr(single, _EMPTY_SCOPE)
+            except ExpressionError:
+                return value  # its error is reported when the step runs
+    return value
+
+
+_EMPTY_SCOPE = Scope(inputs={}, steps={}, run={}, env={}, functions={})
 
 
 def _literal_view(value: Any) -> Any:
