@@ -213,14 +213,17 @@ def _unwritable(file: str, path: Path) -> str | None:
     return None
 
 
-def _write_outputs(result: RunResult, targets: list[tuple[str, Path]]) -> str | None:
+def _write_outputs(
+    result: RunResult, targets: list[tuple[str, Path]], outputs: dict[str, Any]
+) -> str | None:
     """``--output name=FILE``: a list of objects as CSV (by suffix), anything else as JSON.
 
     Returns why a file could not be written (the run itself is over and journaled)."""
     for name, path in targets:
         value = result.outputs.get(name)
         if path.suffix.lower() == ".csv":
-            text = _csv_text(value)
+            declared = outputs.get(name)
+            text = _csv_text(value, str(getattr(declared, "raw", declared or "")))
             if text is None:
                 return f"--output {name}={path}: the output is not a list of objects (for a CSV)"
         else:
@@ -278,11 +281,24 @@ def _csv_cell(value: Any) -> Any:
     return text
 
 
-def _csv_text(value: Any) -> str | None:
+#: A quoted key before a colon: a map literal's key in an output expression's text.
+_LITERAL_KEY = re.compile(r"""(["'])((?:\\.|(?!\1).)*?)\1\s*:""")
+
+
+def column_order(source: str, rows: list[dict[str, Any]]) -> list[str]:
+    """CSV columns in the order the flow wrote its map literal's keys (CEL's maps keep no
+    order: without this the columns come out shuffled from one run to the next), then any
+    other key in the order first seen in the rows."""
+    seen = list(dict.fromkeys(key for row in rows for key in row))
+    written = [m.group(2) for m in _LITERAL_KEY.finditer(source)]
+    place = {key: i for i, key in reversed(list(enumerate(written)))}
+    return sorted(seen, key=lambda key: (place.get(key, len(written)), seen.index(key)))
+
+
+def _csv_text(value: Any, source: str = "") -> str | None:
     if not isinstance(value, list) or not all(isinstance(row, dict) for row in value):
         return None
-    # CEL maps carry no key order, so columns are sorted: the same file for the same data.
-    columns = sorted({key for row in value for key in row})
+    columns = column_order(source, value)
     buffer = io.StringIO()
     # RFC 4180's CRLF: the csv writer quotes a field holding a character of the line
     # terminator, so a carriage return inside a value cannot split a row in two.
@@ -401,6 +417,33 @@ def _failed(message: str) -> NoReturn:
     sys.exit(EXIT_FAILED)
 
 
+#: A summary line shows this many items of a list, then how many more there are.
+SHOWN_ITEMS = 10
+#: ...and this many characters of a value (a step output, a long text), then how many more.
+SHOWN_CHARS = 300
+
+
+def shorten(value: Any, items: int = SHOWN_ITEMS, chars: int = SHOWN_CHARS) -> str:
+    """``value`` as one line for a person: lists cut to ``items`` with a count of the rest
+    (a 1,500-row import's references are ``[...10 shown..., "... 1,490 more"]``), the text
+    cut to ``chars``. ``--json`` and ``-o`` give the whole value."""
+    text = dumps(_cut(value, items))
+    if len(text) > chars:
+        text = f"{text[:chars]}... ({len(text) - chars:,} more characters)"
+    return text
+
+
+def _cut(value: Any, items: int) -> Any:
+    if isinstance(value, list):
+        kept = [_cut(item, items) for item in value[:items]]
+        if len(value) > items:
+            kept.append(f"... {len(value) - items:,} more ({len(value):,} items)")
+        return kept
+    if isinstance(value, dict):
+        return {key: _cut(item, items) for key, item in value.items()}
+    return value
+
+
 def _summary(result: RunResult) -> None:
     state = "succeeded" if result.ok else "FAILED"
     mode = " (dry run)" if result.dry_run else ""
@@ -422,7 +465,7 @@ def _summary(result: RunResult) -> None:
     if result.outputs:
         click.echo("outputs:")
         for name, value in result.outputs.items():
-            click.echo(f"  {name}: {dumps(value)}")
+            click.echo(f"  {name}: {shorten(value, chars=2000)}")
     if result.error and not result.ok:
         where = f" at step {result.error['step']}" if result.error.get("step") else ""
         click.echo(
@@ -537,7 +580,7 @@ def run(
             )
         finally:
             bars.close()
-    output_error = _write_outputs(result, targets) if result.ok and targets else None
+    output_error = _write_outputs(result, targets, flow.outputs) if result.ok and targets else None
     _finish(result, as_json, output_error)
 
 
@@ -681,10 +724,12 @@ def show_run(run_id: str, as_json: bool, journal_path: Path) -> None:
         return
     click.echo(f"run {record.id}: {record.flow_name} ({record.flow_file}) {record.status}")
     click.echo(f"  started {_when(record.started)}, finished {_when(record.finished)}")
-    click.echo(f"  inputs {dumps(record.inputs)}")
+    click.echo(f"  inputs {shorten(record.inputs, chars=2000)}")
     for s in steps:
         took = f"{(s.finished - s.started) * 1000:.0f} ms" if s.finished else "in flight"
         click.echo(f"  {s.status:<8} {s.path:<24} attempt {s.attempt}  {took}")
+        if s.output is not None:
+            click.echo(f"           output {shorten(s.output)}")
         if s.error:
             click.echo(f"           {s.error.get('message', s.error.get('type'))}")
     if record.error:
