@@ -25,6 +25,16 @@ URL_PATTERN = (
     r"^/(?!/)(?![^/?#]*:)(?!.*%(?:2[eEfF]|5[cC]|40|3[aA]|25|00))"
     r"(?!(?:[^?#]*/)?\.\.(?:[/?#]|$))[^\\@\x00-\x1f\x7f]*$"
 )
+
+
+def _any_case(word: str) -> str:
+    # ECMAScript patterns (editors' JSON Schema tools) have no inline (?i) flag: spell each
+    # letter as a class instead, so "Authorization" and "AUTHORIZATION" match alike.
+    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in word)
+
+
+#: Header names a flow may not set, as a pattern every regex dialect reads alike.
+PROTECTED_HEADER_PATTERN = "^(" + "|".join(_any_case(h) for h in sorted(PROTECTED_HEADERS)) + ")$"
 _BASE64 = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
 Base64 = Annotated[str, Field(pattern=_BASE64)]
 
@@ -58,11 +68,7 @@ class RawRequestInputs(Inputs):
         default=None,
         description="Extra headers; Authorization and Cookie belong to the connection.",
         examples=[{"X-Business": "a1b2c3d4e5f60718293a4b5c6d7e8f90"}],
-        json_schema_extra={
-            "propertyNames": {
-                "not": {"pattern": "(?i)^(" + "|".join(sorted(PROTECTED_HEADERS)) + ")$"}
-            }
-        },
+        json_schema_extra={"propertyNames": {"not": {"pattern": PROTECTED_HEADER_PATTERN}}},
     )
     queryParams: dict[str, str] | None = optional(
         "Query parameters, added to any in the url.", {"items_per_page": "200"}
