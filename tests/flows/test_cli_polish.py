@@ -3,10 +3,13 @@ step outputs in ``runs show``."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import json
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 from click.testing import CliRunner, Result
 
@@ -96,3 +99,57 @@ def test_runs_show_prints_each_steps_output_cut() -> None:
     # the inputs (1,500 rows) are cut too
     inputs = next(x for x in lines if x.startswith("  inputs "))
     assert "1,490 more (1,500 items)" in inputs
+
+
+async def _contact_names(app: Any, search: str) -> list[str]:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1/v3.1"
+    ) as client:
+        page = await client.get(
+            "/contacts",
+            params={"search": search},
+            headers={"Authorization": "Bearer sageflow-sandbox-token"},
+        )
+        return [item["displayed_as"] for item in page.json()["$items"]]
+
+
+def _serve(monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[Result, list[str]]:
+    """``sandbox serve`` with uvicorn replaced by a curl-like read of what it serves."""
+    import uvicorn
+
+    seen: list[str] = []
+
+    def fake_run(app: Any, **_options: Any) -> None:
+        seen.extend(asyncio.run(_contact_names(app, "Tour Customer")))
+
+    monkeypatch.setattr(uvicorn, "run", fake_run)
+    return invoke("sandbox", "serve", *args), seen
+
+
+def test_sandbox_serve_shows_what_the_cli_runs_created(
+    monkeypatch: pytest.MonkeyPatch, workdir: Path
+) -> None:
+    created = invoke(
+        "call", "createContact", "-i", "name=Tour Customer Ltd", "-i", "contactTypeIds=[CUSTOMER]"
+    )
+    assert created.exit_code == 0, created.output
+    result, names = _serve(monkeypatch)
+    assert result.exit_code == 0, result.output
+    assert f"State:        {Path('.sageflow') / 'sandbox.db'}" in result.stdout
+    assert (workdir / ".sageflow" / "sandbox.db").stat().st_mode & 0o077 == 0
+    assert any("Tour Customer Ltd" in name for name in names), names
+    memory, fresh = _serve(monkeypatch, "--memory")
+    assert memory.exit_code == 0, memory.output
+    assert fresh == []
+
+
+def test_sandbox_serve_memory_is_a_throwaway(
+    monkeypatch: pytest.MonkeyPatch, workdir: Path
+) -> None:
+    result, _ = _serve(monkeypatch, "--memory")
+    assert result.exit_code == 0, result.output
+    assert "State:        in memory" in result.stdout
+    assert not (workdir / ".sageflow").exists()
+    both, _ = _serve(monkeypatch, "--memory", "--data", "x.db")
+    assert both.exit_code == 2
+    assert "--memory and --data" in both.output

@@ -469,11 +469,11 @@ def test_serve_offers_the_switches(monkeypatch: pytest.MonkeyPatch) -> None:
 
     seen: dict[str, Any] = {}
     monkeypatch.setattr(uvicorn, "run", lambda app, **options: seen.update(app=app))
-    default = CliRunner().invoke(sandbox_group, ["serve"])
+    default = CliRunner().invoke(sandbox_group, ["serve", "--memory"])
     assert default.exit_code == 0, default.output
     assert (seen["app"].sandbox.strict, seen["app"].sandbox.past_end_page) == (True, "last")
     switched = CliRunner().invoke(
-        sandbox_group, ["serve", "--lenient", "--past-end-page", "requested"]
+        sandbox_group, ["serve", "--memory", "--lenient", "--past-end-page", "requested"]
     )
     assert switched.exit_code == 0, switched.output
     assert (seen["app"].sandbox.strict, seen["app"].sandbox.past_end_page) == (False, "requested")

@@ -30,8 +30,10 @@ def _free_port() -> int:
 def serving(*args: str) -> Iterator[httpx.Client]:
     port = _free_port()
     command = [sys.executable, "-c", "from sageflow._cli import main; main()"]
+    # A throwaway state unless the test names a file: the default is ./.sageflow/sandbox.db.
+    state = args if "--data" in args else (*args, "--memory")
     process = subprocess.Popen(
-        [*command, "sandbox", "serve", "--port", str(port), *args],
+        [*command, "sandbox", "serve", "--port", str(port), *state],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )

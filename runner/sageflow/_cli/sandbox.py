@@ -37,7 +37,13 @@ def sandbox() -> None:
 @click.option(
     "--data",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="SQLite file holding the sandbox's state across restarts (default: in memory).",
+    help="SQLite file holding the sandbox's state [default: .sageflow/sandbox.db, the one "
+    "`sageflow run` uses without an account, so curl shows what the runs created].",
+)
+@click.option(
+    "--memory",
+    is_flag=True,
+    help="Keep the state in memory: a throwaway sandbox, fresh at each start.",
 )
 @click.option(
     "--latency", callback=_latency, help="Seconds added per request, or a range like 0.01-0.2."
@@ -83,6 +89,7 @@ def sandbox() -> None:
 def serve(
     port: int,
     data: Path | None,
+    memory: bool,
     latency: float | tuple[float, float],
     error_rate: float,
     unavailable_rate: float,
@@ -122,9 +129,17 @@ def serve(
         concurrency_limit=concurrency_limit,
         seed=seed,
     )
-    if data is not None:
-        from sageflow._files import private_file
+    if memory and data is not None:
+        raise click.UsageError("--memory and --data: choose one")
+    if not memory and data is None:
+        from sageflow._flows._journal import DEFAULT_PATH
 
+        # The file `sageflow run`, `call` and `options` use when no account is configured.
+        data = DEFAULT_PATH.parent / "sandbox.db"
+    if data is not None:
+        from sageflow._files import private_dir, private_file
+
+        private_dir(data.parent)
         private_file(data)  # business data: 0600 before SQLite creates it with the umask's mode
     simulator = Sandbox(
         chaos=chaos,
