@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sageflow._lazy import lazy_exports
+from sageflow._lazy import lazy_dir, lazy_exports
 from sageflow._version import __version__
 
 if TYPE_CHECKING:
@@ -208,3 +208,4 @@ __all__ = [
 
 
 __getattr__ = lazy_exports(__name__, _EXPORTS)
+__dir__ = lazy_dir(__name__, _EXPORTS)

@@ -24,3 +24,13 @@ def lazy_exports(package: str, exports: Mapping[str, str]) -> Callable[[str], An
         return value
 
     return load
+
+
+def lazy_dir(package: str, exports: Mapping[str, str]) -> Callable[[], list[str]]:
+    """A module ``__dir__`` that lists the lazy names too, so that ``dir()``, tab completion
+    and ``help()`` (pydoc walks ``dir()``) show the exported API, not only what is loaded."""
+
+    def names() -> list[str]:
+        return sorted(set(vars(sys.modules[package])) | set(exports))
+
+    return names

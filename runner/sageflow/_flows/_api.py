@@ -250,10 +250,37 @@ async def arun_flow(
 def run_flow(
     flow: Flow | str | os.PathLike[str],
     inputs: Mapping[str, Any] | None = None,
-    **options: Any,
+    *,
+    caller: Caller | None = None,
+    connection: str | None = None,
+    journal: Journal | str | os.PathLike[str] | None = DEFAULT_PATH,
+    env: Mapping[str, str] | None = None,
+    dry_run: bool = False,
+    sleep: Sleep = asyncio.sleep,
+    clock: Clock | None = None,
+    progress: Progress | None = None,
+    on_dry_write: DryWrite | None = None,
+    debug: bool = False,
+    run_id: str | None = None,
 ) -> RunResult:
     """The synchronous twin of :func:`arun_flow` (for scripts; not inside a running loop)."""
-    return asyncio.run(arun_flow(flow, inputs, **options))
+    return asyncio.run(
+        arun_flow(
+            flow,
+            inputs,
+            caller=caller,
+            connection=connection,
+            journal=journal,
+            env=env,
+            dry_run=dry_run,
+            sleep=sleep,
+            clock=clock,
+            progress=progress,
+            on_dry_write=on_dry_write,
+            debug=debug,
+            run_id=run_id,
+        )
+    )
 
 
 async def aresume_flow(
