@@ -221,8 +221,20 @@ def required_id(what: str, example: str, **extra: Any) -> Any:
     return Field(description=f"The {what}'s id.", examples=[example], min_length=1, **extra)
 
 
-def page_of(*items: dict[str, Any], items_per_page: int = 20) -> dict[str, Any]:
-    """An example list output holding ``items`` on one page."""
+#: What a Sage list returns of each record unless ``attributes`` asks for more [G-attr].
+LISTED_KEYS = ("id", "displayed_as", "$path")
+
+
+def page_of(
+    *items: dict[str, Any], items_per_page: int = 20, attributes: bool = False
+) -> dict[str, Any]:
+    """An example list output holding ``items`` on one page.
+
+    Without ``attributes`` each item keeps only what Sage lists return by default (id,
+    displayed_as, $path) [G-attr], so an example never shows a field a flow would not get.
+    """
+    if not attributes:
+        items = tuple({k: item[k] for k in LISTED_KEYS if k in item} for item in items)
     return {
         "items": list(items),
         "total": len(items),

@@ -1052,7 +1052,7 @@ def evaluate_expr(expr: Expr, scope: Scope) -> Any:
     except (KeyError, IndexError) as error:
         if budget.stop is not None:
             raise _stopped(expr, budget.stop) from None
-        raise ExpressionError(f"${{{{ {expr.source} }}}}: no such key or index {error}") from None
+        raise ExpressionError(_lookup_failure(expr, variables, error)) from None
     except Exception as error:  # the binding raises many kinds; each becomes one typed error
         if budget.stop is not None:
             raise _stopped(expr, budget.stop) from None
@@ -1068,6 +1068,87 @@ def evaluate_expr(expr: Expr, scope: Scope) -> Any:
         except BudgetExceededError as error:
             raise _stopped(expr, error) from None
     return value
+
+
+#: What a Sage list returns of each record unless the step asks for ``attributes`` [G-attr].
+_LISTED_KEYS = frozenset({"id", "displayed_as", "$path"})
+_CHAIN = re.compile(r"[A-Za-z_][\w]*(?:\.[A-Za-z_$][\w$]*|\[[^\[\]]*\])*")
+_ACCESS = re.compile(r"\.([A-Za-z_$][\w$]*)|\[\s*(-?\d+)\s*\]|\[\s*'([^']*)'\s*\]")
+
+
+def _lookup_failure(expr: Expr, variables: Mapping[str, Any], error: LookupError) -> str:
+    """A missing key or index named by the part of the expression that asked for it.
+
+    ``steps.c.output.items[40]: no item 40; the list has 7 (counted from 0)`` rather than
+    the binding's ``index out of bounds: 40`` after the whole expression; a key that Sage
+    lists only return when asked for says which step should ask.
+    """
+    detail = str(error.args[0]) if error.args else ""
+    if isinstance(error, IndexError):
+        found = re.search(r"-?\d+", detail)
+        number = found.group(0) if found else None
+        part = _part(expr.source, lambda m: m.group(2) == number) if number else None
+        message = f"no item {number}" if number else f"no such index ({detail})"
+        size = _size_at(variables, part[: part.rindex("[")]) if part else None
+        if size is not None:
+            message += f"; the list has {size} (counted from 0)"
+    else:
+        part = _part(expr.source, lambda m: detail in (m.group(1), m.group(3)))
+        message = f"no such key {detail!r}"
+        listed = _listed_steps(variables, detail)
+        if listed:
+            message += (
+                ": Sage lists return only id, displayed_as and $path unless the step asks for"
+                f" attributes: {detail} (step {listed[0]!r})"
+            )
+    shown = expr.source if len(expr.source) <= 80 else expr.source[:79] + "…"
+    return f"{part}: {message}" if part else f"${{{{ {shown} }}}}: {message}"
+
+
+def _part(source: str, wanted: Callable[[re.Match[str]], bool]) -> str | None:
+    """The access chain in ``source`` up to the first accessor ``wanted`` accepts."""
+    for chain in _CHAIN.finditer(source):
+        text = chain.group()
+        for access in _ACCESS.finditer(text):
+            if wanted(access):
+                return text[: access.end()]
+    return None
+
+
+def _size_at(variables: Mapping[str, Any], path: str) -> int | None:
+    root = re.match(r"[A-Za-z_]\w*", path)
+    if root is None:
+        return None
+    node: Any = variables.get(root.group())
+    for access in _ACCESS.finditer(path[root.end() :]):
+        name, index, quoted = access.groups()
+        key = name if name is not None else quoted
+        if key is not None and isinstance(node, Mapping):
+            node = node.get(key)
+        elif index is not None and isinstance(node, list) and -len(node) <= int(index) < len(node):
+            node = node[int(index)]
+        else:
+            return None
+    return len(node) if isinstance(node, list) else None
+
+
+def _listed_steps(variables: Mapping[str, Any], key: str) -> list[str]:
+    # Steps read by the expression whose items are records as a list returns them by default.
+    if key in _LISTED_KEYS:
+        return []
+    steps = variables.get("steps")
+    out: list[str] = []
+    for step_id, result in steps.items() if isinstance(steps, Mapping) else ():
+        output = result.get("output") if isinstance(result, Mapping) else None
+        items = output.get("items") if isinstance(output, Mapping) else None
+        if (
+            isinstance(items, list)
+            and items
+            and isinstance(items[0], Mapping)
+            and set(items[0]) <= _LISTED_KEYS
+        ):
+            out.append(step_id)
+    return out
 
 
 class _FunctionFailures(logging.Filter):
