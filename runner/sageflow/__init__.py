@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sageflow._lazy import lazy_dir, lazy_exports
+from sageflow._lazy import defer_submodule, lazy_dir, lazy_exports
 from sageflow._version import __version__
+
+# CEL's package imports its interactive shell on `import cel`; flows never use it.
+defer_submodule("cel.cli")
 
 if TYPE_CHECKING:
     from sageflow._component import (
