@@ -40,6 +40,9 @@ def test_every_example_flow_is_exercised_here() -> None:
         "export-invoices-since",
         "enter-supplier-bill",
         "void-unpaid-invoices",
+        "unpaid-over-credit-limit",
+        "three-line-supplier-bill",
+        "month-end-sales-summary",
     }
     found = {p.name.removesuffix(".sageflow.yaml") for p in EXAMPLES.glob("*.sageflow.yaml")}
     assert found == tested
@@ -111,6 +114,83 @@ def test_void_unpaid_invoices_dry_run_sends_no_write_then_voids(workdir: Path) -
     after = run(flow, "-i", "search=SI")["outputs"]
     assert isinstance(after, dict)
     assert after["matched"] == 0
+
+
+def call(component: str, *inputs: str) -> dict[str, object]:
+    args = ["call", component, *[a for i in inputs for a in ("-i", i)], "--json"]
+    result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    output: dict[str, object] = json.loads(result.stdout.strip().splitlines()[-1])
+    return output
+
+
+def test_unpaid_over_credit_limit(workdir: Path) -> None:
+    flow = "examples/unpaid-over-credit-limit.sageflow.yaml"
+    # The seed customers have no credit limit (0): nobody is over one.
+    assert run(flow)["outputs"] == {"over_limit": []}
+    for reference, limit in (("ACME001", "1000"), ("NORTH01", "5000")):
+        found = call("sage_accounting/findContact", f"reference={reference}")
+        items = found["items"]
+        assert isinstance(items, list)
+        assert len(items) == 1
+        call("sage_accounting/updateContact", f"contactId={items[0]['id']}", f"creditLimit={limit}")
+    # Acme owes 2,450.00 against 1,000; Northwind 2,069.00 against 5,000; Blue Door has none.
+    assert run(flow)["outputs"] == {
+        "over_limit": [
+            {
+                "customer": "Acme Builders Ltd",
+                "reference": "ACME001",
+                "credit_limit": "1000.00",
+                "unpaid": "2450.00",
+                "invoices": ["SI-1"],
+            }
+        ]
+    }
+
+
+def test_three_line_supplier_bill(workdir: Path) -> None:
+    outputs = run("examples/three-line-supplier-bill.sageflow.yaml")["outputs"]
+    # 25 x 22.75 + 3 x 18.40 + 35.00 = 658.95 net, 20% VAT 131.79
+    assert outputs == {
+        "bill": "INV-7802",
+        "supplier": "Oakwood Timber Supplies (OAK001)",
+        "status": "DRAFT",
+        "net": "658.95",
+        "vat": "131.79",
+        "total": "790.74",
+    }
+    bills = call(
+        "sage_accounting/listPurchaseInvoice", "search=INV-7802", "attributes=invoice_lines"
+    )
+    items = bills["items"]
+    assert isinstance(items, list)
+    assert len(items) == 1
+    lines = items[0]["invoice_lines"]
+    assert [line["description"] for line in lines] == [
+        "Oak boards, 2.4 m",
+        "Sanding discs and finishing oil",
+        "Delivery",
+    ]
+
+
+def test_month_end_sales_summary(workdir: Path) -> None:
+    flow = "examples/month-end-sales-summary.sageflow.yaml"
+    november = run(flow, "-i", "from=2025-11-01", "-i", "to=2025-11-30")["outputs"]
+    # The seed's November invoices: SI-1 (2,450.00) and SI-2 (2,069.00); SI-3 is December's.
+    assert november == {
+        "invoices": 2,
+        "net": "4519.00",
+        "vat": "0.00",
+        "total": "4519.00",
+        "unpaid": "4519.00",
+        "numbers": ["SI-1", "SI-2"],
+    }
+    december = run(flow, "-i", "from=2025-12-01", "-i", "to=2025-12-31")["outputs"]
+    assert isinstance(december, dict)
+    assert december["numbers"] == ["SI-3"]
+    refused = CliRunner().invoke(cli, ["run", flow, "-i", "from=November"])
+    assert refused.exit_code == 2, refused.output
+    assert "expected a date" in refused.output
 
 
 def test_a_missing_csv_is_a_clear_error_not_a_traceback(workdir: Path) -> None:
