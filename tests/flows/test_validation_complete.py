@@ -174,3 +174,31 @@ def test_standard_cel_validates_and_runs(text: str, expected: Any) -> None:
         functions=helpers(lambda: now),
     )
     assert render(compile_template(text), scope) == expected
+
+
+def test_the_issue_misspelling_on_a_real_component() -> None:
+    text = (
+        "name: t\ninputs:\n  ref: {type: string}\nsteps:\n  - id: bill\n"
+        "    uses: sage_accounting/createPurchaseInvoice\n    with:\n"
+        "      contactId: c\n      date: '2024-01-31'\n      dueDate: '2024-02-29'\n"
+        '      vendorRefrence: "${{ inputs.ref }}"\n'
+        "      invoiceLines: [{description: d, ledgerAccountId: l, quantity: 1, unitPrice: 1}]\n"
+    )
+    assert problems(text) == [
+        "f.sageflow.yaml:11:7: steps[0].with.vendorRefrence: unknown input for"
+        " sage_accounting/createPurchaseInvoice (did you mean 'vendorReference'?)"
+    ]
+
+
+def test_an_input_enum_is_checked_against_the_field_enum() -> None:
+    text = (
+        "name: t\ninputs:\n  kind: {type: string, enum: [CUSTOMER, CUSTOMERS]}\nsteps:\n"
+        "  - id: a\n    uses: sage_accounting/listContacts\n"
+        '    with: {contactTypeId: "${{ inputs.kind }}"}\n'
+    )
+    assert problems(text) == [
+        "f.sageflow.yaml:7:27: steps[0].with.contactTypeId: inputs.kind may be 'CUSTOMERS';"
+        " expected 'CUSTOMER' or 'VENDOR' (did you mean 'CUSTOMER'?)"
+    ]
+    fitting = text.replace("enum: [CUSTOMER, CUSTOMERS]", "enum: [VENDOR, CUSTOMER]")
+    assert load_flow("f.sageflow.yaml", text=fitting).steps

@@ -15,7 +15,7 @@ from sageflow._flows._expr import (
     evaluate_expr,
     unknown_functions,
 )
-from sageflow._flows._model import Flow, Step, Value
+from sageflow._flows._model import Flow, Step, Value, did_you_mean
 from sageflow._flows._problems import Path, Problem
 from sageflow._registry import UnknownComponentError, components, get_component
 
@@ -129,6 +129,7 @@ class _Checker:
         if not isinstance(value, Template):
             return
         single = value.single
+        spec = None
         if single is None:
             kind, what = "string", "text around ${{ }} makes a string"
         else:
@@ -138,11 +139,24 @@ class _Checker:
             if not isinstance(declared, str):
                 return
             kind, what = declared, f"inputs.{name} is declared type: {declared}"
-        allowed = _field_types(_schema_of(component), loc)
-        if allowed is None or _fits(kind, allowed):
+        root = _schema_of(component)
+        allowed = _field_types(root, loc)
+        if allowed is not None and not _fits(kind, allowed):
+            expected = " or ".join(_TYPE_WORDS.get(t, t) for t in sorted(allowed))
+            self.add((*step.with_.path, *loc), f"expected {expected}, but {what}")
             return
-        expected = " or ".join(_TYPE_WORDS.get(t, t) for t in sorted(allowed))
-        self.add((*step.with_.path, *loc), f"expected {expected}, but {what}")
+        # An input declared with an enum: each of its values must be one the field takes.
+        offered = spec.schema.get("enum") if spec is not None else None
+        accepted = _field_enum(root, loc)
+        if spec is not None and isinstance(offered, list) and accepted is not None:
+            stray = [v for v in offered if v not in accepted]
+            if stray:
+                listed = " or ".join(repr(v) for v in accepted)
+                self.add(
+                    (*step.with_.path, *loc),
+                    f"inputs.{spec.name} may be {stray[0]!r}; expected {listed}"
+                    f"{did_you_mean(str(stray[0]), {str(v) for v in accepted})}",
+                )
 
     def check_exprs(
         self, value: Value, step: Step | None, seen: dict[str, int], secret_fields: frozenset[str]
@@ -297,6 +311,31 @@ def _field_types(root: dict[str, Any], loc: tuple[int | str, ...]) -> set[str] |
         else:
             return None  # an untyped branch accepts anything
     return types or None
+
+
+def _field_enum(root: dict[str, Any], loc: tuple[int | str, ...]) -> list[Any] | None:
+    """The values the field at ``loc`` is limited to, or None when it takes any value."""
+    nodes = [root]
+    for part in loc:
+        key = "properties" if isinstance(part, str) else "items"
+        nodes = [
+            child
+            for node in _branches(root, nodes)
+            if isinstance(
+                child := (node.get(key, {}).get(part) if key == "properties" else node.get(key)),
+                dict,
+            )
+        ]
+    values: list[Any] = []
+    final = _branches(root, nodes)
+    for node in final:
+        if "enum" in node and isinstance(node["enum"], list):
+            values += [v for v in node["enum"] if v not in values]
+        elif "const" in node:
+            values.append(node["const"])
+        elif node.get("type") != "null":
+            return None
+    return values if final and values else None
 
 
 def _field_names(root: dict[str, Any], loc: tuple[int | str, ...]) -> list[str]:
