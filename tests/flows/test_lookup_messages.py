@@ -77,3 +77,14 @@ def test_a_part_not_found_keeps_a_short_expression() -> None:
     text = str(caught.value)
     assert text.endswith(": no such key 'Acme'")
     assert len(text) < 130
+
+
+def test_a_loop_over_listed_records_gets_the_hint() -> None:
+    loop = scope([LISTED]).child(LISTED, 0, "customer")
+    with pytest.raises(ExpressionError) as caught:
+        render(compile_template("${{ customer.credit_limit }}"), loop)
+    assert str(caught.value) == (
+        "customer.credit_limit: no such key 'credit_limit': Sage lists return only id,"
+        " displayed_as and $path unless the step that listed the records asks for"
+        " attributes: credit_limit"
+    )

@@ -1101,6 +1101,12 @@ def _lookup_failure(expr: Expr, variables: Mapping[str, Any], error: LookupError
                 ": Sage lists return only id, displayed_as and $path unless the step asks for"
                 f" attributes: {detail} (step {listed[0]!r})"
             )
+        elif detail not in _LISTED_KEYS and any(_as_listed(v) for v in variables.values()):
+            # A loop over a list's items: the loop variable is such a record.
+            message += (
+                ": Sage lists return only id, displayed_as and $path unless the step that"
+                f" listed the records asks for attributes: {detail}"
+            )
     shown = expr.source if len(expr.source) <= 80 else expr.source[:79] + "…"
     return f"{part}: {message}" if part else f"${{{{ {shown} }}}}: {message}"
 
@@ -1132,6 +1138,10 @@ def _size_at(variables: Mapping[str, Any], path: str) -> int | None:
     return len(node) if isinstance(node, list) else None
 
 
+def _as_listed(value: Any) -> bool:
+    return isinstance(value, Mapping) and "$path" in value and set(value) <= _LISTED_KEYS
+
+
 def _listed_steps(variables: Mapping[str, Any], key: str) -> list[str]:
     # Steps read by the expression whose items are records as a list returns them by default.
     if key in _LISTED_KEYS:
@@ -1141,12 +1151,7 @@ def _listed_steps(variables: Mapping[str, Any], key: str) -> list[str]:
     for step_id, result in steps.items() if isinstance(steps, Mapping) else ():
         output = result.get("output") if isinstance(result, Mapping) else None
         items = output.get("items") if isinstance(output, Mapping) else None
-        if (
-            isinstance(items, list)
-            and items
-            and isinstance(items[0], Mapping)
-            and set(items[0]) <= _LISTED_KEYS
-        ):
+        if isinstance(items, list) and items and _as_listed(items[0]):
             out.append(step_id)
     return out
 
