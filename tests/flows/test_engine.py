@@ -199,7 +199,7 @@ def test_inputs_are_validated_before_anything_is_sent(caller: FakeCaller) -> Non
         steps:
           - id: make
             uses: testpack/createThing
-            with: {name: x, amount: "${{ inputs.n }}"}
+            with: {name: x, amount: "${{ trim(inputs.n) }}"}  # checked by the step
     """,
         caller,
         {"n": "lots"},

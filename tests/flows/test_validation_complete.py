@@ -202,3 +202,30 @@ def test_an_input_enum_is_checked_against_the_field_enum() -> None:
     ]
     fitting = text.replace("enum: [CUSTOMER, CUSTOMERS]", "enum: [VENDOR, CUSTOMER]")
     assert load_flow("f.sageflow.yaml", text=fitting).steps
+
+
+BOUND = (
+    "name: t\ninputs:\n  net: {type: string}\n  token: {type: string, secret: true}\n"
+    "  flag: {type: boolean, default: false}\nsteps:\n"
+    "  - id: a\n    uses: testpack/createThing\n"
+    '    with: {name: x, amount: "${{ inputs.net }}"}\n'
+    "  - id: b\n    uses: testpack/useToken\n"
+    '    with: {token: "${{ inputs.token }}"}\n'
+    "  - id: c\n    uses: testpack/createThing\n"
+    '    if: "${{ inputs.flag }}"\n'
+    '    with: {name: x, amount: "${{ inputs.net }}"}\n'
+    "  - id: d\n    uses: testpack/createThing\n    on_error: continue\n"
+    '    with: {name: x, amount: "${{ inputs.net }}"}\n'
+)
+
+
+def test_an_input_bound_to_a_field_is_checked_before_the_run() -> None:
+    flow = load_flow("f.sageflow.yaml", text=BOUND)
+    with pytest.raises(FlowInputError) as caught:
+        resolve_inputs(flow, {"net": "abc", "token": "t0k3n"})
+    # Reported once, for step a: step c has an `if` and may never send it, and step d's
+    # failure is tolerated by on_error: continue.
+    assert caught.value.problems == [
+        "input 'net': expected a number, got \"abc\" (bound to steps[0].with.amount, step 'a')"
+    ]
+    assert resolve_inputs(flow, {"net": "12.50", "token": "t0k3n"})["net"] == "12.50"

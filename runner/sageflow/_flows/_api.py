@@ -29,7 +29,7 @@ from sageflow._flows._journal import DEFAULT_PATH, Journal, dumps
 from sageflow._flows._load import DEFAULT_LIMITS, Limits, load_source, read_flow_file
 from sageflow._flows._model import Flow, did_you_mean, input_validator, parse_flow
 from sageflow._flows._problems import FlowValidationError, Problem
-from sageflow._flows._validate import validate_flow
+from sageflow._flows._validate import check_bound_inputs, validate_flow
 from sageflow._registry import get_component
 
 
@@ -95,6 +95,9 @@ def resolve_inputs(flow: Flow, given: Mapping[str, Any]) -> dict[str, Any]:
             where = "".join(f"[{p!r}]" for p in error.absolute_path)
             problems.append(f"input {name!r}{where}: {message} (got {shown})")
         values[name] = value
+    if not problems:
+        # Values the flow's schemas accept, checked against the fields they are bound to.
+        problems = check_bound_inputs(flow, values)
     if problems:
         raise FlowInputError(problems)
     return values

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import ValidationError
@@ -224,6 +225,68 @@ class _Checker:
         if "env" in names:
             found |= {f"env.{n}" for n in (secret_env if env is None else env & secret_env)}
         return found
+
+
+def check_bound_inputs(flow: Flow, values: Mapping[str, Any]) -> list[str]:
+    """Each input value bound as a whole (``${{ inputs.NAME }}``) to a component's field, checked
+    against that field before anything runs: ``-i net=abc`` for an amount is refused up front.
+
+    Steps with ``if`` or ``for_each`` are left to run time (they may never send the value), and
+    so are steps with ``on_error: continue``, whose failure the flow chose to tolerate.
+    """
+    problems: list[str] = []
+    for step in flow.steps:
+        if step.if_ is not None or step.for_each is not None or not step.uses:
+            continue
+        if step.on_error != "fail":
+            continue
+        compiled = step.with_.compiled
+        if not isinstance(compiled, dict):
+            continue
+        bound: dict[tuple[int | str, ...], str] = {}
+        view = _bind_inputs(compiled, values, (), bound)
+        if not bound:
+            continue
+        try:
+            component = get_component(step.uses)
+            component.inputs.model_validate(view)
+        except UnknownComponentError:
+            continue
+        except ValidationError as error:
+            for item in error.errors(include_url=False):
+                loc = field_loc(component.inputs, item["loc"])
+                name = bound.get(loc)
+                if name is None or item["type"] in {"missing", "extra_forbidden"}:
+                    continue
+                spec = flow.inputs[name]
+                message = "invalid value" if spec.secret else error_message(item)
+                where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc)
+                problems.append(
+                    f"input {name!r}: {message} (bound to steps[{step.index}].with{where},"
+                    f" step {step.id!r})"
+                )
+    return problems
+
+
+def _bind_inputs(
+    value: Any,
+    values: Mapping[str, Any],
+    loc: tuple[int | str, ...],
+    bound: dict[tuple[int | str, ...], str],
+) -> Any:
+    # The literal view with each whole-value input reference replaced by the input's value.
+    if isinstance(value, dict):
+        return {k: _bind_inputs(v, values, (*loc, k), bound) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_bind_inputs(v, values, (*loc, i), bound) for i, v in enumerate(value)]
+    if isinstance(value, Template):
+        single = value.single
+        name = _input_reference(single.source) if single is not None else None
+        if name is not None and name in values:
+            bound[loc] = name
+            return values[name]
+        return value.text
+    return value
 
 
 def _dotted(loc: tuple[int | str, ...]) -> str:
