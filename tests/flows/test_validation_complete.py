@@ -229,3 +229,12 @@ def test_an_input_bound_to_a_field_is_checked_before_the_run() -> None:
         "input 'net': expected a number, got \"abc\" (bound to steps[0].with.amount, step 'a')"
     ]
     assert resolve_inputs(flow, {"net": "12.50", "token": "t0k3n"})["net"] == "12.50"
+
+
+def test_a_question_mark_inside_a_flow_plain_scalar_reads_as_pyyaml_reads_it() -> None:
+    # libyaml reads `{name: b?c}`; PyYAML (the reference) ends a flow plain scalar at `?`.
+    # Found by the differential fuzz once the new examples shifted its random damage.
+    text = "name: t\nsteps:\n  - id: a\n    uses: testpack/createThing\n    with: {name: b?c}\n"
+    found = problems(text)
+    assert len(found) == 1
+    assert found[0].endswith("invalid YAML: expected ',' or '}', but got '?'")

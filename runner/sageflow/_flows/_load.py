@@ -381,9 +381,9 @@ def load_source(text: str, file: str, limits: Limits = DEFAULT_LIMITS) -> Source
 # scalar's header (`>#`), and counts a byte-order mark inside the text and the position of
 # an explicit `? ` key's empty value differently. Such documents go to PyYAML alone.
 _LIBYAML_DIFFERS = re.compile(r"\t|.\ufeff|[|>][-+0-9]*#|^[ -]*\?(?:[ \r\n]|$)", re.M | re.S)
-# libyaml also reads `[b ? c]`, `{b ? : c}` and `{a: b ?c}`, where PyYAML refuses a `?` next
-# to a space inside [..] or {..}; a `?` in quotes (`"${{ a ? b : c }}"`) is read alike by both.
-_QUESTION = re.compile(r"\?(?:\s|$)|(?:^|\s)\?")
+# libyaml also reads `[b ? c]`, `{b ? : c}`, `{a: b ?c}` and `{a: b?c}`, where PyYAML refuses
+# any `?` in a plain scalar inside [..] or {..} (its scanner ends a flow plain scalar there);
+# a `?` in quotes (`"${{ a ? b : c }}"`) is read alike by both.
 
 
 def _plain_question_in_flow(root: Node) -> bool:
@@ -391,7 +391,7 @@ def _plain_question_in_flow(root: Node) -> bool:
     while pending:
         node, in_flow = pending.pop()
         if isinstance(node, ScalarNode):
-            if in_flow and not node.style and _QUESTION.search(node.value):
+            if in_flow and not node.style and "?" in node.value:
                 return True
         elif isinstance(node, SequenceNode):
             inner = in_flow or bool(node.flow_style)
