@@ -134,14 +134,15 @@ def test_unpaid_over_credit_limit(workdir: Path) -> None:
         assert isinstance(items, list)
         assert len(items) == 1
         call("sage_accounting/updateContact", f"contactId={items[0]['id']}", f"creditLimit={limit}")
-    # Acme owes 2,450.00 against 1,000; Northwind 2,069.00 against 5,000; Blue Door has none.
+    # Acme owes 2,940.00 (2,450.00 + 20% VAT) against 1,000; Northwind 2,482.80 against 5,000;
+    # Blue Door has none.
     assert run(flow)["outputs"] == {
         "over_limit": [
             {
                 "customer": "Acme Builders Ltd",
                 "reference": "ACME001",
                 "credit_limit": "1000.00",
-                "unpaid": "2450.00",
+                "unpaid": "2940.00",
                 "invoices": ["SI-1"],
             }
         ]
@@ -176,13 +177,14 @@ def test_three_line_supplier_bill(workdir: Path) -> None:
 def test_month_end_sales_summary(workdir: Path) -> None:
     flow = "examples/month-end-sales-summary.sageflow.yaml"
     november = run(flow, "-i", "from=2025-11-01", "-i", "to=2025-11-30")["outputs"]
-    # The seed's November invoices: SI-1 (2,450.00) and SI-2 (2,069.00); SI-3 is December's.
+    # The seed's November invoices: SI-1 (2,450.00 net) and SI-2 (2,069.00 net), both at 20%;
+    # SI-3 is December's.
     assert november == {
         "invoices": 2,
         "net": "4519.00",
-        "vat": "0.00",
-        "total": "4519.00",
-        "unpaid": "4519.00",
+        "vat": "903.80",
+        "total": "5422.80",
+        "unpaid": "5422.80",
         "numbers": ["SI-1", "SI-2"],
     }
     december = run(flow, "-i", "from=2025-12-01", "-i", "to=2025-12-31")["outputs"]

@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl, urlencode
 
 import httpx
 
+from sage_accounting._tax import line_amounts
 from sage_accounting.connection import HEADER_KEYED, IDEMPOTENT_WRAPPERS
 from sage_accounting.sandbox import _resources as res
 from sage_accounting.sandbox import _seed as seed
@@ -1101,6 +1102,9 @@ class Sandbox:
 
     def _seed_invoices(self, biz: Business) -> None:
         def lines(rows: tuple[tuple[str, int, str, str, str], ...]) -> list[dict[str, Any]]:
+            # The seed's invoices carry their VAT as the pack sends it (Sage books an omitted
+            # tax_amount as zero, [G-inv]), so the seeded books and balances are a real
+            # business's, not invoices at GB_STANDARD with no VAT.
             return [
                 {
                     "description": description,
@@ -1108,6 +1112,11 @@ class Sandbox:
                     "quantity": quantity,
                     "unit_price": price,
                     "tax_rate_id": tax,
+                    "tax_amount": str(
+                        line_amounts(
+                            Decimal(quantity), Decimal(price), Decimal(seed.TAX_RATES[tax][2])
+                        ).tax
+                    ),
                 }
                 for description, code, quantity, price, tax in rows
             ]
