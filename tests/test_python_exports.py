@@ -6,9 +6,19 @@ import inspect
 import pydoc
 import subprocess
 import sys
+from typing import Any
+
+import pytest
 
 import sageflow
-from sageflow import arun_flow, run_flow
+from sageflow import (
+    aresume_flow,
+    arun_component,
+    arun_flow,
+    resume_flow,
+    run_component,
+    run_flow,
+)
 
 
 def test_dir_lists_every_export_before_any_is_loaded() -> None:
@@ -30,8 +40,16 @@ def test_help_lists_the_functions_and_classes() -> None:
         assert shown in text, shown
 
 
-def test_run_flow_has_arun_flows_keyword_arguments() -> None:
-    sync, of_async = inspect.signature(run_flow), inspect.signature(arun_flow)
+@pytest.mark.parametrize(
+    ("sync_fn", "async_fn"),
+    [
+        pytest.param(run_flow, arun_flow, id="run_flow"),
+        pytest.param(resume_flow, aresume_flow, id="resume_flow"),
+        pytest.param(run_component, arun_component, id="run_component"),
+    ],
+)
+def test_sync_twins_have_their_async_keyword_arguments(sync_fn: Any, async_fn: Any) -> None:
+    sync, of_async = inspect.signature(sync_fn), inspect.signature(async_fn)
     assert list(sync.parameters) == list(of_async.parameters)
     for name, parameter in of_async.parameters.items():
         mirrored = sync.parameters[name]

@@ -429,8 +429,38 @@ def _log_notice(message: str) -> None:
     logging.getLogger("sageflow.flows").warning(message)
 
 
-def resume_flow(run_id: str, **options: Any) -> RunResult:
-    return asyncio.run(aresume_flow(run_id, **options))
+def resume_flow(
+    run_id: str,
+    *,
+    journal: Journal | str | os.PathLike[str] = DEFAULT_PATH,
+    force: bool = False,
+    inputs: Mapping[str, Any] | None = None,
+    caller: Caller | None = None,
+    connection: str | None = None,
+    env: Mapping[str, str] | None = None,
+    sleep: Sleep = asyncio.sleep,
+    clock: Clock | None = None,
+    progress: Progress | None = None,
+    debug: bool = False,
+    on_notice: Callable[[str], None] | None = None,
+) -> RunResult:
+    """The synchronous twin of :func:`aresume_flow` (for scripts; not inside a running loop)."""
+    return asyncio.run(
+        aresume_flow(
+            run_id,
+            journal=journal,
+            force=force,
+            inputs=inputs,
+            caller=caller,
+            connection=connection,
+            env=env,
+            sleep=sleep,
+            clock=clock,
+            progress=progress,
+            debug=debug,
+            on_notice=on_notice,
+        )
+    )
 
 
 def _open_journal(
@@ -472,9 +502,28 @@ async def arun_component(
             await close()
 
 
-def run_component(ref: str, inputs: Mapping[str, Any], **options: Any) -> dict[str, Any]:
+def run_component(
+    ref: str,
+    inputs: Mapping[str, Any],
+    *,
+    caller: Caller | None = None,
+    connection: str | None = None,
+    idempotency_key: str | None = None,
+    business_id: str | None = None,
+    debug: bool = False,
+) -> dict[str, Any]:
     """The synchronous twin of :func:`arun_component`."""
-    return asyncio.run(arun_component(ref, inputs, **options))
+    return asyncio.run(
+        arun_component(
+            ref,
+            inputs,
+            caller=caller,
+            connection=connection,
+            idempotency_key=idempotency_key,
+            business_id=business_id,
+            debug=debug,
+        )
+    )
 
 
 def read_inputs_file(path: Path) -> dict[str, Any]:
