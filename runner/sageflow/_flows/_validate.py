@@ -346,23 +346,28 @@ def _schema_of(component: Component) -> dict[str, Any]:
     return cached
 
 
-def _field_types(root: dict[str, Any], loc: tuple[int | str, ...]) -> set[str] | None:
-    """The JSON types the field at ``loc`` accepts, or None when the schema doesn't say."""
+def _nodes_at(root: dict[str, Any], loc: tuple[int | str, ...]) -> list[dict[str, Any]]:
+    """The schemas (``$ref`` and ``anyOf`` flattened) of the field at ``loc``; none if the
+    schema has no such field. A name steps into ``properties``, an index into ``items``."""
     nodes = [root]
     for part in loc:
         found: list[dict[str, Any]] = []
         for node in _branches(root, nodes):
-            if isinstance(part, str):
-                child = node.get("properties", {}).get(part)
-            else:
-                child = node.get("items")
+            child = (
+                node.get("properties", {}).get(part) if isinstance(part, str) else node.get("items")
+            )
             if isinstance(child, dict):
                 found.append(child)
         if not found:
-            return None
+            return []
         nodes = found
+    return _branches(root, nodes)
+
+
+def _field_types(root: dict[str, Any], loc: tuple[int | str, ...]) -> set[str] | None:
+    """The JSON types the field at ``loc`` accepts, or None when the schema doesn't say."""
     types: set[str] = set()
-    for node in _branches(root, nodes):
+    for node in _nodes_at(root, loc):
         kind = node.get("type")
         if isinstance(kind, str):
             types.add(kind)
@@ -378,19 +383,8 @@ def _field_types(root: dict[str, Any], loc: tuple[int | str, ...]) -> set[str] |
 
 def _field_enum(root: dict[str, Any], loc: tuple[int | str, ...]) -> list[Any] | None:
     """The values the field at ``loc`` is limited to, or None when it takes any value."""
-    nodes = [root]
-    for part in loc:
-        key = "properties" if isinstance(part, str) else "items"
-        nodes = [
-            child
-            for node in _branches(root, nodes)
-            if isinstance(
-                child := (node.get(key, {}).get(part) if key == "properties" else node.get(key)),
-                dict,
-            )
-        ]
     values: list[Any] = []
-    final = _branches(root, nodes)
+    final = _nodes_at(root, loc)
     for node in final:
         if "enum" in node and isinstance(node["enum"], list):
             values += [v for v in node["enum"] if v not in values]
@@ -403,18 +397,7 @@ def _field_enum(root: dict[str, Any], loc: tuple[int | str, ...]) -> list[Any] |
 
 def _field_names(root: dict[str, Any], loc: tuple[int | str, ...]) -> list[str]:
     """The input names a mapping at ``loc`` accepts (for a did-you-mean)."""
-    nodes = [root]
-    for part in loc:
-        key = "properties" if isinstance(part, str) else "items"
-        nodes = [
-            child
-            for node in _branches(root, nodes)
-            if isinstance(
-                child := (node.get(key, {}).get(part) if key == "properties" else node.get(key)),
-                dict,
-            )
-        ]
-    return sorted({name for node in _branches(root, nodes) for name in node.get("properties", {})})
+    return sorted({name for node in _nodes_at(root, loc) for name in node.get("properties", {})})
 
 
 def _branches(root: dict[str, Any], nodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
