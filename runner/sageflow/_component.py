@@ -382,3 +382,17 @@ class Pack:
         # Every connection kind of a pack reaches the same API, so a component names the pack's
         # API and the host picks any of the pack's connection kinds for it.
         return self.name
+
+
+def resolve_ref(schema: Mapping[str, Any], root: Mapping[str, Any]) -> dict[str, Any]:
+    """``schema`` with its ``$ref`` (to ``root``'s ``$defs``) followed, its own keys kept."""
+    resolved = dict(schema)
+    seen = 0
+    while "$ref" in resolved and seen < 32:
+        name = str(resolved["$ref"]).rsplit("/", 1)[-1]
+        resolved = {
+            **root.get("$defs", {}).get(name, {}),
+            **{k: v for k, v in resolved.items() if k != "$ref"},
+        }
+        seen += 1
+    return resolved

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
+from sageflow._component import resolve_ref
 from sageflow._errors import SageflowError
 
 if TYPE_CHECKING:
@@ -101,14 +102,7 @@ _PART = re.compile(r"^([A-Za-z_$][\w$]*)(\[\])?$")
 
 
 def _deref(schema: Mapping[str, Any], root: Mapping[str, Any]) -> Mapping[str, Any]:
-    seen = 0
-    while "$ref" in schema and seen < 32:
-        name = str(schema["$ref"]).rsplit("/", 1)[-1]
-        schema = {
-            **root.get("$defs", {}).get(name, {}),
-            **{k: v for k, v in schema.items() if k != "$ref"},
-        }
-        seen += 1
+    schema = resolve_ref(schema, root)
     # An optional list or object may be wrapped in anyOf with another shape; take the one
     # that can hold properties or items, so a path walks into it.
     for key in ("anyOf", "oneOf", "allOf"):

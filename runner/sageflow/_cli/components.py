@@ -12,6 +12,7 @@ import click
 
 from sageflow import _manifests, _registry
 from sageflow._cli._json import JsonCommand
+from sageflow._component import resolve_ref as _deref
 
 
 @click.group("components")
@@ -111,16 +112,6 @@ def describe(manifest: dict[str, Any]) -> list[str]:
 def _short(text: str) -> str:
     text = " ".join(text.split())
     return text if len(text) <= _DESCRIPTION_WIDTH else text[: _DESCRIPTION_WIDTH - 3] + "..."
-
-
-def _deref(node: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
-    ref = node.get("$ref")
-    if isinstance(ref, str) and ref.startswith("#/$defs/"):
-        return {
-            **root.get("$defs", {}).get(ref.removeprefix("#/$defs/"), {}),
-            **{k: v for k, v in node.items() if k != "$ref"},
-        }
-    return node
 
 
 def _fields(
