@@ -92,6 +92,7 @@ def _plan(
             marked = None
             if request.is_write:
                 writes += 1
+                request = replace(request, write_no=writes)
                 if marker is not None:
                     marked = marker.mark(request, write_key(base, writes))
             if marked is None:

@@ -64,6 +64,10 @@ class HTTPRequest:
     # when its outcome is unknown, so the HTTP layer must hand an unknown outcome back
     # (OutcomeUnknownError) instead of repeating the write itself.
     reconciled: bool = False
+    # Set by the executor, not by handlers: which write of its call this is (1, 2, ...), from
+    # which the HTTP layer derives the write's idempotency key. A write sent again after an
+    # unknown outcome keeps its number, so its key is the same; 0 for a read.
+    write_no: int = 0
 
     @property
     def is_write(self) -> bool:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
 import logging
 import time
@@ -640,24 +639,6 @@ class _AsyncHTTP(httpx.AsyncClient):
         self.headers["Accept-Encoding"] = _ACCEPT_ENCODING
 
 
-class _WriteNumbers:
-    """Numbers a call's writes 1, 2, ... for their idempotency keys. A write the executor sends
-    again after reconciling an unknown outcome is the same request object and keeps its number
-    (and so its key): it is the same write, not the call's next one."""
-
-    def __init__(self) -> None:
-        self._count = itertools.count(1)
-        self._last: HTTPRequest | None = None
-        self._last_number = 0
-
-    def __call__(self, request: HTTPRequest) -> int:
-        if not request.is_write:
-            return 0
-        if request is not self._last:
-            self._last, self._last_number = request, next(self._count)
-        return self._last_number
-
-
 def _component(ref: Component | str) -> tuple[Component, Any]:
     component = get_component(ref) if isinstance(ref, str) else ref
     return component, packs()[component.pack].error_parser
@@ -714,10 +695,9 @@ class Client(_Base):
         """Run one component call to its output (``component`` may be ``"pack/key"``)."""
         resolved, parse_error = _component(component)
         opts = options or CallOptions()
-        number = _WriteNumbers()
 
         def send(request: HTTPRequest) -> HTTPResponse:
-            response = self.send(request, opts, number(request))
+            response = self.send(request, opts, request.write_no or 1)
             if opts.on_response is not None:
                 opts.on_response(response)
             return response
@@ -811,10 +791,9 @@ class AsyncClient(_Base):
         """Run one component call to its output (the runner's ``Caller`` protocol)."""
         resolved, parse_error = _component(component)
         opts = options or CallOptions()
-        number = _WriteNumbers()
 
         async def send(request: HTTPRequest) -> HTTPResponse:
-            response = await self.send(request, opts, number(request))
+            response = await self.send(request, opts, request.write_no or 1)
             if opts.on_response is not None:
                 opts.on_response(response)
             return response
