@@ -20,9 +20,11 @@ import httpx
 
 from sage_accounting._tax import line_amounts
 from sage_accounting.connection import HEADER_KEYED, IDEMPOTENT_WRAPPERS
+from sage_accounting.sandbox import _families  # noqa: F401 - registers the resource modules
 from sage_accounting.sandbox import _resources as res
 from sage_accounting.sandbox import _seed as seed
 from sage_accounting.sandbox._oauth import DEV_TOKEN, OAuthServer, Reply, json_reply
+from sage_accounting.sandbox._registry import RESOURCES, Resource
 from sage_accounting.sandbox._resources import Business, SageError, invalid, link, not_found
 from sage_accounting.sandbox._store import Clock, Collection, Persistence, Record
 
@@ -569,6 +571,9 @@ class Sandbox:
                 return self._singleton(biz, name, method, headers, body, echo)
             if name == "businesses" and len(parts) <= 2:
                 return self._businesses(parts, method, query, headers, body, echo)
+            registered = RESOURCES.get(name)
+            if registered is not None and len(parts) <= 3:
+                return self._registered(biz, registered, parts, method, query, headers, body, echo)
             route = ROUTES.get(name)
             if route is None or len(parts) > 3:
                 return _error(404, "RecordNotFound", "Route not found", echo)
@@ -609,6 +614,91 @@ class Sandbox:
             return _sage_error(error, echo)
         except _BadRequestError as error:
             return error.reply(echo)
+
+    def _registered(
+        self,
+        biz: Business,
+        resource: Resource,
+        parts: list[str],
+        method: str,
+        query: str,
+        headers: Mapping[str, str],
+        body: bytes,
+        echo: dict[str, str],
+    ) -> Reply:
+        """A request to a resource a family module registered (see ``_registry``)."""
+        name = resource.name
+        q = dict(parse_qsl(query, keep_blank_values=True))
+        if resource.singleton is not None:
+            if len(parts) != 1:
+                return _error(404, "RecordNotFound", "Route not found", echo)
+            allowed = resource.on_collection
+            if method not in allowed:
+                return self._not_allowed(allowed, echo)
+            current = resource.singleton(biz)
+            if method == "GET":
+                return json_reply(200, self._full(biz, current, q), echo)
+            assert resource.update is not None, f"{name}: a PUT route needs an update"
+            data = self._body(headers, body, resource.wrapper)
+            self._check_fields(resource, data, update=True)
+            return json_reply(200, self._full(biz, resource.update(biz, current, data), {}), echo)
+        if len(parts) == 3:
+            action = resource.actions.get(parts[2])
+            if action is None:
+                return _error(404, "RecordNotFound", "Route not found", echo)
+            if method != "POST":
+                return self._not_allowed({"POST"}, echo)
+            record = biz.collection(name).get(parts[1])
+            if record is None:
+                raise not_found()
+            payload = json.loads(body) if body.strip() else {}
+            inner = payload.get(resource.wrapper) if isinstance(payload, dict) else None
+            changed = action(biz, record, inner if isinstance(inner, dict) else {})
+            return json_reply(201, self._full(biz, changed, {}), echo)
+        allowed = resource.on_record if len(parts) == 2 else resource.on_collection
+        if method not in allowed:
+            return self._not_allowed(allowed, echo)
+        if method == "GET":
+            if len(parts) == 1:
+                return self._list(biz, name, "/".join(parts), query, q, echo)
+            found = self._shared_or(biz, name).get(parts[1])
+            if found is None:
+                raise not_found()
+            return json_reply(200, self._full(biz, found, q), echo)
+        if method == "DELETE":
+            record = biz.collection(name).get(parts[1])
+            if record is None:
+                raise not_found()
+            if resource.delete is None:
+                biz.remove(name, parts[1])
+                return Reply(204, dict(echo), b"")
+            answer = resource.delete(biz, record, q)
+            if answer is None:
+                return Reply(204, dict(echo), b"")
+            return json_reply(200, self._full(biz, answer, {}), echo)
+        data = self._body(headers, body, resource.wrapper)
+        if method == "POST":
+            assert resource.create is not None, f"{name}: a POST route needs a create"
+            self._check_fields(resource, data)
+            return json_reply(201, self._full(biz, resource.create(biz, data), {}), echo)
+        record = biz.collection(name).get(parts[1])
+        if record is None:
+            raise not_found()
+        assert resource.update is not None, f"{name}: a PUT route needs an update"
+        self._check_fields(resource, data, update=True)
+        return json_reply(200, self._full(biz, resource.update(biz, record, data), {}), echo)
+
+    def _check_fields(
+        self, resource: Resource, data: Mapping[str, Any], *, update: bool = False
+    ) -> None:
+        if not self.strict or resource.simulated is None:
+            return
+        tree = resource.simulated
+        if update:
+            tree = {k: v for k, v in tree.items() if k not in resource.create_only}
+        problems = res.unsimulated_in(tree, data)
+        if problems:
+            raise invalid(*problems)
 
     def _not_allowed(self, allowed: frozenset[str] | set[str], echo: dict[str, str]) -> Reply:
         return _error(
@@ -783,7 +873,11 @@ class Sandbox:
     def _matching(self, biz: Business, name: str, q: Mapping[str, str]) -> list[Record]:
         """Records a list query selects, in order; cached per collection version and query."""
         collection = self._shared_or(biz, name)
-        filters, make = res.FILTERS.get(name, (frozenset(), None))
+        registered = RESOURCES.get(name)
+        if registered is not None:
+            filters, make = registered.filters, registered.matches
+        else:
+            filters, make = res.FILTERS.get(name, (frozenset(), None))
         selective = tuple(sorted((k, v) for k, v in q.items() if k in filters))
         since = q.get("updated_or_created_since")
         deleted = q.get("deleted_since")
@@ -808,11 +902,12 @@ class Sandbox:
             if since:
                 cutoff = res.parse_since(since, "updated_or_created_since")
                 found = [r for r in found if r["updated_at"] >= cutoff]
-            order = res.default_order(name)
+            order = registered.order if registered is not None else res.default_order(name)
+            sortable = registered.sortable if registered is not None else res.SORTABLE.get(name)
             if sort:
                 for term in reversed(sort.split(",")):
                     field_name, _, direction = term.partition(":")
-                    if field_name not in res.SORTABLE.get(name, frozenset()):
+                    if field_name not in (sortable or frozenset()):
                         raise invalid(("sort", f"{field_name} is not a sortable attribute"))
                     found.sort(key=res.sort_key(field_name), reverse=direction == "desc")
             elif order is not None:
@@ -879,7 +974,8 @@ class Sandbox:
         parts = str(stub["$path"]).strip("/").split("/")
         if len(parts) != 2:
             return stub
-        found = self._shared_or(biz, parts[0]).get(parts[1]) if parts[0] in ROUTES else None
+        known = parts[0] in ROUTES or parts[0] in RESOURCES
+        found = self._shared_or(biz, parts[0]).get(parts[1]) if known else None
         return {k: v for k, v in found.items() if k[0] != "_"} if found else stub
 
     # -- businesses, user, financial settings ------------------------------------------------------
@@ -987,6 +1083,11 @@ class Sandbox:
 
     def _reference_data(self) -> dict[str, Collection]:
         shared = {name: Collection(name) for name in SHARED}
+        for resource in RESOURCES.values():
+            if resource.shared:
+                shared[resource.name] = Collection(resource.name)
+                for record in resource.reference() if resource.reference else ():
+                    shared[resource.name].put(record)
 
         def add(resource: str, key: str, displayed_as: str, **extra: Any) -> None:
             path = f"/{resource}/{key}"
@@ -1097,6 +1198,9 @@ class Sandbox:
                 res.create_contact(biz, {**contact, "contact_type_ids": ["VENDOR"]})
             if index == 0:
                 self._seed_invoices(biz)
+            for resource in RESOURCES.values():
+                if resource.seed is not None:
+                    resource.seed(biz, index)
             biz.clock = self.clock
         self._save_state()
 
@@ -1177,6 +1281,10 @@ class Sandbox:
                 biz.usage[contact] = biz.usage.get(contact, 0) + 1
             elif name == "_business":
                 biz.name = record["name"]
+            elif name in RESOURCES:
+                reload = RESOURCES[name].reload
+                if reload is not None:
+                    reload(biz, record)
         for business, name, key, at in self.persist.tombstones():
             self.businesses[business].collection(name).deleted[key] = at
         for business, key, reply in self.persist.replies():

@@ -1316,6 +1316,11 @@ def unsimulated(
         return []
     if update:
         tree = {k: v for k, v in tree.items() if k not in _CREATE_ONLY.get(name, ())}
+    return unsimulated_in(tree, data)
+
+
+def unsimulated_in(tree: Mapping[str, Any], data: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The body fields outside ``tree`` (the fields a resource acts on), as 422 problems."""
     extra = {k: v for k, v in data.items() if k not in _ANY_RESOURCE}
     return [(where, UNSIMULATED) for where in _unknown(tree, extra, "")]
 
