@@ -803,6 +803,12 @@ class Sandbox:
         return Reply(204, dict(echo), b"")
 
     def _shared_or(self, biz: Business, name: str) -> Collection:
+        registered = RESOURCES.get(name)
+        if registered is not None and registered.view is not None:
+            view = Collection(name)
+            for record in registered.view(biz):
+                view.put(record)
+            return view
         return self.shared[name] if name in self.shared else biz.collection(name)
 
     # -- lists -------------------------------------------------------------------------------------
@@ -883,7 +889,9 @@ class Sandbox:
         deleted = q.get("deleted_since")
         sort = q.get("sort")
         key = (biz.id, name, collection.version, selective, since, deleted, sort)
-        cached = self._list_cache.get(key)
+        # A view is rebuilt per request: its version counts records, not changes to them.
+        viewed = registered is not None and registered.view is not None
+        cached = None if viewed else self._list_cache.get(key)
         if cached is not None:
             return cached
         if deleted:

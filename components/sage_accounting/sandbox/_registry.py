@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sage_accounting.sandbox._resources import Business
+from sage_accounting.sandbox._resources import Business, Posting
 from sage_accounting.sandbox._store import Record
 
 Data = Mapping[str, Any]
@@ -64,6 +64,13 @@ class Resource:
     seed: Callable[[Business, int], None] | None = None
     #: Rebuilds a business's indexes from a record read back from ``--data``.
     reload: Callable[[Business, Record], None] | None = None
+    #: The double entry this resource's records post (journals, payments, quick entries...):
+    #: ``ledger_totals`` (ledger account balances) and ``/ledger_entries`` both read it, so
+    #: the two always agree.
+    ledger: Callable[[Business], Iterable[Posting]] | None = None
+    #: A read-only view computed from other records on each request (``/ledger_entries``,
+    #: ``/transactions``), never stored: lists and GETs read it instead of a collection.
+    view: Callable[[Business], Iterable[Record]] | None = None
 
 
 RESOURCES: dict[str, Resource] = {}

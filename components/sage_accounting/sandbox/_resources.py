@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NamedTuple
 
 from sage_accounting.sandbox._store import Clock, Collection, Persistence, Record
 
@@ -1597,8 +1597,24 @@ def _issued(record: Record) -> bool:
     return record["status"]["id"] not in {*NOT_ISSUED, "VOID"}
 
 
-def postings(biz: Business) -> list[tuple[str, str, Decimal, Decimal]]:
-    """(date, ledger account id, debit, credit) for every issued invoice and payment.
+class Posting(NamedTuple):
+    """One line of the double entry: what ``/ledger_entries`` lists and ``ledger_totals`` sums."""
+
+    date: str
+    account: str
+    debit: Decimal
+    credit: Decimal
+    #: The record that posted it (an invoice, a journal, a payment...).
+    source: Record
+    #: Its transaction stub (``{id, displayed_as, $path}``), None where Sage's is not simulated.
+    transaction: Record | None
+    #: ``/transaction_types`` id: SALES_INVOICE, JOURNAL, CUSTOMER_RECEIPT...
+    transaction_type: str
+    details: str = ""
+
+
+def entries(biz: Business) -> list[Posting]:
+    """Every posting of every issued invoice, payment and registered resource (``ledger``).
 
     The double entry Sage's guides describe for invoices in base currency: a sales invoice
     debits Trade Debtors (1100) with its total and credits each line's account with its net
@@ -1606,36 +1622,60 @@ def postings(biz: Business) -> list[tuple[str, str, Decimal, Decimal]]:
     Creditors (2100) and Purchase Tax Control (2201). A payment moves the paid amount between
     the control account and the current bank account (1200). Drafts, pro-formas and void
     invoices post nothing ([G-inv]: no transaction). Which accounts Sage uses is inferred from
-    the seed's control accounts.
+    the seed's control accounts. Resources registered with a ``ledger`` (journals, ...) add
+    their own postings.
     """
+    from sage_accounting.sandbox._registry import RESOURCES  # the registry imports this module
+
     code = biz.nominal_codes.get
-    out: list[tuple[str, str, Decimal, Decimal]] = []
+    out: list[Posting] = []
     zero = Decimal(0)
 
-    def post(day: str, account: str | None, amount: Decimal, debit: bool) -> None:
+    def post(
+        day: str,
+        account: str | None,
+        amount: Decimal,
+        debit: bool,
+        source: Record,
+        kind: str,
+        details: str = "",
+        transaction: Record | None = None,
+    ) -> None:
         if account is not None and amount:
-            out.append((day, account, amount if debit else zero, zero if debit else amount))
+            debits, credits = (amount, zero) if debit else (zero, amount)
+            out.append(Posting(day, account, debits, credits, source, transaction, kind, details))
 
-    for kind, control, tax_account in (
-        (SALES, code(1100), code(2200)),
-        (PURCHASES, code(2100), code(2201)),
+    for kind, control, tax_account, receipt in (
+        (SALES, code(1100), code(2200), "CUSTOMER_RECEIPT"),
+        (PURCHASES, code(2100), code(2201), "VENDOR_PAYMENT"),
     ):
         sale = kind is SALES
         for record in biz.collection(kind.collection).records.values():
             if not _issued(record):
                 continue
-            day = record["date"]
-            post(day, control, Decimal(record["base_currency_total_amount"]), sale)
-            post(day, tax_account, Decimal(record["base_currency_tax_amount"]), not sale)
+            day, made, link_ = record["date"], kind.transaction_type[0], record.get("transaction")
+            total = Decimal(record["base_currency_total_amount"])
+            post(day, control, total, sale, record, made, record["displayed_as"], link_)
+            tax = Decimal(record["base_currency_tax_amount"])
+            post(day, tax_account, tax, not sale, record, made, record["displayed_as"], link_)
             for line in record["invoice_lines"]:
                 net = Decimal(line["base_currency_net_amount"])
-                post(day, line["ledger_account"]["id"], net, not sale)
+                account = line["ledger_account"]["id"]
+                post(day, account, net, not sale, record, made, line.get("description", ""), link_)
             rate = Decimal(record["exchange_rate"])
             for paid_on, amount in record.get("_payments", []):
                 paid = _round(Decimal(amount) / rate)
-                post(paid_on, code(1200), paid, sale)
-                post(paid_on, control, paid, not sale)
+                post(paid_on, code(1200), paid, sale, record, receipt)
+                post(paid_on, control, paid, not sale, record, receipt)
+    for resource in RESOURCES.values():
+        if resource.ledger is not None:
+            out.extend(resource.ledger(biz))
     return out
+
+
+def postings(biz: Business) -> list[tuple[str, str, Decimal, Decimal]]:
+    """(date, ledger account id, debit, credit) of every posting (see :func:`entries`)."""
+    return [(p.date, p.account, p.debit, p.credit) for p in entries(biz)]
 
 
 def ledger_totals(
