@@ -9,7 +9,8 @@ import httpx
 import pytest
 from sandboxkit import make_async_client, make_client
 
-from sage_accounting.sandbox import Chaos, Clock, Sandbox, _adapters
+from sage_accounting.sandbox import Chaos, Clock, Sandbox
+from sageflow.sandbox import _transports
 
 CONTACT = {"contact": {"name": "Chaos Ltd", "contact_type_ids": ["CUSTOMER"]}}
 KEYED = {"contact": {**CONTACT["contact"], "idempotency_id": "d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0"}}
@@ -29,8 +30,8 @@ def fake_sleep(monkeypatch: pytest.MonkeyPatch) -> list[float]:
         slept.append(seconds)
         await real_sleep(0)
 
-    monkeypatch.setattr(_adapters, "asyncio", types.SimpleNamespace(sleep=sleep))
-    monkeypatch.setattr(_adapters, "time", types.SimpleNamespace(sleep=slept.append))
+    monkeypatch.setattr(_transports, "asyncio", types.SimpleNamespace(sleep=sleep))
+    monkeypatch.setattr(_transports, "time", types.SimpleNamespace(sleep=slept.append))
     return slept
 
 
@@ -129,7 +130,7 @@ def test_latency_range_is_drawn_per_request(fake_sleep: list[float]) -> None:
 def test_oauth_is_exempt_from_chaos() -> None:
     sandbox = _chaotic(error_rate=1.0)
     with httpx.Client(
-        transport=_adapters.SandboxTransport(sandbox), base_url="http://sandbox"
+        transport=_transports.SandboxTransport(sandbox), base_url="http://sandbox"
     ) as client:
         response = client.post("/oauth2/token", data={"grant_type": "refresh_token"})
     assert response.status_code == 400

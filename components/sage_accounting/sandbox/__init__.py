@@ -51,8 +51,9 @@ from sage_accounting.sandbox._adapters import (
     create_app,
 )
 from sage_accounting.sandbox._core import API_PREFIX, Chaos, Sandbox, Stats
-from sage_accounting.sandbox._oauth import ACCESS_TOKEN_LIFETIME, DEV_TOKEN, Reply
-from sage_accounting.sandbox._store import DEFAULT_START, Clock
+from sage_accounting.sandbox._oauth import ACCESS_TOKEN_LIFETIME, DEV_TOKEN
+from sageflow.sandbox._reply import Reply
+from sageflow.sandbox._store import DEFAULT_START, Clock
 
 #: The base URL an in-process client uses with the transports (any host works).
 IN_PROCESS_BASE_URL = "http://sandbox" + API_PREFIX

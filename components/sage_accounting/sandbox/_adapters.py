@@ -1,140 +1,24 @@
-"""Ways in to the Sandbox: httpx transports (no socket, sync and async) and an ASGI app."""
+"""The Sage Accounting sandbox as an ASGI app (the transports are shared by every pack)."""
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-import httpx
-
 from sage_accounting.sandbox._core import Sandbox
-from sage_accounting.sandbox._oauth import Reply
+from sageflow.sandbox._transports import (
+    AsyncSandboxTransport,
+    SandboxASGI,
+    SandboxDroppedError,
+    SandboxTransport,
+)
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-
-
-class SandboxDroppedError(ConnectionError):
-    """Raised inside the ASGI app so the server closes the connection mid-response."""
-
-
-def _call(sandbox: Sandbox, request: httpx.Request, body: bytes) -> Reply:
-    headers = {key: value for key, value in request.headers.items()}
-    return sandbox.handle(
-        request.method, request.url.path, request.url.query.decode("ascii"), headers, body
-    )
-
-
-def _response(reply: Reply, request: httpx.Request) -> httpx.Response:
-    if reply.fault == "drop":
-        raise httpx.RemoteProtocolError(
-            "Server disconnected without sending a response.", request=request
-        )
-    if reply.fault == "timeout":
-        raise httpx.ReadTimeout("The read operation timed out", request=request)
-    return httpx.Response(
-        reply.status, headers=list(reply.headers.items()), content=reply.body, request=request
-    )
-
-
-class SandboxTransport(httpx.BaseTransport):
-    """Sends an ``httpx.Client``'s requests straight to a Sandbox: no socket, no thread."""
-
-    def __init__(self, sandbox: Sandbox) -> None:
-        self.sandbox = sandbox
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        sandbox = self.sandbox
-        body = request.read()
-        sandbox.enter()
-        try:
-            delay = sandbox.next_latency()
-            if delay > 0:
-                time.sleep(delay)
-            reply = _call(sandbox, request, body)
-        finally:
-            sandbox.leave()
-        return _response(reply, request)
-
-
-class AsyncSandboxTransport(httpx.AsyncBaseTransport):
-    """The async twin: latency is an ``asyncio.sleep``, so concurrent requests overlap."""
-
-    def __init__(self, sandbox: Sandbox) -> None:
-        self.sandbox = sandbox
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        sandbox = self.sandbox
-        body = await request.aread()
-        sandbox.enter()
-        try:
-            delay = sandbox.next_latency()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            reply = _call(sandbox, request, body)
-        finally:
-            sandbox.leave()
-        return _response(reply, request)
-
-
-class SandboxASGI:
-    """The Sandbox as an ASGI 3 application, for uvicorn (``sageflow sandbox serve``)."""
-
-    def __init__(self, sandbox: Sandbox) -> None:
-        self.sandbox = sandbox
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "lifespan":
-            while True:
-                message = await receive()
-                if message["type"] == "lifespan.startup":
-                    await send({"type": "lifespan.startup.complete"})
-                elif message["type"] == "lifespan.shutdown":
-                    await send({"type": "lifespan.shutdown.complete"})
-                    return
-        if scope["type"] != "http":
-            return
-        chunks = []
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                # The client died before its body was complete (a killed runner): a real server
-                # never sees such a request, so nothing is processed and no reply is stored
-                # under its idempotency key (a stored 422 would be replayed on resume).
-                return
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body"):
-                break
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        sandbox = self.sandbox
-        sandbox.enter()
-        try:
-            delay = sandbox.next_latency()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            reply = sandbox.handle(
-                scope["method"],
-                scope["path"],
-                scope.get("query_string", b"").decode("latin-1"),
-                headers,
-                b"".join(chunks),
-            )
-        finally:
-            sandbox.leave()
-        if reply.fault == "timeout":
-            await asyncio.sleep(sandbox.chaos.timeout_seconds)
-        raw_headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in reply.headers.items()]
-        raw_headers.append((b"content-length", str(len(reply.body)).encode()))
-        await send({"type": "http.response.start", "status": reply.status, "headers": raw_headers})
-        if reply.fault == "drop":
-            # The write is committed; failing after the head makes the server close the socket
-            # before the body, which a client sees as a dropped connection.
-            raise SandboxDroppedError("sandbox chaos: connection dropped after commit")
-        await send({"type": "http.response.body", "body": reply.body})
+__all__ = [
+    "AsyncSandboxTransport",
+    "SandboxASGI",
+    "SandboxDroppedError",
+    "SandboxTransport",
+    "create_app",
+]
 
 
 def create_app(sandbox: Sandbox | None = None, **options: Any) -> SandboxASGI:

@@ -5,11 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import random
 import threading
-from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -23,10 +20,12 @@ from sage_accounting.connection import HEADER_KEYED, IDEMPOTENT_WRAPPERS
 from sage_accounting.sandbox import _families  # noqa: F401 - registers the resource modules
 from sage_accounting.sandbox import _resources as res
 from sage_accounting.sandbox import _seed as seed
-from sage_accounting.sandbox._oauth import DEV_TOKEN, OAuthServer, Reply, json_reply
+from sage_accounting.sandbox._oauth import DEV_TOKEN, OAuthServer
 from sage_accounting.sandbox._registry import RESOURCES, Resource
 from sage_accounting.sandbox._resources import Business, SageError, invalid, link, not_found
-from sage_accounting.sandbox._store import Clock, Collection, Persistence, Record
+from sageflow.sandbox._chaos import Chaos, ChaosGate, Stats
+from sageflow.sandbox._reply import Reply, json_reply
+from sageflow.sandbox._store import Clock, Collection, Persistence, Record
 
 API_PREFIX = "/v3.1"
 SEED_TIME = datetime(2025, 10, 1, 8, 30, 0, tzinfo=UTC)
@@ -42,52 +41,6 @@ MULTI_USER_ACCESS_DENIED = (
 )
 #: What /businesses reports as its page size: every business comes in one page (observed).
 BUSINESSES_PER_PAGE = 2147483647
-
-
-@dataclass
-class Chaos:
-    """Fault injection, all off by default. Rates are probabilities per API request.
-
-    Attributes:
-        latency: seconds added to each request, or a ``(low, high)`` range drawn per request.
-        error_rate: share of requests answered 500 before they are processed.
-        unavailable_rate: share answered 503 before they are processed.
-        throttle_rate: share answered 429 with ``Retry-After: retry_after``.
-        drop_rate: share whose connection drops *after* the write was committed: the client
-            sees a transport error but the record exists (the case idempotency keys are for).
-        timeout_rate: share that time out before they are processed.
-        timeout_seconds: how long ``serve`` stalls a timed-out request (in-process transports
-            raise ``httpx.ReadTimeout`` at once instead).
-        rate_limit: requests per second of sandbox time (a bucket of that many tokens, refilled
-            continuously); past it, 429 with the seconds until a token is free.
-        concurrency_limit: requests in flight at once; past it, 429.
-        seed: seeds the random source, so a chaos run is repeatable.
-    """
-
-    latency: float | tuple[float, float] = 0.0
-    error_rate: float = 0.0
-    unavailable_rate: float = 0.0
-    throttle_rate: float = 0.0
-    retry_after: int = 1
-    drop_rate: float = 0.0
-    timeout_rate: float = 0.0
-    timeout_seconds: float = 30.0
-    rate_limit: float | None = None
-    concurrency_limit: int | None = None
-    seed: int = 0
-
-
-@dataclass
-class Stats:
-    """Counters a test reads: what the sandbox saw and what it did to its clients."""
-
-    requests: int = 0
-    by_status: Counter[int] = field(default_factory=Counter)
-    throttled: int = 0
-    faults: Counter[str] = field(default_factory=Counter)
-    in_flight: int = 0
-    max_in_flight: int = 0
-    replays: int = 0
 
 
 def _error(status: int, code: str, message: str, headers: Mapping[str, str] | None = None) -> Reply:
@@ -187,16 +140,15 @@ class Sandbox:
         self.idempotency = idempotency
         self.idempotency_conflict = idempotency_conflict
         self.clock = clock or Clock()
-        self.chaos = chaos or Chaos()
         self.require_auth = require_auth
         self.strict = strict
         if past_end_page not in {"last", "requested"}:
             raise ValueError("past_end_page must be 'last' or 'requested'")
         self.past_end_page = past_end_page
         self.stats = Stats()
-        self.random = random.Random(self.chaos.seed)  # noqa: S311 - chaos, not cryptography
         self._lock = threading.RLock()
-        self._bucket: tuple[float, float] | None = None  # (tokens, at sandbox time)
+        self.gate = ChaosGate(chaos or Chaos(), self.stats, self.clock.time, self._lock)
+        self.random = self.gate.random
         self._list_cache: dict[tuple[Any, ...], list[Record]] = {}
         self._ids = 0
         self.persist = Persistence(Path(data)) if data is not None else None
@@ -214,6 +166,15 @@ class Sandbox:
                 else:
                     self._load()
         self.oauth = OAuthServer(self.clock, self.user["id"])
+
+    @property
+    def chaos(self) -> Chaos:
+        """The fault knobs; change a field or the whole object at any moment."""
+        return self.gate.chaos
+
+    @chaos.setter
+    def chaos(self, knobs: Chaos) -> None:
+        self.gate.chaos = knobs
 
     # -- public helpers ----------------------------------------------------------------------------
 
@@ -304,21 +265,14 @@ class Sandbox:
             self.persist.close()
 
     def next_latency(self) -> float:
-        latency = self.chaos.latency
-        if isinstance(latency, tuple):
-            with self._lock:
-                return self.random.uniform(*latency)
-        return latency
+        return self.gate.next_latency()
 
     def enter(self) -> None:
         """A transport calls this when a request arrives, before any latency (for the limit)."""
-        with self._lock:
-            self.stats.in_flight += 1
-            self.stats.max_in_flight = max(self.stats.max_in_flight, self.stats.in_flight)
+        self.gate.enter()
 
     def leave(self) -> None:
-        with self._lock:
-            self.stats.in_flight -= 1
+        self.gate.leave()
 
     # -- the handler -------------------------------------------------------------------------------
 
@@ -419,7 +373,7 @@ class Sandbox:
                 self.persist.save_reply(biz.id, key, stored)
         if method != "GET" and reply.status < 300:
             self._save_state()
-        if self.chaos.drop_rate and self.random.random() < self.chaos.drop_rate:
+        if self.gate.drops_after_commit():
             reply.fault = "drop"
         return reply
 
@@ -508,29 +462,12 @@ class Sandbox:
         return json_reply(401, body, {"www-authenticate": 'Bearer error="invalid_token"'})
 
     def _chaos_before(self) -> Reply | None:
-        chaos = self.chaos
-        if chaos.concurrency_limit is not None and self.stats.in_flight > chaos.concurrency_limit:
-            return self._throttle(chaos.retry_after)
-        if chaos.rate_limit:
-            now = self.clock.time()
-            tokens, at = self._bucket or (chaos.rate_limit, now)
-            tokens = min(chaos.rate_limit, tokens + (now - at) * chaos.rate_limit)
-            if tokens < 1:
-                self._bucket = (tokens, now)
-                return self._throttle(max(1, math.ceil((1 - tokens) / chaos.rate_limit)))
-            self._bucket = (tokens - 1, now)
-        if chaos.error_rate or chaos.unavailable_rate or chaos.throttle_rate or chaos.timeout_rate:
-            roll = self.random.random()
-            for rate, outcome in (
-                (chaos.error_rate, 500),
-                (chaos.unavailable_rate, 503),
-                (chaos.throttle_rate, 429),
-                (chaos.timeout_rate, 0),
-            ):
-                if roll < rate:
-                    return self._fault(outcome)
-                roll -= rate
-        return None
+        fault = self.gate.before()
+        if fault is None:
+            return None
+        if fault.throttle_seconds:
+            return self._throttle(fault.throttle_seconds)
+        return self._fault(fault.status)
 
     def _fault(self, outcome: int) -> Reply:
         if outcome == 500:
@@ -539,9 +476,6 @@ class Sandbox:
         if outcome == 503:
             self.stats.faults["error_503"] += 1
             return _error(503, "ServiceUnavailable", "The service is temporarily unavailable.")
-        if outcome == 429:
-            self.stats.faults["error_429"] += 1
-            return self._throttle(self.chaos.retry_after)
         return Reply(504, {}, b"", fault="timeout")
 
     def _throttle(self, seconds: int) -> Reply:

@@ -4,36 +4,19 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from sage_accounting.sandbox._store import Clock
+from sageflow.sandbox._reply import Reply, json_reply
+from sageflow.sandbox._store import Clock
 
 #: Accepted on every API call and never expires: the no-browser way in for curl and the runner.
 DEV_TOKEN = "sageflow-sandbox-token"  # noqa: S105 - a published, sandbox-only credential
 ACCESS_TOKEN_LIFETIME = 300
 REFRESH_TOKEN_LIFETIME = 31 * 24 * 3600
 CODE_LIFETIME = 60
-
-
-@dataclass(slots=True)
-class Reply:
-    """What the sandbox answers; ``fault`` tells a transport to misbehave instead of answering."""
-
-    status: int
-    headers: dict[str, str] = field(default_factory=dict)
-    body: bytes = b""
-    fault: str | None = None  # "drop" (after commit) or "timeout" (before processing)
-
-
-def json_reply(status: int, payload: object, headers: Mapping[str, str] | None = None) -> Reply:
-    merged = {"content-type": "application/json; charset=utf-8"}
-    if headers:
-        merged.update(headers)
-    return Reply(status, merged, json.dumps(payload).encode())
 
 
 def _oauth_error(error: str, status: int = 400, description: str | None = None) -> Reply:
