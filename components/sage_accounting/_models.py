@@ -3,60 +3,25 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
-from decimal import Decimal
 from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, WithJsonSchema
 
 from sageflow._component import Inputs
 
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_ISO_DATE_TIME = (
-    r"^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:\d{2})?)?$"
-)
-_DECIMAL_TEXT = r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$"
+# Re-exported: the pack's modules import their input types from here, as before the move.
+from sageflow._types import Bool as Bool
+from sageflow._types import Date as Date
+from sageflow._types import Int as Int
+from sageflow._types import Money as Money
+from sageflow._types import Timestamp as Timestamp
+
 # Sage's ids are 32 hex characters, GUIDs with dashes (businesses) or reference-data keys
 # (GB_STANDARD, CUSTOMER, GBP, CA-ON): every id in the recorded samples and the swagger fits.
 # Ids go into request paths, so anything else ("../purchase_invoices/X", "abc?search=x") is
 # refused before a request is built.
 _SAGE_ID = r"^[A-Za-z0-9_-]{1,128}$"
 _SAGE_ID_RE = re.compile(_SAGE_ID)
-
-
-def _iso_date(raw: Any) -> Any:
-    # pydantic's lax mode would also take a Unix timestamp or a datetime string for a date;
-    # the published schema says "a YYYY-MM-DD string", and both must reach the same verdict.
-    if isinstance(raw, date) and not isinstance(raw, datetime):
-        return raw
-    if isinstance(raw, str) and _ISO_DATE.fullmatch(raw):
-        return raw
-    raise ValueError("expected a date as YYYY-MM-DD")
-
-
-def _iso_timestamp(raw: Any) -> Any:
-    # Parsed here so that a bare date stays a date on the wire ("2026-02-01"), instead of
-    # becoming a midnight with no time zone, which Sage would read in its own zone.
-    if isinstance(raw, date):
-        return raw
-    if isinstance(raw, str) and _ISO_DATE.fullmatch(raw):
-        return date.fromisoformat(raw)
-    if isinstance(raw, str) and re.fullmatch(_ISO_DATE_TIME, raw):
-        try:
-            return datetime.fromisoformat(raw.replace("Z", "+00:00"))
-        except ValueError:
-            pass
-    raise ValueError("expected a date (YYYY-MM-DD) or an ISO 8601 date-time")
-
-
-def _decimal_text(raw: Any) -> Any:
-    # Python's Decimal() also reads " 1.5", "1_000", "1e3" and "NaN"; a host's jsonschema
-    # would not, so a string amount must be plain digits with an optional point and sign.
-    if isinstance(raw, str) and not re.fullmatch(_DECIMAL_TEXT, raw):
-        raise ValueError("expected an amount such as 1234.56")
-    if isinstance(raw, bool):
-        raise ValueError("expected an amount, got a boolean")
-    return raw
 
 
 def _sage_id(raw: Any) -> Any:
@@ -68,33 +33,12 @@ def _sage_id(raw: Any) -> Any:
     return raw
 
 
-# Input types that accept exactly what their JSON Schema accepts: no "1" for 1, no "true" for
-# True, no timestamp number for a date. A host validating with jsonschema and sageflow
-# validating with pydantic must agree (tests/test_contract.py holds them to it).
-Int = Annotated[int, Strict()]
-Bool = Annotated[bool, Strict()]
-Date = Annotated[
-    date,
-    BeforeValidator(_iso_date),
-    WithJsonSchema({"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}),
-]
-Timestamp = Annotated[
-    datetime | date,
-    BeforeValidator(_iso_timestamp),
-    WithJsonSchema({"type": "string", "pattern": _ISO_DATE_TIME}),
-]
 #: A record id: one path segment of Sage's id alphabet (see ``_SAGE_ID``).
 Id = Annotated[
     str,
     Strict(),
     BeforeValidator(_sage_id),
     WithJsonSchema({"type": "string", "pattern": _SAGE_ID}),
-]
-#: Money, quantities and rates: exact decimals, given as a JSON number or a decimal string.
-Money = Annotated[
-    Decimal,
-    BeforeValidator(_decimal_text),
-    WithJsonSchema({"anyOf": [{"type": "number"}, {"type": "string", "pattern": _DECIMAL_TEXT}]}),
 ]
 
 
