@@ -71,6 +71,7 @@ if TYPE_CHECKING:
         redact,
     )
     from sageflow._options import Option, OptionsError, aoptions, options
+    from sageflow._poll import PolledRun, PollerBusyError, PollReport, apoll_flow, poll_flow
     from sageflow._registry import components, get_component, packs, register_pack
     from sageflow._values import HTTPRequest, HTTPResponse, RetryOverride, UploadFile
 
@@ -135,6 +136,11 @@ _EXPORTS: dict[str, str] = {
     "OptionsError": "sageflow._options",
     "aoptions": "sageflow._options",
     "options": "sageflow._options",
+    "PolledRun": "sageflow._poll",
+    "PollerBusyError": "sageflow._poll",
+    "PollReport": "sageflow._poll",
+    "apoll_flow": "sageflow._poll",
+    "poll_flow": "sageflow._poll",
     "HTTPRequest": "sageflow._values",
     "HTTPResponse": "sageflow._values",
     "RetryOverride": "sageflow._values",
@@ -175,6 +181,9 @@ __all__ = [
     "Option",
     "OptionsError",
     "Pack",
+    "PollReport",
+    "PolledRun",
+    "PollerBusyError",
     "Problem",
     "RateLimitedError",
     "ReauthorizationRequiredError",
@@ -191,6 +200,7 @@ __all__ = [
     "__version__",
     "adrive",
     "aoptions",
+    "apoll_flow",
     "aresume_flow",
     "arun_component",
     "arun_flow",
@@ -202,6 +212,7 @@ __all__ = [
     "open_client",
     "options",
     "packs",
+    "poll_flow",
     "redact",
     "register_pack",
     "resume_flow",

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from sageflow._errors import SageflowError
-from sageflow._execute import Caller, CallOptions
+from sageflow._execute import Caller, CallOptions, PackCallers
 from sageflow._files import MAX_INPUT_FILE_BYTES, LocalFileError, read_text_bounded
 from sageflow._flows._engine import (
     CallerFactory,
@@ -158,6 +158,37 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+_EVENT_KEYS = {"type", "id", "record", "at"}
+
+
+def check_trigger_payload(flow: Flow, trigger: Mapping[str, Any] | None) -> None:
+    """A flow with ``on:`` runs with the event(s) that started it; one without takes none."""
+    on = flow.trigger
+    if on is None:
+        if trigger is not None:
+            raise FlowInputError([f"{flow.file} has no on: section; it takes no trigger event"])
+        return
+    if trigger is None:
+        raise FlowInputError(
+            [
+                f"{flow.file} starts from {on.ref} events: run it with `sageflow poll"
+                f" {flow.file}`, or give the event to handle (sageflow run --event JSON)"
+            ]
+        )
+    wanted = "events" if on.batch is not None else "event"
+    value = trigger.get(wanted)
+    events = value if wanted == "events" else [value]
+    if set(trigger) != {wanted} or not isinstance(events, list) or not events:
+        raise FlowInputError(
+            [f"the trigger of {flow.file} is {{{wanted!r}: ...}}, got keys {sorted(trigger)}"]
+        )
+    for event in events:
+        if not isinstance(event, Mapping) or not set(event) >= _EVENT_KEYS:
+            raise FlowInputError(
+                [f"a trigger event is a mapping with {', '.join(sorted(_EVENT_KEYS))}"]
+            )
+
+
 def parse_cli_value(flow: Flow, name: str, text: str) -> Any:
     """``-i name=value``: text for string inputs, YAML scalars/collections for the others."""
     spec = flow.inputs.get(name)
@@ -173,11 +204,15 @@ def parse_cli_value(flow: Flow, name: str, text: str) -> Any:
 
 
 def default_caller_factory(connection: str | None = None, *, debug: bool = False) -> CallerFactory:
-    """Callers from the HTTP layer: a configured account, or the embedded sandbox."""
+    """Callers from the HTTP layer: a configured account, or the embedded sandbox of each
+    pack a flow's steps use (one caller per pack, opened on first use)."""
 
     def factory(account: str | None) -> Caller:
-        caller: Caller = _open_caller()(account or connection, debug=debug)
-        return caller
+        def open_for_pack(pack: str) -> Caller:
+            caller: Caller = _open_caller()(account or connection, debug=debug, pack=pack)
+            return caller
+
+        return PackCallers(open_for_pack)
 
     return factory
 
@@ -211,6 +246,7 @@ async def arun_flow(
     on_dry_write: DryWrite | None = None,
     debug: bool = False,
     run_id: str | None = None,
+    trigger: Mapping[str, Any] | None = None,
 ) -> RunResult:
     """Run a flow and return its :class:`RunResult` (``status`` is ``ok`` or ``failed``).
 
@@ -222,8 +258,12 @@ async def arun_flow(
         connection: the configured connection to use when ``caller`` is not given.
         journal: where to journal the run (``None``: not journaled, so not resumable).
         env: the environment to read declared ``env:`` names from (default: ``os.environ``).
+        trigger: for a flow with ``on:``, what its expressions read as ``trigger``:
+            ``{"event": {type, id, record, at}}``, or ``{"events": [...]}`` with ``on.batch``.
+            ``poll_flow`` passes it for each event; give it to run such a flow by hand.
     """
     loaded = flow if isinstance(flow, Flow) else load_flow(flow)
+    check_trigger_payload(loaded, trigger)
     values = resolve_inputs(loaded, inputs or {})
     factory: CallerFactory = (
         (lambda _account: caller)
@@ -244,7 +284,7 @@ async def arun_flow(
             on_dry_write=on_dry_write,
             debug=debug,
         )
-        return await engine.run(values, run_id=run_id)
+        return await engine.run(values, run_id=run_id, trigger=trigger)
     finally:
         if owned is not None and not isinstance(journal, Journal):
             owned.close()
@@ -265,6 +305,7 @@ def run_flow(
     on_dry_write: DryWrite | None = None,
     debug: bool = False,
     run_id: str | None = None,
+    trigger: Mapping[str, Any] | None = None,
 ) -> RunResult:
     """The synchronous twin of :func:`arun_flow` (for scripts; not inside a running loop)."""
     return asyncio.run(
@@ -282,6 +323,7 @@ def run_flow(
             on_dry_write=on_dry_write,
             debug=debug,
             run_id=run_id,
+            trigger=trigger,
         )
     )
 
@@ -355,6 +397,12 @@ async def aresume_flow(
             if caller is not None
             else default_caller_factory(connection, debug=debug)
         )
+        trigger = owned.run_trigger(run_id)
+        if flow.trigger is not None and trigger is None:
+            raise ResumeRefusedError(
+                f"run {run_id} has no journaled trigger event, which {record.flow_file}"
+                " (a flow with on:) needs"
+            )
         engine = Engine(
             flow,
             factory,
@@ -365,7 +413,9 @@ async def aresume_flow(
             progress=progress,
             debug=debug,
         )
-        return await engine.run(values, run_id=run_id, resume=True)
+        return await engine.run(
+            values, run_id=run_id, resume=True, trigger=trigger if flow.trigger else None
+        )
     finally:
         if not isinstance(journal, Journal):
             owned.close()

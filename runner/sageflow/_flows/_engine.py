@@ -23,7 +23,7 @@ from sageflow._errors import (
     SageflowError,
     ServerError,
 )
-from sageflow._execute import Caller, CallOptions, afirst_write, describe_write
+from sageflow._execute import Caller, CallOptions, afirst_write, describe_write, pack_caller
 from sageflow._flows._expr import Clock, ExpressionError, Scope, Template, helpers, render
 from sageflow._flows._journal import Journal
 from sageflow._flows._model import Flow, Step, reserved_env
@@ -209,7 +209,10 @@ class Engine:
         *,
         run_id: str | None = None,
         resume: bool = False,
+        trigger: Mapping[str, Any] | None = None,
     ) -> RunResult:
+        """Run (or with ``resume``, continue) the flow; ``trigger`` is what a flow with ``on:``
+        reads as ``trigger`` (``{"event": ...}``, or ``{"events": [...]}`` when batched)."""
         run_id = run_id or uuid.uuid4().hex[:16]
         started = time.perf_counter()
         secret_names = self.flow.secret_inputs()
@@ -233,6 +236,8 @@ class Engine:
                 public = self._scrub(
                     {k: ("[secret]" if k in secret_names else v) for k, v in inputs.items()}
                 )
+                if trigger is not None:  # first: a run row without it could not resume
+                    self.journal.set_run_trigger(run_id, trigger)
                 self.journal.start_run(
                     run_id, self.flow.name, self.flow.file, self.flow.hash, public
                 )
@@ -251,6 +256,7 @@ class Engine:
             cancelled=_cancel_check(),
             max_work=self.flow.limits.max_expression_work,
             max_size=self.flow.limits.max_expression_size,
+            trigger=trigger,
         )
         ctx = _RunContext(run_id, completed, attempts, crashed)
         try:
@@ -534,7 +540,9 @@ class Engine:
         # one a real run would send; a caller that only runs whole calls shows the first
         # request instead.
         try:
-            caller = self._caller(connection.account if connection else None)
+            caller = pack_caller(
+                self._caller(connection.account if connection else None), component.pack
+            )
         except SageflowError as error:
             raise StepFailedError(path, self._error(error)) from None
         single = getattr(caller, "send", None)

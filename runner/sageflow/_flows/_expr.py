@@ -21,7 +21,7 @@ from sageflow._errors import SageflowError
 from sageflow._flows._load import DEFAULT_LIMITS, number_problem
 
 #: The names an expression may read; anything else is a validation error.
-VARIABLES = frozenset({"inputs", "steps", "index", "run", "env"})
+VARIABLES = frozenset({"inputs", "steps", "index", "run", "env", "trigger"})
 
 # CEL's own functions and macros, which ``Program.references()`` reports beside ours.
 _CEL_BUILTINS = frozenset(
@@ -965,6 +965,8 @@ class Scope:
     cancelled: Callable[[], bool] | None = None
     max_work: int = MAX_WORK
     max_size: int = MAX_SIZE
+    #: What started the run, for a flow with ``on:`` (``{event}`` or ``{events}``).
+    trigger: Mapping[str, Any] | None = None
 
     def child(self, item: Any, index: int, name: str = "item") -> Scope:
         # Positional, not dataclasses.replace(): this runs once per loop item.
@@ -981,6 +983,7 @@ class Scope:
             self.cancelled,
             self.max_work,
             self.max_size,
+            self.trigger,
         )
 
 
@@ -998,6 +1001,8 @@ def _variables(expr: Expr, scope: Scope) -> dict[str, Any]:
             out["env"] = _pick(scope.env, expr.env)
         elif name == "run":
             out["run"] = dict(scope.run)
+        elif name == "trigger" and scope.trigger is not None:
+            out["trigger"] = _celable(scope.trigger)
         elif name == scope.loop_name:
             out[name] = _celable(scope.item)
         elif name == "index" and scope.loop_name is not None:

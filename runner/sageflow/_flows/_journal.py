@@ -47,6 +47,33 @@ CREATE TABLE IF NOT EXISTS steps (
     error TEXT,
     PRIMARY KEY (run_id, path, attempt)
 );
+-- What started a run of a flow with on: ({"event": ...} or {"events": [...]}), for resume.
+CREATE TABLE IF NOT EXISTS run_triggers (
+    run_id TEXT PRIMARY KEY,
+    payload TEXT NOT NULL
+);
+-- sageflow poll (sageflow._poll): where each flow's trigger stands, which run each event
+-- went to, and which poller may poll a flow now. One transaction writes a poll's cursor with
+-- its deliveries (and their run_triggers rows).
+CREATE TABLE IF NOT EXISTS trigger_cursors (
+    flow_key TEXT PRIMARY KEY,
+    cursor TEXT NOT NULL,
+    updated REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS trigger_deliveries (
+    flow_key TEXT NOT NULL,
+    event_key TEXT NOT NULL,
+    run_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    delivered REAL NOT NULL,
+    PRIMARY KEY (flow_key, event_key)
+);
+CREATE INDEX IF NOT EXISTS trigger_deliveries_run ON trigger_deliveries (run_id);
+CREATE TABLE IF NOT EXISTS trigger_leases (
+    flow_key TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    expires REAL NOT NULL
+);
 """
 
 
@@ -317,6 +344,22 @@ class Journal:
             " VALUES (?, ?, ?, ?, ?, 'running', ?)",
             (run_id, name, file, flow_hash, dumps(dict(inputs)), time.time()),
         )
+
+    def set_run_trigger(self, run_id: str, payload: Mapping[str, Any]) -> None:
+        """What started ``run_id`` (``trigger`` in its expressions), kept for resume."""
+        self.flush()
+        self.db.execute(
+            "INSERT OR REPLACE INTO run_triggers (run_id, payload) VALUES (?, ?)",
+            (run_id, dumps(dict(payload))),
+        )
+
+    def run_trigger(self, run_id: str) -> dict[str, Any] | None:
+        self.flush()
+        with self._reading():
+            row = self.db.execute(
+                "SELECT payload FROM run_triggers WHERE run_id = ?", (run_id,)
+            ).fetchone()
+            return None if row is None else dict(json.loads(row[0]))
 
     def set_run_inputs(self, run_id: str, inputs: Mapping[str, Any]) -> None:
         """A forced resume's new inputs, so the next resume compares against what ran last."""

@@ -34,7 +34,16 @@ RETRY_KINDS = (
 )
 DEFAULT_RETRY_ON = ("server_error", "rate_limited", "timeout", "connection")
 
-TOP_KEYS = {"name", "description", "inputs", "env", "connections", "steps", "outputs"}
+TOP_KEYS = {"name", "description", "on", "inputs", "env", "connections", "steps", "outputs"}
+TRIGGER_KEYS = {"poll", "with", "every", "batch", "description"}
+#: ``every:`` when a flow's ``on:`` leaves it out.
+DEFAULT_EVERY = "5m"
+#: ``every:`` bounds: Sage counts requests per minute and per day, and a week is the longest
+#: gap that still reads as polling.
+MIN_EVERY_SECONDS, MAX_EVERY_SECONDS = 1, 7 * 24 * 3600
+MAX_BATCH = 10_000
+_DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
+_UNIT_SECONDS = (86_400, 3_600, 60, 1)
 STEP_KEYS = {
     "id",
     "uses",
@@ -134,6 +143,37 @@ class Step:
 
 
 @dataclass
+class Trigger:
+    """A flow's ``on:``: the trigger component polled, its fixed inputs, how often, batching."""
+
+    ref: str
+    with_: dict[str, Any]
+    every: float  # seconds
+    every_text: str
+    batch: int | None = None  # None: one run per event (trigger.event); N: trigger.events
+
+    @property
+    def path(self) -> Path:
+        return ("on",)
+
+
+def parse_duration(text: Any) -> float | None:
+    """``30s``, ``5m``, ``1h``, ``1h30m``, ``2d`` as seconds; None when ``text`` is not one."""
+    if not isinstance(text, str):
+        return None
+    match = _DURATION.fullmatch(text.strip())
+    if match is None or not text.strip():
+        return None
+    return float(
+        sum(
+            int(part) * unit
+            for part, unit in zip(match.groups(), _UNIT_SECONDS, strict=True)
+            if part
+        )
+    )
+
+
+@dataclass
 class InputSpec:
     name: str
     schema: dict[str, Any]
@@ -162,6 +202,7 @@ class Flow:
     steps: list[Step]
     outputs: dict[str, Value]
     limits: Limits = DEFAULT_LIMITS
+    trigger: Trigger | None = None
 
     @property
     def file(self) -> str:
@@ -262,11 +303,72 @@ class _Parser:
             steps=self.parse_steps(data.get("steps")),
             outputs={},
             limits=self.limits,
+            trigger=self.parse_trigger(data["on"]) if "on" in data else None,
         )
         outputs = data.get("outputs", {})
         if self.expect(outputs, dict, ("outputs",), "a mapping of output names to values"):
             flow.outputs = {k: self.compile(v, ("outputs", k)) for k, v in outputs.items()}
         return flow
+
+    def parse_trigger(self, raw: Any) -> Trigger | None:
+        path: Path = ("on",)
+        if not self.expect(
+            raw, dict, path, "a mapping such as {poll: pack/someChanges, every: 5m}"
+        ):
+            return None
+        self.unknown_keys(raw, TRIGGER_KEYS, path)
+        ref = raw.get("poll")
+        if ref is None:
+            self.add(path, "missing required key: poll (the trigger, e.g. pack/contactChanges)")
+            ref = ""
+        elif not self.expect(ref, str, (*path, "poll"), "pack/triggerKey"):
+            ref = ""
+        with_raw = raw.get("with", {})
+        if with_raw is None:
+            with_raw = {}
+        if not self.expect(with_raw, dict, (*path, "with"), "a mapping of the trigger's inputs"):
+            with_raw = {}
+        for key, value in with_raw.items():
+            for where, _text in _templates(value, (*path, "with", key)):
+                # The cursor belongs to one set of trigger inputs: inputs that could change
+                # from one poll to the next would make it describe something else.
+                self.add(
+                    where,
+                    "trigger inputs are fixed values, not ${{ }} expressions"
+                    " (the poll's cursor belongs to them)",
+                )
+        every_raw = raw.get("every", DEFAULT_EVERY)
+        every = parse_duration(every_raw)
+        if every is None:
+            self.add(
+                (*path, "every"),
+                f"expected a duration such as 30s, 5m, 1h or 1h30m, got {every_raw!r}",
+            )
+            every = parse_duration(DEFAULT_EVERY) or 300.0
+        elif not MIN_EVERY_SECONDS <= every <= MAX_EVERY_SECONDS:
+            self.add(
+                (*path, "every"),
+                f"expected a duration from {MIN_EVERY_SECONDS}s to 7d, got {every_raw!r}",
+            )
+        batch = raw.get("batch")
+        if batch is not None and (
+            isinstance(batch, bool) or not isinstance(batch, int) or not 1 <= batch <= MAX_BATCH
+        ):
+            self.add(
+                (*path, "batch"),
+                f"expected a whole number of events per run from 1 to {MAX_BATCH}, got {batch!r}",
+            )
+            batch = None
+        description = raw.get("description")
+        if description is not None:
+            self.expect(description, str, (*path, "description"), "a string")
+        return Trigger(
+            ref=ref,
+            with_=with_raw,
+            every=every,
+            every_text=str(every_raw),
+            batch=batch,
+        )
 
     def parse_inputs(self, raw: Any) -> dict[str, InputSpec]:
         out: dict[str, InputSpec] = {}
@@ -439,7 +541,7 @@ class _Parser:
             name = raw["as"]
             if not isinstance(name, str) or not re.match(r"^[a-z_][a-z0-9_]*$", name):
                 self.add((*path, "as"), f"expected a lower-case name, got {name!r}")
-            elif name in {"inputs", "steps", "run", "env", "index"}:
+            elif name in {"inputs", "steps", "run", "env", "index", "trigger"}:
                 self.add((*path, "as"), f"{name!r} is already a variable; pick another name")
             else:
                 step.as_ = name
@@ -517,6 +619,17 @@ class _Parser:
                 else:
                     kinds.append(kind)
         return Retry(int(attempts), float(backoff), float(max_backoff), tuple(kinds))
+
+
+def _templates(value: Any, path: Path) -> Iterator[tuple[Path, str]]:
+    if is_template(value):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, inner in value.items():
+            yield from _templates(inner, (*path, key))
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            yield from _templates(inner, (*path, index))
 
 
 def _schema_problem(schema: dict[str, Any]) -> str | None:

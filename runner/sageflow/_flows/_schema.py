@@ -5,7 +5,14 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from sageflow._flows._model import DEFAULT_RETRY_ON, INPUT_TYPES, ON_ERROR, RETRY_KINDS
+from sageflow._flows._model import (
+    DEFAULT_EVERY,
+    DEFAULT_RETRY_ON,
+    INPUT_TYPES,
+    MAX_BATCH,
+    ON_ERROR,
+    RETRY_KINDS,
+)
 from sageflow._registry import get_component
 
 SCHEMA_FILE = "flow.schema.json"
@@ -58,7 +65,11 @@ def build_flow_schema(index: dict[str, Any]) -> dict[str, Any]:
             "description": "A CEL expression: ${{ inputs.name }}, ${{ steps.find.output.items }}",
         },
     }
-    refs = sorted(entry["ref"] for entry in index.get("components", []))
+    listed = sorted(
+        {entry["ref"] for key in ("components", "triggers") for entry in index.get(key, [])}
+    )
+    triggers = [ref for ref in listed if getattr(get_component(ref), "kind", "") == "trigger"]
+    refs = [ref for ref in listed if ref not in triggers]
     branches = []
     for ref in refs:
         component = get_component(ref)
@@ -133,6 +144,7 @@ def build_flow_schema(index: dict[str, Any]) -> dict[str, Any]:
         "allOf": branches,
     }
     definitions["step"] = step
+    definitions["on"] = _trigger_schema(triggers, definitions)
     return {
         "$schema": "http://json-schema.org/draft-07/schema#",
         "$id": "https://sageflow.dev/schemas/flow.schema.json",
@@ -144,6 +156,7 @@ def build_flow_schema(index: dict[str, Any]) -> dict[str, Any]:
         "properties": {
             "name": {"type": "string"},
             "description": {"type": "string"},
+            "on": {"$ref": "#/definitions/on"},
             "inputs": {
                 "type": "object",
                 "additionalProperties": {
@@ -205,6 +218,58 @@ def build_flow_schema(index: dict[str, Any]) -> dict[str, Any]:
             "outputs": {"type": "object"},
         },
         "definitions": definitions,
+    }
+
+
+def _trigger_schema(triggers: list[str], definitions: dict[str, Any]) -> dict[str, Any]:
+    """``on:``: a trigger and its inputs (fixed values: no expressions), how often, batching."""
+    branches = []
+    for ref in triggers:
+        component = get_component(ref)
+        schema = copy.deepcopy(component.input_schema())
+        prefix = ref.replace("/", "__") + "__"
+        for name, sub in schema.pop("$defs", {}).items():
+            definitions[prefix + name] = _rewrite_refs(sub, prefix)
+        schema = _rewrite_refs(schema, prefix)
+        schema.pop("title", None)
+        schema["description"] = component.description
+        key = prefix.rstrip("_") + "__with"
+        definitions[key] = schema
+        branches.append(
+            {
+                "if": {"properties": {"poll": {"const": ref}}, "required": ["poll"]},
+                "then": {"properties": {"with": {"$ref": f"#/definitions/{key}"}}},
+            }
+        )
+    return {
+        "type": "object",
+        "required": ["poll"],
+        "additionalProperties": False,
+        "description": "Start a run for each change the trigger finds (sageflow poll FLOW).",
+        "properties": {
+            "poll": {
+                "type": "string",
+                "enum": triggers,
+                "description": "pack/triggerKey, e.g. sage_accounting/salesInvoiceChanges",
+            },
+            "with": {"type": "object", "description": "The trigger's inputs (fixed values)."},
+            "every": {
+                "type": "string",
+                "pattern": "^([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?$",
+                "minLength": 2,
+                "default": DEFAULT_EVERY,
+                "description": "How often to poll: 30s, 5m, 1h, 1h30m.",
+            },
+            "batch": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": MAX_BATCH,
+                "description": "Up to this many events per run, as trigger.events"
+                " (without it: one run per event, trigger.event).",
+            },
+            "description": {"type": "string"},
+        },
+        "allOf": branches,
     }
 
 

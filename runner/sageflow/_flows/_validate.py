@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,7 +17,7 @@ from sageflow._flows._expr import (
     evaluate_expr,
     unknown_functions,
 )
-from sageflow._flows._model import Flow, Step, Value, did_you_mean
+from sageflow._flows._model import Flow, Step, Trigger, Value, did_you_mean
 from sageflow._flows._problems import Path, Problem
 from sageflow._registry import UnknownComponentError, components, get_component
 
@@ -62,18 +63,96 @@ class _Checker:
                 )
         for value in self.flow.outputs.values():
             self.check_exprs(value, None, seen, frozenset())
+        if self.flow.trigger is not None:
+            self.check_trigger(self.flow.trigger)
 
     def component(self, step: Step) -> Component | None:
         if not step.uses:
             return None
         try:
-            return get_component(step.uses)
+            found = get_component(step.uses)
         except UnknownComponentError as error:
-            refs = [c.ref for c in components()]
+            refs = [c.ref for c in components() if _kind_of(c) != "trigger"]
             match = difflib.get_close_matches(step.uses, refs, n=1)
             hint = f" (did you mean {match[0]!r}?)" if match else ""
             self.add((*step.path, "uses"), f"unknown component: {error}{hint}")
             return None
+        if _kind_of(found) == "trigger":
+            self.add(
+                (*step.path, "uses"),
+                f"{step.uses} is a trigger: it starts a flow from on: (on: {{poll: {step.uses}}}),"
+                " it is not a step",
+            )
+            return None
+        return found
+
+    def check_trigger(self, trigger: Trigger) -> None:
+        """``on.poll`` names a trigger component and ``on.with`` fits its input model."""
+        if not trigger.ref:
+            return
+        where = (*trigger.path, "poll")
+        try:
+            component = get_component(trigger.ref)
+        except UnknownComponentError as error:
+            refs = [c.ref for c in components() if _kind_of(c) == "trigger"]
+            match = difflib.get_close_matches(trigger.ref, refs, n=1, cutoff=0.5)
+            hint = f" (did you mean {match[0]!r}?)" if match else ""
+            self.add(where, f"unknown trigger: {error}{hint}")
+            return
+        if _kind_of(component) != "trigger":
+            refs = [c.ref for c in components() if _kind_of(c) == "trigger"]
+            match = difflib.get_close_matches(trigger.ref, refs, n=1, cutoff=0.3)
+            hint = f" (did you mean {match[0]!r}?)" if match else ""
+            self.add(
+                where,
+                f"{trigger.ref} is an action, not a trigger; on.poll takes a trigger such as"
+                f" pack/contactChanges{hint}",
+            )
+            return
+        try:
+            component.inputs.model_validate(trigger.with_)
+        except ValidationError as error:
+            for item in error.errors(include_url=False):
+                loc = field_loc(component.inputs, item["loc"])
+                path = (*trigger.path, "with", *loc)
+                if item["type"] == "missing":
+                    self.add(
+                        (*trigger.path, "with"),
+                        f"missing required input {_dotted(loc)!r} for {component.ref}",
+                    )
+                elif item["type"] == "extra_forbidden":
+                    names = _field_names(_schema_of(component), loc[:-1])
+                    match = difflib.get_close_matches(str(loc[-1]), names, n=1)
+                    hint = f" (did you mean {match[0]!r}?)" if match else ""
+                    self.add(path, f"unknown input for {component.ref}{hint}", key=True)
+                else:
+                    self.add(path, error_message(item))
+
+    def check_trigger_reads(self, path: Path, expr: Any) -> None:
+        """``trigger.event`` in a flow run per event, ``trigger.events`` in a batched one."""
+        trigger = self.flow.trigger
+        if trigger is None:
+            self.add(
+                path,
+                "'trigger' is only set in a flow that starts from events: add"
+                " on: {poll: pack/someChanges} (and run it with sageflow poll)",
+            )
+            return
+        wanted = "events" if trigger.batch is not None else "event"
+        for name in _trigger_fields(expr.source):
+            if name == wanted:
+                continue
+            if name in {"event", "events"}:
+                why = (
+                    f"on.batch is {trigger.batch}: each run gets a list, trigger.events"
+                    if trigger.batch is not None
+                    else "each run gets one event, trigger.event (on.batch gives trigger.events)"
+                )
+                self.add(path, f"no trigger.{name} in this flow; {why}")
+            else:
+                self.add(
+                    path, f"no trigger.{name}; use trigger.{wanted}{did_you_mean(name, {wanted})}"
+                )
 
     def check_with(self, step: Step, component: Component) -> None:
         compiled = step.with_.compiled
@@ -197,6 +276,8 @@ class _Checker:
             for name in sorted(expr.env or ()):
                 if name not in self.flow.env:
                     self.add(path, f"environment variable {name!r} is not declared under env:")
+            if "trigger" in expr.names:
+                self.check_trigger_reads(path, expr)
             if "env" in expr.names and expr.env is None:
                 self.add(path, "read environment variables by name: env.NAME")
             secrets = self.secrets_read(expr.inputs, expr.env, expr.names)
@@ -225,6 +306,20 @@ class _Checker:
         if "env" in names:
             found |= {f"env.{n}" for n in (secret_env if env is None else env & secret_env)}
         return found
+
+
+_TRIGGER_FIELD = re.compile(
+    r"\btrigger\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\s*[\"']([^\"']*)[\"']\s*\])"
+)
+
+
+def _trigger_fields(source: str) -> set[str]:
+    """The fields of ``trigger`` an expression names (``trigger.event`` -> ``event``)."""
+    return {a or b for a, b in _TRIGGER_FIELD.findall(source)}
+
+
+def _kind_of(component: Component) -> str:
+    return str(getattr(component, "kind", "action"))
 
 
 def check_bound_inputs(flow: Flow, values: Mapping[str, Any]) -> list[str]:
