@@ -2,3 +2,9 @@
 
 One line a family; the order is the seed order (a payment's bank account is seeded first).
 """
+
+from sage_accounting.sandbox import (  # noqa: F401 - each module registers its resources
+    _journals,
+    _payments,
+    _settings,
+)
