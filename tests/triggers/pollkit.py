@@ -77,7 +77,8 @@ def thing_changes(
     events = [
         change
         for change in body["changes"]
-        if change["type"] in wanted and (inputs.kind is None or change["record"].get("kind") == inputs.kind)
+        if change["type"] in wanted
+        and (inputs.kind is None or change["record"].get("kind") == inputs.kind)
     ]
     return {"events": events, "cursor": {"seq": body["seq"]}}
 
@@ -166,7 +167,8 @@ class Server:
 class Caller:
     server: Server
     calls: list[str] = field(default_factory=list)
-    #: Raise ``crash`` on the call with this number (1-based): a kill inside a run.
+    #: Raise ``crash`` once the server has handled the call with this number (1-based): a
+    #: kill inside a run, after its write and before its answer.
     crash_at: int | None = None
     crash: type[BaseException] = KeyboardInterrupt
 
@@ -177,11 +179,13 @@ class Caller:
         options: CallOptions = CallOptions(),  # noqa: B008
     ) -> dict[str, Any]:
         self.calls.append(component.ref)
-        if self.crash_at is not None and len(self.calls) == self.crash_at:
-            raise self.crash("killed")
+        crash = self.crash_at is not None and len(self.calls) == self.crash_at
 
         async def send(request: HTTPRequest) -> HTTPResponse:
-            return self.server.handle(request, options.idempotency_key)
+            response = self.server.handle(request, options.idempotency_key)
+            if crash:  # the server did it; the answer is lost with the process
+                raise self.crash("killed")
+            return response
 
         return await adrive(component, inputs, send, PACK.error_parser, options)
 
