@@ -17,7 +17,10 @@ import httpx
 
 from sage_accounting._tax import line_amounts
 from sage_accounting.connection import HEADER_KEYED, IDEMPOTENT_WRAPPERS
-from sage_accounting.sandbox import _families  # noqa: F401 - registers the resource modules
+from sage_accounting.sandbox import (
+    _families,  # noqa: F401 - registers the resource modules
+    _payments,
+)
 from sage_accounting.sandbox import _resources as res
 from sage_accounting.sandbox import _seed as seed
 from sage_accounting.sandbox._oauth import DEV_TOKEN, OAuthServer
@@ -244,17 +247,14 @@ class Sandbox:
     def record_payment(
         self, invoice_id: str, amount: Decimal | str, business: str | None = None
     ) -> Record:
-        """Pay (part of) an invoice, moving it to PART_PAID or PAID; there is no payments API."""
+        """Pay (part of) an invoice, moving it to PART_PAID or PAID, without a request."""
 
         def pay() -> Record:
-            biz = self.business(business)
-            for name, kind in _KINDS.items():
-                record = biz.collection(name).get(invoice_id)
-                if record is not None:
-                    paid = res.record_payment(biz, kind, record, Decimal(str(amount)))
-                    self._save_state()
-                    return paid
-            raise KeyError(invoice_id)
+            # A real contact payment into the first current account (sandbox/_payments.py), so
+            # balances, the ledger and /contact_payments all see it.
+            paid = _payments.pay(self.business(business), invoice_id, Decimal(str(amount)))
+            self._save_state()
+            return paid
 
         with self._lock:
             paid: Record = self._persisted("POST", pay)
@@ -861,8 +861,10 @@ class Sandbox:
 
     def _full(self, biz: Business, record: Record, q: Mapping[str, str]) -> Record:
         out = {k: v for k, v in record.items() if k[0] != "_"}
-        if q:
-            out = self._balances(biz, record["$path"].split("/")[1], q)(out)
+        name = record["$path"].split("/")[1]
+        registered = RESOURCES.get(name)
+        if q or (registered is not None and registered.computed is not None):
+            out = self._balances(biz, name, q)(out)
         return self._expand(biz, out) if q.get("nested_attributes") else out
 
     def _balances(
@@ -900,6 +902,9 @@ class Sandbox:
                 return {**item, "balance_details": details}
 
             return with_details
+        registered = RESOURCES.get(name)
+        if registered is not None and registered.computed is not None:
+            return registered.computed(biz)
         return lambda item: item
 
     def _expand(self, biz: Business, item: Record) -> Record:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from sage_accounting.sandbox._resources import Business, Posting
@@ -64,6 +65,12 @@ class Resource:
     seed: Callable[[Business, int], None] | None = None
     #: Rebuilds a business's indexes from a record read back from ``--data``.
     reload: Callable[[Business, Record], None] | None = None
+    #: What the records add to each contact's ``show_balance``: (contact id, amount in base
+    #: currency; negative for what the contact has paid or is owed back).
+    owed: Callable[[Business], Iterable[tuple[str, Decimal]]] | None = None
+    #: Fields computed when a stored record is read (a bank account's ``balance``): called
+    #: once per request, then per record shown; it fills only keys the record already shows.
+    computed: Callable[[Business], Callable[[Record], Record]] | None = None
     #: The double entry this resource's records post (journals, payments, quick entries...):
     #: ``ledger_totals`` (ledger account balances) and ``/ledger_entries`` both read it, so
     #: the two always agree.

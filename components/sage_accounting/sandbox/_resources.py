@@ -959,8 +959,9 @@ def _set_amounts(
     record: Record, lines: list[Record], totals: dict[str, Decimal], analysis: list[Record]
 ) -> None:
     paid = Decimal(record.get("total_paid", "0"))
+    discount = record.get("payments_allocations_total_discount") or "0.0"
     net, tax, total = totals["net"], totals["tax"], totals["total"]
-    outstanding = total - paid
+    outstanding = total - paid - Decimal(discount)
     record.update(
         {
             "invoice_lines": lines,
@@ -972,7 +973,7 @@ def _set_amounts(
             "total_discount_amount": money_text(totals["discount"]),
             "base_currency_total_discount_amount": money_text(totals["discount"]),
             "payments_allocations_total_amount": money_text(paid),
-            "payments_allocations_total_discount": "0.0",
+            "payments_allocations_total_discount": discount,
             "total_paid": money_text(paid),
             "outstanding_amount": money_text(outstanding),
             "base_currency_net_amount": money_text(net),
@@ -1518,13 +1519,16 @@ def _settle(record: Record) -> None:
     """Derive the payment status from what has been paid, as Sage does after each allocation."""
     if record["status"]["id"] in {*NOT_ISSUED, "VOID"}:
         return
-    paid = Decimal(record["total_paid"])
+    # A settlement discount clears the invoice as a payment does, without money ([G-pay]).
+    paid = Decimal(record["total_paid"]) + Decimal(
+        record.get("payments_allocations_total_discount") or 0
+    )
     total = Decimal(record["total_amount"])
     status = "UNPAID" if paid == 0 else "PAID" if paid >= total else "PART_PAID"
     record["status"] = _status(status)
-    record["outstanding_amount"] = record["base_currency_outstanding_amount"] = money_text(
-        total - paid
-    )
+    record["outstanding_amount"] = money_text(total - paid)
+    rate = Decimal(record.get("exchange_rate") or 1)
+    record["base_currency_outstanding_amount"] = money_text(_round((total - paid) / rate))
 
 
 def release_invoice(biz: Business, kind: _Kind, record: Record) -> Record:
@@ -1570,25 +1574,6 @@ def delete_purchase_invoice(biz: Business, record: Record) -> None:
     biz.remove(PURCHASES.collection, record["id"])
 
 
-def record_payment(biz: Business, kind: _Kind, record: Record, amount: Decimal) -> Record:
-    """Allocate a payment (the sandbox has no payments API; tests use this to reach PAID)."""
-    if record["status"]["id"] in {*NOT_ISSUED, "VOID"}:
-        raise invalid(("base", "Only issued invoices can be paid"))
-    updated = dict(record)
-    paid = Decimal(record["total_paid"]) + amount
-    day = biz.clock.now().date().isoformat()
-    updated.update(
-        total_paid=money_text(paid),
-        payments_allocations_total_amount=money_text(paid),
-        last_paid=day,
-        updated_at=biz.clock.stamp(),
-        # Kept (hidden) for the ledger: each payment moves money between bank and control.
-        _payments=[*record.get("_payments", []), [day, money_text(amount)]],
-    )
-    _settle(updated)
-    return biz.save(kind.collection, updated)
-
-
 # ---------------------------------------------------------------------------------------------
 # Balances: what the invoices and payments the sandbox holds add up to
 
@@ -1619,8 +1604,8 @@ def entries(biz: Business) -> list[Posting]:
     The double entry Sage's guides describe for invoices in base currency: a sales invoice
     debits Trade Debtors (1100) with its total and credits each line's account with its net
     and Sales Tax Control (2200) with its VAT; a purchase invoice the reverse, through Trade
-    Creditors (2100) and Purchase Tax Control (2201). A payment moves the paid amount between
-    the control account and the current bank account (1200). Drafts, pro-formas and void
+    Creditors (2100) and Purchase Tax Control (2201). Payments post through their resource's
+    ``ledger`` (``sandbox/_payments.py``). Drafts, pro-formas and void
     invoices post nothing ([G-inv]: no transaction). Which accounts Sage uses is inferred from
     the seed's control accounts. Resources registered with a ``ledger`` (journals, ...) add
     their own postings.
@@ -1645,9 +1630,9 @@ def entries(biz: Business) -> list[Posting]:
             debits, credits = (amount, zero) if debit else (zero, amount)
             out.append(Posting(day, account, debits, credits, source, transaction, kind, details))
 
-    for kind, control, tax_account, receipt in (
-        (SALES, code(1100), code(2200), "CUSTOMER_RECEIPT"),
-        (PURCHASES, code(2100), code(2201), "VENDOR_PAYMENT"),
+    for kind, control, tax_account in (
+        (SALES, code(1100), code(2200)),
+        (PURCHASES, code(2100), code(2201)),
     ):
         sale = kind is SALES
         for record in biz.collection(kind.collection).records.values():
@@ -1662,11 +1647,6 @@ def entries(biz: Business) -> list[Posting]:
                 net = Decimal(line["base_currency_net_amount"])
                 account = line["ledger_account"]["id"]
                 post(day, account, net, not sale, record, made, line.get("description", ""), link_)
-            rate = Decimal(record["exchange_rate"])
-            for paid_on, amount in record.get("_payments", []):
-                paid = _round(Decimal(amount) / rate)
-                post(paid_on, code(1200), paid, sale, record, receipt)
-                post(paid_on, control, paid, not sale, record, receipt)
     for resource in RESOURCES.values():
         if resource.ledger is not None:
             out.extend(resource.ledger(biz))
@@ -1711,8 +1691,9 @@ def balance_details(
 
 
 def contact_balances(biz: Business) -> dict[str, Decimal]:
-    """What each contact's issued invoices still have outstanding, in base currency (Contact
-    ``balance``, "the contact balance"; the sign for suppliers is unknown: shown positive)."""
+    """What each contact's issued invoices still have outstanding, less what its credit notes
+    and payments on account have outstanding, in base currency (Contact ``balance``, "the
+    contact balance"; the sign for suppliers is unknown: shown positive)."""
     balances: dict[str, Decimal] = {}
     for kind in (SALES, PURCHASES):
         for record in biz.collection(kind.collection).records.values():
@@ -1720,6 +1701,12 @@ def contact_balances(biz: Business) -> dict[str, Decimal]:
                 key = record["contact"]["id"]
                 outstanding = Decimal(record["base_currency_outstanding_amount"])
                 balances[key] = balances.get(key, Decimal(0)) + outstanding
+    # Credit notes and payments on account lower it (registered resources' ``owed``).
+    from sage_accounting.sandbox._registry import RESOURCES  # the registry imports this module
+
+    for resource in RESOURCES.values():
+        for key, amount in resource.owed(biz) if resource.owed is not None else ():
+            balances[key] = balances.get(key, Decimal(0)) + amount
     return balances
 
 
