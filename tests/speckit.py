@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from copy import deepcopy
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -25,6 +26,8 @@ from urllib.parse import urlencode
 import pytest
 
 from sageflow import Component, HTTPRequest, HTTPResponse, InputValidationError, drive, packs
+from sageflow._component import Trigger
+from sageflow._triggers import bind
 
 # The same place tests/conftest.py looks: ../shared beside the checkout (CI has it there).
 REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "reference"
@@ -59,9 +62,14 @@ GUIDE_MAX_ITEMS: dict[tuple[str, ...], int] = {("contact", "contact_type_ids"): 
 #: Sorting works only on these keys of these lists, ``key`` or ``key:asc|desc`` [G-sort]
 #: (sage-guides-facts.md section 8).
 _SORT_KEYS = r"(?:created_at|updated_at|date|due_date)(?::(?:asc|desc))?"
+_DATED_SORT_KEYS = r"(?:created_at|updated_at|date)(?::(?:asc|desc))?"
+_QUOTE_SORT_KEYS = r"(?:created_at|updated_at|date|due_date|expiry_date)(?::(?:asc|desc))?"
 GUIDE_QUERY_VALUES: dict[tuple[str, str], re.Pattern[str]] = {
     ("/sales_invoices", "sort"): re.compile(_SORT_KEYS),
     ("/purchase_invoices", "sort"): re.compile(_SORT_KEYS),
+    ("/sales_credit_notes", "sort"): re.compile(_DATED_SORT_KEYS),
+    ("/purchase_credit_notes", "sort"): re.compile(_DATED_SORT_KEYS),
+    ("/sales_quotes", "sort"): re.compile(_QUOTE_SORT_KEYS),
 }
 
 #: The spec's own words on a line's ``tax_amount``: "required in v3.1, unless the tax rate is of
@@ -405,6 +413,7 @@ def _type_problem(schema: Mapping[str, Any], kind: str | None, value: Any) -> st
 # --- Responses made up from the spec, so handlers progress ----------------------------------
 
 SOME_ID = "0123456789abcdef0123456789abcdef"
+_NOW = "2026-03-31T09:00:00Z"
 
 
 def fake_response(spec: Spec, request: HTTPRequest) -> HTTPResponse:
@@ -416,6 +425,12 @@ def fake_response(spec: Spec, request: HTTPRequest) -> HTTPResponse:
     """
     operation = spec.operation(request.method, request.path)
     status, schema, example = operation.success if operation else (200, None, None)
+    if request.method == "GET" and "deleted_since" in request.query:
+        # Sage answers deleted_since with tombstones (sage-guides-facts.md section 8), which
+        # the spec does not describe.
+        tombstone = {"id": SOME_ID, "$path": f"{request.path}/{SOME_ID}", "deleted_at": _NOW}
+        envelope = {"$total": 1, "$page": 1, "$next": None, "$back": None, "$items": [tombstone]}
+        return HTTPResponse.from_json(200, {**envelope, "$itemsPerPage": 200})
     if isinstance(example, Mapping) and isinstance(example.get("$items"), list):
         # /businesses has no schema, only Sage's example of the envelope.
         schema = {"type": "array", "items": {}}
@@ -642,10 +657,34 @@ def requests_for(component: Component, inputs: Mapping[str, Any], spec: Spec) ->
         sent.append(request)
         return fake_response(spec, request)
 
-    drive(component, inputs, send, packs()[component.pack].error_parser)
+    for run in polls(component, lambda c: drive(c, inputs, send, packs()[c.pack].error_parser)):
+        run()
     return [
         on_the_wire(component, request, f"{component.ref}#{n}") for n, request in enumerate(sent)
     ]
+
+
+#: A backfill start for a trigger's polls (any instant; the answers are made up).
+BACKFILL = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def polls(
+    component: Component, call: Callable[[Component], dict[str, Any]]
+) -> Iterator[Callable[[], None]]:
+    """What to run of ``component``: an action once; a trigger's three kinds of poll in turn
+    (the first "from now", a backfill from a date, and the poll after it with its cursor), so
+    that its filters, ``updated_or_created_since`` and ``deleted_since`` are all sent."""
+    if not isinstance(component, Trigger):
+        yield lambda: call(component) and None
+        return
+    cursor: dict[str, Any] = {}
+
+    def backfill() -> None:
+        cursor.update(call(bind(component, None, BACKFILL))["cursor"])
+
+    yield lambda: call(bind(component, None)) and None
+    yield backfill
+    yield lambda: call(bind(component, cursor)) and None
 
 
 def on_the_wire(component: Component, request: HTTPRequest, key: str) -> HTTPRequest:
@@ -805,8 +844,10 @@ def wire_requests_for(
         limiter=Limiter(clock=clock, sleep=clock.sleep),
         sleep=clock.sleep,
     )
+    options = CallOptions(idempotency_key=f"conformance/{component.ref}")
     with sage:
-        sage.call(component, inputs, CallOptions(idempotency_key=f"conformance/{component.ref}"))
+        for run in polls(component, lambda c: sage.call(c, inputs, options)):
+            run()
     return seen
 
 

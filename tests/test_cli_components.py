@@ -29,6 +29,12 @@ def test_list_shows_every_component_with_its_kind() -> None:
     assert any("sage_accounting/listContacts " in line and "read-only" in line for line in lines)
     assert lines[-1].endswith("components")
     assert int(lines[-1].split()[0]) >= 38
+    assert any(
+        line.startswith("sage_accounting/contactChanges ") and " trigger " in line for line in lines
+    )
+    assert any(
+        line.startswith("sage_accounting/getContact ") and " action " in line for line in lines
+    )
 
 
 def test_list_json_is_machine_readable() -> None:
@@ -41,7 +47,11 @@ def test_list_json_is_machine_readable() -> None:
         "destructive": False,
         "idempotent": True,
     }
-    assert {"ref", "title", "annotations", "aliases"} == set(listed["sage_accounting/rawRequest"])
+    assert {"ref", "kind", "title", "annotations", "aliases"} == set(
+        listed["sage_accounting/rawRequest"]
+    )
+    assert listed["sage_accounting/rawRequest"]["kind"] == "action"
+    assert listed["sage_accounting/salesInvoiceChanges"]["kind"] == "trigger"
 
 
 def test_show_json_prints_the_manifest_for_a_ref_a_bare_key_or_an_alias() -> None:

@@ -14,6 +14,7 @@ from sage_accounting import (
     sales_invoices,
     tax_rates,
 )
+from sage_accounting import _changes  # noqa: F401 - registers the <resource>Changes triggers
 from sage_accounting._pack import PACK
 
 __all__ = [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sage_accounting._wire import split_relative
@@ -54,11 +54,13 @@ def list_action(
     *,
     fetch_all: bool = False,
     limit: int | None = None,
+    on_page: Callable[[HTTPResponse], None] | None = None,
 ) -> Action:
     """Fetch one page, or with ``fetch_all`` follow ``$next`` to the end (or to ``limit`` items).
 
     The output keeps Sage's paging facts (total, page, next link) so a flow that pages by hand
-    still can, while ``fetchAll`` spares every user the loop.
+    still can, while ``fetchAll`` spares every user the loop. ``on_page`` is shown each page's
+    response as it arrives (a trigger reads the server's ``Date`` and each page's ``$total``).
     """
     query = dict(query)
     if fetch_all and "items_per_page" not in query:
@@ -66,7 +68,10 @@ def list_action(
         # for 200 makes a 100,000-record fetchAll 500 requests instead of 5,000.
         query["items_per_page"] = MAX_ITEMS_PER_PAGE
     request = HTTPRequest("GET", path, query=query)
-    page: Mapping[str, Any] = (yield request).json()
+    response = yield request
+    if on_page is not None:
+        on_page(response)
+    page: Mapping[str, Any] = response.json()
     items = envelope_items(page)
     pages = 1
     seen = {_page_key(path, request.query)}
@@ -89,7 +94,10 @@ def list_action(
             )
         seen.add(key)
         number = next_number or number + 1
-        page = (yield HTTPRequest("GET", next_path, query=next_query)).json()
+        response = yield HTTPRequest("GET", next_path, query=next_query)
+        if on_page is not None:
+            on_page(response)
+        page = response.json()
         items.extend(envelope_items(page))
         pages += 1
     if limit is not None:

@@ -6,11 +6,24 @@ import json
 import re
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from types import NoneType, UnionType
-from typing import TYPE_CHECKING, Annotated, Any, Protocol, TypeVar, Union, get_args, get_origin
+from typing import (
+    TYPE_CHECKING,
+    Annotated,
+    Any,
+    ClassVar,
+    Generic,
+    Literal,
+    Protocol,
+    TypeVar,
+    Union,
+    get_args,
+    get_origin,
+)
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
@@ -25,7 +38,15 @@ if TYPE_CHECKING:
 #: find-or-create are the same shape with a loop, as in httpx's ``Auth.auth_flow``.
 Action = Generator[HTTPRequest, HTTPResponse, dict[str, Any]]
 
+#: One poll of a trigger: the same generator shape, returning ``{"events": [...], "cursor":
+#: {...}}`` (``sageflow._triggers`` reads it into a ``PollResult``).
+Poll = Generator[HTTPRequest, HTTPResponse, dict[str, Any]]
+
+#: What a unit of a pack is: an action a flow step calls, or a trigger a flow starts on.
+Kind = Literal["action", "trigger"]
+
 InputsT = TypeVar("InputsT", bound="Inputs")
+RecordT = TypeVar("RecordT", bound=BaseModel)
 
 
 class Reconciler(Protocol):
@@ -231,7 +252,7 @@ def _show(value: Any) -> str:
 
 @dataclass(frozen=True)
 class Component:
-    """One action of a pack, fully self-described.
+    """One action of a pack, fully self-described (a :class:`Trigger` is the other kind).
 
     Attributes:
         handler: called with the validated inputs; returns the generator that performs the
@@ -255,6 +276,8 @@ class Component:
     #: Where its creates leave a marker, so that one whose outcome is unknown is found, not
     #: repeated (see ``sageflow._execute``).
     marker: Reconciler | None = None
+    #: What a host does with it: call it from a step ("action") or poll it ("trigger").
+    kind: ClassVar[Kind] = "action"
 
     @property
     def ref(self) -> str:
@@ -279,6 +302,7 @@ class Component:
     def manifest(self) -> dict[str, Any]:
         return {
             "key": self.key,
+            "kind": self.kind,
             "pack": self.pack,
             "ref": self.ref,
             "aliases": list(self.aliases),
@@ -293,6 +317,54 @@ class Component:
                 "output": dict(self.example_output),
             },
         }
+
+
+#: A trigger's pure poll: from its validated inputs, the cursor the previous poll returned
+#: (``None`` on the first) and an optional backfill start, to the generator of one poll.
+PollHandler = Callable[[Any, Mapping[str, Any] | None, datetime | None], Poll]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Trigger(Component):
+    """A component of the second kind: it reports changes instead of making one.
+
+    Its ``poll`` is as pure as an action's handler (no clock, no I/O, no globals): from the
+    cursor it yields the requests of one poll and, from the responses, returns the events and
+    the next cursor, which the caller stores and hands back. Time comes from the server's
+    responses, never from the local clock. ``handler`` is a first poll (no cursor), so every
+    tool that runs an action's handler can run a trigger's too; ``sageflow._triggers.apoll``
+    is how a poller calls it with a cursor.
+    """
+
+    poll: PollHandler
+    kind: ClassVar[Kind] = "trigger"
+
+    def start_poll(
+        self,
+        inputs: Inputs | Mapping[str, Any],
+        cursor: Mapping[str, Any] | None = None,
+        since: datetime | None = None,
+    ) -> Poll:
+        validated = inputs if isinstance(inputs, Inputs) else self.validate(inputs)
+        return self.poll(validated, cursor, since)
+
+
+class TriggerEvent(BaseModel, Generic[RecordT]):
+    """One change a trigger delivers: what a flow started by it reads as ``trigger.event``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["created", "updated", "deleted"] = Field(
+        description="What happened to the record: created, updated or deleted."
+    )
+    id: str = Field(description="The id of the record that changed.")
+    record: RecordT = Field(
+        description=(
+            "The record as the API sent it; for a deletion, the tombstone the API keeps "
+            "(id, $path, deleted_at)."
+        )
+    )
+    at: str = Field(description="When the change happened (ISO 8601, UTC), by the server.")
 
 
 ErrorParser = Callable[[HTTPResponse, HTTPRequest], APIError]
@@ -374,6 +446,55 @@ class Pack:
                 )
             )
             return handler
+
+        return register
+
+    def trigger(
+        self,
+        *,
+        key: str,
+        title: str,
+        description: str,
+        inputs: type[InputsT],
+        output: type[BaseModel],
+        example_input: Mapping[str, Any],
+        example_output: Mapping[str, Any],
+        connection: str | None = None,
+        aliases: tuple[str, ...] = (),
+    ) -> Callable[
+        [Callable[[InputsT, Mapping[str, Any] | None, datetime | None], Poll]],
+        Callable[[InputsT, Mapping[str, Any] | None, datetime | None], Poll],
+    ]:
+        """Register a poll handler as a trigger; the decorated function is returned unchanged.
+
+        ``output`` describes one event (a :class:`TriggerEvent` of the resource's record).
+        A trigger only reads, so its annotations are read-only.
+        """
+
+        def register(
+            poll: Callable[[InputsT, Mapping[str, Any] | None, datetime | None], Poll],
+        ) -> Callable[[InputsT, Mapping[str, Any] | None, datetime | None], Poll]:
+            def first_poll(validated: InputsT) -> Poll:
+                return poll(validated, None, None)
+
+            self.add(
+                Trigger(
+                    pack=self.name,
+                    key=key,
+                    title=title,
+                    description=description,
+                    inputs=inputs,
+                    output=output,
+                    handler=first_poll,
+                    poll=poll,
+                    connection=connection or self.default_connection,
+                    example_input=example_input,
+                    example_output=example_output,
+                    annotations=READ_ONLY,
+                    aliases=aliases,
+                )
+            )
+            return poll
 
         return register
 

@@ -37,6 +37,7 @@ def index() -> dict[str, Any]:
         "components": [
             {
                 "ref": c.ref,
+                "kind": c.kind,
                 "title": c.title,
                 "annotations": c.annotations.to_dict(),
                 "manifest": f"{c.pack}/{c.key}.json",

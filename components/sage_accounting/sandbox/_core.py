@@ -9,6 +9,7 @@ import threading
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -291,6 +292,9 @@ class Sandbox:
             reply: Reply = self._persisted(
                 method, lambda: self._dispatch(method, path, query, headers or {}, body)
             )
+            # RFC 9110 §6.6.1: an origin server with a clock MUST send Date. The sandbox's
+            # clock is the one its records are stamped by; triggers take their time from it.
+            reply.headers.setdefault("date", format_datetime(self.clock.now(), usegmt=True))
             self.stats.by_status[reply.status] += 1
             if reply.status == 429:
                 self.stats.throttled += 1

@@ -31,6 +31,7 @@ def list_components(as_json: bool) -> None:
                 [
                     {
                         "ref": c.ref,
+                        "kind": c.kind,
                         "title": c.title,
                         "annotations": c.annotations.to_dict(),
                         "aliases": list(c.aliases),
@@ -46,7 +47,7 @@ def list_components(as_json: bool) -> None:
         flags = "read-only" if c.annotations.read_only else "write"
         if c.annotations.destructive:
             flags = "destructive"
-        click.echo(f"{c.ref.ljust(width)}  {flags:<11}  {c.title}")
+        click.echo(f"{c.ref.ljust(width)}  {c.kind:<7}  {flags:<11}  {c.title}")
     click.echo(f"\n{len(found)} components")
 
 
@@ -77,6 +78,9 @@ def describe(manifest: dict[str, Any]) -> list[str]:
     kind = "read-only" if notes.get("readOnly") else "write"
     if notes.get("destructive"):
         kind = "destructive"
+    if manifest.get("kind") == "trigger":
+        # A trigger is polled, not called: say so first, and what a flow does with it.
+        kind = f"trigger, {kind}"
     lines = [f"{manifest['ref']}: {manifest['title']} ({kind})"]
     if manifest.get("description"):
         lines.append(f"  {manifest['description']}")
@@ -98,7 +102,11 @@ def describe(manifest: dict[str, Any]) -> list[str]:
     outputs = list(_fields(manifest["output"], manifest["output"], "", depth=0))
     if outputs:
         lines.append("")
-        lines.append("output:")
+        lines.append(
+            "each event (trigger.event in the flow it starts):"
+            if manifest.get("kind") == "trigger"
+            else "output:"
+        )
         width = max(len(path) for path, *_ in outputs)
         types = max(len(row[1]) for row in outputs)
         for path, type_name, _required, prop in outputs:
