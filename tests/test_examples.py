@@ -43,6 +43,7 @@ def test_every_example_flow_is_exercised_here() -> None:
         "unpaid-over-credit-limit",
         "three-line-supplier-bill",
         "month-end-sales-summary",
+        "new-sales-invoice-follow-up",  # a triggered flow: tests/triggers/test_poll_example.py
     }
     found = {p.name.removesuffix(".sageflow.yaml") for p in EXAMPLES.glob("*.sageflow.yaml")}
     assert found == tested

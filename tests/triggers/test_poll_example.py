@@ -1,0 +1,78 @@
+"""The triggered example flow, run as the README says: ``sageflow poll`` against the sandbox."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from sageflow._cli import cli
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+FLOW = "examples/new-sales-invoice-follow-up.sageflow.yaml"
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("SAGEFLOW_CONFIG_DIR", str(tmp_path / "config"))
+    for name in ("SAGEFLOW_ACCESS_TOKEN", "SAGEFLOW_CLIENT_ID", "SAGEFLOW_CONNECTION"):
+        monkeypatch.delenv(name, raising=False)
+    shutil.copytree(EXAMPLES, tmp_path / "examples")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def sageflow(*args: str) -> Any:
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_each_new_invoice_gets_one_follow_up_line_on_its_customer(workdir: Path) -> None:
+    assert sageflow("poll", FLOW, "--once", "--json") == {"events": 0, "runs": []}
+    # Two invoices for one new customer, one for another, as the invoicing example raises them.
+    raised = [
+        sageflow(
+            "run",
+            "examples/invoice-new-customer.sageflow.yaml",
+            "-i",
+            f"customer={customer}",
+            "-i",
+            f"amount={amount}",
+            "--json",
+        )["outputs"]
+        for customer, amount in (
+            ("Quayside Coffee", 480),
+            ("Quayside Coffee", 120),
+            ("Larkspur Florists", 99),
+        )
+    ]
+    report = sageflow("poll", FLOW, "--once", "--json")
+    assert report["events"] == 3
+    assert [run["status"] for run in report["runs"]] == ["ok", "ok", "ok"]
+    for run, invoice in zip(report["runs"], raised, strict=True):
+        shown = sageflow("runs", "show", run["run_id"], "--json")
+        # Chased three days before it falls due (days_before_due's default).
+        assert shown["outputs"]["invoice"] == invoice["invoice_number"]
+        assert shown["outputs"]["customer"] == invoice["customer"]
+        assert shown["outputs"]["chase_on"] == chase_on(invoice["due"])
+    found = sageflow("call", "sage_accounting/findContact", "-i", "name=Quayside Coffee", "--json")
+    contact_id = found["items"][0]["id"]
+    notes = sageflow(
+        "call", "sage_accounting/getContact", "-i", f"contactId={contact_id}", "--json"
+    )["notes"]
+    assert notes.splitlines() == [
+        f"Follow up {invoice['invoice_number']}: {total} GBP due {invoice['due']},"
+        f" chase on {chase_on(invoice['due'])}"
+        for invoice, total in zip(raised[:2], ("576.0", "144.0"), strict=True)
+    ]
+    assert sageflow("poll", FLOW, "--once", "--json") == {"events": 0, "runs": []}
+
+
+def chase_on(due: str) -> str:
+    return (dt.date.fromisoformat(due) - dt.timedelta(days=3)).isoformat()
