@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -267,7 +268,6 @@ QUICK_ENTRY_IN: dict[str, Any] = dict.fromkeys(
     (
         "quick_entry_type_id",
         "date",
-        "due_date",
         "contact_id",
         "reference",
         "ledger_account_id",
@@ -346,9 +346,11 @@ def _quick_record(kind: _QuickKind, biz: Business, record: Record, data: Data) -
     paid = Decimal(record.get("total_paid", "0.0"))
     if paid and total != Decimal(record["total_amount"]):
         raise invalid(("total_amount", "cannot change once payments are allocated"))
-    if data.get("due_date") is not None or "due_date" not in record:
-        due = data.get("due_date") or record["date"]  # INFERRED: due on its date unless given
-        record["due_date"] = parse_date(due, "due_date").isoformat()
+    # The schema takes no due_date: [G-inv]'s default for invoices, the date plus the contact's
+    # credit days (30 unless set), as the purchase quick entry example shows (+30 days).
+    contact = biz.collection("contacts").get(record["contact"]["id"]) or {}
+    days = int(contact.get("credit_days") or 30)
+    record["due_date"] = (date.fromisoformat(record["date"]) + timedelta(days=days)).isoformat()
     amounts = {"net_amount": net, "tax_amount": tax, "total_amount": total}
     for key, value in amounts.items():
         record[key] = record[f"base_currency_{key}"] = money_text(value)
@@ -437,6 +439,19 @@ def quick_entry_postings(kind: _QuickKind) -> Callable[[Business], Iterable[Post
                 )
 
     return postings
+
+
+def quick_entry_owed(kind: _QuickKind) -> Callable[[Business], Iterable[tuple[str, Decimal]]]:
+    """What quick entries add to their contacts' ``show_balance``: an invoice's outstanding
+    amount, less a credit note's (as invoices and credit notes count there)."""
+
+    def owed(biz: Business) -> Iterable[tuple[str, Decimal]]:
+        for entry in biz.collection(kind.collection).records.values():
+            outstanding = Decimal(entry["base_currency_outstanding_amount"])
+            sign = 1 if entry["quick_entry_type"]["id"] == "INVOICE" else -1
+            yield entry["contact"]["id"], sign * outstanding
+
+    return owed
 
 
 def _quick_matches(biz: Business) -> Callable[[Record, Mapping[str, str]], bool]:
@@ -623,6 +638,7 @@ for _kind in (SALES_QE, PURCHASE_QE):
             matches=_quick_matches,
             sortable=_DATED,  # [G-sort]: quick entries sort on created_at, updated_at, date
             ledger=quick_entry_postings(_kind),
+            owed=quick_entry_owed(_kind),
         )
     )
 _ENTRY_FILTERS = frozenset(
