@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -173,3 +174,13 @@ def test_a_loop_may_not_call_its_variable_trigger(tmp_path: Path) -> None:
         "    uses: polltest/addNote\n    for_each: [1]\n    as: trigger\n",
     )
     assert any("'trigger' is already a variable" in p for p in problems(tmp_path, text))
+
+
+def test_the_documented_triggered_flow_is_valid(tmp_path: Path) -> None:
+    docs = Path(__file__).resolve().parents[2] / "docs" / "flows.md"
+    blocks = re.findall(r"```yaml\n(.*?)```", docs.read_text(encoding="utf-8"), re.S)
+    triggered = [block for block in blocks if "\non:" in block]
+    assert triggered
+    for text in triggered:
+        flow = load_flow(tmp_path / "doc.sageflow.yaml", text=text)
+        assert flow.trigger is not None
