@@ -77,7 +77,7 @@ def test_partial_credentials_exit_2_before_anything_runs(
     assert SANDBOX_NOTICE not in result.stderr
     assert "client-abc" not in result.output + result.stderr
     # Nothing ran: no journal, no sandbox state.
-    assert not (workdir / ".sageflow" / "sandbox.db").exists()
+    assert not list((workdir / ".sageflow").glob("sandbox*.db"))
     as_json = invoke(*command, "--json")
     assert as_json.exit_code == 2
     assert json.loads(as_json.stdout)["status"] == "invalid"
@@ -96,7 +96,7 @@ def test_require_account_refuses_the_sandbox(command: tuple[str, ...], workdir: 
     assert result.exit_code == 2, result.output
     assert "no sage_accounting account configured" in result.stderr
     assert SANDBOX_NOTICE not in result.stderr
-    assert not (workdir / ".sageflow" / "sandbox.db").exists()
+    assert not list((workdir / ".sageflow").glob("sandbox*.db"))
 
 
 def test_resume_takes_require_account(workdir: Path) -> None:

@@ -13,6 +13,9 @@ PACK = Pack(
     description="Sage Business Cloud Accounting API v3.1 (UK, IE, CA).",
     error_parser=parse_error,
     page_progress=page_progress,
+    # The first pack keeps the plain names it has always documented (SAGEFLOW_ACCESS_TOKEN);
+    # packs after it get SAGEFLOW_<PACK>_... by default.
+    env_prefix="SAGEFLOW_",
 )
 PACK.add_connection(OAUTH2)
 PACK.add_connection(ACCESS_TOKEN)

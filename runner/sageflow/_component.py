@@ -385,8 +385,13 @@ class Pack:
     connections: dict[str, ConnectionSpec] = field(default_factory=dict)
     components: dict[str, Component] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)
-    #: Builds an in-process simulator (an ASGI app) used when no credentials are configured.
+    #: Builds an in-process simulator used when no credentials are configured: an object with
+    #: ``handle(...)`` (see ``sageflow.sandbox.Simulator``), ``transport()``,
+    #: ``async_transport()``, ``api_base`` and ``access_token``.
     sandbox_factory: Callable[..., Any] | None = None
+    #: Where the pack's credentials are read from in the environment: ``<prefix>ACCESS_TOKEN``
+    #: and so on; ``None`` means ``SAGEFLOW_<NAME>_`` (``SAGEFLOW_SAGE200_ACCESS_TOKEN``).
+    env_prefix: str | None = None
     #: How many records a list response carries and how many the listing has in all, or None
     #: for a response that is not a page: lets the runner draw a bar for a long listing.
     page_progress: Callable[[HTTPResponse], tuple[int, int | None] | None] | None = None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Generator, Mapping
 from dataclasses import dataclass, replace
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from sageflow._component import Component, ErrorParser, Inputs, Reconciler
 from sageflow._errors import OutcomeUnknownError
@@ -255,3 +255,42 @@ class Caller(Protocol):
         inputs: Inputs | Mapping[str, Any],
         options: CallOptions = ...,
     ) -> dict[str, Any]: ...
+
+
+class PackCallers:
+    """One caller per pack, opened when a component of that pack is first called.
+
+    A flow may mix packs, and each pack reaches its own API through its own connection (or its
+    own sandbox), so the runner's default caller routes each call by the component's pack.
+    """
+
+    def __init__(self, open_for_pack: Callable[[str], Caller]) -> None:
+        self._open_for_pack = open_for_pack
+        self._callers: dict[str, Caller] = {}
+
+    def for_pack(self, pack: str) -> Caller:
+        found = self._callers.get(pack)
+        if found is None:
+            found = self._callers[pack] = self._open_for_pack(pack)
+        return found
+
+    async def acall(
+        self,
+        component: Component,
+        inputs: Inputs | Mapping[str, Any],
+        options: CallOptions = _NO_OPTIONS,
+    ) -> dict[str, Any]:
+        return await self.for_pack(component.pack).acall(component, inputs, options)
+
+    async def aclose(self) -> None:
+        callers, self._callers = list(self._callers.values()), {}
+        for caller in callers:
+            close = getattr(caller, "aclose", None)
+            if close is not None:
+                await close()
+
+
+def pack_caller(caller: Caller, pack: str) -> Caller:
+    """The caller that serves ``pack`` itself (for raw requests, which name no component)."""
+    pick = getattr(caller, "for_pack", None)
+    return cast("Caller", pick(pack)) if pick is not None else caller

@@ -36,6 +36,29 @@ def packs() -> dict[str, Pack]:
         return _packs
 
 
+def pack_env_prefix(pack: Pack) -> str:
+    """The prefix of the environment variables holding ``pack``'s credentials."""
+    return pack.env_prefix if pack.env_prefix is not None else f"SAGEFLOW_{pack.name.upper()}_"
+
+
+def only_pack() -> str:
+    """The pack to use when none is named: the only one installed, or an error naming them."""
+    installed = sorted(packs())
+    if len(installed) == 1:
+        return installed[0]
+    raise AmbiguousPackError(
+        "several packs are installed ("
+        + ", ".join(installed)
+        + "): name the pack (a connection's `pack = ...`, a component's pack/key, or --pack)"
+        if installed
+        else "no sageflow pack is installed"
+    )
+
+
+class AmbiguousPackError(SageflowError):
+    """No pack was named and more than one (or none) is installed."""
+
+
 def register_pack(pack: Pack) -> None:
     """Add a pack that is not installed as a distribution (a host's own, or a test's)."""
     packs()[pack.name] = pack

@@ -31,7 +31,9 @@ outputs:
 
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch, server: FakeServer) -> FakeServer:
-    monkeypatch.setattr(_api, "_open_caller", lambda: lambda name, debug=False: FakeCaller(server))
+    monkeypatch.setattr(
+        _api, "_open_caller", lambda: lambda name, debug=False, pack=None: FakeCaller(server)
+    )
     return server
 
 

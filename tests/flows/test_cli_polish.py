@@ -135,8 +135,8 @@ def test_sandbox_serve_shows_what_the_cli_runs_created(
     assert created.exit_code == 0, created.output
     result, names = _serve(monkeypatch)
     assert result.exit_code == 0, result.output
-    assert f"State:        {Path('.sageflow') / 'sandbox.db'}" in result.stdout
-    assert (workdir / ".sageflow" / "sandbox.db").stat().st_mode & 0o077 == 0
+    assert f"State:        {Path('.sageflow') / 'sandbox-sage_accounting.db'}" in result.stdout
+    assert (workdir / ".sageflow" / "sandbox-sage_accounting.db").stat().st_mode & 0o077 == 0
     assert any("Tour Customer Ltd" in name for name in names), names
     memory, fresh = _serve(monkeypatch, "--memory")
     assert memory.exit_code == 0, memory.output

@@ -339,7 +339,8 @@ def test_named_connection_reaches_the_caller_factory(
     opened: list[str | None] = []
     caller = FakeCaller(server)
 
-    def open_caller(name: str | None, debug: bool = False) -> FakeCaller:
+    def open_caller(name: str | None, debug: bool = False, pack: str | None = None) -> FakeCaller:
+        assert pack == "testpack"  # each pack's steps reach that pack's own connection
         opened.append(name)
         return caller
 

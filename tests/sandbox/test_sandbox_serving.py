@@ -21,6 +21,7 @@ from sage_accounting.sandbox import (
     create_app,
 )
 from sageflow._cli.sandbox import sandbox as sandbox_group
+from sageflow.sandbox import SandboxesASGI
 
 CONTACT = {"contact": {"name": "Kept Ltd", "reference": "KEPT1", "contact_type_ids": ["CUSTOMER"]}}
 #: The same contact with Sage's idempotency_id inside the wrapper ([G-idem]).
@@ -116,7 +117,7 @@ def test_cli_serve_builds_the_app(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
 
     seen: dict[str, Any] = {}
 
-    def fake_run(app: SandboxASGI, **options: Any) -> None:
+    def fake_run(app: SandboxesASGI, **options: Any) -> None:
         seen["app"], seen["options"] = app, options
 
     monkeypatch.setattr(uvicorn, "run", fake_run)
@@ -124,6 +125,8 @@ def test_cli_serve_builds_the_app(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
         sandbox_group,
         [
             "serve",
+            "--pack",
+            "sage_accounting",
             "--port",
             "9123",
             "--data",
@@ -145,7 +148,9 @@ def test_cli_serve_builds_the_app(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
     assert DEV_TOKEN in result.output
     assert seen["options"]["host"] == "127.0.0.1"
     assert seen["options"]["port"] == 9123
-    chaos = seen["app"].sandbox.chaos
+    [(api_path, app)] = seen["app"].mounts
+    assert api_path == "/v3.1"
+    chaos = app.sandbox.chaos
     assert (chaos.latency, chaos.error_rate, chaos.throttle_rate) == ((0.01, 0.02), 0.1, 0.05)
     assert (chaos.rate_limit, chaos.seed) == (10, 7)
     assert (tmp_path / "s.db").exists()
@@ -158,6 +163,6 @@ def test_cli_rejects_a_bad_latency() -> None:
 
 
 def test_cli_token() -> None:
-    result = CliRunner().invoke(sandbox_group, ["token"])
+    result = CliRunner().invoke(sandbox_group, ["token", "--pack", "sage_accounting"])
     assert result.exit_code == 0
     assert result.output.strip() == DEV_TOKEN

@@ -186,6 +186,20 @@ class Sandbox:
     api_base = "http://sandbox" + API_PREFIX
     access_token = DEV_TOKEN
 
+    def describe(self, base: str) -> list[tuple[str, str]]:
+        """What ``sageflow sandbox serve`` prints about this sandbox, served at ``base``."""
+        business = self.lead_business
+        return [
+            ("OAuth", f"{base}/oauth2/authorize, {base}/oauth2/token"),
+            ("Business", f"{business.name} ({business.id})"),
+            (
+                "Idempotency",
+                "idempotency_id in the body, 7 days"
+                if self.idempotency
+                else "off (every POST writes)",
+            ),
+        ]
+
     def transport(self) -> httpx.BaseTransport:
         """An ``httpx`` transport that calls this sandbox in-process (no socket)."""
         from sage_accounting.sandbox._adapters import SandboxTransport
@@ -581,6 +595,13 @@ class Sandbox:
             self._check_fields(resource, data, update=True)
             return json_reply(200, self._full(biz, resource.update(biz, current, data), {}), echo)
         if len(parts) == 3:
+            download = resource.files.get(parts[2])
+            if download is not None and method == "GET":
+                found = biz.collection(name).get(parts[1])
+                if found is None:
+                    raise not_found()
+                content_type, content = download(biz, found)
+                return Reply(200, {"content-type": content_type, **echo}, content)
             action = resource.actions.get(parts[2])
             if action is None:
                 return _error(404, "RecordNotFound", "Route not found", echo)

@@ -99,12 +99,13 @@ async def _first_write(
     component: Component, inputs: Mapping[str, Any], connection: str | None, debug: bool
 ) -> tuple[dict[str, Any] | None, int]:
     """The component's reads sent, its first write described unsent (see ``afirst_write``)."""
-    from sageflow._execute import CallOptions, afirst_write, describe_write
+    from sageflow._execute import CallOptions, afirst_write, describe_write, pack_caller
     from sageflow._flows._api import default_caller_factory
     from sageflow._registry import packs
 
     validated = component.validate(inputs)
-    caller: Any = default_caller_factory(connection, debug=debug)(None)
+    routed = default_caller_factory(connection, debug=debug)(None)
+    caller: Any = pack_caller(routed, component.pack)
     options = CallOptions(debug=debug)
 
     async def send(request: HTTPRequest) -> HTTPResponse:
@@ -116,7 +117,7 @@ async def _first_write(
         )
         return (None if write is None else describe_write(write)), reads
     finally:
-        close = getattr(caller, "aclose", None)
+        close = getattr(routed, "aclose", None)
         if close is not None:
             await close()
 
@@ -190,7 +191,11 @@ def call(
     values = parse_inputs(component, pairs)
     check_inputs(component, values)
     # The CLI's sandbox is the one `sageflow run` uses, so a call sees what a run created.
-    with account_checked(connection, require_account), guard(debug), _sandbox_beside(DEFAULT_PATH):
+    with (
+        account_checked(connection, require_account, component.pack),
+        guard(debug),
+        _sandbox_beside(DEFAULT_PATH),
+    ):
         if dry_run and not component.annotations.read_only:
             write, reads = asyncio.run(_first_write(component, values, connection, debug))
             _show_dry(component.ref, write, reads, as_json)

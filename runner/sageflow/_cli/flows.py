@@ -349,12 +349,15 @@ def _sandbox_beside(journal_path: Path) -> Iterator[None]:
 
 
 @contextmanager
-def account_checked(name: str | None, require_account: bool) -> Iterator[None]:
+def account_checked(
+    name: str | None, require_account: bool, pack: str | None = None
+) -> Iterator[None]:
     """Check the connection before anything runs, then keep ``--require-account`` in force
-    for the command (the run opens its caller later, inside the engine)."""
+    for the command (the run opens its caller later, inside the engine). ``pack``: the pack
+    the command calls, when it is one (``call``, ``options``)."""
     from sageflow._http._config import requiring_account
 
-    _check_connection(name, require_account)
+    _check_connection(name, require_account, pack)
     with requiring_account(True) if require_account else _nothing():
         yield
 
@@ -364,7 +367,9 @@ def _nothing() -> Iterator[None]:
     yield
 
 
-def _check_connection(name: str | None, require_account: bool = False) -> None:
+def _check_connection(
+    name: str | None, require_account: bool = False, pack: str | None = None
+) -> None:
     """A damaged ``connections.toml`` or token file, half a set of credentials in the
     environment, or no account under ``--require-account`` is bad input: said once, before
     the run starts, rather than as every step's error in a run journaled as failed."""
@@ -379,11 +384,11 @@ def _check_connection(name: str | None, require_account: bool = False) -> None:
     )
 
     try:
-        config = find_connection(name)
+        config = find_connection(name, pack=pack)
         if config is not None:
             connect(config)
         elif account_required(require_account or None):
-            raise no_account_error()
+            raise no_account_error(pack)
     except (
         ConfigFileError,
         TokenFileError,

@@ -46,7 +46,11 @@ def options(
         log_to_stderr()
     component = resolve(ref)
     # The CLI's sandbox is the one `sageflow run` uses: a run's new contact is offered here.
-    with account_checked(connection, require_account), guard(debug), _sandbox_beside(DEFAULT_PATH):
+    with (
+        account_checked(connection, require_account, component.pack),
+        guard(debug),
+        _sandbox_beside(DEFAULT_PATH),
+    ):
         try:
             found = asyncio.run(
                 aoptions(component.ref, path, search=search, connection=connection, debug=debug)

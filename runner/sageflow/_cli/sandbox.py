@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import click
 
@@ -21,7 +23,7 @@ def _latency(_ctx: click.Context, _param: click.Parameter, raw: str | None) -> o
 
 def _quiet_drops(record: logging.LogRecord) -> bool:
     """Injected dropped connections are the point of the knob, not errors worth a traceback."""
-    from sage_accounting.sandbox import SandboxDroppedError
+    from sageflow.sandbox import SandboxDroppedError
 
     error = record.exc_info[1] if record.exc_info else None
     return not isinstance(error, SandboxDroppedError)
@@ -29,15 +31,55 @@ def _quiet_drops(record: logging.LogRecord) -> bool:
 
 @click.group()
 def sandbox() -> None:
-    """The embedded Sage Business Cloud Accounting sandbox."""
+    """The embedded sandboxes: each pack's simulator of its Sage product."""
+
+
+def _packs_with_sandbox(names: tuple[str, ...]) -> list[tuple[str, Any]]:
+    """The packs ``--pack`` names (or every installed pack that has a sandbox), each with its
+    sandbox factory, in name order."""
+    from sageflow._registry import packs
+
+    installed = packs()
+    chosen = names or tuple(n for n, p in installed.items() if p.sandbox_factory is not None)
+    found = []
+    for name in sorted(set(chosen)):
+        pack = installed.get(name)
+        if pack is None:
+            known = ", ".join(sorted(installed)) or "none"
+            message = f"no pack named {name!r} (installed: {known})"
+            raise click.BadParameter(message, param_hint="--pack")
+        if pack.sandbox_factory is None:
+            raise click.BadParameter(f"the {name} pack has no sandbox", param_hint="--pack")
+        found.append((name, pack.sandbox_factory))
+    if not found:
+        raise click.UsageError("no installed pack has a sandbox")
+    return found
+
+
+#: Switches a pack's sandbox may offer (Sage Accounting's all do): passed only when set, so a
+#: pack without one refuses the switch by name rather than ignoring it.
+_PACK_SWITCHES = {
+    "idempotency": ("--no-idempotency", True),
+    "idempotency_conflict": ("--idempotency-conflict", "reject"),
+    "strict": ("--lenient", True),
+    "past_end_page": ("--past-end-page", "last"),
+}
 
 
 @sandbox.command()
+@click.option(
+    "--pack",
+    "pack_names",
+    multiple=True,
+    help="Whose sandbox to serve; repeat for several [default: every pack's, each on its own"
+    " API path of the one port].",
+)
 @click.option("--port", default=8765, show_default=True, help="Port on 127.0.0.1.")
 @click.option(
     "--data",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="SQLite file holding the sandbox's state [default: .sageflow/sandbox.db, the one "
+    help="SQLite file holding the sandbox's state, with one --pack [default: "
+    ".sageflow/sandbox-PACK.db for each pack, the ones "
     "`sageflow run` uses without an account, so curl shows what the runs created].",
 )
 @click.option(
@@ -87,6 +129,7 @@ def sandbox() -> None:
     " (Sage's guide does not say which number it shows).",
 )
 def serve(
+    pack_names: tuple[str, ...],
     port: int,
     data: Path | None,
     memory: bool,
@@ -106,16 +149,17 @@ def serve(
     lenient: bool,
     past_end_page: str,
 ) -> None:
-    """Serve the sandbox on 127.0.0.1 for curl, Postman or a host platform.
+    """Serve a pack's sandbox on 127.0.0.1 for curl, Postman or a host platform.
 
-    Call it with ``Authorization: Bearer sageflow-sandbox-token`` (printed at start), or go
-    through /oauth2/authorize and /oauth2/token like a real Sage app.
+    Call it with the access token printed at start (``Authorization: Bearer ...``); the Sage
+    Accounting sandbox also runs /oauth2/authorize and /oauth2/token like a real Sage app.
     """
     # Imported here so ``sageflow --help`` does not pay for uvicorn.
     import uvicorn
 
-    from sage_accounting.sandbox import DEV_TOKEN, Chaos, Sandbox, create_app
+    from sageflow.sandbox import Chaos, SandboxesASGI
 
+    served = _packs_with_sandbox(pack_names)
     chaos = Chaos(
         latency=latency,
         error_rate=error_rate,
@@ -131,47 +175,72 @@ def serve(
     )
     if memory and data is not None:
         raise click.UsageError("--memory and --data: choose one")
-    if not memory and data is None:
-        from sageflow._flows._journal import DEFAULT_PATH
-
-        # The file `sageflow run`, `call` and `options` use when no account is configured.
-        data = DEFAULT_PATH.parent / "sandbox.db"
-    if data is not None:
-        from sageflow._files import private_dir, private_file
-
-        private_dir(data.parent)
-        private_file(data)  # business data: 0600 before SQLite creates it with the umask's mode
-    simulator = Sandbox(
-        chaos=chaos,
-        data=data,
-        idempotency=not no_idempotency,
-        idempotency_conflict=idempotency_conflict,
-        strict=not lenient,
-        past_end_page=past_end_page,
-    )
+    if data is not None and len(served) > 1:
+        raise click.UsageError("--data names one pack's file: serve that pack alone with --pack")
+    chosen = {
+        "idempotency": not no_idempotency,
+        "idempotency_conflict": idempotency_conflict,
+        "strict": not lenient,
+        "past_end_page": past_end_page,
+    }
+    switches = {k: v for k, v in chosen.items() if v != _PACK_SWITCHES[k][1]}
     base = f"http://127.0.0.1:{port}"
-    click.echo(f"Sage sandbox on {base}")
-    click.echo(f"  API base:     {base}/v3.1")
-    click.echo(f"  OAuth:        {base}/oauth2/authorize, {base}/oauth2/token")
-    click.echo(f"  Access token: {DEV_TOKEN}  (never expires)")
-    click.echo(f"  Business:     {simulator.lead_business.name} ({simulator.lead_business.id})")
-    click.echo(f"  State:        {data if data else 'in memory'}")
-    click.echo(
-        "  Idempotency:  "
-        + ("off (every POST writes)" if no_idempotency else "idempotency_id in the body, 7 days")
-    )
-    logging.getLogger("uvicorn.error").addFilter(_quiet_drops)
+    mounts: list[tuple[str, Any]] = []
     try:
+        for pack, factory in served:
+            state = None if memory else (data or _default_state(pack))
+            if state is not None:
+                from sageflow._files import private_dir, private_file
+
+                private_dir(state.parent)
+                private_file(state)  # business data: 0600 before SQLite creates it
+            try:
+                simulator = factory(chaos=chaos, data=state, **switches)
+            except TypeError as error:
+                used = [_PACK_SWITCHES[k][0] for k in switches if k in str(error)]
+                raise click.UsageError(
+                    f"the {pack} sandbox has no {' '.join(used) or 'such'} switch ({error});"
+                    " serve the packs that have it with --pack"
+                ) from None
+            api_path = urlsplit(str(simulator.api_base)).path
+            mounts.append((api_path, simulator))
+            click.echo(f"{pack} sandbox on {base}")
+            click.echo(f"  API base:     {base}{api_path}")
+            click.echo(f"  Access token: {simulator.access_token}  (never expires)")
+            describe = getattr(simulator, "describe", None)
+            for label, value in describe(base) if describe is not None else ():
+                click.echo(f"  {label + ':':<13} {value}")
+            click.echo(f"  State:        {state if state else 'in memory'}")
+        logging.getLogger("uvicorn.error").addFilter(_quiet_drops)
         uvicorn.run(
-            create_app(simulator), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
+            SandboxesASGI(mounts), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
         )
     finally:
-        simulator.close()
+        for _path, simulator in mounts:
+            simulator.close()
+
+
+def _default_state(pack: str) -> Path:
+    from sageflow._flows._journal import DEFAULT_PATH
+    from sageflow._http._config import pack_state_file
+
+    # The file `sageflow run`, `call` and `options` use when no account is configured.
+    return pack_state_file(DEFAULT_PATH.parent / "sandbox.db", pack)
 
 
 @sandbox.command()
-def token() -> None:
-    """Print the sandbox's development access token (for curl and scripts)."""
-    from sage_accounting.sandbox import DEV_TOKEN
+@click.option("--pack", "pack_names", multiple=True, help="Whose sandbox [default: every pack's].")
+def token(pack_names: tuple[str, ...]) -> None:
+    """Print the sandboxes' development access tokens (for curl and scripts).
 
-    click.echo(DEV_TOKEN)
+    With one pack, the token alone (``TOKEN=$(sageflow sandbox token --pack ...)``); with
+    several, one ``pack: token`` line each.
+    """
+    served = _packs_with_sandbox(pack_names)
+    for pack, factory in served:
+        simulator = factory()
+        try:
+            token = str(simulator.access_token)
+        finally:
+            simulator.close()
+        click.echo(token if len(served) == 1 else f"{pack}: {token}")

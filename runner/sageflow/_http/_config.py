@@ -34,11 +34,10 @@ from sageflow._http._profile import (
     describe_problems,
 )
 from sageflow._http._tokens import FileTokenStore, TokenStore, config_dir
-from sageflow._registry import packs
+from sageflow._registry import AmbiguousPackError, only_pack, pack_env_prefix, packs
 
 #: Field names that hold a credential (clientSecret, accessToken, a host's password).
 _CREDENTIAL = re.compile(r"secret|token|password", re.IGNORECASE)
-DEFAULT_PACK = "sage_accounting"
 ENV_PREFIX = "SAGEFLOW_"
 SANDBOX_NOTICE = "sageflow: no Sage account configured — using the embedded sandbox"
 
@@ -88,8 +87,14 @@ def config_file() -> Path:
     return config_dir() / "connections.toml"
 
 
-def _env_name(field: str) -> str:
-    return ENV_PREFIX + re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", field).upper()
+def _env_name(field: str, prefix: str = ENV_PREFIX) -> str:
+    return prefix + re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", field).upper()
+
+
+def env_prefix(pack: str | None) -> str:
+    """The prefix of ``pack``'s credential variables (``SAGEFLOW_`` for a pack that says so)."""
+    installed = packs().get(pack) if pack is not None else None
+    return pack_env_prefix(installed) if installed is not None else ENV_PREFIX
 
 
 def _from_env(pack: str, environ: Mapping[str, str]) -> ConnectionConfig | None:
@@ -98,16 +103,21 @@ def _from_env(pack: str, environ: Mapping[str, str]) -> ConnectionConfig | None:
     installed = packs().get(pack)
     if installed is None:
         return None
+    prefix = pack_env_prefix(installed)
+
+    def var(field: str) -> str:
+        return _env_name(field, prefix)
+
     partial: list[tuple[list[str], list[str]]] = []
     for kind, spec in installed.connections.items():
         fields = spec.fields.model_fields
         required = [name for name, info in fields.items() if info.is_required()]
-        given = [_env_name(name) for name in required if _env_name(name) in environ]
+        given = [var(name) for name in required if var(name) in environ]
         if required and len(given) == len(required):
-            values = {n: environ[_env_name(n)] for n in fields if _env_name(n) in environ}
+            values = {n: environ[var(n)] for n in fields if var(n) in environ}
             return ConnectionConfig("env", pack, kind, values, "environment")
         if given:
-            missing = [_env_name(name) for name in required if _env_name(name) not in environ]
+            missing = [var(name) for name in required if var(name) not in environ]
             partial.append((given, missing))
     if partial:
         # Half a set of credentials is a mistake, not "no account": falling back to the
@@ -141,7 +151,13 @@ def _from_file(path: Path) -> tuple[str | None, dict[str, ConnectionConfig]]:
     found = {}
     for name, table in connections.items():
         values = dict(table)
-        pack = str(values.pop("pack", DEFAULT_PACK))
+        pack = values.pop("pack", None)
+        if pack is None:
+            try:
+                pack = only_pack()
+            except AmbiguousPackError as error:
+                raise ConfigFileError(f"{path}: connection {name!r}: {error}") from None
+        pack = str(pack)
         kind = str(values.pop("kind", "oauth2"))
         found[name] = ConnectionConfig(name, pack, kind, values, str(path))
     default = data.get("default")
@@ -151,11 +167,15 @@ def _from_file(path: Path) -> tuple[str | None, dict[str, ConnectionConfig]]:
 def find_connection(
     name: str | None = None,
     *,
-    pack: str = DEFAULT_PACK,
+    pack: str | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> ConnectionConfig | None:
     """The connection to use: ``name`` from the file, else the environment, else the file's
-    default (or its only entry); ``None`` when no credentials are configured anywhere."""
+    default (or its only entry); ``None`` when no credentials are configured anywhere.
+
+    ``pack`` narrows the search to that pack's connections (a flow step's pack); ``None``
+    takes any pack's.
+    """
     env = os.environ if environ is None else environ
     default, configured = _from_file(config_file())
     name = name or env.get(ENV_PREFIX + "CONNECTION")
@@ -165,14 +185,24 @@ def find_connection(
             raise ConfigurationError(
                 f"no connection named {name!r} in {config_file()} (configured: {known})"
             )
-        return configured[name]
-    from_env = _from_env(pack, env)
-    if from_env is not None or name == "env":
-        return from_env
-    if default is not None:
+        found = configured[name]
+        if pack is not None and found.pack != pack:
+            raise ConfigurationError(
+                f"connection {name!r} ({found.source}) is a {found.pack} connection, "
+                f"not a {pack} one"
+            )
+        return found
+    for candidate in [pack] if pack is not None else sorted(packs()):
+        from_env = _from_env(candidate, env)
+        if from_env is not None:
+            return from_env
+    if name == "env":
+        return None
+    mine = {k: c for k, c in configured.items() if pack is None or c.pack == pack}
+    if default is not None and (pack is None or default in mine):
         return configured.get(default)
-    if len(configured) == 1:
-        return next(iter(configured.values()))
+    if len(mine) == 1:
+        return next(iter(mine.values()))
     return None
 
 
@@ -225,9 +255,16 @@ def sandbox_state(path: Path | None) -> Iterator[None]:
         SANDBOX_DATA.reset(token)
 
 
+def pack_state_file(state: Path, pack: str) -> Path:
+    """The file one pack's sandbox keeps its state in: packs' simulators never share one
+    (``.sageflow/sandbox.db`` -> ``.sageflow/sandbox-sage200.db``)."""
+    return state.with_name(f"{state.stem}-{pack}{state.suffix}")
+
+
 def _sandbox(pack: str, options: Mapping[str, Any]) -> _Sandbox:
     state = SANDBOX_DATA.get()
     if state is not None and "data" not in options:
+        state = pack_state_file(state, pack)
         # The sandbox's records are business data like a journal's: 0700 folder, 0600 file.
         private_dir(state.parent)
         private_file(state)
@@ -237,7 +274,7 @@ def _sandbox(pack: str, options: Mapping[str, Any]) -> _Sandbox:
     if installed is None or factory is None:
         raise ConfigurationError(
             f"no credentials configured for {pack} and the pack has no sandbox; "
-            f"set {ENV_PREFIX}ACCESS_TOKEN or add a connection to {config_file()}"
+            f"set {env_prefix(pack)}ACCESS_TOKEN or add a connection to {config_file()}"
         )
     sandbox = factory(**options)
     profile = APIProfile()
@@ -252,8 +289,11 @@ def _sandbox(pack: str, options: Mapping[str, Any]) -> _Sandbox:
     token = str(getattr(sandbox, "access_token", None) or getattr(home, "DEV_TOKEN", ""))
     if not base:
         raise ConfigurationError(f"the {pack} sandbox does not say where its API is")
+    # A sandbox whose API wants fixed headers on every request (Sage 200's X-Site and
+    # X-Company, from its seeded site) names them; they are sent as a configured connection's.
+    headers = dict(getattr(sandbox, "connection_headers", None) or {})
     return _Sandbox(
-        Connection.with_token(base, token, profile),
+        Connection.with_token(base, token, profile, headers=headers),
         _transport(sandbox, home, "transport", "SandboxTransport"),
         _transport(sandbox, home, "async_transport", "AsyncSandboxTransport"),
         sandbox,
@@ -312,18 +352,24 @@ def requiring_account(required: bool = True) -> Iterator[None]:
         REQUIRE_ACCOUNT.reset(token)
 
 
-def no_account_error(pack: str = DEFAULT_PACK) -> AccountRequiredError:
+def no_account_error(pack: str | None = None) -> AccountRequiredError:
+    if pack is None:
+        try:
+            pack = only_pack()
+        except AmbiguousPackError:
+            pack = None  # several packs: the message speaks of a Sage account in general
+    prefix = env_prefix(pack)
     return AccountRequiredError(
-        f"no {pack} account configured and the embedded sandbox was refused "
-        f"(--require-account or {REQUIRE_ACCOUNT_ENV}): set {ENV_PREFIX}ACCESS_TOKEN, or "
-        f"{ENV_PREFIX}CLIENT_ID and {ENV_PREFIX}CLIENT_SECRET, or add a connection to "
+        f"no {pack or 'Sage'} account configured and the embedded sandbox was refused "
+        f"(--require-account or {REQUIRE_ACCOUNT_ENV}): set {prefix}ACCESS_TOKEN, or "
+        f"{prefix}CLIENT_ID and {prefix}CLIENT_SECRET, or add a connection to "
         f"{config_file()}"
     )
 
 
 def _resolve(
     name: str | None,
-    pack: str,
+    pack: str | None,
     store: TokenStore | None,
     stderr: IO[str] | None,
     sandbox_options: Mapping[str, Any] | None,
@@ -334,6 +380,8 @@ def _resolve(
     config = find_connection(name, pack=pack)
     if config is not None:
         return connect(config, store=store), None
+    if pack is None:
+        pack = only_pack()
     if account_required(require_account):
         raise no_account_error(pack)
     sandbox = _sandbox(pack, sandbox_options or {})
@@ -346,7 +394,7 @@ def open_caller(
     name: str | None = None,
     *,
     debug: bool = False,
-    pack: str = DEFAULT_PACK,
+    pack: str | None = None,
     store: TokenStore | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
     stderr: IO[str] | None = None,
@@ -383,7 +431,7 @@ def open_client(
     name: str | None = None,
     *,
     debug: bool = False,
-    pack: str = DEFAULT_PACK,
+    pack: str | None = None,
     store: TokenStore | None = None,
     transport: httpx.BaseTransport | None = None,
     stderr: IO[str] | None = None,

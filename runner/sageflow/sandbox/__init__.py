@@ -21,6 +21,7 @@ from sageflow.sandbox._transports import (
     AsyncSandboxTransport,
     SandboxASGI,
     SandboxDroppedError,
+    SandboxesASGI,
     SandboxTransport,
     Simulator,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "SandboxASGI",
     "SandboxDroppedError",
     "SandboxTransport",
+    "SandboxesASGI",
     "Simulator",
     "Stats",
     "json_reply",

@@ -153,3 +153,25 @@ class SandboxASGI:
             # before the body, which a client sees as a dropped connection.
             raise SandboxDroppedError("sandbox chaos: connection dropped after commit")
         await send({"type": "http.response.body", "body": reply.body})
+
+
+class SandboxesASGI:
+    """Several packs' simulators behind one port: a request goes to the simulator whose API
+    path it starts with (``/v3.1/...``, ``/uk/sage200extra/...``), any other path (OAuth, a
+    typo) to the first one, which answers it or 404s as its product does."""
+
+    def __init__(self, mounts: list[tuple[str, Simulator]]) -> None:
+        if not mounts:
+            raise ValueError("no simulator to serve")
+        self.mounts = [(prefix.rstrip("/"), SandboxASGI(simulator)) for prefix, simulator in mounts]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self.mounts[0][1](scope, receive, send)
+            return
+        path = str(scope.get("path", ""))
+        for prefix, app in self.mounts:
+            if prefix and (path == prefix or path.startswith(prefix + "/")):
+                await app(scope, receive, send)
+                return
+        await self.mounts[0][1](scope, receive, send)
