@@ -486,6 +486,7 @@ async def apoll_flow(
     debug: bool = False,
     on_run: Callable[[PolledRun], None] | None = None,
     on_poll: Callable[[PollReport], None] | None = None,
+    on_error: Callable[[Exception], None] | None = None,
     lease_seconds: float | None = None,
     trigger_poll: TriggerPoll | None = None,
 ) -> PollReport:
@@ -505,6 +506,9 @@ async def apoll_flow(
         journal: the run journal, which also keeps the trigger's cursor, its deliveries and
             the lease that keeps a second poller of the same flow out (:class:`PollerBusyError`).
         on_run: called with each run as it ends (``on_poll`` with each poll's report).
+        on_error: called with the error of a poll that failed (the API down, a journal
+            locked past its timeout), after which polling goes on at the next ``every``;
+            without it, the error propagates. A second poller's refusal always propagates.
         lease_seconds: how long the lease outlives a poller that stops renewing it (default:
             twice ``every``, at least a minute).
         trigger_poll: the trigger call (default ``sageflow._triggers.apoll``); for tests.
@@ -548,11 +552,23 @@ async def apoll_flow(
         start = _as_instant(since)
         done = 0
         while True:
-            report = await poller.poll(start)
-            start = None
+            try:
+                report = await poller.poll(start)
+            except PollerBusyError:
+                raise
+            except Exception as error:
+                # A long-running poller outlives an API outage: said, then tried again at the
+                # next poll (nothing was delivered, so nothing is lost). Without on_error the
+                # error is the caller's.
+                if on_error is None:
+                    raise
+                on_error(error)
+                report = PollReport(polls=1)
+            else:
+                start = None
+                if on_poll is not None:
+                    on_poll(report)
             total.merge(report)
-            if on_poll is not None:
-                on_poll(report)
             done += 1
             if polls is not None and done >= polls:
                 break
@@ -586,6 +602,7 @@ def poll_flow(
     debug: bool = False,
     on_run: Callable[[PolledRun], None] | None = None,
     on_poll: Callable[[PollReport], None] | None = None,
+    on_error: Callable[[Exception], None] | None = None,
     lease_seconds: float | None = None,
     trigger_poll: TriggerPoll | None = None,
 ) -> PollReport:
@@ -605,6 +622,7 @@ def poll_flow(
             debug=debug,
             on_run=on_run,
             on_poll=on_poll,
+            on_error=on_error,
             lease_seconds=lease_seconds,
             trigger_poll=trigger_poll,
         )

@@ -128,6 +128,8 @@ class Server:
     #: How far back a poll re-reads (the overlap a real trigger keeps on purpose).
     overlap: int = 0
     polls: int = 0
+    #: Answer this many polls with a 503 (the API down for a while).
+    down: int = 0
 
     def change(self, kind: str, thing_id: str, **record: Any) -> dict[str, Any]:
         at = f"2025-01-01T00:00:{len(self.changes):02d}Z"
@@ -138,6 +140,9 @@ class Server:
     def handle(self, request: HTTPRequest, key: str | None) -> HTTPResponse:
         if request.path == "/changes":
             self.polls += 1
+            if self.down:
+                self.down -= 1
+                return HTTPResponse.from_json(503, {"code": "DOWN", "message": "try later"})
             seq = len(self.changes)
             if "now" in request.query:
                 found: list[dict[str, Any]] = []

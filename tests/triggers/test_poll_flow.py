@@ -148,6 +148,33 @@ def test_polls_are_every_apart_with_the_injected_sleep(
     assert texts(server) == ["created t1", "created t2"]
 
 
+def test_a_long_running_poller_outlives_a_failed_poll(
+    flow: Path, caller: Caller, server: Server, tmp_path: Path
+) -> None:
+    errors: list[Exception] = []
+
+    async def sleep(seconds: float) -> None:
+        if not errors:  # before the second poll: a change, and the API goes down once
+            server.change("created", "t1")
+            server.down = 1
+
+    report = poll_flow(
+        flow,
+        caller=caller,
+        journal=tmp_path / "runs.db",
+        polls=3,
+        sleep=sleep,
+        on_error=errors.append,
+    )
+    assert [type(e).__name__ for e in errors] == ["ServerError"]
+    assert (report.polls, report.events) == (3, 1)  # the third poll delivered it
+    assert texts(server) == ["created t1"]
+    # Without on_error (sageflow poll --once), the failure is the caller's.
+    server.down = 1
+    with pytest.raises(Exception, match="try later"):
+        poll(flow, caller, tmp_path)
+
+
 class Killed(BaseException):
     """Like a SIGKILL for the code under test: no ``except Exception`` catches it."""
 

@@ -97,6 +97,7 @@ def poll(
             f"error: {flow_file} has no on: section; poll runs flows that start from trigger"
             " events (on: {poll: pack/someChanges, every: 5m}). Run it with sageflow run"
         )
+    every = flow.trigger.every_text
     values = _inputs(flow, pairs, None)
     start = _since(since)
     failed = False
@@ -114,6 +115,14 @@ def poll(
             return
         dropped = f", {report.duplicates} already delivered" if report.duplicates else ""
         click.echo(f"poll: {report.events} new event(s), {len(report.runs)} run(s){dropped}")
+
+    def on_error(error: Exception) -> None:
+        nonlocal failed
+        failed = True
+        message = f"poll failed: {error}; polling again in {every}"
+        if as_json:
+            click.echo(json_text({"status": "failed", "error": str(error)}))
+        click.echo(message, err=True)
 
     from sageflow._poll import apoll_flow
 
@@ -134,6 +143,7 @@ def poll(
                     debug=debug,
                     on_run=on_run,
                     on_poll=on_poll,
+                    on_error=None if once else on_error,
                 )
             )
     except KeyboardInterrupt:
