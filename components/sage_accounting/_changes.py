@@ -67,6 +67,7 @@ from sage_accounting._resources import (
 from sageflow._component import Inputs, Poll, Trigger, TriggerEvent, _title
 from sageflow._errors import SageflowError
 from sageflow._options import closed_set
+from sageflow._triggers import CursorError
 from sageflow._values import HTTPResponse, QueryValue
 
 #: How far back each poll re-reads before the previous poll's server time: a change Sage stamps
@@ -85,10 +86,6 @@ if TYPE_CHECKING:
 else:
     ChangeKind = closed_set({k: v for k, v in _KINDS.items() if k != "deleted"})
     AnyKind = closed_set(_KINDS)
-
-
-class CursorError(SageflowError):
-    """A cursor this trigger did not write (another trigger's, edited, or from a newer version)."""
 
 
 class ChangesResponseError(SageflowError):

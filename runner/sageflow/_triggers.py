@@ -26,6 +26,7 @@ EVENT_TYPES: tuple[EventType, ...] = get_args(EventType)
 
 __all__ = [
     "EVENT_TYPES",
+    "CursorError",
     "Event",
     "EventType",
     "NotATriggerError",
@@ -39,7 +40,12 @@ __all__ = [
 
 
 class NotATriggerError(SageflowError):
-    """A reference to polled that names an action, not a trigger."""
+    """A reference given to poll that names an action, not a trigger."""
+
+
+class CursorError(SageflowError):
+    """A cursor the trigger cannot read: another trigger's, edited by hand, or from a newer
+    version. Polling from it could lose or repeat changes, so the poll refuses it."""
 
 
 class TriggerOutputError(SageflowError):
