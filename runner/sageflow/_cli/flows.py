@@ -29,6 +29,7 @@ from sageflow._flows._api import (
     FlowInputError,
     aresume_flow,
     arun_flow,
+    check_trigger_payload,
     load_flow,
     parse_cli_value,
     read_inputs_file,
@@ -536,6 +537,14 @@ def _finish(result: RunResult, as_json: bool, output_error: str | None = None) -
     is_flag=True,
     help="With --dry-run, still write the -o files (their data is the manifests' examples).",
 )
+@click.option(
+    "--event",
+    "events",
+    multiple=True,
+    metavar="JSON",
+    help="For a flow with on:, the trigger event to handle ({type, id, record, at}, or "
+    "@FILE); repeat it for a flow with on.batch. sageflow poll is how such flows usually run.",
+)
 @_JOURNAL
 @REQUIRE_ACCOUNT
 @DEBUG
@@ -548,6 +557,7 @@ def run(
     dry_run: bool,
     output_files: tuple[str, ...],
     dry_run_outputs: bool,
+    events: tuple[str, ...],
     journal_path: Path,
     require_account: bool,
     debug: bool,
@@ -558,6 +568,7 @@ def run(
     flow = _load(flow_file)
     targets = _check_outputs(flow, output_files)
     values = _inputs(flow, pairs, inputs_file)
+    trigger = _trigger_events(flow, events)
     if dry_run and targets and not dry_run_outputs:
         # A dry run's outputs are built from manifest examples: writing them over a real
         # export would replace real data with samples.
@@ -581,12 +592,35 @@ def run(
                     progress=bars,
                     on_dry_write=_dry_printer(as_json),
                     debug=debug,
+                    trigger=trigger,
                 )
             )
         finally:
             bars.close()
     output_error = _write_outputs(result, targets, flow.outputs) if result.ok and targets else None
     _finish(result, as_json, output_error)
+
+
+def _trigger_events(flow: Flow, events: tuple[str, ...]) -> dict[str, Any] | None:
+    """``--event JSON`` (or ``@FILE``), checked against the flow's ``on:`` before the run."""
+    if not events:
+        return None  # a flow with on: is refused by the run, pointing at sageflow poll
+    read: list[Any] = []
+    for text in events:
+        try:
+            value = read_value_file(Path(text[1:])) if text.startswith("@") else json.loads(text)
+        except (ValueError, OSError) as error:
+            _invalid(f"error: --event {text[:60]}: {error}")
+        read.append(value)
+    if flow.trigger is not None and flow.trigger.batch is None and len(read) > 1:
+        _invalid("error: --event: this flow takes one event per run (it has no on.batch)")
+    trigger = {"events": read} if flow.trigger is not None and flow.trigger.batch else None
+    trigger = trigger or {"event": read[0]}
+    try:
+        check_trigger_payload(flow, trigger)
+    except FlowInputError as error:
+        _invalid(f"error: --event: {error}")
+    return trigger
 
 
 @click.command("validate", cls=JsonValidateCommand)
