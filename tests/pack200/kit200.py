@@ -7,14 +7,15 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from sage200 import PACK
+
 from sageflow import HTTPRequest, HTTPResponse
 
 Answer = Any | Callable[[HTTPRequest], Any]
 
 
-def drive(key: str, inputs: dict[str, Any], answers: Iterable[Answer] = ()) -> tuple[
-    dict[str, Any], list[HTTPRequest]
-]:
+def drive(
+    key: str, inputs: dict[str, Any], answers: Iterable[Answer] = ()
+) -> tuple[dict[str, Any], list[HTTPRequest]]:
     """Run ``sage200/<key>`` with ``inputs``; each request gets the next answer (a JSON body, or
     a function of the request). Returns the output and every request the handler made."""
     component = PACK.get(key)

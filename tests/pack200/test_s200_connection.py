@@ -7,7 +7,6 @@ import logging
 
 import httpx
 import pytest
-
 from sage200 import PACK
 from sage200.connection import (
     ACCESS_TOKEN,
@@ -18,6 +17,7 @@ from sage200.connection import (
     SCOPES,
     TOKEN_URL,
 )
+
 from sageflow._http import Client, Connection
 from sageflow._http._oauth import authorization_url
 from sageflow._http._profile import ConfigurationError
@@ -100,7 +100,8 @@ def test_a_bad_site_or_company_is_refused_without_quoting_the_key() -> None:
     with pytest.raises(ConfigurationError) as caught:
         ACCESS_TOKEN.resolve(_values(siteId="not-a-guid", companyId="1"))
     text = str(caught.value)
-    assert "siteId" in text and "companyId" in text
+    assert "siteId" in text
+    assert "companyId" in text
     assert KEY not in text
 
 
@@ -114,7 +115,8 @@ def test_sage_id_oauth_settings() -> None:
     url = authorization_url(settings.oauth, "http://127.0.0.1:8765/callback", "st", "ch")
     # The audience stays on the URL and PKCE is asked for (Sage ID takes both).
     assert url.startswith("https://id.sage.com/authorize?audience=s200ukipd/sage200&")
-    assert "code_challenge=ch" in url and "code_challenge_method=S256" in url
+    assert "code_challenge=ch" in url
+    assert "code_challenge_method=S256" in url
     assert "offline_access" in url
     assert set(settings.secrets()) >= {KEY, "shh-secret-123"}
     connection = Connection.from_spec(OAUTH2, values, store=MemoryTokenStore())

@@ -227,6 +227,7 @@ class _Base:
         business = options.business_id or self.connection.settings.business_id
         if business and profile.business_header:
             headers[profile.business_header] = business
+        headers.update(self.connection.settings.headers)
         keyed = False
         if request.is_write:
             # The pack decides where the key goes (Sage: a body field on the resources its

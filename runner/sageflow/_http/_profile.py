@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -95,9 +95,14 @@ class ConnectionSettings:
     business_id: str | None = None
     access_token: SecretStr | None = None
     oauth: OAuthClient | None = None
+    #: Headers sent on every request of the connection (Sage 200's ``X-Site``, ``X-Company``
+    #: and ``ocp-apim-subscription-key``). Those named in ``secret_headers`` (lower case) are
+    #: credentials: registered for redaction like a token.
+    headers: Mapping[str, str] = field(default_factory=dict)
+    secret_headers: frozenset[str] = frozenset()
 
     def secrets(self) -> list[str]:
-        found = []
+        found = [v for k, v in self.headers.items() if k.lower() in self.secret_headers]
         if self.access_token is not None:
             found.append(self.access_token.get_secret_value())
         if self.oauth is not None:

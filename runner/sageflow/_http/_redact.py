@@ -16,7 +16,15 @@ MASK = "***"
 
 #: Header names whose values are credentials whatever they contain.
 SECRET_HEADERS = frozenset(
-    {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"}
+    {
+        "authorization",
+        "proxy-authorization",
+        "cookie",
+        "set-cookie",
+        "x-api-key",
+        # Azure API Management's subscription key (Sage 200's developer key).
+        "ocp-apim-subscription-key",
+    }
 )
 
 # Shapes that are secrets by position, whoever configured them: bearer/basic credentials, the
