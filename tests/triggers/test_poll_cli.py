@@ -167,3 +167,58 @@ def test_ctrl_c_stops_the_poller_cleanly(workdir: Path) -> None:
     assert "Traceback" not in err + out
     # The lease went with it: the next poller is not refused.
     assert poll() == {"events": 0, "runs": []}
+
+
+#: A poller that stops inside its first run until told to go on (a line on stdin): while it
+#: holds the flow's lease, another process polls the same flow and journal.
+PAUSED = """
+import sys
+from sageflow._flows._journal import Journal
+
+finished = Journal.step_finished
+def step_finished(self, *args, **kwargs):
+    finished(self, *args, **kwargs)
+    if not getattr(Journal, "paused", False):
+        Journal.paused = True
+        print("inside a run", flush=True)
+        sys.stdin.readline()
+Journal.step_finished = step_finished
+
+from sageflow._cli import main
+main(["poll", "changes.sageflow.yaml", "--once", "--json"])
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="pipes to a child process")
+def test_a_second_poller_process_is_refused_while_the_first_runs(workdir: Path) -> None:
+    poll()
+    created = [new_draft_invoice() for _ in range(3)]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SAGEFLOW_")}
+    env["SAGEFLOW_CONFIG_DIR"] = str(workdir / "config")
+    first = subprocess.Popen(
+        [sys.executable, "-c", PAUSED],
+        cwd=workdir,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert first.stdin is not None
+    assert first.stdout is not None
+    try:
+        assert first.stdout.readline() == "inside a run\n"
+        second = sageflow("poll", "changes.sageflow.yaml", "--once", "--json", code=1)
+        assert json.loads(second.stdout)["status"] == "failed"
+        assert f"another poller (pid {first.pid} on" in second.stderr
+        first.stdin.write("go\n")
+        first.stdin.flush()
+        out, err = first.communicate(timeout=120)
+    finally:
+        if first.poll() is None:
+            first.kill()
+            first.communicate()
+    assert first.returncode == 0, err
+    report = json.loads(out)
+    assert [r["event"]["id"] for r in report["runs"]] == created
+    assert poll() == {"events": 0, "runs": []}
