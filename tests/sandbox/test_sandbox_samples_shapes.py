@@ -62,6 +62,7 @@ def _ids(client: httpx.Client) -> dict[str, str]:
         "supplier": contact_id(client, "OAK001"),
         "invoice": first_sale,
         "ledger": by_code(client, 4000)["id"],
+        "product": client.get("/products").json()["$items"][0]["id"],
     }
 
 
@@ -150,8 +151,49 @@ def _token(sandbox: Sandbox, client: httpx.Client) -> Any:
     )(sandbox, client)
 
 
+def _bank(sandbox: Sandbox, client: httpx.Client) -> Any:
+    current = client.get("/bank_accounts").json()["$items"][0]["id"]
+    return client.get(f"/bank_accounts/{current}").json()
+
+
+def _payment_on_account(sandbox: Sandbox, client: httpx.Client) -> Any:
+    # The sample's payment: 120.00 with nothing allocated, 20.00 of its payment on account
+    # since set against an invoice (outstanding 100.00, PART_PAID).
+    ids = _ids(client)
+    bank = client.get("/bank_accounts").json()["$items"][0]["id"]
+    payment = {
+        "transaction_type_id": "CUSTOMER_RECEIPT",
+        "contact_id": ids["customer"],
+        "bank_account_id": bank,
+        "date": "2026-01-05",
+        "total_amount": "120.00",
+        "reference": "ACME payment",
+    }
+    made = client.post("/contact_payments", json={"contact_payment": payment}).json()
+    invoice = client.get("/sales_invoices", params={"contact_id": ids["customer"]}).json()
+    allocation = {
+        "transaction_type_id": "CUSTOMER_ALLOCATION",
+        "contact_id": ids["customer"],
+        "allocated_artefacts": [
+            {"artefact_id": invoice["$items"][0]["id"], "amount": "20.00"},
+            {"artefact_id": made["payment_on_account"]["id"], "amount": "-20.00"},
+        ],
+    }
+    client.post("/contact_allocations", json={"contact_allocation": allocation})
+    return client.get(f"/contact_payments/{made['id']}").json()
+
+
 #: sample file -> (how to ask the sandbox, what part of the sample to compare or None: all)
 SERVED: dict[str, tuple[Fetch, Callable[[Any], Any] | None]] = {
+    "bank_accounts__get_one__sage-swagger-2025-example.json": (_bank, None),
+    "bank_accounts__list_paged_attributes__ledgerscope-SageOneApi.json": (
+        _get("/bank_accounts", attributes="all", items_per_page="50"),
+        None,
+    ),
+    "contact_payments__get_one_payment_on_account__sage-swagger-2025-example.json": (
+        _payment_on_account,
+        None,
+    ),
     "businesses__list__ledgerscope-SageOneApi.json": (_get("/businesses"), None),
     "businesses__list__sage-guide-best-practices.json": (_get("/businesses"), None),
     "businesses__list__sage-guide-quickstart.json": (_get("/businesses"), None),
@@ -256,21 +298,19 @@ SERVED: dict[str, tuple[Fetch, Callable[[Any], Any] | None]] = {
         None,
     ),
     "tax_rates__list__sage-swagger-2025-example.json": (_get("/tax_rates"), None),
+    "products__get_one__sage-swagger-2025-example.json": (_get("/products/{product}"), None),
+    "products__list_default__sage-guide-inventory.json": (_get("/products"), None),
+    "products__list_paged_attributes_all__ledgerscope-SageOneApi.json": (
+        _get("/products", page="1", items_per_page="50", attributes="all"),
+        None,
+    ),
 }
 
 #: sample file -> why the sandbox does not answer it (docs/sandbox-fidelity.md, "not served")
 NOT_SERVED: dict[str, str] = {
     "attachments__get_one__sage-swagger-2025-example.json": "no /attachments",
-    "bank_accounts__get_one__sage-swagger-2025-example.json": "no /bank_accounts",
-    "bank_accounts__list_paged_attributes__ledgerscope-SageOneApi.json": "no /bank_accounts",
-    "contact_payments__get_one_payment_on_account__sage-swagger-2025-example.json": (
-        "no /contact_payments (Sandbox.record_payment stands in)"
-    ),
     "errors__401_no_active_subscription__sage-guide-errors.json": "no subscriptions simulated",
     "journals__get_one__sage-swagger-2025-example.json": "no /journals",
-    "products__get_one__sage-swagger-2025-example.json": "no /products",
-    "products__list_default__sage-guide-inventory.json": "no /products",
-    "products__list_paged_attributes_all__ledgerscope-SageOneApi.json": "no /products",
     "purchase_credit_notes__get_one__sage-swagger-2025-example.json": "no credit notes",
     "sales_quotes__list_page2_truncated__sage-guide-pagination.json": "no /sales_quotes",
 }

@@ -23,7 +23,6 @@ from sage_accounting.sandbox._registry import READ, Resource, register
 from sage_accounting.sandbox._resources import (
     Business,
     Posting,
-    SageError,
     invalid,
     link,
     money_text,
@@ -392,15 +391,16 @@ def default_bank_account(biz: Business) -> Record:
 
 @dataclass(frozen=True)
 class ArtefactKind:
-    """What can be allocated: invoices and credit notes (by collection) and payments on account.
+    """What can be allocated, by collection; payments on account are found inside payments.
 
     ``side`` is the contact type the artefact belongs to; ``debt`` is True for what the contact
-    owes (an invoice) and False for what lowers it (a credit note, a payment on account).
+    owes (an invoice) and False for what lowers it (a credit note). A quick entry is either, by
+    its ``quick_entry_type`` (INVOICE or CREDIT_NOTE): ``debt`` is None.
     """
 
     collection: str
     side: str
-    debt: bool
+    debt: bool | None
 
 
 ARTEFACTS = {
@@ -408,12 +408,25 @@ ARTEFACTS = {
     for kind in (
         ArtefactKind("sales_invoices", "CUSTOMER", True),
         ArtefactKind("sales_credit_notes", "CUSTOMER", False),
+        ArtefactKind("sales_quick_entries", "CUSTOMER", None),
         ArtefactKind("purchase_invoices", "VENDOR", True),
         ArtefactKind("purchase_credit_notes", "VENDOR", False),
+        ArtefactKind("purchase_quick_entries", "VENDOR", None),
     )
 }
 #: Credit notes are C's records (``_credit_notes.py``); they count in balances by this name.
+#: Quick entries (J's ``_journals.py``) count themselves (their resource's ``owed``).
 CREDIT_NOTES = ("sales_credit_notes", "purchase_credit_notes")
+
+
+def is_debt(collection: str, artefact: Mapping[str, Any]) -> bool:
+    """Whether the artefact is what the contact owes (an invoice) or a credit in its favour."""
+    kind = ARTEFACTS.get(collection)
+    if kind is None:  # a payment on account
+        return False
+    if kind.debt is None:
+        return bool((artefact.get("quick_entry_type") or {}).get("id") == "INVOICE")
+    return kind.debt
 
 
 class Allocations:
@@ -557,15 +570,15 @@ def _artefact_line(
 # ---------------------------------------------------------------------------------------------
 # Contact payments
 
-#: transaction type -> (contact side, money comes in, the artefacts it may pay: collection ->
-#: the sign their amounts take). [G-pay] names the four types; receipts and payments pay
-#: invoices and may net credit notes off them (negative amounts); refunds pay back credit notes
-#: and payments on account [G-pay: "use the returned payment_on_account id"].
-_PAYMENTS: dict[str, tuple[str, bool, dict[str, int]]] = {
-    "CUSTOMER_RECEIPT": ("CUSTOMER", True, {"sales_invoices": 1, "sales_credit_notes": -1}),
-    "VENDOR_PAYMENT": ("VENDOR", False, {"purchase_invoices": 1, "purchase_credit_notes": -1}),
-    "CUSTOMER_REFUND": ("CUSTOMER", False, {"sales_credit_notes": 1, ON_ACCOUNT: 1}),
-    "VENDOR_REFUND": ("VENDOR", True, {"purchase_credit_notes": 1, ON_ACCOUNT: 1}),
+#: transaction type -> (contact side, money comes in, a refund). [G-pay] names the four types.
+#: Receipts and payments pay invoices (positive amounts) and may net credit notes off them
+#: (negative amounts); refunds pay back credit notes and payments on account [G-pay: "use the
+#: returned payment_on_account id"] (positive amounts).
+_PAYMENTS: dict[str, tuple[str, bool, bool]] = {
+    "CUSTOMER_RECEIPT": ("CUSTOMER", True, False),
+    "VENDOR_PAYMENT": ("VENDOR", False, False),
+    "CUSTOMER_REFUND": ("CUSTOMER", False, True),
+    "VENDOR_REFUND": ("VENDOR", True, True),
 }
 
 
@@ -643,7 +656,7 @@ def _build_payment(
     biz: Business, plan: Allocations, data: Mapping[str, Any], current: Record | None
 ) -> Record:
     type_id = _choice(data.get("transaction_type_id"), _PAYMENTS, "transaction_type_id")
-    side, money_in, payable = _PAYMENTS[type_id]
+    side, money_in, refund = _PAYMENTS[type_id]
     problems = [
         (name, "can't be blank")
         for name in ("contact_id", "bank_account_id", "date", "total_amount")
@@ -677,15 +690,20 @@ def _build_payment(
         collection, key, artefact = plan.find(
             line.get("artefact_id"), contact, f"{where}.artefact_id"
         )
-        kind = ON_ACCOUNT if collection == "contact_payments" else collection
-        if kind not in payable or (current is not None and key == current["id"]):
+        on_account = collection == "contact_payments"
+        debt = is_debt(collection, artefact)
+        if (
+            (refund and debt)
+            or (on_account and not refund)
+            or (current is not None and key == current["id"])
+        ):
             raise invalid((f"{where}.artefact_id", f"cannot be paid by a {type_id}"))
         artefact_currency = (artefact.get("currency") or {}).get("id") or currency["id"]
         if artefact_currency != currency["id"]:
             raise invalid((f"{where}.artefact_id", "is in another currency than the payment"))
         amount = parse_decimal(line.get("amount"), f"{where}.amount")
         discount = parse_decimal(line.get("discount") or 0, f"{where}.discount")
-        sign = payable[kind]
+        sign = 1 if refund or debt else -1
         if amount == 0 or (amount > 0) != (sign > 0) or discount < 0 or (discount and sign < 0):
             raise invalid((f"{where}.amount", "has the wrong sign for this artefact"))
         plan.allocate(collection, key, abs(amount), f"{where}.amount", discount)
@@ -915,7 +933,7 @@ def _build_allocation(
         collection, key, artefact = plan.find(
             line.get("artefact_id"), contact, f"{where}.artefact_id"
         )
-        debt = collection in ARTEFACTS and ARTEFACTS[collection].debt
+        debt = is_debt(collection, artefact)
         amount = _amount(line.get("amount"), f"{where}.amount", positive=False)
         wanted = invoice_sign if debt else -invoice_sign
         if amount == 0 or (amount > 0) != (wanted > 0):
@@ -1279,8 +1297,8 @@ register(
 __all__ = [
     "ARTEFACTS",
     "Allocations",
-    "SageError",
     "bank_account",
     "default_bank_account",
+    "is_debt",
     "pay",
 ]
