@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from sage_accounting import (
     addresses,
+    attachments,
     businesses,
     contact_persons,
     contacts,
     ledger_accounts,
+    purchase_credit_notes,
     purchase_invoices,
     raw_request,
     reference_data,
+    sales_credit_notes,
+    sales_estimates,
     sales_invoices,
+    sales_quotes,
     tax_rates,
 )
 from sage_accounting import _changes  # noqa: F401 - registers the <resource>Changes triggers
@@ -20,13 +25,18 @@ from sage_accounting._pack import PACK
 __all__ = [
     "PACK",
     "addresses",
+    "attachments",
     "businesses",
     "contact_persons",
     "contacts",
     "ledger_accounts",
+    "purchase_credit_notes",
     "purchase_invoices",
     "raw_request",
     "reference_data",
+    "sales_credit_notes",
+    "sales_estimates",
     "sales_invoices",
+    "sales_quotes",
     "tax_rates",
 ]

@@ -61,3 +61,16 @@ def list_of(path: str, inputs: PageControls, rename: dict[str, str] | None = Non
 def attributes_query(inputs: BaseModel, *names: str) -> dict[str, QueryValue]:
     """The query of a single-record GET: the named optional inputs, snake_cased, when set."""
     return _wire.query(inputs, only=names)
+
+
+def find_by(path: str, field: str, value: str) -> Action:
+    """Records of the list at ``path`` whose ``field`` is ``value`` (case aside), every page,
+    with all their attributes.
+
+    Sage's ``search`` is a substring match over several fields ("SCN-1" also finds SCN-10 and
+    a reference holding "scn-1"), so it narrows the download and the comparison here decides.
+    """
+    wanted = value.casefold()
+    query: dict[str, QueryValue] = {"search": value, "attributes": "all", "items_per_page": 200}
+    found = yield from list_action(path, query, fetch_all=True)
+    return {"items": [i for i in found["items"] if str(i.get(field) or "").casefold() == wanted]}

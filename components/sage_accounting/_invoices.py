@@ -81,10 +81,14 @@ class PurchaseInvoiceLine(InvoiceLine):
     isPurchaseForResale: Bool | None = optional("Bought to be sold on.", False)
 
 
-class InvoiceFields(Inputs):
-    """Optional header inputs both invoice kinds take, on create and on update."""
-
+class _DueDate(Inputs):
     dueDate: Date | None = optional("When payment is due.", "2026-04-30")
+
+
+class ArtefactFields(Inputs):
+    """Optional header inputs every sales or purchase artefact takes (invoice, credit note,
+    quote, estimate), on create and on update."""
+
     contactName: str | None = optional("The contact's name as printed.", "Acme Ltd")
     contactReference: str | None = optional("The contact's reference as printed.", "ACME001")
     reference: str | None = optional("Your reference.", "PO-7781")
@@ -97,9 +101,17 @@ class InvoiceFields(Inputs):
         "Invoice currency (ISO code).", "GBP", json_schema_extra=CURRENCIES
     )
     exchangeRate: Money | None = optional("Rate to the base currency.", "1.0")
+
+
+class _InvoiceStatus(Inputs):
     statusId: NewInvoiceStatusId | None = optional(
         "DRAFT to keep the invoice a draft (release it later); Sage's default is UNPAID.", "DRAFT"
     )
+
+
+class InvoiceFields(_InvoiceStatus, ArtefactFields, _DueDate):
+    """Optional header inputs both invoice kinds take, on create and on update (pydantic puts
+    the fields of later bases first: due date, the artefact's fields, then the status)."""
 
 
 class InvoiceListInputs(ChangeTrackingInputs):
@@ -137,20 +149,27 @@ def list_invoices(path: str, inputs: InvoiceListInputs) -> Action:
 
 
 def write_invoice(
-    method: Method, path: str, resource: str, inputs: Inputs, key: str = ""
+    method: Method,
+    path: str,
+    resource: str,
+    inputs: Inputs,
+    key: str = "",
+    lines_input: str = "invoiceLines",
 ) -> Action:
-    """POST or PUT an invoice: every set input, snake_cased, lines as ``invoice_lines``.
+    """POST or PUT an invoice (or a credit note, quote or estimate, whose lines are
+    ``lines_input``): every set input, snake_cased, lines as ``invoice_lines``.
 
     The peer component sent ``invoiceLines`` (camelCase, ignored by Sage) on update and took
     ``net_amount`` from the total; both follow from the one naming rule here.
     """
     payload: dict[str, Any] = _wire.fields(inputs, exclude=(key,) if key else ())
-    lines: list[InvoiceLine] = getattr(inputs, "invoiceLines", None) or []
+    lines: list[InvoiceLine] = getattr(inputs, lines_input, None) or []
     percentages = yield from tax_percentages(lines)
     if percentages:
-        payload["invoice_lines"] = [
+        wire_lines = _wire.snake(lines_input)
+        payload[wire_lines] = [
             with_tax(line, wire, percentages)
-            for line, wire in zip(lines, payload["invoice_lines"], strict=True)
+            for line, wire in zip(lines, payload[wire_lines], strict=True)
         ]
     return (yield from write_one(method, path, resource, payload))
 
@@ -200,6 +219,26 @@ def with_tax(
         if name == "tax_rate_id":
             out["tax_amount"] = _wire.value(amounts.tax)
     return out
+
+
+def void_artefact(path: str, key: str, reason: str | None, record: str) -> Action:
+    """DELETE a sales invoice or credit note: a draft is deleted, an issued one voided.
+
+    The spec has ``void_reason`` as a query parameter of the DELETE; Sage's invoicing guide
+    sends it as a JSON body ([G-inv]). No recording settles which one Sage reads, so both carry
+    the same value, harmless whichever it is. An issued artefact is voided, not removed: Sage
+    answers 200 with it (under ``record`` in the output); a draft is deleted: 204, no body.
+    """
+    response = yield HTTPRequest(
+        "DELETE",
+        path,
+        query={"void_reason": reason} if reason else {},
+        json={"void_reason": reason} if reason else None,
+    )
+    body = response.json() if response.status == 200 else None
+    if isinstance(body, dict):
+        return {"id": key, "deleted": True, "voided": True, record: body}
+    return {"id": key, "deleted": True, "voided": False}
 
 
 def release_invoice(path: str) -> Action:

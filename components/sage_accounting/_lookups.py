@@ -31,6 +31,11 @@ ADDRESSES = _list("listAddresses")
 SALES_INVOICES = _list("listSalesInvoices", search=True)
 PURCHASE_INVOICES = _list("listPurchaseInvoice", search=True)
 BUSINESSES = _list("listBusinesses")
+SALES_CREDIT_NOTES = _list("listSalesCreditNotes", search=True)
+PURCHASE_CREDIT_NOTES = _list("listPurchaseCreditNotes", search=True)
+SALES_QUOTES = _list("listSalesQuotes", search=True)
+SALES_ESTIMATES = _list("listSalesEstimates", search=True)
+ATTACHMENTS = _list("listAttachments")
 
 # Closed sets: only what Sage documents as the whole set, since an enum refuses anything else.
 if TYPE_CHECKING:
@@ -38,6 +43,9 @@ if TYPE_CHECKING:
     AreaId = str
     NewInvoiceStatusId = str
     InvoiceStatusId = str
+    NewCreditNoteStatusId = str
+    QuoteStatusId = str
+    AttachmentContextTypeId = str
 else:
     # GET /contact_types returns exactly these two (recorded sample contact_types__list);
     # the guide's search example filters by contact_type_id=CUSTOMER.
@@ -70,5 +78,40 @@ else:
             "VOID": "Void",
             "DISPUTED": "Disputed",
             "DECLINED": "Declined",
+        }
+    )
+    # Credit notes have a release action (postSalesCreditNotesKeyRelease), so a draft exists;
+    # like an invoice's, a credit note is issued (UNPAID) unless created as a DRAFT (inferred
+    # from [G-inv]: no guide covers credit notes, and PRO_FORMA is an invoice's alone).
+    NewCreditNoteStatusId = closed_set({"UNPAID": "Unpaid", "DRAFT": "Draft"})
+    # The /artefact_statuses a quote or estimate can hold: [S2] lists ACCEPTED,
+    # ACCEPTED_BY_CUSTOMER and DECLINED_BY_CUSTOMER for quotes and estimates beside DRAFT,
+    # DECLINED and UNPAID (the issued, "pending" one; inferred: no PENDING id exists).
+    QuoteStatusId = closed_set(
+        {
+            "DRAFT": "Draft",
+            "UNPAID": "Pending (issued)",
+            "ACCEPTED": "Accepted",
+            "DECLINED": "Declined",
+            "ACCEPTED_BY_CUSTOMER": "Accepted by customer",
+            "DECLINED_BY_CUSTOMER": "Declined by customer",
+        }
+    )
+    # GET /attachment_context_types: the 13 of swagger.attachments.json's example.
+    AttachmentContextTypeId = closed_set(
+        {
+            "BANK_TRANSFER": "Bank Transfer",
+            "BUSINESS": "Business",
+            "CONTACT": "Contact",
+            "JOURNAL": "Journal",
+            "OTHER_PAYMENT": "Other Payment",
+            "PURCHASE_CORRECTIVE_INVOICE": "Purchase Corrective Invoice",
+            "PURCHASE_CREDIT_NOTE": "Purchase Credit Note",
+            "PURCHASE_INVOICE": "Purchase Invoice",
+            "SALES_CORRECTIVE_INVOICE": "Sales Corrective Invoice",
+            "SALES_CREDIT_NOTE": "Sales Credit Note",
+            "SALES_ESTIMATE": "Sales Estimate",
+            "SALES_INVOICE": "Sales Invoice",
+            "SALES_QUOTE": "Sales Quote",
         }
     )

@@ -89,13 +89,12 @@ class InvoiceLineOut(SageObject):
     tax_rate: Link | None = Field(default=None, description="The tax rate.")
 
 
-class Invoice(SageObject):
-    """Fields sales and purchase invoices share."""
+class Artefact(SageObject):
+    """Fields sales and purchase invoices and credit notes share."""
 
     contact: Link | None = Field(default=None, description="The customer or supplier.")
     contact_name: str | None = _text("The contact's name on the invoice.")
     date: str | None = _text("Invoice date (YYYY-MM-DD).")
-    due_date: str | None = _text("Due date (YYYY-MM-DD).")
     reference: str | None = _text("Your reference.")
     notes: str | None = _text("Notes.")
     net_amount: Amount = _money("Net amount")
@@ -104,9 +103,15 @@ class Invoice(SageObject):
     outstanding_amount: Amount = _money("Amount still to pay")
     currency: Link | None = Field(default=None, description="The invoice currency.")
     status: Link | None = Field(default=None, description="DRAFT, UNPAID, PAID, VOID, ...")
-    invoice_lines: list[InvoiceLineOut] | None = Field(default=None, description="The lines.")
     created_at: str | None = _text("When the record was created (ISO 8601).")
     updated_at: str | None = _text("When the record last changed (ISO 8601).")
+
+
+class Invoice(Artefact):
+    """Fields sales and purchase invoices share."""
+
+    due_date: str | None = _text("Due date (YYYY-MM-DD).")
+    invoice_lines: list[InvoiceLineOut] | None = Field(default=None, description="The lines.")
 
 
 class SalesInvoice(Invoice):
@@ -120,6 +125,106 @@ class PurchaseInvoice(Invoice):
     """A purchase invoice (``/purchase_invoices``)."""
 
     vendor_reference: str | None = _text("The supplier's invoice number.")
+
+
+class CreditNote(Artefact):
+    """Fields sales and purchase credit notes share."""
+
+    credit_note_lines: list[InvoiceLineOut] | None = Field(default=None, description="The lines.")
+    original_invoice_date: str | None = _text("Date of the invoice refunded (YYYY-MM-DD).")
+    void_reason: str | None = _text("Why the credit note was voided, if it was.")
+
+
+class SalesCreditNote(CreditNote):
+    """A sales credit note (``/sales_credit_notes``)."""
+
+    credit_note_number: str | None = _text("The credit note number, e.g. SCN-3.")
+
+
+class PurchaseCreditNote(CreditNote):
+    """A purchase credit note (``/purchase_credit_notes``)."""
+
+    vendor_reference: str | None = _text("The supplier's credit note number.")
+
+
+class Quote(SageObject):
+    """Fields sales quotes and estimates share."""
+
+    contact: Link | None = Field(default=None, description="The customer.")
+    contact_name: str | None = _text("The contact's name on the quote.")
+    date: str | None = _text("Quote date (YYYY-MM-DD).")
+    expiry_date: str | None = _text("When the quote expires (YYYY-MM-DD).")
+    reference: str | None = _text("Your reference.")
+    notes: str | None = _text("Notes.")
+    net_amount: Amount = _money("Net amount")
+    tax_amount: Amount = _money("Tax amount")
+    total_amount: Amount = _money("Total amount")
+    currency: Link | None = Field(default=None, description="The quote currency.")
+    status: Link | None = Field(default=None, description="DRAFT, UNPAID, ACCEPTED, ...")
+    invoice: Link | None = Field(default=None, description="The invoice it became, if any.")
+    created_at: str | None = _text("When the record was created (ISO 8601).")
+    updated_at: str | None = _text("When the record last changed (ISO 8601).")
+
+
+class SalesQuote(Quote):
+    """A sales quote (``/sales_quotes``)."""
+
+    quote_number: str | None = _text("The quote number, e.g. SQ-2.")
+    quote_lines: list[InvoiceLineOut] | None = Field(default=None, description="The lines.")
+
+
+class SalesEstimate(Quote):
+    """A sales estimate (``/sales_estimates``)."""
+
+    estimate_number: str | None = _text("The estimate number, e.g. SE-2.")
+    estimate_lines: list[InvoiceLineOut] | None = Field(default=None, description="The lines.")
+
+
+class Attachment(SageObject):
+    """A file attached to a transaction, contact or artefact (``/attachments``)."""
+
+    file_name: str | None = _text("The file's name.")
+    mime_type: str | None = _text("The file's MIME type.")
+    file_extension: str | None = _text("The file's extension, e.g. .pdf.")
+    file_size: int | None = Field(default=None, description="The file's size in bytes.")
+    description: str | None = _text("The description.")
+    is_public: bool | None = Field(default=None, description="Visible to customers.")
+    attachment_context_type: Link | None = Field(default=None, description="What it is on.")
+    attachment_context: Link | None = Field(default=None, description="The record it is on.")
+    transaction: Link | None = Field(default=None, description="The transaction it is on.")
+    created_at: str | None = _text("When the record was created (ISO 8601).")
+
+
+class FoundSalesCreditNotes(BaseModel):
+    """The sales credit notes that matched, possibly none."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[SalesCreditNote] = Field(description="Matching credit notes, in Sage's order.")
+
+
+class FoundPurchaseCreditNotes(BaseModel):
+    """The purchase credit notes that matched, possibly none."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[PurchaseCreditNote] = Field(description="Matching credit notes, in Sage's order.")
+
+
+class FoundSalesQuotes(BaseModel):
+    """The sales quotes that matched, possibly none."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[SalesQuote] = Field(description="Matching quotes, in Sage's order.")
+
+
+class FoundSalesEstimates(BaseModel):
+    """The sales estimates that matched, possibly none."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[SalesEstimate] = Field(description="Matching estimates, in Sage's order.")
 
 
 class TaxRate(SageObject):

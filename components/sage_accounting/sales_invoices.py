@@ -17,6 +17,7 @@ from sage_accounting._invoices import (
     get_invoice,
     list_invoices,
     release_invoice,
+    void_artefact,
     write_invoice,
 )
 from sage_accounting._lookups import CUSTOMERS, SALES_INVOICES
@@ -32,7 +33,6 @@ from sage_accounting._models import (
 from sage_accounting._pack import PACK
 from sage_accounting._resources import SalesInvoice
 from sageflow._component import DESTRUCTIVE, IDEMPOTENT_WRITE, READ_ONLY, WRITE, Action, Inputs
-from sageflow._values import HTTPRequest
 
 INVOICE_ID = "3f8e2a1b7c6d4e5f9a0b1c2d3e4f5a6b"
 CONTACT_ID = "6c5b3bd7a5d84c4b9a3f4dc4f6b0a1e2"
@@ -223,20 +223,8 @@ class VoidOutput(DeleteOutput):
     },
 )
 def delete_sales_invoice(inputs: DeleteSalesInvoiceInputs) -> Action:
-    # The spec has void_reason as a query parameter of the DELETE; Sage's invoicing guide sends
-    # it as a JSON body ([G-inv]). No recording settles which one Sage reads, so both carry the
-    # same value, harmless whichever it is.
-    reason = inputs.voidReason
-    query = {"void_reason": reason} if reason else {}
-    body = {"void_reason": reason} if reason else None
     key = inputs.salesInvoiceId
-    response = yield HTTPRequest("DELETE", _path(key), query=query, json=body)
-    # An issued invoice is voided, not removed: Sage answers 200 with the void invoice. A
-    # draft is really deleted: 204 and no body.
-    body = response.json() if response.status == 200 else None
-    if isinstance(body, dict):
-        return {"id": key, "deleted": True, "voided": True, "invoice": body}
-    return {"id": key, "deleted": True, "voided": False}
+    return (yield from void_artefact(_path(key), key, inputs.voidReason, "invoice"))
 
 
 class ReleaseSalesInvoiceInputs(Inputs):

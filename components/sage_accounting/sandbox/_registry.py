@@ -49,6 +49,11 @@ class Resource:
     #: ``POST /{name}/{id}/{action}`` (release, ...): the body's wrapped object (or {}) in,
     #: the changed record out, answered 201 as Sage does for release.
     actions: Mapping[str, Callable[[Business, Record, Data], Record]] = field(default_factory=dict)
+    #: ``GET /{name}/{id}/{file}`` answering bytes, not JSON (an attachment's ``/file``): the
+    #: record in, (content type, content) out.
+    files: Mapping[str, Callable[[Business, Record], tuple[str, bytes]]] = field(
+        default_factory=dict
+    )
     simulated: Mapping[str, Any] | None = None
     #: Fields a create acts on but an update refuses.
     create_only: frozenset[str] = frozenset()

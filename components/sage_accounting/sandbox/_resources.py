@@ -956,15 +956,21 @@ def _lines(
 
 
 def _set_amounts(
-    record: Record, lines: list[Record], totals: dict[str, Decimal], analysis: list[Record]
+    record: Record,
+    lines: list[Record],
+    totals: dict[str, Decimal],
+    analysis: list[Record],
+    lines_key: str = "invoice_lines",
 ) -> None:
+    """An artefact's lines and totals; ``lines_key`` names its lines (``credit_note_lines``,
+    ``quote_lines``, ...), which Sage keys by artefact."""
     paid = Decimal(record.get("total_paid", "0"))
     discount = record.get("payments_allocations_total_discount") or "0.0"
     net, tax, total = totals["net"], totals["tax"], totals["total"]
     outstanding = total - paid - Decimal(discount)
     record.update(
         {
-            "invoice_lines": lines,
+            lines_key: lines,
             "tax_analysis": analysis,
             "net_amount": money_text(net),
             "tax_amount": money_text(tax),
@@ -1020,6 +1026,14 @@ def create_invoice(
         problems.append(("status_id", "is invalid"))
     if kind is PURCHASES:
         problems += _purchase_requirements(data)
+    quote: Record | None = None
+    if kind is SALES and contact is not None:
+        # postSalesInvoices original_quote_estimate_id: the quote or estimate invoiced
+        # (sandbox/_quotes.py, which imports this module).
+        from sage_accounting.sandbox import _quotes
+
+        quote, quoted = _quotes.source_of(biz, data, contact["id"])
+        problems += quoted
     if problems:
         raise invalid(*problems)
     assert contact is not None
@@ -1119,7 +1133,7 @@ def create_invoice(
                 "base_currency_shipping_total_amount": "0.0",
                 "sent": False,
                 "sent_by_email": False,
-                "original_quote_estimate": None,
+                "original_quote_estimate": link(quote) if quote is not None else None,
                 "delivery_performance_date": None,
                 "pas_payment_submission": None,
             }
@@ -1141,7 +1155,10 @@ def create_invoice(
     _set_amounts(record, lines, totals, analysis)
     _in_base_currency(record)
     biz.usage[contact["id"]] = biz.usage.get(contact["id"], 0) + 1
-    return biz.save(kind.collection, record)
+    saved = biz.save(kind.collection, record)
+    if quote is not None:
+        _quotes.mark_invoiced(biz, quote, saved)
+    return saved
 
 
 #: Header amounts a caller may send -> the key of the sandbox's own total.
@@ -1155,7 +1172,10 @@ _TOTAL_KEYS = {"net_amount": "net", "tax_amount": "tax", "total_amount": "total"
 
 
 def _check_amounts(
-    data: Mapping[str, Any], lines: list[Record], totals: Mapping[str, Decimal]
+    data: Mapping[str, Any],
+    lines: list[Record],
+    totals: Mapping[str, Decimal],
+    lines_key: str = "invoice_lines",
 ) -> None:
     """Amounts a caller sends that the sandbox works out itself (header net/tax/total and
     quantity, a line's net_amount and total_amount) must agree with its own figures.
@@ -1170,11 +1190,11 @@ def _check_amounts(
         mine = totals.get(_TOTAL_KEYS.get(key, "quantity"), Decimal(0))
         if parse_decimal(data[key], key) != mine:
             problems.append((key, f"does not match the invoice's lines ({money_text(mine)})"))
-    raw = data.get("invoice_lines")
+    raw = data.get(lines_key)
     sent_lines = raw if isinstance(raw, list) and lines else []
     for index, (sent, line) in enumerate(zip(sent_lines, lines, strict=True)):
         for key in ("net_amount", "total_amount"):
-            where = f"invoice_lines[{index}].{key}"
+            where = f"{lines_key}[{index}].{key}"
             given = sent.get(key) if isinstance(sent, Mapping) else None
             if given is not None and parse_decimal(given, where) != Decimal(line[key]):
                 problems.append((where, f"does not match the line ({line[key]})"))
@@ -1282,6 +1302,7 @@ SIMULATED: dict[str, dict[str, Any]] = {
     "sales_invoices": {
         **_INVOICE_IN,
         "invoice_number_prefix": None,
+        "original_quote_estimate_id": None,
         "terms_and_conditions": None,
         "main_address": _INVOICE_ADDRESS_IN,
         "delivery_address": _INVOICE_ADDRESS_IN,
@@ -1301,7 +1322,9 @@ UNSIMULATED = "is not simulated by the sandbox, which refuses it rather than dro
 #: Fields a create acts on but an update does not (a PUT cannot change an invoice's status,
 #: [G-inv]: PAID and PART_PAID come from payments, DRAFT ends with release).
 _CREATE_ONLY: dict[str, frozenset[str]] = {
-    "sales_invoices": frozenset({"status_id", "invoice_number_prefix"}),
+    "sales_invoices": frozenset(
+        {"status_id", "invoice_number_prefix", "original_quote_estimate_id"}
+    ),
     "purchase_invoices": frozenset({"status_id"}),
     "contact_persons": frozenset({"contact_id"}),
     "ledger_accounts": frozenset({"visible_scopes"}),
@@ -1387,21 +1410,22 @@ _BASE_AMOUNTS = ("net_amount", "tax_amount", "total_amount", "outstanding_amount
 _BASE_LINE_AMOUNTS = ("unit_price", "net_amount", "tax_amount", "total_amount", "discount_amount")
 
 
-def _in_base_currency(record: Record) -> None:
+def _in_base_currency(record: Record, lines_key: str = "invoice_lines") -> None:
     """``base_currency_*`` amounts: each amount divided by the exchange rate, to the penny
     (the spec's "in base currency"; the rounding per amount is inferred)."""
     rate = Decimal(record["exchange_rate"])
     if rate == 1:
         return
     for key in (*_BASE_AMOUNTS, "total_discount_amount"):
-        record[f"base_currency_{key}"] = money_text(_round(Decimal(record[key]) / rate))
+        if key in record:
+            record[f"base_currency_{key}"] = money_text(_round(Decimal(record[key]) / rate))
     lines = []
-    for line in record["invoice_lines"]:
+    for line in record[lines_key]:
         line = dict(line)
         for key in _BASE_LINE_AMOUNTS:
             line[f"base_currency_{key}"] = money_text(_round(Decimal(line[key]) / rate))
         lines.append(line)
-    record["invoice_lines"] = lines
+    record[lines_key] = lines
 
 
 def _invoice_address(

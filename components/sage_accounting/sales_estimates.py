@@ -1,0 +1,265 @@
+"""Sales estimates (``/sales_estimates``): a quote by another name (Sage lets a business call
+its quotes estimates), so it shares the quotes' filters, fields and conversion to an invoice."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from sage_accounting import _markers
+from sage_accounting._actions import (
+    attributes_query,
+    delete_one,
+    find_by,
+    get_one,
+    list_of,
+    record_path,
+)
+from sage_accounting._invoices import LEDGER_ACCOUNT_ID, SalesInvoiceLine, write_invoice
+from sage_accounting._lookups import CUSTOMERS, SALES_ESTIMATES
+from sage_accounting._models import (
+    Date,
+    DeleteOutput,
+    Id,
+    ListOutput,
+    optional,
+    page_of,
+    required_id,
+)
+from sage_accounting._pack import PACK
+from sage_accounting._resources import FoundSalesEstimates, SalesEstimate
+from sage_accounting.sales_quotes import (
+    ConvertedQuote,
+    ConvertFields,
+    QuoteGetFields,
+    QuoteListInputs,
+    SalesQuoteFields,
+    convert_to_invoice,
+)
+from sageflow._component import DESTRUCTIVE, IDEMPOTENT_WRITE, READ_ONLY, WRITE, Action, Inputs
+
+ESTIMATE_ID = "9c8b7a6f5e4d4c3b2a1f0e9d8c7b6a5f"
+CONTACT_ID = "6c5b3bd7a5d84c4b9a3f4dc4f6b0a1e2"
+INVOICE_ID = "3f8e2a1b7c6d4e5f9a0b1c2d3e4f5a6b"
+_EXAMPLE: dict[str, Any] = {
+    "id": ESTIMATE_ID,
+    "displayed_as": "SE-4",
+    "$path": f"/sales_estimates/{ESTIMATE_ID}",
+    "estimate_number": "SE-4",
+    "contact": {
+        "id": CONTACT_ID,
+        "displayed_as": "Acme Ltd (ACME001)",
+        "$path": f"/contacts/{CONTACT_ID}",
+    },
+    "contact_name": "Acme Ltd",
+    "date": "2026-03-02",
+    "expiry_date": "2026-04-01",
+    "net_amount": "300.0",
+    "tax_amount": "60.0",
+    "total_amount": "360.0",
+    "currency": {"id": "GBP", "displayed_as": "Pound Sterling (GBP)", "$path": "/currencies/GBP"},
+    "status": {"id": "UNPAID", "displayed_as": "Unpaid", "$path": "/artefact_statuses/UNPAID"},
+    "invoice": None,
+}
+_LINE = {
+    "description": "Boiler service",
+    "ledgerAccountId": LEDGER_ACCOUNT_ID,
+    "quantity": "1",
+    "unitPrice": "300.00",
+    "taxRateId": "GB_STANDARD",
+}
+
+
+def _path(key: str = "") -> str:
+    return record_path("sales_estimates", key) if key else "/sales_estimates"
+
+
+def _estimate_id() -> Any:
+    return required_id("sales estimate", ESTIMATE_ID, json_schema_extra=SALES_ESTIMATES)
+
+
+@PACK.component(
+    key="listSalesEstimates",
+    title="List Sales Estimates",
+    description="List sales estimates (GET /sales_estimates), one page or every page.",
+    inputs=QuoteListInputs,
+    output=ListOutput[SalesEstimate],
+    annotations=READ_ONLY,
+    example_input={"contactId": CONTACT_ID, "from_date": "2026-03-01"},
+    example_output=page_of(_EXAMPLE),
+)
+def list_sales_estimates(inputs: QuoteListInputs) -> Action:
+    return (yield from list_of(_path(), inputs))
+
+
+class FindSalesEstimateInputs(Inputs):
+    estimateNumber: str = Field(
+        description="The estimate number, compared whole and without case (SE-4 is not SE-40).",
+        examples=["SE-4"],
+        min_length=1,
+    )
+
+
+@PACK.component(
+    key="findSalesEstimate",
+    title="Find Sales Estimate",
+    description=(
+        "Find sales estimates by number (GET /sales_estimates?search=...), following every "
+        "page; zero or one match, so a flow can branch on `size(items)`."
+    ),
+    inputs=FindSalesEstimateInputs,
+    output=FoundSalesEstimates,
+    annotations=READ_ONLY,
+    example_input={"estimateNumber": "SE-4"},
+    example_output={"items": [_EXAMPLE]},
+)
+def find_sales_estimate(inputs: FindSalesEstimateInputs) -> Action:
+    return (yield from find_by(_path(), "estimate_number", inputs.estimateNumber))
+
+
+class GetSalesEstimateInputs(QuoteGetFields):
+    salesEstimateId: Id = _estimate_id()
+
+
+@PACK.component(
+    key="getSalesEstimate",
+    title="Get Sales Estimate",
+    description="Fetch one sales estimate by id (GET /sales_estimates/{key}).",
+    inputs=GetSalesEstimateInputs,
+    output=SalesEstimate,
+    annotations=READ_ONLY,
+    example_input={"salesEstimateId": ESTIMATE_ID},
+    example_output=_EXAMPLE,
+)
+def get_sales_estimate(inputs: GetSalesEstimateInputs) -> Action:
+    query = attributes_query(inputs, "attributes", "nestedAttributes")
+    return (yield from get_one(_path(inputs.salesEstimateId), query))
+
+
+class CreateSalesEstimateInputs(SalesQuoteFields):
+    contactId: str = required_id("customer contact", CONTACT_ID, json_schema_extra=CUSTOMERS)
+    date: Date = Field(description="The estimate date.", examples=["2026-03-02"])
+    expiryDate: Date = Field(description="The day the estimate expires.", examples=["2026-04-01"])
+    estimateLines: list[SalesInvoiceLine] = Field(
+        description="The estimate lines (at least one); their VAT is worked out as an invoice's.",
+        examples=[[_LINE]],
+        min_length=1,
+    )
+    estimateNumberPrefix: str | None = optional("Prefix of the estimate number.", "SE-")
+
+
+@PACK.component(
+    key="createSalesEstimate",
+    title="Create Sales Estimate",
+    description="Give a customer an estimate (POST /sales_estimates).",
+    inputs=CreateSalesEstimateInputs,
+    output=SalesEstimate,
+    annotations=WRITE,
+    marker=_markers.INVOICE,
+    example_input={
+        "contactId": CONTACT_ID,
+        "date": "2026-03-02",
+        "expiryDate": "2026-04-01",
+        "estimateLines": [_LINE],
+    },
+    example_output=_EXAMPLE,
+)
+def create_sales_estimate(inputs: CreateSalesEstimateInputs) -> Action:
+    return (
+        yield from write_invoice(
+            "POST", _path(), "sales_estimate", inputs, lines_input="estimateLines"
+        )
+    )
+
+
+class UpdateSalesEstimateInputs(SalesQuoteFields):
+    salesEstimateId: Id = _estimate_id()
+    contactId: str | None = optional(
+        "Move the estimate to this customer.", CONTACT_ID, json_schema_extra=CUSTOMERS
+    )
+    date: Date | None = optional("New estimate date.", "2026-03-02")
+    expiryDate: Date | None = optional("New expiry date.", "2026-04-15")
+    estimateLines: list[SalesInvoiceLine] | None = optional(
+        "Replace the estimate lines.", [_LINE], min_length=1
+    )
+
+
+@PACK.component(
+    key="updateSalesEstimate",
+    title="Update Sales Estimate",
+    description=(
+        "Change a sales estimate (accept or decline it with statusId); only inputs given are "
+        "sent (PUT /sales_estimates/{key})."
+    ),
+    inputs=UpdateSalesEstimateInputs,
+    output=SalesEstimate,
+    annotations=IDEMPOTENT_WRITE,
+    example_input={"salesEstimateId": ESTIMATE_ID, "statusId": "ACCEPTED"},
+    example_output=_EXAMPLE,
+)
+def update_sales_estimate(inputs: UpdateSalesEstimateInputs) -> Action:
+    key = inputs.salesEstimateId
+    return (
+        yield from write_invoice(
+            "PUT",
+            _path(key),
+            "sales_estimate",
+            inputs,
+            "salesEstimateId",
+            lines_input="estimateLines",
+        )
+    )
+
+
+class SalesEstimateKey(Inputs):
+    salesEstimateId: Id = _estimate_id()
+
+
+@PACK.component(
+    key="deleteSalesEstimate",
+    title="Delete Sales Estimate",
+    description="Delete a sales estimate for good (DELETE /sales_estimates/{key}).",
+    inputs=SalesEstimateKey,
+    output=DeleteOutput,
+    annotations=DESTRUCTIVE,
+    example_input={"salesEstimateId": ESTIMATE_ID},
+    example_output={"id": ESTIMATE_ID, "deleted": True},
+)
+def delete_sales_estimate(inputs: SalesEstimateKey) -> Action:
+    key = inputs.salesEstimateId
+    return (yield from delete_one(key, _path(key)))
+
+
+class ConvertSalesEstimateInputs(ConvertFields):
+    salesEstimateId: Id = _estimate_id()
+
+
+@PACK.component(
+    key="convertSalesEstimateToInvoice",
+    title="Convert Sales Estimate to Invoice",
+    description=(
+        "Invoice an accepted estimate: reads it (GET /sales_estimates/{key}) and creates a "
+        "sales invoice with its lines and VAT, linked by original_quote_estimate_id "
+        "(POST /sales_invoices); an estimate already invoiced returns that invoice instead."
+    ),
+    inputs=ConvertSalesEstimateInputs,
+    output=ConvertedQuote,
+    annotations=WRITE,
+    marker=_markers.INVOICE,
+    example_input={"salesEstimateId": ESTIMATE_ID, "date": "2026-04-02"},
+    example_output={
+        "invoice": {
+            "id": INVOICE_ID,
+            "displayed_as": "SI-14",
+            "$path": f"/sales_invoices/{INVOICE_ID}",
+            "invoice_number": "SI-14",
+            "total_amount": "360.0",
+        },
+        "sourceId": ESTIMATE_ID,
+        "created": True,
+    },
+)
+def convert_sales_estimate(inputs: ConvertSalesEstimateInputs) -> Action:
+    key = inputs.salesEstimateId
+    return (yield from convert_to_invoice(_path(key), "estimate_lines", inputs, key))
