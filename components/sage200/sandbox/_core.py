@@ -1,0 +1,1231 @@
+"""The Sage 200 Sandbox: the gateway's checks, the site's companies, routing and OData lists."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl
+
+import httpx
+
+from sage200.sandbox import _books as books
+from sage200.sandbox import _seed as seed
+from sage200.sandbox._books import CUSTOMER, PURCHASES, SALES, SUPPLIER, Company, lookup
+from sage200.sandbox._odata_parse import (
+    ODataError,
+    evaluate,
+    parse_expand,
+    parse_filter,
+    parse_orderby,
+    parse_select,
+)
+from sage200.sandbox._wire import (
+    ApiError,
+    bad_request,
+    decode_record,
+    encode,
+    gateway_error,
+    json_reply,
+    not_found,
+)
+from sageflow.sandbox import AsyncSandboxTransport as _AsyncTransport
+from sageflow.sandbox import (
+    Chaos,
+    ChaosGate,
+    Clock,
+    Persistence,
+    Record,
+    Reply,
+    SandboxTransport,
+    Stats,
+)
+
+#: The two editions' API paths (issue 14: Standard ``sage200``, Professional ``sage200extra``);
+#: the sandbox answers both the same way.
+API_PREFIXES = ("/uk/sage200extra/accounts/v1", "/uk/sage200/accounts/v1")
+API_PREFIX = API_PREFIXES[0]
+#: Accepted on every call and never expires: the no-browser way in (curl, the runner).
+DEV_TOKEN = "sageflow-sandbox-token"  # noqa: S105 - a published, sandbox-only credential
+#: The developer subscription key the sandbox accepts (``ocp-apim-subscription-key``).
+DEV_SUBSCRIPTION_KEY = "sageflow-sandbox-subscription-key"
+#: Lifetime of a token from :meth:`Sandbox.issue_token` (Sage ID's is not published: unknown).
+ACCESS_TOKEN_LIFETIME = 300
+#: [Q]: "When 'top' is not specified, the default value is 500"; "The maximum value that can
+#: be specified is 5000" (Standard, and Professional after February 2019).
+DEFAULT_TOP = 500
+MAX_TOP = 5000
+#: [Q] documents these system query options; any other ``$`` option is refused.
+QUERY_OPTIONS = frozenset(
+    {"$filter", "$select", "$orderby", "$expand", "$top", "$skip", "$count", "$metadata"}
+)
+
+# Azure API Management's own refusal texts (the gateway behind ``ocp-apim-subscription-key``).
+MISSING_KEY = (
+    "Access denied due to missing subscription key. Make sure to include subscription key when"
+    " making requests to an API."
+)
+INVALID_KEY = (
+    "Access denied due to invalid subscription key. Make sure to provide a valid key for an"
+    " active subscription."
+)
+INVALID_TOKEN = "Unauthorized. Access token is missing or invalid."  # noqa: S105 - a message
+TUNNEL_DOWN = "The connection to the Sage 200 site is not available."
+
+Data = Mapping[str, Any]
+Expander = Callable[[Company, Record], Any]
+
+
+def _rendered(name: str) -> Expander:
+    """An expansion to the record another collection holds under the id ``<name>_id``."""
+
+    def expand(company: Company, record: Record) -> Any:
+        target = lookup(company.collection(_EXPAND_TARGETS[name]), record.get(f"{name}_id"))
+        return None if target is None else _plain(RESOURCES[_EXPAND_TARGETS[name]], target)
+
+    return expand
+
+
+_EXPAND_TARGETS = {
+    "currency": "currencies",
+    "default_tax_code": "tax_codes",
+    "default_nominal_code": "nominal_codes",
+    "customer": "customers",
+    "supplier": "suppliers",
+    "cost_centre": "cost_centres",
+    "department": "departments",
+    "report_category": "nominal_report_categories",
+    "bank": "banks",
+    "account_currency": "currencies",
+    "cheque_currency": "currencies",
+}
+
+
+def _expanders(*names: str) -> dict[str, Expander]:
+    return {name: _rendered(name) for name in names}
+
+
+def _stored(key: str) -> Expander:
+    """An expansion kept inside the record (a customer's ``main_address``)."""
+    return lambda company, record: record.get(key)
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One simulated resource: routes, the fields it shows, the writes it simulates.
+
+    ``writable`` is the tree of body fields a write acts on (a dict value is a nested object, a
+    one-item list an array of such objects); in strict mode any other field is a 400 naming it,
+    never accepted and dropped.
+    """
+
+    name: str
+    fields: frozenset[str]
+    on_collection: frozenset[str] = frozenset({"GET"})
+    on_record: frozenset[str] = frozenset({"GET"})
+    writable: Mapping[str, Any] | None = None
+    create: Callable[[Company, Data], Record] | None = None
+    update: Callable[[Company, Record, Data], Record] | None = None
+    delete: Callable[[Company, Record], None] | None = None
+    expand: Mapping[str, Expander] = field(default_factory=dict)
+    #: Computed fields, added on each read (a nominal account's balances).
+    compute: Callable[[Company, Record], Record] | None = None
+    #: A list computed on each request, never stored (``financial_year_period_views``).
+    view: Callable[[Company], Iterable[Record]] | None = None
+    #: ``/{parent}/{id}/{name}`` lists: parent collection -> the field linking to it.
+    parents: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Action:
+    """A POST that writes but stores no entity of its name (posting answers a ``urn``)."""
+
+    name: str
+    writable: Mapping[str, Any]
+    run: Callable[[Company, Data], Record]
+
+
+def _fields(*names: str) -> frozenset[str]:
+    return frozenset({"id", *names, "date_time_created", "date_time_updated"})
+
+
+TRADER = (
+    "reference",
+    "name",
+    "short_name",
+    "balance",
+    "on_hold",
+    "status_reason",
+    "account_status_type",
+    "currency_id",
+    "exchange_rate_type",
+    "telephone_country_code",
+    "telephone_area_code",
+    "telephone_subscriber_number",
+    "website",
+    "credit_limit",
+    "default_tax_code_id",
+    "vat_number",
+    "payment_terms_days",
+    "terms_agreed",
+    "default_nominal_code_id",
+    "default_nominal_code_reference",
+    "default_nominal_code_cost_centre",
+    "default_nominal_code_department",
+)
+POSTED = (
+    "trader_transaction_type",
+    "reference",
+    "second_reference",
+    "queried",
+    "transaction_date",
+    "posted_date",
+    "due_date",
+    "full_settlement_date",
+    "document_goods_value",
+    "document_gross_value",
+    "document_tax_value",
+    "document_discount_value",
+    "discount_percent",
+    "document_tax_discount_value",
+    "document_allocated_value",
+    "document_outstanding_value",
+    "base_goods_value",
+    "base_gross_value",
+    "base_tax_value",
+    "base_discount_value",
+    "base_tax_discount_value",
+    "base_allocated_value",
+    "control_value_in_base_currency",
+    "exchange_rate",
+    "settled_immediately",
+    "discount_days",
+    "urn",
+    "user_name",
+    "tax_analysis_items",
+    "nominal_analysis_items",
+    "allocation_history_items",
+)
+CRUD = frozenset({"GET", "PUT", "DELETE"})
+LIST_CREATE = frozenset({"GET", "POST"})
+CODE_WRITABLE = dict.fromkeys(
+    ("code", "name", "contact_name", "contact_details", "contact_email_address"), True
+)
+NOMINAL_WRITABLE = dict.fromkeys(
+    (
+        "reference",
+        "name",
+        "cost_centre_id",
+        "department_id",
+        "report_category_id",
+        "nominal_account_type",
+        "account_status_type",
+        "allow_manual_journal_entries",
+    ),
+    True,
+)
+BANK_WRITABLE = dict.fromkeys((*books.BANK_TEXT, "overdraft_limit", "account_currency_id"), True)
+DOCUMENT_WRITABLE: dict[str, Any] = {
+    **dict.fromkeys(
+        (
+            "transaction_date",
+            "due_date",
+            "reference",
+            "second_reference",
+            "settled_immediately",
+            "document_goods_value",
+            "document_tax_value",
+            "document_discount_value",
+            "document_tax_discount_value",
+            "discount_percent",
+            "discount_days",
+        ),
+        True,
+    ),
+    "tax_analysis_items": [
+        dict.fromkeys(
+            ("id", "goods_amount", "discount_amount", "tax_amount", "tax_discount_amount"), True
+        )
+    ],
+    "nominal_analysis_items": [
+        dict.fromkeys(
+            (
+                "code",
+                "cost_centre",
+                "department",
+                "narrative",
+                "value",
+                "transaction_analysis_code",
+            ),
+            True,
+        )
+    ],
+}
+CASH_WRITABLE = dict.fromkeys(
+    ("bank_id", "cheque_value", "transaction_date", "reference", "second_reference"), True
+)
+BANK_ENTRY_WRITABLE: dict[str, Any] = {
+    **dict.fromkeys(
+        ("bank_id", "transaction_date", "reference", "second_reference", "cheque_value"), True
+    ),
+    "nominal_analysis_items": [
+        dict.fromkeys(
+            (
+                "code",
+                "cost_centre",
+                "department",
+                "narrative",
+                "gross_value",
+                "goods_value",
+                "tax_code_id",
+                "tax_value",
+            ),
+            True,
+        )
+    ],
+}
+
+
+def _periods(company: Company) -> Iterable[Record]:
+    return (period.view() for period in company.periods)
+
+
+RESOURCES: dict[str, Resource] = {
+    resource.name: resource
+    for resource in (
+        Resource(
+            "customers",
+            _fields(*TRADER),
+            LIST_CREATE,
+            CRUD,
+            {**books.TRADER_FIELDS},
+            create=lambda c, d: books.create_trader(c, CUSTOMER, d),
+            update=lambda c, r, d: books.update_trader(c, CUSTOMER, r, d),
+            delete=lambda c, r: books.delete_trader(c, CUSTOMER, r),
+            expand={
+                **_expanders("currency", "default_tax_code", "default_nominal_code"),
+                "main_address": _stored("main_address"),
+            },
+        ),
+        Resource(
+            "suppliers",
+            _fields(*TRADER),
+            LIST_CREATE,
+            CRUD,
+            {**books.TRADER_FIELDS},
+            create=lambda c, d: books.create_trader(c, SUPPLIER, d),
+            update=lambda c, r, d: books.update_trader(c, SUPPLIER, r, d),
+            delete=lambda c, r: books.delete_trader(c, SUPPLIER, r),
+            expand={
+                **_expanders("currency", "default_tax_code", "default_nominal_code"),
+                "main_address": _stored("main_address"),
+            },
+        ),
+        Resource(
+            "nominal_codes",
+            _fields(
+                "name",
+                "reference",
+                "cost_centre_id",
+                "cost_centre_code",
+                "department_id",
+                "department_code",
+                "nominal_account_type",
+                "account_status_type",
+                "report_category_id",
+                "balance_year_to_date",
+                "debit_balance_year_to_date",
+                "credit_balance_year_to_date",
+                "brought_forward_balance",
+                "allow_manual_journal_entries",
+            ),
+            LIST_CREATE,
+            CRUD,
+            NOMINAL_WRITABLE,
+            create=books.create_nominal,
+            update=books.update_nominal,
+            delete=books.delete_nominal,
+            expand=_expanders("cost_centre", "department", "report_category"),
+            compute=books.nominal_balances,
+        ),
+        *(
+            Resource(
+                name,
+                _fields("code", "name", "contact_name", "contact_details", "contact_email_address"),
+                LIST_CREATE,
+                CRUD,
+                CODE_WRITABLE,
+                create=lambda c, d, name=name: books.create_code(c, name, d),  # type: ignore[misc]
+                update=lambda c, r, d, name=name: books.update_code(c, name, r, d),  # type: ignore[misc]
+                delete=lambda c, r, name=name: books.delete_code(c, name, r),  # type: ignore[misc]
+            )
+            for name in ("cost_centres", "departments")
+        ),
+        Resource(
+            "nominal_report_categories",
+            _fields("account_report_type", "code", "description", "account_report_category_type"),
+        ),
+        Resource(
+            "tax_codes",
+            _fields(
+                "code",
+                "name",
+                "tax_rate",
+                "terms",
+                "terms_description",
+                "is_notional_acquisition_tax",
+            ),
+        ),
+        Resource(
+            "currencies",
+            _fields(
+                "symbol",
+                "name",
+                "core_currency_rate",
+                "euro_currency_rate",
+                "is_base_currency",
+                "is_euro_currency",
+                "use_for_new_accounts",
+                "exchange_rate_type",
+                "exchange_rate_amendability_type",
+                "currency_iso_code_id",
+            ),
+        ),
+        Resource(
+            "banks",
+            _fields(
+                *books.BANK_TEXT,
+                "account_type",
+                "account_status_type",
+                "balance",
+                "balance_in_base",
+                "overdraft_limit",
+                "account_currency_id",
+            ),
+            LIST_CREATE,
+            CRUD,
+            BANK_WRITABLE,
+            create=books.create_bank,
+            update=books.update_bank,
+            delete=books.delete_bank,
+            expand=_expanders("account_currency"),
+        ),
+        Resource(
+            "company_details",
+            _fields(
+                "name",
+                "telephone",
+                "fax",
+                "email",
+                "website",
+                "tax_registration_number",
+                "years_accounts_held_for",
+                "country_code_id",
+            ),
+            on_record=frozenset({"GET", "PUT"}),
+            writable=dict.fromkeys(books.COMPANY_TEXT, True),
+            update=books.update_company_details,
+        ),
+        Resource(
+            "sales_posted_transactions",
+            _fields("customer_id", *POSTED),
+            expand=_expanders("customer"),
+            parents={"customers": "customer_id"},
+        ),
+        Resource(
+            "purchase_posted_transactions",
+            _fields("supplier_id", *POSTED),
+            expand=_expanders("supplier"),
+            parents={"suppliers": "supplier_id"},
+        ),
+        Resource(
+            "bank_posted_transactions",
+            _fields(
+                "bank_id",
+                "bank_transaction_type",
+                "entry_description",
+                "reference",
+                "second_reference",
+                "transaction_date",
+                "posted_date",
+                "cheque_value",
+                "cheque_discount_value",
+                "cheque_to_account_currency_rate",
+                "bank_cheque_to_base_currency_rate",
+                "cheque_currency_id",
+                "source",
+                "urn",
+                "user_name",
+                "nominal_analysis_items",
+            ),
+            expand=_expanders("bank", "cheque_currency"),
+            parents={"banks": "bank_id"},
+        ),
+        Resource(
+            "nominal_transaction_enquiry_views",
+            frozenset(
+                {
+                    "id",
+                    "nominal_code_id",
+                    "transaction_date",
+                    "period_number",
+                    "reference",
+                    "narrative",
+                    "transaction_analysis_code",
+                    "debit",
+                    "credit",
+                    "user_name",
+                    "source",
+                    "urn",
+                    "accounting_period_id",
+                    "financial_year_id",
+                    "financial_year_start_date",
+                    "year_relative_to_current_year",
+                }
+            ),
+            parents={"nominal_codes": "nominal_code_id"},
+        ),
+        Resource(
+            "financial_year_period_views",
+            frozenset(
+                {
+                    "financial_year_id",
+                    "financial_year_start_date",
+                    "financial_year_end_date",
+                    "year_relative_to_current_year",
+                    "number_of_periods_in_year",
+                    "accounting_period_id",
+                    "period_number",
+                    "period_start_date",
+                    "period_end_date",
+                }
+            ),
+            on_record=frozenset(),
+            view=_periods,
+        ),
+    )
+}
+
+
+def _urn(post: Callable[[Company, Data], Record]) -> Callable[[Company, Data], Record]:
+    # [S200 sales] ``urn``: the POST answers ``{"urn": "..."}``, a string of at most 20.
+    return lambda company, data: {"urn": str(post(company, data)["urn"])}
+
+
+ACTIONS: dict[str, Action] = {
+    action.name: action
+    for action in (
+        Action(
+            "sales_invoices",
+            {"customer_id": True, **DOCUMENT_WRITABLE},
+            _urn(lambda c, d: books.post_document(c, SALES, d, credit=False)),
+        ),
+        Action(
+            "sales_credit_notes",
+            {
+                "customer_id": True,
+                **{k: v for k, v in DOCUMENT_WRITABLE.items() if k != "due_date"},
+            },
+            _urn(lambda c, d: books.post_document(c, SALES, d, credit=True)),
+        ),
+        Action(
+            "purchase_invoices",
+            {"supplier_id": True, **DOCUMENT_WRITABLE},
+            _urn(lambda c, d: books.post_document(c, PURCHASES, d, credit=False)),
+        ),
+        Action(
+            "purchase_credit_notes",
+            {
+                "supplier_id": True,
+                **{k: v for k, v in DOCUMENT_WRITABLE.items() if k != "due_date"},
+            },
+            _urn(lambda c, d: books.post_document(c, PURCHASES, d, credit=True)),
+        ),
+        Action(
+            "sales_receipts",
+            {"customer_id": True, **CASH_WRITABLE},
+            _urn(lambda c, d: books.post_cash(c, SALES, d)),
+        ),
+        Action(
+            "purchase_payments",
+            {"supplier_id": True, **CASH_WRITABLE},
+            _urn(lambda c, d: books.post_cash(c, PURCHASES, d)),
+        ),
+        Action(
+            "sales_allocations",
+            {
+                "customer_id": True,
+                "allocation_date": True,
+                "allocation_lines": [{"posted_tran_id": True, "value_to_allocate": True}],
+            },
+            books.allocate,
+        ),
+        Action(
+            "bank_payment",
+            BANK_ENTRY_WRITABLE,
+            lambda c, d: books.post_bank_entry(c, d, receipt=False),
+        ),
+        Action(
+            "bank_receipt",
+            BANK_ENTRY_WRITABLE,
+            lambda c, d: books.post_bank_entry(c, d, receipt=True),
+        ),
+        Action(
+            "transaction_date_validation",
+            {"date": True, "ledger_type": True},
+            books.validate_transaction_date,
+        ),
+    )
+}
+#: Actions that create something (answered with ``created_status``); the others answer 200.
+CREATES = frozenset(ACTIONS) - {"transaction_date_validation"}
+
+
+def _plain(resource: Resource, record: Record) -> Record:
+    """A record as the API shows it without ``$expand``: its fields, nothing nested-on-demand."""
+    return {key: value for key, value in record.items() if key in resource.fields}
+
+
+def _unsimulated(data: Any, spec: Mapping[str, Any], path: str = "") -> str | None:
+    """The first body field outside ``spec`` (its path), or None."""
+    if not isinstance(data, Mapping):
+        return None
+    for key, value in data.items():
+        where = f"{path}{key}"
+        if key not in spec:
+            return where
+        inner = spec[key]
+        if isinstance(inner, dict):
+            found = _unsimulated(value, inner, where + ".")
+        elif isinstance(inner, list) and isinstance(value, list):
+            found = next(
+                (
+                    hit
+                    for index, item in enumerate(value)
+                    if (hit := _unsimulated(item, inner[0], f"{where}[{index}]."))
+                ),
+                None,
+            )
+        else:
+            found = None
+        if found:
+            return found
+    return None
+
+
+@dataclass(frozen=True)
+class _Query:
+    node: Any
+    select: list[str] | None
+    orderby: list[tuple[str, bool]] | None
+    expand: list[str]
+    top: int
+    skip: int
+    count: bool
+
+
+class Sandbox:
+    """A simulated Sage 200 (Standard and Professional) API, usable synchronously.
+
+    Args:
+        clock: sandbox time; :meth:`Clock.manual` for tests that advance it by hand.
+        chaos: fault injection (``sageflow.sandbox.Chaos``), also settable later.
+        data: a SQLite file; state is loaded from it when it exists and every write goes to it.
+        require_auth: refuse calls without the subscription key and a valid bearer token.
+        strict: refuse (400 naming the field) a body field the sandbox does not simulate, rather
+            than accept and drop it; ``False`` accepts and ignores such fields.
+        gateway_timeout_rate: share of API requests answered 504 before processing (the
+            on-premise tunnel failing for a moment; issue 14's facts list 504).
+        tunnel_down: every call answers 504 and ``/sites`` an empty list with it, as Sage 200
+            does when a site's on-premise tunnel is down (issue 14's facts).
+        top_above_max: what ``$top`` above 5000 gets; unknown ([Q] gives the maximum, not the
+            answer): ``"error"`` (default, a 400) or ``"clamp"`` (5000 records).
+        count: where ``$count=true`` puts the count; unknown for Sage 200's bare-array lists:
+            ``"envelope"`` (default; OData v4 JSON: ``{"@odata.count": n, "value": [...]}``)
+            or ``"header"`` (the bare array, the count in ``X-Total-Count``).
+        created_status: the status of a successful POST that creates: 200 (default; every
+            operation of the module specs documents 200) or 201 (Sage's FAQ lists 201 Created).
+        case_insensitive: ``$filter`` text comparisons ignore case (default; inferred: Sage 200
+            runs on SQL Server, whose default collation ignores case).
+    """
+
+    def __init__(
+        self,
+        *,
+        clock: Clock | None = None,
+        chaos: Chaos | None = None,
+        data: str | Path | None = None,
+        require_auth: bool = True,
+        strict: bool = True,
+        gateway_timeout_rate: float = 0.0,
+        tunnel_down: bool = False,
+        top_above_max: str = "error",
+        count: str = "envelope",
+        created_status: int = 200,
+        case_insensitive: bool = True,
+    ) -> None:
+        if top_above_max not in {"error", "clamp"}:
+            raise ValueError("top_above_max must be 'error' or 'clamp'")
+        if count not in {"envelope", "header"}:
+            raise ValueError("count must be 'envelope' or 'header'")
+        if created_status not in {200, 201}:
+            raise ValueError("created_status must be 200 or 201")
+        self.clock = clock or Clock()
+        self.stats = Stats()
+        self._lock = threading.RLock()
+        self.gate = ChaosGate(chaos or Chaos(), self.stats, self.clock.time, self._lock)
+        self.require_auth = require_auth
+        self.strict = strict
+        self.gateway_timeout_rate = gateway_timeout_rate
+        self.tunnel_down = tunnel_down
+        self.top_above_max = top_above_max
+        self.count_style = count
+        self.created_status = created_status
+        self.case_insensitive = case_insensitive
+        self.tokens: dict[str, float] = {}
+        self.companies: dict[int, Company] = {}
+        self.persist = Persistence(Path(data)) if data is not None else None
+        if self.persist is None:
+            self._seed()
+        else:
+            with self.persist.write():
+                if self.persist.is_empty():
+                    self._seed()
+                    self._save_all()
+                else:
+                    self._load()
+
+    # -- public surface (the same as sage_accounting.sandbox.Sandbox's) -------------------------
+
+    #: Where requests go in-process, and with what token (the runner's sandbox fallback).
+    api_base = "http://sandbox200" + API_PREFIX
+    access_token = DEV_TOKEN
+    subscription_key = DEV_SUBSCRIPTION_KEY
+    site_id = seed.SITE_ID
+
+    @property
+    def chaos(self) -> Chaos:
+        return self.gate.chaos
+
+    @chaos.setter
+    def chaos(self, value: Chaos) -> None:
+        self.gate.chaos = value
+
+    @property
+    def company_id(self) -> int:
+        """The lead company's id (``X-Company``)."""
+        return next(iter(self.companies))
+
+    def headers(self, company: int | None = None) -> dict[str, str]:
+        """What a client sends on every company call: token, subscription key, site, company."""
+        return {
+            "Authorization": f"Bearer {self.access_token}",
+            "ocp-apim-subscription-key": self.subscription_key,
+            "X-Site": self.site_id,
+            "X-Company": str(company if company is not None else self.company_id),
+        }
+
+    def transport(self) -> httpx.BaseTransport:
+        """An ``httpx`` transport that calls this sandbox in-process (no socket)."""
+        return SandboxTransport(self)
+
+    def async_transport(self) -> httpx.AsyncBaseTransport:
+        return _AsyncTransport(self)
+
+    def company(self, company_id: int | None = None) -> Company:
+        return self.companies[company_id if company_id is not None else self.company_id]
+
+    def records(self, resource: str, company: int | None = None) -> list[Record]:
+        """The stored records of a resource, for assertions."""
+        return list(self.company(company).collection(resource))
+
+    def issue_token(self) -> dict[str, Any]:
+        """A bearer token as Sage ID's token endpoint would return it, without the browser."""
+        token = secrets.token_urlsafe(24)
+        with self._lock:
+            self.tokens[token] = self.clock.time() + ACCESS_TOKEN_LIFETIME
+        return {"access_token": token, "expires_in": ACCESS_TOKEN_LIFETIME, "token_type": "Bearer"}
+
+    def advance(self, seconds: float) -> None:
+        """Move sandbox time forward (expires issued tokens, refills the rate-limit bucket)."""
+        self.clock.advance(seconds)
+
+    def close(self) -> None:
+        if self.persist is not None:
+            self.persist.close()
+
+    def next_latency(self) -> float:
+        return self.gate.next_latency()
+
+    def enter(self) -> None:
+        self.gate.enter()
+
+    def leave(self) -> None:
+        self.gate.leave()
+
+    # -- the handler -----------------------------------------------------------------------------
+
+    def handle(
+        self,
+        method: str,
+        path: str,
+        query: str = "",
+        headers: Mapping[str, str] | None = None,
+        body: bytes = b"",
+    ) -> Reply:
+        """Answer one request. ``headers`` keys must be lower case (httpx and ASGI give that)."""
+        with self._lock:
+            self.stats.requests += 1
+            method = method.upper()
+            reply: Reply = self._persisted(
+                method, lambda: self._dispatch(method, path, query, headers or {}, body)
+            )
+            self.stats.by_status[reply.status] += 1
+            if reply.status == 429:
+                self.stats.throttled += 1
+            if reply.fault:
+                self.stats.faults[reply.fault] += 1
+            return reply
+
+    def _dispatch(
+        self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes
+    ) -> Reply:
+        prefix = next((p for p in API_PREFIXES if path.startswith(p + "/")), None)
+        if prefix is None:
+            return gateway_error(404, "Resource not found")
+        refused = self._authenticate(headers)
+        if refused is not None:
+            return refused
+        fault = self._chaos_before()
+        if fault is not None:
+            return fault
+        route = path[len(prefix) :].strip("/")
+        if self.tunnel_down:
+            payload: object = [] if route == "sites" else {"Message": TUNNEL_DOWN}
+            return json_reply(504, payload)
+        try:
+            reply = self._route(method, route, query, headers, body)
+        except ApiError as error:
+            return error.reply()
+        except ODataError as error:
+            return bad_request(str(error)).reply()
+        if method != "GET" and reply.status < 300 and self.gate.drops_after_commit():
+            reply.fault = "drop"
+        return reply
+
+    def _authenticate(self, headers: Mapping[str, str]) -> Reply | None:
+        """The gateway's checks: the subscription key first, then the bearer token (issue 14:
+        every request carries both; missing or wrong ones are a 401)."""
+        if not self.require_auth:
+            return None
+        key = headers.get("ocp-apim-subscription-key")
+        if not key:
+            return gateway_error(401, MISSING_KEY)
+        if not secrets.compare_digest(key.encode(), self.subscription_key.encode()):
+            return gateway_error(401, INVALID_KEY)
+        scheme, _, token = headers.get("authorization", "").partition(" ")
+        token = token.strip()
+        if scheme.lower() == "bearer" and token:
+            if secrets.compare_digest(token.encode(), DEV_TOKEN.encode()):
+                return None
+            expires = self.tokens.get(token)
+            if expires is not None and self.clock.time() < expires:
+                return None
+        return gateway_error(401, INVALID_TOKEN, {"www-authenticate": "Bearer"})
+
+    def _chaos_before(self) -> Reply | None:
+        """429/503/504 carry ``Retry-After`` so clients back off (issue 14: "No public rate
+        limit: back off on 429/503/504"); the bodies are the gateway's shape."""
+        fault = self.gate.before()
+        rate = self.gateway_timeout_rate
+        if fault is None and rate and self.gate.random.random() < rate:
+            self.stats.faults["error_504"] += 1
+            return gateway_error(504, TUNNEL_DOWN, {"retry-after": str(self.chaos.retry_after)})
+        if fault is None:
+            return None
+        if fault.status == 429:
+            return gateway_error(
+                429,
+                f"Rate limit is exceeded. Try again in {fault.throttle_seconds} seconds.",
+                {"retry-after": str(fault.throttle_seconds)},
+            )
+        if fault.status == 0:
+            return Reply(504, {}, b"", fault="timeout")
+        self.stats.faults[f"error_{fault.status}"] += 1
+        if fault.status == 503:
+            return gateway_error(
+                503, "The service is unavailable.", {"retry-after": str(self.chaos.retry_after)}
+            )
+        return json_reply(500, {"Message": "An error has occurred."})
+
+    # -- routing ---------------------------------------------------------------------------------
+
+    def _route(
+        self, method: str, route: str, query: str, headers: Mapping[str, str], body: bytes
+    ) -> Reply:
+        parts = route.split("/") if route else []
+        pairs = parse_qsl(query, keep_blank_values=True)
+        if parts == ["sites"]:
+            self._allow(method, frozenset({"GET"}))
+            return json_reply(200, self._sites())
+        if parts == ["current_user"]:
+            self._allow(method, frozenset({"GET"}))
+            return json_reply(200, _CURRENT_USER)
+        company = self._company(headers)
+        if not parts:
+            raise _no_route(route)
+        name = parts[0]
+        action = ACTIONS.get(name)
+        if action is not None and len(parts) == 1:
+            self._allow(method, frozenset({"POST"}))
+            data = self._body(body, action.writable)
+            result = action.run(company, data)
+            status = self.created_status if name in CREATES else 200
+            return json_reply(status, result)
+        if len(parts) == 3 and parts[2] in RESOURCES:
+            child = RESOURCES[parts[2]]
+            link = child.parents.get(name)
+            if link is None or name not in RESOURCES:
+                raise _no_route(route)
+            self._allow(method, frozenset({"GET"}))
+            owner = lookup(company.collection(name), _int_id(parts[1]))
+            if owner is None:
+                raise not_found()
+            return self._list(company, child, pairs, owner_link=(link, owner["id"]))
+        resource = RESOURCES.get(name)
+        if resource is None or len(parts) > 2:
+            raise _no_route(route)
+        if len(parts) == 1:
+            self._allow(method, resource.on_collection)
+            if method == "GET":
+                return self._list(company, resource, pairs)
+            assert resource.create is not None
+            data = self._body(body, resource.writable or {})
+            created = resource.create(company, data)
+            return json_reply(self.created_status, self._one(company, resource, created, []))
+        self._allow(method, resource.on_record)
+        record = lookup(company.collection(name), _int_id(parts[1]))
+        if record is None:
+            raise not_found()
+        if method == "GET":
+            return json_reply(200, self._one(company, resource, record, pairs))
+        if method == "DELETE":
+            assert resource.delete is not None
+            resource.delete(company, record)
+            return Reply(200 if self.created_status == 200 else 204, {}, b"")
+        assert resource.update is not None
+        data = self._body(body, resource.writable or {})
+        updated = resource.update(company, record, data)
+        return json_reply(200, self._one(company, resource, updated, []))
+
+    def _allow(self, method: str, allowed: frozenset[str]) -> None:
+        if method not in allowed:
+            # ASP.NET Web API's wording for a verb the route does not take.
+            raise ApiError(
+                405,
+                f"The requested resource does not support http method '{method}'.",
+                {"allow": ", ".join(sorted(allowed))},
+            )
+
+    def _company(self, headers: Mapping[str, str]) -> Company:
+        """``X-Site`` and ``X-Company`` pick the company (issue 14's facts; both from ``/sites``).
+
+        Inferred, as Sage publishes no example: a missing or malformed header is a 400 (a
+        malformed request, [F]); a site or company the user cannot reach is a 403.
+        """
+        site = headers.get("x-site")
+        raw = headers.get("x-company")
+        if not site:
+            raise bad_request("The X-Site header is required (a site_id from GET /sites).")
+        if not raw:
+            raise bad_request("The X-Company header is required (a company_id from GET /sites).")
+        try:
+            company_id = int(raw)
+        except ValueError:
+            raise bad_request(f"The X-Company header {raw!r} is not an integer.") from None
+        if site.strip().lower() != self.site_id:
+            raise ApiError(403, "The user does not have access to the requested site.")
+        company = self.companies.get(company_id)
+        if company is None:
+            raise ApiError(403, "The user does not have access to the requested company.")
+        return company
+
+    def _sites(self) -> list[Record]:
+        # [S200 general] ``GET /sites``: one row per company the user can reach.
+        return [
+            {
+                "company_id": company.id,
+                "company_name": company.name,
+                "site_id": self.site_id,
+                "site_name": seed.SITE_NAME,
+                "site_short_name": seed.SITE_SHORT_NAME,
+            }
+            for company in self.companies.values()
+        ]
+
+    def _body(self, body: bytes, writable: Mapping[str, Any]) -> Data:
+        try:
+            data = json.loads(body or b"{}")
+        except ValueError:
+            raise bad_request("The request body is not valid JSON.") from None
+        if not isinstance(data, dict):
+            raise bad_request("The request body must be a JSON object.")
+        if self.strict:
+            extra = _unsimulated(data, writable)
+            if extra is not None:
+                raise bad_request(
+                    f"The field '{extra}' is not simulated by the sandbox (strict mode);"
+                    " Sandbox(strict=False) accepts and ignores it."
+                )
+        return data
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def _query(self, resource: Resource, pairs: list[tuple[str, str]], *, one: bool) -> _Query:
+        options: dict[str, str] = {}
+        for key, value in pairs:
+            if not key.startswith("$"):
+                continue  # other parameters are not OData options; the API ignores them
+            if key not in QUERY_OPTIONS:
+                raise bad_request(f"The query parameter '{key}' is not supported.")
+            if key in options:
+                raise bad_request(f"The query parameter '{key}' is given more than once.")
+            options[key] = value
+        if one and set(options) - {"$select", "$expand", "$metadata"}:
+            raise bad_request("Only $select and $expand apply to a single record.")
+        expandable = frozenset(resource.expand)
+        expand = parse_expand(options["$expand"], expandable) if "$expand" in options else []
+        select = (
+            parse_select(options["$select"], resource.fields, expandable)
+            if "$select" in options
+            else None
+        )
+        node = parse_filter(options["$filter"], resource.fields) if "$filter" in options else None
+        orderby = (
+            parse_orderby(options["$orderby"], resource.fields) if "$orderby" in options else None
+        )
+        top = _count_option(options, "$top", DEFAULT_TOP)
+        if top > MAX_TOP:
+            if self.top_above_max == "error":
+                raise bad_request(f"The $top value {top} is above the maximum of {MAX_TOP}.")
+            top = MAX_TOP
+        skip = _count_option(options, "$skip", 0)
+        if "$skip" in options and orderby is None:
+            # [Q]: "When using $skip, you must also use the $orderby parameter. Failure to do so
+            # will result in an error."
+            raise bad_request("$skip requires $orderby.")
+        count = options.get("$count", "false").lower()
+        if count not in {"true", "false"}:
+            raise bad_request("The $count value must be true or false.")
+        return _Query(node, select, orderby, expand, top, skip, count == "true")
+
+    def _list(
+        self,
+        company: Company,
+        resource: Resource,
+        pairs: list[tuple[str, str]],
+        owner_link: tuple[str, int] | None = None,
+    ) -> Reply:
+        query = self._query(resource, pairs, one=False)
+        if resource.view is not None:
+            source: Iterable[Record] = resource.view(company)
+        else:
+            source = company.collection(resource.name)
+        rows = [self._computed(company, resource, record) for record in source]
+        if owner_link is not None:
+            link, owner = owner_link
+            rows = [row for row in rows if row.get(link) == owner]
+        if query.node is not None:
+            rows = [row for row in rows if evaluate(query.node, row, fold=self.case_insensitive)]
+        if query.orderby:
+            for key, descending in reversed(query.orderby):
+                rows.sort(key=lambda row, key=key: _sort_key(row.get(key)), reverse=descending)  # type: ignore[misc]
+        total = len(rows)
+        page = rows[query.skip : query.skip + query.top]
+        items = [self._shape(company, resource, row, query.expand, query.select) for row in page]
+        if query.count:
+            if self.count_style == "envelope":
+                return json_reply(200, {"@odata.count": total, "value": items})
+            return json_reply(200, items, {"x-total-count": str(total)})
+        return json_reply(200, items)
+
+    def _computed(self, company: Company, resource: Resource, record: Record) -> Record:
+        return resource.compute(company, record) if resource.compute else record
+
+    def _one(
+        self, company: Company, resource: Resource, record: Record, pairs: list[tuple[str, str]]
+    ) -> Record:
+        query = self._query(resource, pairs, one=True)
+        row = self._computed(company, resource, record)
+        return self._shape(company, resource, row, query.expand, query.select)
+
+    def _shape(
+        self,
+        company: Company,
+        resource: Resource,
+        row: Record,
+        expand: list[str],
+        select: list[str] | None,
+    ) -> Record:
+        out = _plain(resource, row)
+        for name in expand:
+            out[name] = resource.expand[name](company, row)
+        if select is None or "*" in select:
+            return out
+        picked: Record = {}
+        for item in select:
+            head, _, tail = item.partition(".")
+            if not tail:
+                if head in out:
+                    picked[head] = out[head]
+                continue
+            child = out.get(head)
+            if head not in expand:
+                raise bad_request(f"$select of '{item}' needs $expand={head}.")
+            if isinstance(child, dict):
+                kept = picked.setdefault(head, {})
+                if tail not in child:
+                    raise bad_request(f"Could not find a property named '{tail}' on '{head}'.")
+                kept[tail] = child[tail]
+            else:
+                picked[head] = None
+        return picked
+
+    # -- state -----------------------------------------------------------------------------------
+
+    def _seed(self) -> None:
+        now = self.clock.now()
+        for index, (company_id, name) in enumerate(seed.COMPANIES):
+            company = Company(company_id, name, self.clock, books.calendar_periods(now.year))
+            seed.seed_reference(company)
+            if index == 0:
+                seed.seed_books(company)
+            company.dirty.clear()
+            self.companies[company_id] = company
+
+    def _new_company(self, company_id: int, name: str, year: int) -> Company:
+        return Company(company_id, name, self.clock, books.calendar_periods(year))
+
+    def _state(self) -> dict[str, Any]:
+        return {
+            "year": next(iter(self.companies.values())).periods[12].year_start.year,
+            "companies": {
+                str(c.id): {"name": c.name, "next_id": c.next_id, "next_urn": c.next_urn}
+                for c in self.companies.values()
+            },
+        }
+
+    def _save_all(self) -> None:
+        assert self.persist is not None
+        for company in self.companies.values():
+            for name, collection in company.collections.items():
+                for record in collection:
+                    self.persist.save(str(company.id), name, encode(record))
+        self.persist.set_state(self._state())
+
+    def _flush(self) -> None:
+        """Write what this request changed, in the request's transaction."""
+        for company in self.companies.values():
+            if self.persist is not None:
+                for name, record in company.dirty:
+                    self.persist.save(str(company.id), name, encode(record))
+                for name, key, when in company.removed:
+                    self.persist.delete(str(company.id), name, str(key), when)
+            company.dirty.clear()
+            company.removed.clear()
+        if self.persist is not None:
+            self.persist.set_state(self._state())
+
+    def _load(self) -> None:
+        assert self.persist is not None
+        state = self.persist.state()
+        year = int(state["year"])
+        self.companies = {}
+        for key, info in state["companies"].items():
+            company = self._new_company(int(key), info["name"], year)
+            company.next_id = info["next_id"]
+            company.next_urn = info["next_urn"]
+            company.controls.update(seed.CONTROLS)
+            self.companies[company.id] = company
+        for business, name, record in self.persist.records():
+            self.companies[int(business)].collection(name).put(decode_record(record))
+        self.persist.synced()
+
+    def _persisted(self, method: str, work: Callable[[], Reply]) -> Reply:
+        """Run ``work`` against the state file: a write in one transaction (reloading first what
+        other processes committed), a read after catching up with them."""
+        persist = self.persist
+        if persist is None:
+            try:
+                return work()
+            finally:
+                self._flush()
+        if method in ("GET", "HEAD"):
+            with persist.read() as stale:
+                if stale:
+                    self._load()
+                return work()
+        try:
+            with persist.write() as stale:
+                if stale:
+                    self._load()
+                reply = work()
+                if reply.status < 300:
+                    self._flush()
+                else:
+                    self._discard()
+                return reply
+        except BaseException:
+            with persist.read():
+                self._load()
+            raise
+
+    def _discard(self) -> None:
+        """A refused write may have changed memory before it was refused: reload the file."""
+        assert self.persist is not None
+        if any(c.dirty or c.removed for c in self.companies.values()):
+            self._load()
+
+
+_CURRENT_USER: Record = {
+    "id": 1,
+    "logon_name": books.USER_NAME,
+    "friendly_name": "Sageflow Sandbox User",
+    "email_address": "sandbox@example.co.uk",
+    "is_web_user": True,
+    "last_logon_date_time": "2026-01-05T09:00:00",
+}
+
+
+def _no_route(route: str) -> ApiError:
+    # ASP.NET Web API's wording for a URI no route matches.
+    return not_found(f"No HTTP resource was found that matches the request URI '{route}'.")
+
+
+def _int_id(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise bad_request(f"The value '{text}' is not a valid record id.") from None
+
+
+def _count_option(options: Mapping[str, str], key: str, default: int) -> int:
+    if key not in options:
+        return default
+    raw = options[key]
+    if not raw.isdigit():
+        raise bad_request(f"The {key} value '{raw}' is not a non-negative integer.")
+    return int(raw)
+
+
+def _sort_key(value: Any) -> tuple[int, Any]:
+    # Nulls first, as SQL Server sorts them ascending; text ignoring case, as its collation does.
+    if value is None:
+        return (0, "")
+    if isinstance(value, str):
+        return (1, value.casefold())
+    return (1, value)

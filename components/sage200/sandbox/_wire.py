@@ -1,0 +1,159 @@
+"""Sage 200's wire values and error bodies, in one place: money, dates, JSON and refusals."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sageflow.sandbox import Record, Reply
+
+#: How many places the spec's ``format: decimal 2dp`` money fields take.
+CENT = Decimal("0.01")
+
+
+class ApiError(Exception):
+    """A refusal the API answers with ``{"Message": ...}`` (400 first error, 403, 404, 405).
+
+    The UK error body is not public (issue 14's facts; sage200-samples/README.md). The shape
+    chosen is ASP.NET Web API's default error object, ``{"Message": "..."}``: the API's OData
+    subset, snake_case JSON and ``$``-options are that stack's. Clients must parse it
+    defensively and keep the raw body, as the issue says.
+    """
+
+    def __init__(self, status: int, message: str, headers: Mapping[str, str] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = dict(headers or {})
+
+    def reply(self) -> Reply:
+        return json_reply(self.status, {"Message": self.message}, self.headers)
+
+
+def bad_request(message: str) -> ApiError:
+    return ApiError(400, message)
+
+
+def not_found(message: str = "The requested resource was not found.") -> ApiError:
+    return ApiError(404, message)
+
+
+def gateway_error(status: int, message: str, headers: Mapping[str, str] | None = None) -> Reply:
+    """An error the API gateway answers before the API sees the request.
+
+    ``ocp-apim-subscription-key`` is Azure API Management's header, so the gateway's refusals
+    take APIM's shape ``{"statusCode": N, "message": "..."}`` (the same shape Sage's 200c guide
+    shows for its gateway: ``{"statusCode":400,"message":"Required header ... not found"}``).
+    """
+    return json_reply(status, {"statusCode": status, "message": message}, headers)
+
+
+def _default(value: object) -> object:
+    if isinstance(value, Decimal):
+        # The spec types money ``number`` (``decimal 2dp``): a JSON number. Two places and at
+        # most 15 significant digits survive a double exactly, so the text is the Decimal's.
+        return float(value)
+    raise TypeError(f"not JSON: {type(value).__name__}")
+
+
+def dumps(payload: object) -> bytes:
+    return json.dumps(payload, default=_default).encode()
+
+
+def json_reply(status: int, payload: object, headers: Mapping[str, str] | None = None) -> Reply:
+    merged = {"content-type": "application/json; charset=utf-8"}
+    if headers:
+        merged.update(headers)
+    return Reply(status, merged, dumps(payload))
+
+
+# -- persistence: Decimal survives the JSON rows of sageflow.sandbox.Persistence ---------------
+
+
+def encode(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return {"$decimal": str(value)}
+    if isinstance(value, dict):
+        return {key: encode(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [encode(item) for item in value]
+    return value
+
+
+def decode(value: Any) -> Any:
+    if isinstance(value, dict):
+        if len(value) == 1 and "$decimal" in value:
+            return Decimal(value["$decimal"])
+        return {key: decode(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [decode(item) for item in value]
+    return value
+
+
+def decode_record(record: Record) -> Record:
+    decoded: Record = decode(record)
+    return decoded
+
+
+# -- reading a request body ---------------------------------------------------------------------
+
+
+def money(value: Any, field: str, *, negative: bool = False) -> Decimal:
+    """A body's money value: a JSON number (or numeric text) with at most two places."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+        raise bad_request(f"The value of '{field}' is not a valid number.")
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation as error:
+        raise bad_request(f"The value of '{field}' is not a valid number.") from error
+    if not amount.is_finite():
+        raise bad_request(f"The value of '{field}' is not a valid number.")
+    if amount != amount.quantize(CENT):
+        raise bad_request(f"The value of '{field}' has more than 2 decimal places.")
+    if amount < 0 and not negative:
+        raise bad_request(f"The value of '{field}' cannot be negative.")
+    return amount.quantize(CENT)
+
+
+def integer(value: Any, field: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise bad_request(f"The value of '{field}' is not a valid integer.")
+    return value
+
+
+def text(value: Any, field: str, max_length: int | None = None) -> str:
+    if not isinstance(value, str):
+        raise bad_request(f"The value of '{field}' is not a string.")
+    if max_length is not None and len(value) > max_length:
+        raise bad_request(f"The field '{field}' must be at most {max_length} characters long.")
+    return value
+
+
+def boolean(value: Any, field: str) -> bool:
+    if not isinstance(value, bool):
+        raise bad_request(f"The value of '{field}' is not a boolean.")
+    return value
+
+
+def day(value: Any, field: str) -> date:
+    """A body's date: the spec says ``date-time``; a date, or a date-time whose date counts."""
+    if not isinstance(value, str):
+        raise bad_request(f"The value of '{field}' is not a date.")
+    try:
+        if len(value) == 10:
+            return date.fromisoformat(value)
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).date()
+    except ValueError as error:
+        raise bad_request(f"The value of '{field}' ({value!r}) is not a valid date.") from error
+
+
+def wire_date(when: date) -> str:
+    """A date as Sage 200 writes a ``date-time`` that has no time of day (inferred)."""
+    return when.isoformat() + "T00:00:00"
+
+
+def parse_wire_date(value: str) -> date:
+    return date.fromisoformat(value[:10])
