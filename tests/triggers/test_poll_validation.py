@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pollkit import FLOW, PACK
@@ -184,3 +186,30 @@ def test_the_documented_triggered_flow_is_valid(tmp_path: Path) -> None:
     for text in triggered:
         flow = load_flow(tmp_path / "doc.sageflow.yaml", text=text)
         assert flow.trigger is not None
+
+
+def test_the_flow_schema_describes_on() -> None:
+    import jsonschema  # type: ignore[import-untyped,unused-ignore]
+
+    from sageflow._flows._load import load_source
+    from sageflow._flows._schema import build_flow_schema
+    from sageflow._manifests import index
+
+    def document(text: str) -> Any:
+        # sageflow's loader (YAML 1.2, as editors read it): `on` is a key, not `true`.
+        return json.loads(json.dumps(load_source(text, "f.yaml").data, default=str))
+
+    schema = build_flow_schema(index())
+    on = schema["definitions"]["on"]
+    uses = schema["definitions"]["step"]["properties"]["uses"]["enum"]
+    assert "polltest/thingChanges" in on["properties"]["poll"]["enum"]
+    assert "polltest/thingChanges" not in uses
+    validator = jsonschema.Draft7Validator(schema)
+    assert not list(validator.iter_errors(document(FLOW)))
+    for old, new in [
+        ("every: 1m", "evry: 1m"),
+        ("every: 1m", "every: 5 minutes"),
+        ("{events: [created, deleted]}", "{event: [created]}"),
+        ("poll: polltest/thingChanges", "poll: polltest/addNote"),
+    ]:
+        assert list(validator.iter_errors(document(FLOW.replace(old, new)))), new
