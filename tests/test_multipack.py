@@ -220,3 +220,22 @@ def test_a_switch_a_pack_lacks_is_refused_by_name(two_packs: Path) -> None:
     result = CliRunner().invoke(sandbox_group, ["serve", "--memory", "--lenient"])
     assert result.exit_code == 2
     assert "the otherbooks sandbox has no --lenient switch" in result.output
+
+
+def test_require_account_names_the_one_pack_a_flow_calls(two_packs: Path) -> None:
+    from sageflow._cli import cli
+
+    (two_packs / "one.sageflow.yaml").write_text(
+        "name: one\nsteps:\n  - id: c\n    uses: sage_accounting/listContacts\n"
+    )
+    result = CliRunner().invoke(cli, ["run", "one.sageflow.yaml", "--require-account"])
+    assert result.exit_code == 2, result.output
+    assert "no sage_accounting account configured" in result.stderr
+    assert "SAGEFLOW_ACCESS_TOKEN" in result.stderr
+    (two_packs / "other.sageflow.yaml").write_text(
+        "name: other\nsteps:\n  - id: o\n    uses: otherbooks/whoAmI\n"
+    )
+    result = CliRunner().invoke(cli, ["run", "other.sageflow.yaml", "--require-account"])
+    assert result.exit_code == 2, result.output
+    assert "no otherbooks account configured" in result.stderr
+    assert "SAGEFLOW_OTHERBOOKS_ACCESS_TOKEN" in result.stderr

@@ -349,6 +349,13 @@ def _sandbox_beside(journal_path: Path) -> Iterator[None]:
         yield
 
 
+def _one_pack(flow: Flow) -> str | None:
+    """The pack a flow calls, when it calls one: what ``--require-account`` names if no
+    account is configured for it."""
+    used = {step.uses.partition("/")[0] for step in flow.steps}
+    return used.pop() if len(used) == 1 else None
+
+
 @contextmanager
 def account_checked(
     name: str | None, require_account: bool, pack: str | None = None
@@ -580,7 +587,11 @@ def run(
             )
         targets = []
     bars = _Bars(enabled=not as_json)
-    with account_checked(connection, require_account), _guard(debug), _sandbox_beside(journal_path):
+    with (
+        account_checked(connection, require_account, _one_pack(flow)),
+        _guard(debug),
+        _sandbox_beside(journal_path),
+    ):
         try:
             result = asyncio.run(
                 arun_flow(
