@@ -54,9 +54,11 @@ __all__ = [
     "poll_flow",
 ]
 
-#: A lease outlives its holder by this much at least: a poller renews it before every run
-#: and every third of it while one runs, so only a dead (or frozen) poller lets it lapse.
-MIN_LEASE_SECONDS = 60.0
+#: How long a lease outlives a poller that stops renewing it. The holder renews it before
+#: every run and every third of it meanwhile (between polls too), so it does not depend on
+#: ``every``: only a dead or frozen poller lets it lapse, and a dead one on the same host is
+#: seen at once (its pid is gone). A poller on another host waits this long at most.
+LEASE_SECONDS = 300.0
 
 
 class PollerBusyError(SageflowError):
@@ -509,12 +511,13 @@ async def apoll_flow(
         on_error: called with the error of a poll that failed (the API down, a journal
             locked past its timeout), after which polling goes on at the next ``every``;
             without it, the error propagates. A second poller's refusal always propagates.
-        lease_seconds: how long the lease outlives a poller that stops renewing it (default:
-            twice ``every``, at least a minute).
+        lease_seconds: how long the lease outlives a poller that stops renewing it
+            (default :data:`LEASE_SECONDS`, five minutes).
         trigger_poll: the trigger call (default ``sageflow._triggers.apoll``); for tests.
 
     Returns:
-        A :class:`PollReport` of every poll: events delivered and runs started or finished.
+        A :class:`PollReport` of every poll: events delivered and runs started or finished
+        (with ``polls=None``, the counts only; ``on_run`` and ``on_poll`` see each run).
     """
     loaded = flow if isinstance(flow, Flow) else load_flow(flow)
     if loaded.trigger is None:
@@ -529,7 +532,7 @@ async def apoll_flow(
     the_caller: Caller = (
         caller if caller is not None else default_caller_factory(connection, debug=debug)(None)
     )
-    seconds = lease_seconds or max(MIN_LEASE_SECONDS, 2 * loaded.trigger.every)
+    seconds = lease_seconds or LEASE_SECONDS
     lease = _Lease(owned_journal, flow_key(loaded), seconds)
     poller = _Poller(
         loaded,
@@ -568,6 +571,9 @@ async def apoll_flow(
                 start = None
                 if on_poll is not None:
                     on_poll(report)
+            if polls is None:
+                # A poller that runs for weeks keeps counts, not every run it started.
+                report = PollReport(report.events, [], report.duplicates, report.polls)
             total.merge(report)
             done += 1
             if polls is not None and done >= polls:
