@@ -293,11 +293,11 @@ def test_a_second_poller_of_the_same_flow_and_journal_is_refused(
     assert poll(flow, Caller(server), tmp_path) == {"events": 0, "runs": []}
 
 
-def _lease(journal: Path, owner: str) -> None:
+def _lease(journal: Path, owner: str, seconds: float = 3600) -> None:
     with Journal(journal) as opened:
         opened.db.execute(
             "INSERT OR REPLACE INTO trigger_leases VALUES (?, ?, ?)",
-            ("note-each-thing#polltest/thingChanges", owner, time.time() + 3600),
+            ("note-each-thing#polltest/thingChanges", owner, time.time() + seconds),
         )
 
 
@@ -317,6 +317,13 @@ def test_a_lease_left_by_a_dead_process_is_taken_over(
     # A live process's unexpired lease is refused, naming it.
     _lease(tmp_path / "runs.db", f"{socket.gethostname()}:{os.getppid()}:alive")
     with pytest.raises(PollerBusyError, match=f"pid {os.getppid()} on"):
+        poll(flow, caller, tmp_path)
+    # ...until it expires: a poller that stopped renewing (frozen, or on another host).
+    _lease(tmp_path / "runs.db", f"{socket.gethostname()}:{os.getppid()}:alive", -1)
+    server.change("created", "t2")
+    assert poll(flow, caller, tmp_path)["events"] == 1
+    _lease(tmp_path / "runs.db", f"another-host:{os.getpid()}:alive")
+    with pytest.raises(PollerBusyError, match=f"pid {os.getpid()} on another-host"):
         poll(flow, caller, tmp_path)
 
 
