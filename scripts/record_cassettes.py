@@ -318,6 +318,114 @@ PREPARE: dict[str, Prepare] = {
 }
 
 
+def _bank_account(f: Fixtures, *, own: bool = False) -> str:
+    """The business's current account (nominal code 1200), or one of our own to delete."""
+    if own:
+        details = {"accountName": "Cassette Spare Account"}
+        made = {"bankAccountTypeId": "SAVINGS", "bankAccountDetails": details, "nominalCode": 1239}
+        return str(f.call("createBankAccount", made)["id"])
+    return str(
+        f._once("bank", lambda: f.call("findBankAccount", {"nominalCode": 1200})["items"][0]["id"])
+    )
+
+
+def _receipt(f: Fixtures, amount: str, *, allocate: bool = True) -> dict[str, Any]:
+    """A customer receipt of ``amount`` into the current account, paying the sales invoice
+    (or, without ``allocate``, all of it on account)."""
+    payment: Inputs = {
+        "transactionTypeId": "CUSTOMER_RECEIPT",
+        "contactId": f.customer()["id"],
+        "bankAccountId": _bank_account(f),
+        "date": "2026-01-06",
+        "totalAmount": amount,
+    }
+    if allocate:
+        payment["allocatedArtefacts"] = [{"artefactId": f.sales_invoice(), "amount": amount}]
+    return f.call("createContactPayment", payment)
+
+
+def _allocation(f: Fixtures) -> str:
+    """A payment on account of 10.00 set against the sales invoice."""
+    on_account = _receipt(f, "10.00", allocate=False)["payment_on_account"]["id"]
+    allocation = {
+        "transactionTypeId": "CUSTOMER_ALLOCATION",
+        "contactId": f.customer()["id"],
+        "allocatedArtefacts": [
+            {"artefactId": f.sales_invoice(), "amount": "10.00"},
+            {"artefactId": on_account, "amount": "-10.00"},
+        ],
+    }
+    return str(f.call("createContactAllocation", allocation)["id"])
+
+
+def _other_payment(f: Fixtures) -> str:
+    payment = {
+        "transactionTypeId": "OTHER_PAYMENT",
+        "date": "2026-01-06",
+        "bankAccountId": _bank_account(f),
+        "totalAmount": "12.00",
+        "reference": "Cassette bank fee",
+        "paymentLines": [{"ledgerAccountId": f.ledger_account("expenses"), "totalAmount": "12.00"}],
+    }
+    return str(f.call("createOtherPayment", payment)["id"])
+
+
+def _payments_prepare() -> dict[str, Prepare]:
+    """Payments and bank accounts (sage_accounting.payments, .bank_accounts)."""
+    steps: dict[str, Prepare] = {
+        "getBankAccount": lambda f, x: {**x, "bankAccountId": _bank_account(f)},
+        "updateBankAccount": lambda f, x: {**x, "bankAccountId": _bank_account(f)},
+        "deleteBankAccount": lambda f, x: {**x, "bankAccountId": _bank_account(f, own=True)},
+        "createContactPayment": lambda f, x: {
+            **x,
+            "contactId": f.customer()["id"],
+            "bankAccountId": _bank_account(f),
+            "allocatedArtefacts": [{**x["allocatedArtefacts"][0], "artefactId": f.sales_invoice()}],
+        },
+        "listContactPayments": lambda f, x: {
+            **x,
+            "contactId": f.customer()["id"] if _receipt(f, "50.00") else "",
+        },
+        "createContactAllocation": lambda f, x: {
+            **x,
+            "contactId": f.customer()["id"],
+            "allocatedArtefacts": [
+                {"artefactId": f.sales_invoice(), "amount": "20.00"},
+                {
+                    "artefactId": _receipt(f, "20.00", allocate=False)["payment_on_account"]["id"],
+                    "amount": "-20.00",
+                },
+            ],
+        },
+        "listContactAllocations": lambda f, x: {
+            **x,
+            "contactId": f.customer()["id"] if _allocation(f) else "",
+        },
+        "createOtherPayment": lambda f, x: {
+            **x,
+            "bankAccountId": _bank_account(f),
+            "paymentLines": [
+                {**line, "ledgerAccountId": f.ledger_account("sales")} for line in x["paymentLines"]
+            ],
+        },
+        "listOtherPayments": lambda f, x: x if _other_payment(f) else {},
+    }
+    for verb in ("get", "update", "delete"):
+        steps[f"{verb}ContactPayment"] = lambda f, x: {
+            **x,
+            "contactPaymentId": _receipt(f, "40.00")["id"],
+        }
+        steps[f"{verb}ContactAllocation"] = lambda f, x: {
+            **x,
+            "contactAllocationId": _allocation(f),
+        }
+        steps[f"{verb}OtherPayment"] = lambda f, x: {**x, "otherPaymentId": _other_payment(f)}
+    return steps
+
+
+PREPARE.update(_payments_prepare())
+
+
 def sandbox_client(sandbox: Sandbox) -> Client:
     """A client of the HTTP layer for ``sandbox``, reached through a transport vcrpy patches."""
     inner = sandbox.transport()

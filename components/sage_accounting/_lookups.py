@@ -37,8 +37,19 @@ SALES_QUOTES = _list("listSalesQuotes", search=True)
 SALES_ESTIMATES = _list("listSalesEstimates", search=True)
 ATTACHMENTS = _list("listAttachments")
 
+# Payments and banking (bank_accounts.py, payments.py).
+BANK_ACCOUNTS = _list("listBankAccounts")
+BANK_ACCOUNT_TYPES = _list("listBankAccountTypes")
+PAYMENT_METHODS = _list("listPaymentMethods")
+CONTACT_PAYMENTS = _list("listContactPayments")
+CONTACT_ALLOCATIONS = _list("listContactAllocations")
+OTHER_PAYMENTS = _list("listOtherPayments")
+
 # Closed sets: only what Sage documents as the whole set, since an enum refuses anything else.
 if TYPE_CHECKING:
+    PaymentTypeId = str
+    AllocationTypeId = str
+    OtherPaymentTypeId = str
     ContactTypeId = str
     AreaId = str
     NewInvoiceStatusId = str
@@ -47,6 +58,22 @@ if TYPE_CHECKING:
     QuoteStatusId = str
     AttachmentContextTypeId = str
 else:
+    # [G-pay]: contact payments' transaction_type_id "is one of CUSTOMER_RECEIPT, VENDOR_PAYMENT,
+    # CUSTOMER_REFUND or VENDOR_REFUND".
+    PaymentTypeId = closed_set(
+        {
+            "CUSTOMER_RECEIPT": "Customer receipt",
+            "VENDOR_PAYMENT": "Supplier payment",
+            "CUSTOMER_REFUND": "Customer refund",
+            "VENDOR_REFUND": "Supplier refund",
+        }
+    )
+    # [G-pay]: "For a CUSTOMER_ALLOCATION ... Vendor allocations use the opposite signs."
+    AllocationTypeId = closed_set(
+        {"CUSTOMER_ALLOCATION": "Customer allocation", "VENDOR_ALLOCATION": "Supplier allocation"}
+    )
+    # Other payments: OTHER_RECEIPT (the /other_payments/{key} example) and OTHER_PAYMENT.
+    OtherPaymentTypeId = closed_set({"OTHER_RECEIPT": "Money in", "OTHER_PAYMENT": "Money out"})
     # GET /contact_types returns exactly these two (recorded sample contact_types__list);
     # the guide's search example filters by contact_type_id=CUSTOMER.
     ContactTypeId = closed_set({"CUSTOMER": "Customer", "VENDOR": "Supplier"})
