@@ -322,13 +322,24 @@ class _Poller:
         self.lease.take()
         await self.recover(report)
         cursor = None if since is not None else self.cursor()
-        result = await self.trigger_poll(
-            self.trigger.ref,
-            self.trigger.with_,
-            cursor,
-            since=since,
-            caller=self.caller,
-        )
+        from sageflow._triggers import CursorError
+
+        try:
+            result = await self.trigger_poll(
+                self.trigger.ref,
+                self.trigger.with_,
+                cursor,
+                since=since,
+                caller=self.caller,
+            )
+        except CursorError as error:
+            # Its cause is the stored cursor, so is its cure: the journal's deliveries keep
+            # what was delivered, and a backfill re-reads only what they do not hold.
+            raise CursorError(
+                f"{error}; the stored cursor of {self.key} in {self.journal.path} cannot be"
+                " polled from: poll once with --from DATE (since = a date) to start again"
+                " from that date; events already delivered are not delivered again"
+            ) from None
         fresh, report.duplicates = self.fresh(result.events)
         size = self.trigger.batch or 1
         groups = [fresh[at : at + size] for at in range(0, len(fresh), size)]

@@ -175,6 +175,32 @@ def test_a_long_running_poller_outlives_a_failed_poll(
         poll(flow, caller, tmp_path)
 
 
+def test_an_unreadable_cursor_says_how_to_start_again(
+    flow: Path, caller: Caller, server: Server, tmp_path: Path
+) -> None:
+    from sageflow._triggers import CursorError
+
+    poll(flow, caller, tmp_path)
+    server.change("created", "t1")
+    poll(flow, caller, tmp_path)
+    with Journal(tmp_path / "runs.db") as journal:
+        journal.db.execute("UPDATE trigger_cursors SET cursor = '{\"version\": 99}'")
+
+    async def refusing(ref: str, inputs: Any, cursor: Any, **options: Any) -> Any:
+        if cursor is not None and "seq" not in cursor:
+            raise CursorError("a cursor of an unknown version")
+        from sageflow._triggers import apoll
+
+        return await apoll(ref, inputs, cursor, **options)
+
+    with pytest.raises(CursorError, match="poll once with --from DATE"):
+        poll(flow, caller, tmp_path, trigger_poll=refusing)
+    server.change("created", "t2")
+    report = poll(flow, caller, tmp_path, trigger_poll=refusing, since="2025-01-01")
+    assert [r["event"]["id"] for r in report["runs"]] == ["t2"]  # t1 was delivered already
+    assert poll(flow, caller, tmp_path, trigger_poll=refusing) == {"events": 0, "runs": []}
+
+
 class Killed(BaseException):
     """Like a SIGKILL for the code under test: no ``except Exception`` catches it."""
 
