@@ -149,7 +149,7 @@ async def apoll(
     inputs: Mapping[str, Any],
     cursor: Mapping[str, Any] | None,
     *,
-    since: datetime | None = None,
+    since: datetime | date | None = None,
     caller: Caller,
 ) -> PollResult:
     """One poll of the trigger ``ref`` ("pack/key") with its ``with:`` inputs.
@@ -172,7 +172,7 @@ def poll(
     inputs: Mapping[str, Any],
     cursor: Mapping[str, Any] | None,
     *,
-    since: datetime | None = None,
+    since: datetime | date | None = None,
     caller: Caller,
 ) -> PollResult:
     """The synchronous twin of :func:`apoll` (it runs its own event loop)."""

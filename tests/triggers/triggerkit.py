@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from email.utils import format_datetime
 from typing import Any
 
@@ -135,8 +135,39 @@ class Sage:
     def rename(self, ident: str, name: str) -> None:
         self.call("PUT", f"/contacts/{ident}", {"contact": {"name": name}})
 
+    def new_invoice(self, *, draft: bool = False, reference: str = "ACME001") -> str:
+        """A sales invoice for a seeded customer, issued (UNPAID) or a draft."""
+        found = self.call("GET", "/contacts", query=f"search={reference}&attributes=reference")
+        contact = next(i["id"] for i in found["$items"] if i["reference"] == reference)
+        accounts = self.call(
+            "GET", "/ledger_accounts", query="attributes=nominal_code&items_per_page=200"
+        )
+        sales = next(i["id"] for i in accounts["$items"] if i["nominal_code"] == 4000)
+        body: dict[str, Any] = {
+            "contact_id": contact,
+            "date": "2026-01-05",
+            "invoice_lines": [
+                {
+                    "description": "Joinery",
+                    "ledger_account_id": sales,
+                    "quantity": "1",
+                    "unit_price": "100.00",
+                    "tax_rate_id": "GB_STANDARD",
+                    "tax_amount": "20.00",
+                }
+            ],
+        }
+        if draft:
+            body["status_id"] = "DRAFT"
+        return str(self.call("POST", "/sales_invoices", {"sales_invoice": body})["id"])
+
     def delete(self, resource: str, ident: str) -> None:
-        self.call("DELETE", f"/{resource}/{ident}")
+        # An issued sales invoice is voided, which needs a reason ([G-inv]); others ignore it.
+        self.call("DELETE", f"/{resource}/{ident}", query="void_reason=Raised+in+error")
+
+    def records_of(self, ids: list[str], resource: str = "contacts") -> list[dict[str, Any]]:
+        wanted = set(ids)
+        return [r for r in self.sandbox.records(resource) if r["id"] in wanted]
 
     def advance(self, seconds: float) -> None:
         self.sandbox.advance(seconds)
@@ -149,7 +180,7 @@ class Sage:
         key: str,
         cursor: Mapping[str, Any] | None,
         inputs: Mapping[str, Any] | None = None,
-        since: datetime | None = None,
+        since: datetime | date | None = None,
     ) -> PollResult:
         return asyncio.run(
             apoll(
