@@ -373,33 +373,35 @@ class AllocationLine(Inputs):
 class AllocateSalesInputs(Inputs):
     customerId: Id = _customer_id()
     allocationDate: Date | None = optional("The allocation date (today by default).", "2026-04-15")
+    requireBalanced: Bool = Field(
+        default=True,
+        description=(
+            "Refuse lines that do not add up to zero before sending (an invoice and what "
+            "settles it cancel out; Sage does not publish its rule, so turn this off to let "
+            "Sage decide)."
+        ),
+        examples=[True],
+    )
+
     allocationLines: list[AllocationLine] = Field(
         description="The transactions to allocate against each other, at least two.",
         examples=[[{"postedTransactionId": 90211, "valueToAllocate": "1200.00"},
                    {"postedTransactionId": 90388, "valueToAllocate": "-1200.00"}]],
         min_length=2,
     )  # fmt: skip
-    requireBalanced: Bool = Field(
-        default=True,
-        description=(
-            "Refuse lines that do not add up to zero before sending (Sage's rule for an "
-            "allocation as far as is documented; turn off to let Sage decide)."
-        ),
-        examples=[True],
-    )
 
-    @field_validator("requireBalanced")
+    @field_validator("allocationLines")
     @classmethod
-    def _balanced(cls, wanted: bool, info: ValidationInfo) -> bool:
-        lines = info.data.get("allocationLines")
-        if wanted and lines is not None:
+    def _balanced(cls, lines: list[AllocationLine], info: ValidationInfo) -> list[AllocationLine]:
+        # requireBalanced is declared first, so it is known here (True unless given).
+        if info.data.get("requireBalanced", True):
             total = _total(line.valueToAllocate for line in lines)
             if total != 0:
                 raise ValueError(
                     f"the allocation lines add up to {total}, not 0 (an invoice and the "
                     "receipts or credit notes that settle it cancel out)"
                 )
-        return wanted
+        return lines
 
 
 @PACK.component(

@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import ConfigDict, Field, model_validator
 
 from sage200 import _lookups, _odata, _wire
-from sage200._actions import delete_one, record_path, write_one
+from sage200._actions import delete_one, get_one, record_path, write_one
 from sage200._models import DeleteOutput, Id, ListInputs, optional, required
 from sage200._pack import PACK
 from sage200._paging import list_action
@@ -205,7 +205,12 @@ def _update(ledger: Ledger) -> Callable[[TraderFields], Action]:
     def handler(inputs: TraderFields) -> Action:
         key = getattr(inputs, ledger.id_input)
         path = record_path(ledger.collection, key)
-        return (yield from write_one("PUT", path, trader_payload(inputs)))
+        # The spec's account schema (PUT's too) requires reference and name: they are read
+        # first and sent unchanged unless the caller renames the account.
+        current = yield from get_one(path)
+        kept = {k: current[k] for k in ("reference", "name") if current.get(k) is not None}
+        payload = {**kept, **trader_payload(inputs)}
+        return (yield from write_one("PUT", path, payload))
 
     return handler
 
@@ -254,8 +259,8 @@ for _ledger in LEDGERS:
         key=f"update{_ledger.singular}",
         title=f"Update {_ledger.singular}",
         description=(
-            f"Change a {_lower} account; only the inputs given are sent "
-            f"(PUT {_ledger.path}/{{id}})."
+            f"Change a {_lower} account: reads it, then sends its reference and name with "
+            f"the inputs given (GET, then PUT {_ledger.path}/{{id}})."
         ),
         inputs=_change,
         output=_ledger.record,

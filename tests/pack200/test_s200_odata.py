@@ -21,36 +21,76 @@ def _compiled(*conditions: dict[str, Any], match: str = "all", raw: str | None =
 @pytest.mark.parametrize(
     ("condition", "expected"),
     [
-        pytest.param({"field": "reference", "operator": "eq", "value": "ABB001"},
-                     "reference eq 'ABB001'", id="eq-string"),
-        pytest.param({"field": "on_hold", "operator": "ne", "value": True},
-                     "on_hold ne true", id="ne-boolean"),
-        pytest.param({"field": "balance", "operator": "gt", "value": 1000},
-                     "balance gt 1000", id="gt-number"),
-        pytest.param({"field": "balance", "operator": "ge", "value": "1000.50", "type": "number"},
-                     "balance ge 1000.50", id="ge-decimal-text"),
-        pytest.param({"field": "credit_limit", "operator": "lt", "value": 0.1},
-                     "credit_limit lt 0.1", id="lt-fraction"),
-        pytest.param({"field": "transaction_date", "operator": "le", "value": "2026-03-31",
-                      "type": "date"}, "transaction_date le 2026-03-31", id="le-date"),
-        pytest.param({"field": "date_time_updated", "operator": "gt",
-                      "value": "2026-03-31T10:00:00+01:00", "type": "datetime"},
-                     "date_time_updated gt 2026-03-31T09:00:00Z", id="gt-datetime-to-utc"),
-        pytest.param({"field": "name", "operator": "contains", "value": "Abbey"},
-                     "contains(name,'Abbey')", id="contains"),
-        pytest.param({"field": "name", "operator": "startswith", "value": "Ab"},
-                     "startswith(name,'Ab')", id="startswith"),
-        pytest.param({"field": "name", "operator": "endswith", "value": "Ltd"},
-                     "endswith(name,'Ltd')", id="endswith"),
-        pytest.param({"field": "document_status", "operator": "eq",
-                      "value": "EnumDocumentStatusComplete"},
-                     "document_status eq 'EnumDocumentStatusComplete'", id="enum-quoted"),
-        pytest.param({"field": "customer/reference", "operator": "eq", "value": "A"},
-                     "customer/reference eq 'A'", id="navigation-path"),
-        pytest.param({"field": "reference", "operator": "eq", "value": "2026-03-31"},
-                     "reference eq '2026-03-31'", id="date-looking-text-stays-text"),
+        pytest.param(
+            {"field": "reference", "operator": "eq", "value": "ABB001"},
+            "reference eq 'ABB001'",
+            id="eq-string",
+        ),
+        pytest.param(
+            {"field": "on_hold", "operator": "ne", "value": True},
+            "on_hold ne true",
+            id="ne-boolean",
+        ),
+        pytest.param(
+            {"field": "balance", "operator": "gt", "value": 1000}, "balance gt 1000", id="gt-number"
+        ),
+        pytest.param(
+            {"field": "balance", "operator": "ge", "value": "1000.50", "type": "number"},
+            "balance ge 1000.50",
+            id="ge-decimal-text",
+        ),
+        pytest.param(
+            {"field": "credit_limit", "operator": "lt", "value": 0.1},
+            "credit_limit lt 0.1",
+            id="lt-fraction",
+        ),
+        pytest.param(
+            {"field": "transaction_date", "operator": "le", "value": "2026-03-31", "type": "date"},
+            "transaction_date le 2026-03-31",
+            id="le-date",
+        ),
+        pytest.param(
+            {
+                "field": "date_time_updated",
+                "operator": "gt",
+                "value": "2026-03-31T10:00:00+01:00",
+                "type": "datetime",
+            },
+            "date_time_updated gt 2026-03-31T09:00:00Z",
+            id="gt-datetime-to-utc",
+        ),
+        pytest.param(
+            {"field": "name", "operator": "contains", "value": "Abbey"},
+            "contains(name,'Abbey')",
+            id="contains",
+        ),
+        pytest.param(
+            {"field": "name", "operator": "startswith", "value": "Ab"},
+            "startswith(name,'Ab')",
+            id="startswith",
+        ),
+        pytest.param(
+            {"field": "name", "operator": "endswith", "value": "Ltd"},
+            "endswith(name,'Ltd')",
+            id="endswith",
+        ),
+        pytest.param(
+            {"field": "document_status", "operator": "eq", "value": "EnumDocumentStatusComplete"},
+            "document_status eq 'EnumDocumentStatusComplete'",
+            id="enum-quoted",
+        ),
+        pytest.param(
+            {"field": "customer/reference", "operator": "eq", "value": "A"},
+            "customer/reference eq 'A'",
+            id="navigation-path",
+        ),
+        pytest.param(
+            {"field": "reference", "operator": "eq", "value": "2026-03-31"},
+            "reference eq '2026-03-31'",
+            id="date-looking-text-stays-text",
+        ),
     ],
-)  # fmt: skip
+)
 def test_each_operator_and_value_type(condition: dict[str, Any], expected: str) -> None:
     assert _compiled(condition) == expected
 
@@ -95,28 +135,44 @@ def test_injection_inside_a_string_function() -> None:
     ],
 )
 def test_field_names_are_identifiers(field: str) -> None:
-    with pytest.raises(ValueError, match="field|pattern|string"):
+    with pytest.raises(ValueError, match=r"field|pattern|string"):
         Condition.model_validate({"field": field, "operator": "eq", "value": "x"})
 
 
 @pytest.mark.parametrize(
     ("condition", "why"),
     [
-        pytest.param({"field": "d", "operator": "eq", "value": "31/03/2026", "type": "date"},
-                     "YYYY-MM-DD", id="date-format"),
-        pytest.param({"field": "d", "operator": "eq", "value": "2026-02-30", "type": "date"},
-                     "calendar date", id="date-impossible"),
-        pytest.param({"field": "d", "operator": "eq", "value": "2026-03-31T10:00:00",
-                      "type": "datetime"}, "Z or an offset", id="datetime-no-zone"),
-        pytest.param({"field": "d", "operator": "eq", "value": "1 or 1 eq 1", "type": "number"},
-                     "number", id="number-words"),
-        pytest.param({"field": "d", "operator": "eq", "value": 5, "type": "boolean"},
-                     "true or false", id="boolean-from-number"),
-        pytest.param({"field": "d", "operator": "contains", "value": 5},
-                     "string value", id="contains-number"),
+        pytest.param(
+            {"field": "d", "operator": "eq", "value": "31/03/2026", "type": "date"},
+            "YYYY-MM-DD",
+            id="date-format",
+        ),
+        pytest.param(
+            {"field": "d", "operator": "eq", "value": "2026-02-30", "type": "date"},
+            "calendar date",
+            id="date-impossible",
+        ),
+        pytest.param(
+            {"field": "d", "operator": "eq", "value": "2026-03-31T10:00:00", "type": "datetime"},
+            "Z or an offset",
+            id="datetime-no-zone",
+        ),
+        pytest.param(
+            {"field": "d", "operator": "eq", "value": "1 or 1 eq 1", "type": "number"},
+            "number",
+            id="number-words",
+        ),
+        pytest.param(
+            {"field": "d", "operator": "eq", "value": 5, "type": "boolean"},
+            "true or false",
+            id="boolean-from-number",
+        ),
+        pytest.param(
+            {"field": "d", "operator": "contains", "value": 5}, "string value", id="contains-number"
+        ),
         pytest.param({"field": "d", "operator": "like", "value": "x"}, "eq", id="operator"),
     ],
-)  # fmt: skip
+)
 def test_values_must_fit_their_type(condition: dict[str, Any], why: str) -> None:
     with pytest.raises(ValueError, match=why):
         Condition.model_validate(condition)
@@ -151,14 +207,18 @@ def test_a_list_sends_the_compiled_filter_and_refuses_a_bad_one_with_its_path() 
     inputs = {
         "filter": [
             {"field": "name", "operator": "eq", "value": "O'Brien & Sons"},
-            {"field": "date_time_updated", "operator": "gt", "value": "2026-03-01T00:00:00Z",
-             "type": "datetime"},
+            {
+                "field": "date_time_updated",
+                "operator": "gt",
+                "value": "2026-03-01T00:00:00Z",
+                "type": "datetime",
+            },
         ],
         "orderBy": "name desc",
         "select": ["id", "name", "customer.name"],
         "expand": ["currency"],
         "top": 50,
-    }  # fmt: skip
+    }
     _, (request,) = drive("listCustomers", inputs, [[]])
     assert request.path == "/customers"
     assert dict(request.query) == {
