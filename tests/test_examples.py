@@ -43,6 +43,7 @@ def test_every_example_flow_is_exercised_here() -> None:
         "unpaid-over-credit-limit",
         "three-line-supplier-bill",
         "month-end-sales-summary",
+        "month-end-accruals-journal",
         "new-sales-invoice-follow-up",  # a triggered flow: tests/triggers/test_poll_example.py
     }
     found = {p.name.removesuffix(".sageflow.yaml") for p in EXAMPLES.glob("*.sageflow.yaml")}
@@ -194,6 +195,27 @@ def test_month_end_sales_summary(workdir: Path) -> None:
     refused = CliRunner().invoke(cli, ["run", flow, "-i", "from=November"])
     assert refused.exit_code == 2, refused.output
     assert "expected a date" in refused.output
+
+
+def test_month_end_accruals_journal_posts_balanced_and_refuses_unbalanced(workdir: Path) -> None:
+    flow = "examples/month-end-accruals-journal.sageflow.yaml"
+    # Unbalanced first: refused by createJournal with both line totals, so no journal (and,
+    # the refusal coming before the request, no POST /journals) reaches the sandbox.
+    refused = CliRunner().invoke(cli, ["run", flow, "-i", "accrued=1200", "--json"])
+    assert refused.exit_code == 1, refused.output
+    outcome = json.loads(refused.stdout.strip().splitlines()[-1])
+    assert outcome["error"]["step"] == "journal"
+    assert "debits 1,250.00 ≠ credits 1,200.00" in outcome["error"]["message"]
+    assert call("sage_accounting/listJournals")["items"] == []
+    posted = run(flow)["outputs"]
+    assert isinstance(posted, dict)
+    assert (posted["reference"], posted["total"]) == ("ACCR-2026-01", "1250.0")
+    # Accruals holds the credit, as the ledger the journal posted to says.
+    assert (posted["accruals_balance"], posted["accruals_side"]) == ("1250.0", "credit")
+    (journal,) = call("sage_accounting/listJournals")["items"]
+    assert journal["id"] == posted["journal"]
+    entries = call("sage_accounting/listLedgerEntries", f"transactionId={posted['transaction']}")
+    assert len(entries["items"]) == 3
 
 
 def test_a_missing_csv_is_a_clear_error_not_a_traceback(workdir: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sage_accounting._actions import attributes_query, get_one, list_of, record_path
-from sage_accounting._lookups import TAX_RATES
+from sage_accounting._lookups import ADDRESS_REGIONS, TAX_RATES
 from sage_accounting._models import (
     Bool,
     Date,
@@ -37,7 +37,9 @@ class ListTaxRatesInputs(PagingInputs):
         "2026-01-01T00:00:00Z",
     )
     usage: str | None = optional("Only rates for sales or purchasing.", "sales")
-    addressRegionId: str | None = optional("Only rates of this region (Canada).", "CA-ON")
+    addressRegionId: str | None = optional(
+        "Only rates of this region (Canada).", "CA-ON", json_schema_extra=ADDRESS_REGIONS
+    )
     date: Date | None = optional("Rates in force on this date.", "2026-03-31")
     includeHistoricalData: Bool | None = optional("Include rates no longer in force.", False)
     includeDestinationVatRates: Bool | None = optional("Include EU destination VAT rates.", False)
