@@ -43,6 +43,7 @@ from sage_accounting._actions import (
     record_path,
     write_one,
 )
+from sage_accounting._changes import changes_trigger
 from sage_accounting._lookups import ATTACHMENTS, AttachmentContextTypeId
 from sage_accounting._models import (
     Bool,
@@ -420,3 +421,17 @@ def download_attachment_file(inputs: AttachmentKey) -> Action:
         "fileSize": len(response.content),
         "mimeType": response.header("content-type"),
     }
+
+
+class AttachmentChangeFilters(Inputs):
+    attachmentContextTypeId: AttachmentContextTypeId | None = optional(
+        "Only attachments on this kind of record.", "SALES_INVOICE"
+    )
+    attachmentContextId: Id | None = optional(
+        "Only attachments on this record.", "3f8e2a1b7c6d4e5f9a0b1c2d3e4f5a6b"
+    )
+
+
+ATTACHMENT_CHANGES = changes_trigger(
+    "attachment", "/attachments", Attachment, filters=AttachmentChangeFilters, example=_EXAMPLE
+)

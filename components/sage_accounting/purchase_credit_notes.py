@@ -12,6 +12,7 @@ from pydantic import Field
 
 from sage_accounting import _markers
 from sage_accounting._actions import delete_one, find_by, record_path
+from sage_accounting._changes import InvoiceChangeFilters, changes_trigger
 from sage_accounting._invoices import (
     LEDGER_ACCOUNT_ID,
     ArtefactFields,
@@ -253,3 +254,12 @@ def delete_purchase_credit_note(inputs: PurchaseCreditNoteKey) -> Action:
 )
 def release_purchase_credit_note(inputs: PurchaseCreditNoteKey) -> Action:
     return (yield from release_invoice(_path(inputs.purchaseCreditNoteId)))
+
+
+PURCHASE_CREDIT_NOTE_CHANGES = changes_trigger(
+    "purchaseCreditNote",
+    "/purchase_credit_notes",
+    PurchaseCreditNote,
+    filters=InvoiceChangeFilters,
+    example=_EXAMPLE,
+)

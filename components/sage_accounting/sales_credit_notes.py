@@ -13,6 +13,7 @@ from pydantic import Field
 
 from sage_accounting import _markers
 from sage_accounting._actions import find_by, record_path
+from sage_accounting._changes import InvoiceChangeFilters, changes_trigger
 from sage_accounting._invoices import (
     LEDGER_ACCOUNT_ID,
     ArtefactFields,
@@ -295,3 +296,12 @@ class ReleaseSalesCreditNoteInputs(Inputs):
 )
 def release_sales_credit_note(inputs: ReleaseSalesCreditNoteInputs) -> Action:
     return (yield from release_invoice(_path(inputs.salesCreditNoteId)))
+
+
+SALES_CREDIT_NOTE_CHANGES = changes_trigger(
+    "salesCreditNote",
+    "/sales_credit_notes",
+    SalesCreditNote,
+    filters=InvoiceChangeFilters,
+    example=_EXAMPLE,
+)

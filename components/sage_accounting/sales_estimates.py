@@ -16,6 +16,7 @@ from sage_accounting._actions import (
     list_of,
     record_path,
 )
+from sage_accounting._changes import changes_trigger
 from sage_accounting._invoices import LEDGER_ACCOUNT_ID, SalesInvoiceLine, write_invoice
 from sage_accounting._lookups import CUSTOMERS, SALES_ESTIMATES
 from sage_accounting._models import (
@@ -32,6 +33,7 @@ from sage_accounting._resources import FoundSalesEstimates, SalesEstimate
 from sage_accounting.sales_quotes import (
     ConvertedQuote,
     ConvertFields,
+    QuoteChangeFilters,
     QuoteGetFields,
     QuoteListInputs,
     SalesQuoteFields,
@@ -263,3 +265,14 @@ class ConvertSalesEstimateInputs(ConvertFields):
 def convert_sales_estimate(inputs: ConvertSalesEstimateInputs) -> Action:
     key = inputs.salesEstimateId
     return (yield from convert_to_invoice(_path(key), "estimate_lines", inputs, key))
+
+
+# getSalesEstimates declares updated_or_created_since but no deleted_since (the swagger).
+SALES_ESTIMATE_CHANGES = changes_trigger(
+    "salesEstimate",
+    "/sales_estimates",
+    SalesEstimate,
+    filters=QuoteChangeFilters,
+    deletions=False,
+    example=_EXAMPLE,
+)

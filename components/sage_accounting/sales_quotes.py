@@ -23,6 +23,7 @@ from sage_accounting._actions import (
     record_path,
     write_one,
 )
+from sage_accounting._changes import changes_trigger
 from sage_accounting._invoices import (
     LEDGER_ACCOUNT_ID,
     ArtefactFields,
@@ -409,3 +410,21 @@ def convert_to_invoice(path: str, lines: str, inputs: ConvertFields, key: str) -
 def convert_sales_quote(inputs: ConvertSalesQuoteInputs) -> Action:
     key = inputs.salesQuoteId
     return (yield from convert_to_invoice(_path(key), "quote_lines", inputs, key))
+
+
+class QuoteChangeFilters(Inputs):
+    statusId: QuoteStatusId | None = optional("Only quotes in this status.", "ACCEPTED")
+    contactId: str | None = optional(
+        "Only this contact's quotes.", CONTACT_ID, json_schema_extra=CONTACTS
+    )
+
+
+# getSalesQuotes declares updated_or_created_since but no deleted_since (the swagger).
+SALES_QUOTE_CHANGES = changes_trigger(
+    "salesQuote",
+    "/sales_quotes",
+    SalesQuote,
+    filters=QuoteChangeFilters,
+    deletions=False,
+    example=_EXAMPLE,
+)
