@@ -249,48 +249,6 @@ class Fixtures:
     def business_id(self) -> str:
         return str(self.call("listBusinesses", {})["items"][0]["id"])
 
-    def _serial(self) -> int:
-        self._made["serial"] = int(self._made.get("serial", 0)) + 1
-        return int(self._made["serial"])
-
-    def first_of(self, listing: str) -> str:
-        """The first record of a list component (a price type, a rate type)."""
-        return str(self._once(listing, lambda: self.call(listing, {})["items"][0]["id"]))
-
-    def catalogue_item(self, kind: str, *, own: bool = False) -> str:
-        """A Product, Service or StockItem of our own: found by its item code, else created."""
-        code = f"CASS-{kind.upper()}" + (f"-{self._serial()}" if own else "")
-
-        def make() -> str:
-            found = self.call(f"find{kind}", {"itemCode": code})["items"]
-            if found:
-                return str(found[0]["id"])
-            item = {
-                "description": f"Cassette {kind}",
-                "itemCode": code,
-                "salesLedgerAccountId": self.ledger_account("sales"),
-            }
-            if kind != "Service":
-                item["purchaseLedgerAccountId"] = self.ledger_account("expenses")
-            return str(self.call(f"create{kind}", item)["id"])
-
-        return make() if own else str(self._once(f"item:{kind}", make))
-
-    def catalogue_type(self, kind: str) -> str:
-        """A price or rate type of our own (a business's own types are never changed)."""
-        named = {"name": f"Cassette {kind} {self._serial()}", "active": True}
-        return str(self.call(f"create{kind}", named)["id"])
-
-    def stock_movement(self) -> str:
-        movement = {
-            "stockItemId": self.catalogue_item("StockItem"),
-            "date": "2026-01-05",
-            "quantity": "5",
-            "costPrice": "2.00",
-            "details": "Cassette delivery",
-        }
-        return str(self.call("createStockMovement", movement)["id"])
-
 
 def _lines(ledger: str, lines: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return [{**line, "ledgerAccountId": ledger} for line in lines]
@@ -358,56 +316,6 @@ PREPARE: dict[str, Prepare] = {
     "updatePurchaseInvoice": lambda f, x: {**x, "purchaseInvoiceId": f.purchase_invoice()},
     "updateSalesInvoice": lambda f, x: {**x, "salesInvoiceId": f.sales_invoice()},
 }
-
-
-def _catalogue_prepare() -> dict[str, Prepare]:
-    """The catalogue's components (sage_accounting.catalogue): ids of records of our own."""
-    steps: dict[str, Prepare] = {}
-    for kind, key in (
-        ("Product", "productId"),
-        ("Service", "serviceId"),
-        ("StockItem", "stockItemId"),
-    ):
-        code = f"CASS-{kind.upper()}"
-        steps[f"get{kind}"] = lambda f, x, k=kind, i=key: {**x, i: f.catalogue_item(k)}
-        steps[f"update{kind}"] = steps[f"get{kind}"]
-        steps[f"delete{kind}"] = lambda f, x, k=kind, i=key: {**x, i: f.catalogue_item(k, own=True)}
-        steps[f"find{kind}"] = lambda f, x, k=kind, c=code: {
-            **x,
-            "itemCode": c if f.catalogue_item(k) else "",
-        }
-        steps[f"create{kind}"] = lambda f, x, k=kind: {
-            **x,
-            "itemCode": f"CASS-NEW-{k.upper()}",
-            "salesLedgerAccountId": f.ledger_account("sales"),
-            **({"purchaseLedgerAccountId": f.ledger_account("expenses")} if k != "Service" else {}),
-        }
-    price_type = "productSalesPriceTypeId"
-    steps["createProduct"] = lambda f, x, made=steps["createProduct"]: {
-        **made(f, x),
-        "salesPrices": [
-            {**p, price_type: f.first_of("listProductSalesPriceTypes")} for p in x["salesPrices"]
-        ],
-    }
-    steps["createService"] = lambda f, x, made=steps["createService"]: {
-        **made(f, x),
-        "salesRates": [
-            {**r, "serviceRateTypeId": f.first_of("listServiceRateTypes")} for r in x["salesRates"]
-        ],
-    }
-    steps["createStockMovement"] = lambda f, x: {**x, "stockItemId": f.catalogue_item("StockItem")}
-    for verb in ("get", "update", "delete"):
-        steps[f"{verb}StockMovement"] = lambda f, x: {**x, "stockMovementId": f.stock_movement()}
-        for kind, key in (
-            ("ProductSalesPriceType", "productSalesPriceTypeId"),
-            ("ServiceRateType", "serviceRateTypeId"),
-        ):
-            steps[f"{verb}{kind}"] = lambda f, x, k=kind, i=key: {**x, i: f.catalogue_type(k)}
-    steps["listStockMovements"] = steps["createStockMovement"]
-    return steps
-
-
-PREPARE.update(_catalogue_prepare())
 
 
 def _bank_account(f: Fixtures, *, own: bool = False) -> str:

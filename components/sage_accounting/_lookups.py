@@ -31,13 +31,19 @@ ADDRESSES = _list("listAddresses")
 SALES_INVOICES = _list("listSalesInvoices", search=True)
 PURCHASE_INVOICES = _list("listPurchaseInvoice", search=True)
 BUSINESSES = _list("listBusinesses")
-# The catalogue: products and services are synced by item code, so their lists search.
-PRODUCTS = _list("listProducts", search=True)
-SERVICES = _list("listServices", search=True)
-STOCK_ITEMS = _list("listStockItems", search=True)
-STOCK_MOVEMENTS = _list("listStockMovements", search=True)
-PRICE_TYPES = _list("listProductSalesPriceTypes")
-RATE_TYPES = _list("listServiceRateTypes")
+# Journals, the ledger, quick entries and settings (journals.py, quick_entries.py, settings.py).
+JOURNALS = _list("listJournals")
+JOURNAL_CODES = _list("listJournalCodes")
+JOURNAL_CODE_TYPES = _list("listJournalCodeTypes")
+LEDGER_ENTRIES = _list("listLedgerEntries")
+TRANSACTIONS = _list("listTransactions")
+TRANSACTION_TYPES = _list("listTransactionTypes")
+SALES_QUICK_ENTRIES = _list("listSalesQuickEntries", search=True)
+PURCHASE_QUICK_ENTRIES = _list("listPurchaseQuickEntries", search=True)
+TAX_PROFILES = _list("listTaxProfiles")
+# Sage lists 72 address regions ([S2] /address_regions: $total 72), so they are offered.
+ADDRESS_REGIONS = _list("listAddressRegions")
+COUNTRIES_OF_REGISTRATION = _list("listCountriesOfRegistration")
 SALES_CREDIT_NOTES = _list("listSalesCreditNotes", search=True)
 PURCHASE_CREDIT_NOTES = _list("listPurchaseCreditNotes", search=True)
 SALES_QUOTES = _list("listSalesQuotes", search=True)
@@ -61,6 +67,10 @@ if TYPE_CHECKING:
     AreaId = str
     NewInvoiceStatusId = str
     InvoiceStatusId = str
+    QuickEntryTypeId = str
+    CountryOfRegistrationId = str
+    TaxTypeId = str
+    TaxReturnFrequencyId = str
     NewCreditNoteStatusId = str
     QuoteStatusId = str
     AttachmentContextTypeId = str
@@ -148,4 +158,21 @@ else:
             "SALES_INVOICE": "Sales Invoice",
             "SALES_QUOTE": "Sales Quote",
         }
+    )
+    # [S2] /quick_entry_types: the whole list ($total 2).
+    QuickEntryTypeId = closed_set({"INVOICE": "Invoice", "CREDIT_NOTE": "Cr Note"})
+    # [S2] /countries_of_registration ($total 5), the five the spec's BusinessSettings names.
+    CountryOfRegistrationId = closed_set(
+        {
+            "ENGLAND_AND_WALES": "England and Wales",
+            "WALES": "Wales",
+            "SCOTLAND": "Scotland",
+            "NORTHERN_IRELAND": "Northern Ireland",
+            "REPUBLIC_OF_IRELAND": "Republic of Ireland",
+        }
+    )
+    # [S2] /tax_types and /tax_return_frequencies: both whole lists.
+    TaxTypeId = closed_set({"MTD": "MTD", "MTD_PENDING": "MTD_PENDING"})
+    TaxReturnFrequencyId = closed_set(
+        {"QUARTERLY": "Quarterly", "MONTHLY": "Monthly", "ANNUALLY": "Annually"}
     )
