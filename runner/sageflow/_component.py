@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
-from collections.abc import Callable, Generator, Mapping
+import sys
+from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 from types import NoneType, UnionType
 from typing import (
     TYPE_CHECKING,
@@ -31,6 +34,8 @@ from sageflow._errors import APIError, FieldProblem, InputValidationError
 from sageflow._values import HTTPRequest, HTTPResponse
 
 if TYPE_CHECKING:
+    from _collections_abc import dict_items, dict_keys, dict_values
+
     from sageflow._connection import ConnectionSpec
 
 #: What a handler is: a generator that yields requests, receives responses and returns the
@@ -370,12 +375,46 @@ class TriggerEvent(BaseModel, Generic[RecordT]):
 ErrorParser = Callable[[HTTPResponse, HTTPRequest], APIError]
 
 
+class _ComponentTable(dict[str, "Component"]):
+    """A pack's components by key: looking one up never loads the pack, but walking them all
+    (listing, manifests) first imports every module of the pack (see ``Pack.modules``)."""
+
+    def __init__(self, pack: Pack, items: Mapping[str, Component]) -> None:
+        super().__init__(items)
+        self._pack = pack
+
+    def __iter__(self) -> Iterator[str]:
+        self._pack.load_all()
+        return super().__iter__()
+
+    def __len__(self) -> int:
+        self._pack.load_all()
+        return super().__len__()
+
+    def keys(self) -> dict_keys[str, Component]:
+        self._pack.load_all()
+        return super().keys()
+
+    def values(self) -> dict_values[str, Component]:
+        self._pack.load_all()
+        return super().values()
+
+    def items(self) -> dict_items[str, Component]:
+        self._pack.load_all()
+        return super().items()
+
+
 @dataclass
 class Pack:
     """A set of components for one product, found through the ``sageflow.packs`` entry point.
 
     The runner knows nothing of any product: everything specific (how errors look, which
     connections exist, how to simulate the API) comes from the pack through these fields.
+
+    A pack of a hundred components costs a second to import, and a command uses a few: so a
+    pack lists its component ``modules`` instead of importing them, and its ``index_file``
+    (written by ``sageflow manifests build``) says which module defines each component.
+    ``get`` imports just that module; walking ``components`` imports them all.
     """
 
     name: str
@@ -392,6 +431,49 @@ class Pack:
     #: Where the pack's credentials are read from in the environment: ``<prefix>ACCESS_TOKEN``
     #: and so on; ``None`` means ``SAGEFLOW_<NAME>_`` (``SAGEFLOW_SAGE200_ACCESS_TOKEN``).
     env_prefix: str | None = None
+    #: The modules that define the pack's components, imported on demand (none: the pack
+    #: imports its components itself).
+    modules: tuple[str, ...] = ()
+    #: A JSON file ``{"components": {key or alias: module}}`` beside the pack's code.
+    index_file: Path | None = None
+    #: Where each component was defined (the innermost of ``modules`` that was importing).
+    origins: dict[str, str] = field(default_factory=dict)
+    _index: dict[str, str] | None = field(default=None, repr=False)
+    _loaded_all: bool = field(default=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.components = _ComponentTable(self, self.components)
+
+    def load_all(self) -> None:
+        """Import every module of the pack (once): for listing or describing every component."""
+        if self._loaded_all:
+            return
+        self._loaded_all = True
+        for module in self.modules:
+            importlib.import_module(module)
+
+    def _load_for(self, key: str) -> None:
+        if self._index is None:
+            self._index = {}
+            if self.index_file is not None and self.index_file.is_file():
+                found = json.loads(self.index_file.read_text(encoding="utf-8"))
+                self._index = dict(found.get("components", {}))
+        module = self._index.get(key)
+        if module is not None and module in self.modules:
+            importlib.import_module(module)
+        if not dict.__contains__(self.components, self.aliases.get(key, key)):
+            self.load_all()  # not in the index (or the index is stale): the slow, sure way
+
+    def module_index(self) -> dict[str, str]:
+        """What ``index_file`` must hold: each component and alias -> the module defining it."""
+        self.load_all()
+        found = {}
+        for key in dict.keys(self.components):
+            found[key] = self.origins.get(key, "")
+        for alias, key in self.aliases.items():
+            found[alias] = found.get(key, "")
+        return dict(sorted(found.items()))
+
     #: How many records a list response carries and how many the listing has in all, or None
     #: for a response that is not a page: lets the runner draw a bar for a long listing.
     page_progress: Callable[[HTTPResponse], tuple[int, int | None] | None] | None = None
@@ -404,11 +486,16 @@ class Pack:
         if component.key in self.components or component.key in self.aliases:
             raise ValueError(f"duplicate component key {component.ref}")
         self.components[component.key] = component
+        origin = _importing_module(self.modules)
+        if origin is not None:
+            self.origins[component.key] = origin
         for alias in component.aliases:
             self.aliases[alias] = component.key
         return component
 
     def get(self, key: str) -> Component:
+        if not dict.__contains__(self.components, self.aliases.get(key, key)):
+            self._load_for(key)
         key = self.aliases.get(key, key)
         try:
             return self.components[key]
@@ -522,3 +609,18 @@ def resolve_ref(schema: Mapping[str, Any], root: Mapping[str, Any]) -> dict[str,
         }
         seen += 1
     return resolved
+
+
+def _importing_module(modules: tuple[str, ...]) -> str | None:
+    """The innermost of ``modules`` whose top level is running: the module a component is
+    being defined in (a family's factory may be another module's function)."""
+    if not modules:
+        return None
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code.co_name == "<module>":
+            name = frame.f_globals.get("__name__")
+            if name in modules:
+                return str(name)
+        frame = frame.f_back  # type: ignore[assignment]
+    return None

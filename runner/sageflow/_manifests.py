@@ -65,8 +65,39 @@ def build() -> dict[str, str]:
     return files
 
 
+def pack_indexes() -> dict[Path, str]:
+    """Each lazily loaded pack's index file (which module defines each component), as text."""
+    files = {}
+    for pack in packs().values():
+        if pack.index_file is not None:
+            index = pack.module_index()
+            files[pack.index_file] = dump({"components": index})
+    return files
+
+
+def _index_problems() -> list[str]:
+    problems = []
+    for pack in packs().values():
+        if pack.index_file is None:
+            continue
+        for key, module in pack.module_index().items():
+            if not module:
+                problems.append(
+                    f"{pack.name}/{key}: defined outside the pack's modules (list its module"
+                    f" in {pack.name}'s modules, and do not import it from the package itself)"
+                )
+    return problems
+
+
 def write(root: Path) -> list[str]:
-    """Write every manifest under ``root``, remove stale ones; return the paths written."""
+    """Write every manifest under ``root``, remove stale ones; return the paths written.
+    Each pack's index file is rewritten beside its code too."""
+    problems = _index_problems()
+    if problems:
+        raise ValueError("\n".join(problems))
+    for target, text in pack_indexes().items():
+        if not target.exists() or target.read_text(encoding="utf-8") != text:
+            target.write_text(text, encoding="utf-8")
     files = build()
     root.mkdir(parents=True, exist_ok=True)
     for stale in _existing(root) - set(files):
@@ -82,7 +113,10 @@ def write(root: Path) -> list[str]:
 def check(root: Path) -> list[str]:
     """Differences between the code and the files under ``root``; empty when they agree."""
     files = build()
-    problems: list[str] = []
+    problems: list[str] = _index_problems()
+    for target, text in pack_indexes().items():
+        if not target.exists() or target.read_text(encoding="utf-8") != text:
+            problems.append(f"stale: {target} (which module defines each component)")
     existing = _existing(root)
     for missing in sorted(set(files) - existing):
         problems.append(f"missing: {root / missing}")

@@ -169,10 +169,12 @@ def _type_name(prop: dict[str, Any], root: dict[str, Any]) -> str:
 
 
 def _choices(prop: dict[str, Any], ref: str, path: str) -> str:
-    if "enum" in prop:
-        labels = prop.get("x-sageflow-enum-labels") or {}
-        shown = [f"{v} ({labels[v]})" if v in labels else str(v) for v in prop["enum"]]
-        return "one of: " + ", ".join(shown)
+    items = prop.get("items") if prop.get("type") == "array" else None
+    for node, words in ((prop, "one of"), (items, "any of")):
+        if isinstance(node, dict) and "enum" in node:
+            labels = node.get("x-sageflow-enum-labels") or {}
+            shown = [f"{v} ({labels[v]})" if v in labels else str(v) for v in node["enum"]]
+            return f"{words}: " + ", ".join(shown)
     lookup = prop.get("x-sageflow-options")
     if isinstance(lookup, dict) and lookup.get("component"):
         where = ", ".join(f"{k}={v}" for k, v in (lookup.get("with") or {}).items())
@@ -201,7 +203,10 @@ _DIR = click.option(
 @_DIR
 def build(directory: Path) -> None:
     """Write every manifest from the code (never edit them by hand)."""
-    written = _manifests.write(directory)
+    try:
+        written = _manifests.write(directory)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
     click.echo(f"wrote {len(written)} manifests under {directory}")
 
 
