@@ -23,10 +23,18 @@ PACK.add_connection(ACCESS_TOKEN)
 def _sandbox(**options: Any) -> Any:
     # Lazy: importing the pack must not import the simulator; the runner calls this only when
     # no credentials are configured.
-    from importlib import import_module
+    from sage200.sandbox import Sandbox
 
-    # Looked up by name: the simulator is another engineer's module and may not exist yet.
-    return import_module("sage200.sandbox").Sandbox(**options)
+    sandbox = Sandbox(**options)
+    if getattr(sandbox, "connection_headers", None) is None:
+        # What the runner's no-account fallback sends on every request besides the bearer:
+        # the sandbox's dev subscription key and its seeded site and company.
+        sandbox.connection_headers = {  # type: ignore[attr-defined]
+            name: value
+            for name, value in sandbox.headers().items()
+            if name.lower() != "authorization"
+        }
+    return sandbox
 
 
 PACK.sandbox_factory = _sandbox

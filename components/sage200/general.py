@@ -310,11 +310,10 @@ class BankEntryInputs(Inputs):
 
 def bank_entry_body(inputs: BankEntryInputs) -> dict[str, Any]:
     body = _wire.fields(inputs, exclude={"lines", "chequeValue"})
-    goods = _total(line.goodsValue for line in inputs.lines)
-    tax = _total(line.taxValue for line in inputs.lines)
-    body["cheque_value"] = _wire.number(goods + tax)
-    body["cheque_goods_value"] = _wire.number(goods)
-    body["cheque_tax_value"] = _wire.number(tax)
+    # The entry's value is its lines' gross; its goods and tax split is on the lines, so the
+    # optional cheque_goods_value and cheque_tax_value are left to Sage to total.
+    gross = _total(line.goodsValue + line.taxValue for line in inputs.lines)
+    body["cheque_value"] = _wire.number(gross)
     body["nominal_analysis_items"] = [
         {
             **_wire.fields(line, rename={"nominalCode": "code"}),
