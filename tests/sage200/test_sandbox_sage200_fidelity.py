@@ -88,7 +88,9 @@ def sandbox_routes() -> list[tuple[str, str]]:
     return routes
 
 
-@pytest.mark.parametrize(("method", "path"), sandbox_routes(), ids=" ".join)
+@pytest.mark.parametrize(
+    ("method", "path"), [pytest.param(*route, id=" ".join(route)) for route in sandbox_routes()]
+)
 def test_every_route_exists_in_the_spec_with_that_method(method: str, path: str) -> None:
     assert (method, path) in _operations(), f"{method} {path} is not in Sage 200's module specs"
 

@@ -44,6 +44,9 @@ COLLECTIONS = (
     "currencies",
     "tax_codes",
     "nominal_report_categories",
+    "country_codes",
+    "ledger_types",
+    "nominal_transaction_analysis_codes",
     "cost_centres",
     "departments",
     "nominal_codes",
@@ -1134,7 +1137,7 @@ def allocate(company: Company, data: Mapping[str, Any]) -> Record:
     if not isinstance(lines, list) or len(lines) < 2:
         raise bad_request("allocation_lines needs at least two lines (a debit and a credit).")
     posted = company.collection("sales_posted_transactions")
-    plan: list[tuple[Record, Decimal]] = []
+    plan: list[tuple[Record, Decimal, Decimal]] = []
     balance = ZERO
     seen: set[int] = set()
     for index, line in enumerate(lines):
@@ -1153,19 +1156,20 @@ def allocate(company: Company, data: Mapping[str, Any]) -> Record:
         if record["id"] in seen:
             raise bad_request(f"{where}.posted_tran_id: the transaction appears twice.")
         seen.add(record["id"])
-        value = abs(money(line["value_to_allocate"], f"{where}.value_to_allocate", negative=True))
+        sent = money(line["value_to_allocate"], f"{where}.value_to_allocate", negative=True)
+        value = abs(sent)
         if value == 0 or value > record["document_outstanding_value"]:
             raise bad_request(
                 f"{where}.value_to_allocate: {value} is not between 0 and the transaction's"
                 f" outstanding value of {record['document_outstanding_value']}."
             )
         balance += value if record["trader_transaction_type"] == INVOICE else -value
-        plan.append((record, value))
+        plan.append((record, value, sent))
     if balance != 0:
         raise bad_request(
             f"The allocation does not balance: invoices and credits differ by {balance}."
         )
-    for record, value in plan:
+    for record, value, _ in plan:
         updated = dict(record)
         updated["document_allocated_value"] = record["document_allocated_value"] + value
         updated["base_allocated_value"] = record["base_allocated_value"] + value
@@ -1191,7 +1195,7 @@ def allocate(company: Company, data: Mapping[str, Any]) -> Record:
         "customer_id": customer["id"],
         "allocation_date": wire_date(when),
         "allocation_lines": [
-            {"posted_tran_id": record["id"], "value_to_allocate": value} for record, value in plan
+            {"posted_tran_id": record["id"], "value_to_allocate": sent} for record, _, sent in plan
         ],
     }
 
@@ -1303,6 +1307,10 @@ def post_bank_entry(company: Company, data: Mapping[str, Any], *, receipt: bool)
 def validate_transaction_date(company: Company, data: Mapping[str, Any]) -> Record:
     """``POST /transaction_date_validation`` ([S200 general]: ``date`` and ``ledger_type`` in,
     ``classification`` and ``message`` out). Classification names are inferred."""
+    if "ledger_type" in data:
+        ledger = text(data["ledger_type"], "ledger_type")
+        if company.find("ledger_types", value=ledger) is None:
+            raise bad_request(f"The value '{ledger}' is not valid for ledger_type.")
     when = day(data["date"], "date") if "date" in data else company.today()
     period = company.period_of(when)
     current = company.period_of(company.today())

@@ -102,6 +102,7 @@ _EXPAND_TARGETS = {
     "bank": "banks",
     "account_currency": "currencies",
     "cheque_currency": "currencies",
+    "country_code": "country_codes",
 }
 
 
@@ -369,6 +370,16 @@ RESOURCES: dict[str, Resource] = {
             _fields("account_report_type", "code", "description", "account_report_category_type"),
         ),
         Resource(
+            "country_codes",
+            _fields("code", "name", "eu_member"),
+        ),
+        Resource("ledger_types", frozenset({"id", "description", "value"}), on_record=frozenset()),
+        Resource(
+            "nominal_transaction_analysis_codes",
+            _fields("code", "description", "active"),
+            on_record=frozenset(),
+        ),
+        Resource(
             "tax_codes",
             _fields(
                 "code",
@@ -428,6 +439,7 @@ RESOURCES: dict[str, Resource] = {
             on_record=frozenset({"GET", "PUT"}),
             writable=dict.fromkeys(books.COMPANY_TEXT, True),
             update=books.update_company_details,
+            expand=_expanders("country_code"),
         ),
         Resource(
             "sales_posted_transactions",

@@ -52,6 +52,23 @@ REPORT_CATEGORIES = (
     ("ProfitAndLoss", "60", "Direct costs", "AccountReportCategoryTypeExpense"),
     ("ProfitAndLoss", "70", "Overheads", "AccountReportCategoryTypeExpense"),
 )
+#: (code, name, EU member): ISO 3166 codes, what Sage 200's country codes carry.
+COUNTRY_CODES = (
+    ("GB", "United Kingdom", False),
+    ("IE", "Ireland", True),
+    ("FR", "France", True),
+    ("DE", "Germany", True),
+    ("US", "United States", False),
+)
+#: (value, description): the ledgers transaction-date validation names (value names inferred
+#: from the Sage 200 SDK's LedgerTypeEnum).
+LEDGER_TYPES = (
+    ("LedgerTypeSales", "Sales Ledger"),
+    ("LedgerTypePurchase", "Purchase Ledger"),
+    ("LedgerTypeNominal", "Nominal Ledger"),
+    ("LedgerTypeCashBook", "Cash Book"),
+)
+ANALYSIS_CODES = (("MKT", "Marketing campaign"), ("PRJ", "Project work"))
 COST_CENTRES = (("", "Default"), ("ADM", "Administration"), ("SAL", "Sales"))
 DEPARTMENTS = (("", "Default"), ("UK", "United Kingdom"), ("EXP", "Export"))
 #: (reference, cost centre, department, name, report category code)
@@ -142,6 +159,22 @@ def seed_reference(company: Company) -> None:
                 account_report_category_type=category_type,
             ),
         )
+    for country, country_name, eu_member in COUNTRY_CODES:
+        company.put(
+            "country_codes",
+            company.new_record(code=country, name=country_name, eu_member=eu_member),
+        )
+    for ledger_value, ledger_description in LEDGER_TYPES:
+        # /ledger_types rows have no timestamps in the spec.
+        company.put(
+            "ledger_types",
+            {"id": company.new_id(), "description": ledger_description, "value": ledger_value},
+        )
+    for analysis_code, analysis_description in ANALYSIS_CODES:
+        company.put(
+            "nominal_transaction_analysis_codes",
+            company.new_record(code=analysis_code, description=analysis_description, active=True),
+        )
     for name, rows in (("cost_centres", COST_CENTRES), ("departments", DEPARTMENTS)):
         for code_text, label in rows:
             company.put(
@@ -181,6 +214,8 @@ def seed_reference(company: Company) -> None:
                 "bank_account_nominal_reference": nominal,
             },
         )
+    gb = company.find("country_codes", code="GB")
+    assert gb is not None
     company.put(
         "company_details",
         company.new_record(
@@ -191,7 +226,7 @@ def seed_reference(company: Company) -> None:
             website="https://www.example.co.uk",
             tax_registration_number="GB123456789",
             years_accounts_held_for=6,
-            country_code_id=826,
+            country_code_id=gb["id"],
         ),
     )
 
