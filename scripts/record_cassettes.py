@@ -249,6 +249,48 @@ class Fixtures:
     def business_id(self) -> str:
         return str(self.call("listBusinesses", {})["items"][0]["id"])
 
+    def _serial(self) -> int:
+        self._made["serial"] = int(self._made.get("serial", 0)) + 1
+        return int(self._made["serial"])
+
+    def first_of(self, listing: str) -> str:
+        """The first record of a list component (a price type, a rate type)."""
+        return str(self._once(listing, lambda: self.call(listing, {})["items"][0]["id"]))
+
+    def catalogue_item(self, kind: str, *, own: bool = False) -> str:
+        """A Product, Service or StockItem of our own: found by its item code, else created."""
+        code = f"CASS-{kind.upper()}" + (f"-{self._serial()}" if own else "")
+
+        def make() -> str:
+            found = self.call(f"find{kind}", {"itemCode": code})["items"]
+            if found:
+                return str(found[0]["id"])
+            item = {
+                "description": f"Cassette {kind}",
+                "itemCode": code,
+                "salesLedgerAccountId": self.ledger_account("sales"),
+            }
+            if kind != "Service":
+                item["purchaseLedgerAccountId"] = self.ledger_account("expenses")
+            return str(self.call(f"create{kind}", item)["id"])
+
+        return make() if own else str(self._once(f"item:{kind}", make))
+
+    def catalogue_type(self, kind: str) -> str:
+        """A price or rate type of our own (a business's own types are never changed)."""
+        named = {"name": f"Cassette {kind} {self._serial()}", "active": True}
+        return str(self.call(f"create{kind}", named)["id"])
+
+    def stock_movement(self) -> str:
+        movement = {
+            "stockItemId": self.catalogue_item("StockItem"),
+            "date": "2026-01-05",
+            "quantity": "5",
+            "costPrice": "2.00",
+            "details": "Cassette delivery",
+        }
+        return str(self.call("createStockMovement", movement)["id"])
+
 
 def _lines(ledger: str, lines: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return [{**line, "ledgerAccountId": ledger} for line in lines]
@@ -316,6 +358,56 @@ PREPARE: dict[str, Prepare] = {
     "updatePurchaseInvoice": lambda f, x: {**x, "purchaseInvoiceId": f.purchase_invoice()},
     "updateSalesInvoice": lambda f, x: {**x, "salesInvoiceId": f.sales_invoice()},
 }
+
+
+def _catalogue_prepare() -> dict[str, Prepare]:
+    """The catalogue's components (sage_accounting.catalogue): ids of records of our own."""
+    steps: dict[str, Prepare] = {}
+    for kind, key in (
+        ("Product", "productId"),
+        ("Service", "serviceId"),
+        ("StockItem", "stockItemId"),
+    ):
+        code = f"CASS-{kind.upper()}"
+        steps[f"get{kind}"] = lambda f, x, k=kind, i=key: {**x, i: f.catalogue_item(k)}
+        steps[f"update{kind}"] = steps[f"get{kind}"]
+        steps[f"delete{kind}"] = lambda f, x, k=kind, i=key: {**x, i: f.catalogue_item(k, own=True)}
+        steps[f"find{kind}"] = lambda f, x, k=kind, c=code: {
+            **x,
+            "itemCode": c if f.catalogue_item(k) else "",
+        }
+        steps[f"create{kind}"] = lambda f, x, k=kind: {
+            **x,
+            "itemCode": f"CASS-NEW-{k.upper()}",
+            "salesLedgerAccountId": f.ledger_account("sales"),
+            **({"purchaseLedgerAccountId": f.ledger_account("expenses")} if k != "Service" else {}),
+        }
+    price_type = "productSalesPriceTypeId"
+    steps["createProduct"] = lambda f, x, made=steps["createProduct"]: {
+        **made(f, x),
+        "salesPrices": [
+            {**p, price_type: f.first_of("listProductSalesPriceTypes")} for p in x["salesPrices"]
+        ],
+    }
+    steps["createService"] = lambda f, x, made=steps["createService"]: {
+        **made(f, x),
+        "salesRates": [
+            {**r, "serviceRateTypeId": f.first_of("listServiceRateTypes")} for r in x["salesRates"]
+        ],
+    }
+    steps["createStockMovement"] = lambda f, x: {**x, "stockItemId": f.catalogue_item("StockItem")}
+    for verb in ("get", "update", "delete"):
+        steps[f"{verb}StockMovement"] = lambda f, x: {**x, "stockMovementId": f.stock_movement()}
+        for kind, key in (
+            ("ProductSalesPriceType", "productSalesPriceTypeId"),
+            ("ServiceRateType", "serviceRateTypeId"),
+        ):
+            steps[f"{verb}{kind}"] = lambda f, x, k=kind, i=key: {**x, i: f.catalogue_type(k)}
+    steps["listStockMovements"] = steps["createStockMovement"]
+    return steps
+
+
+PREPARE.update(_catalogue_prepare())
 
 
 def _bank_account(f: Fixtures, *, own: bool = False) -> str:
@@ -424,6 +516,88 @@ def _payments_prepare() -> dict[str, Prepare]:
 
 
 PREPARE.update(_payments_prepare())
+
+
+def _journal(f: Fixtures) -> dict[str, Any]:
+    """A balanced two-line journal of our own (journals are deleted, never changed)."""
+    lines = [
+        {"ledgerAccountId": f.ledger_account("expenses"), "debit": "25.00", "details": "Cassette"},
+        {"ledgerAccountId": f.ledger_account("journals"), "credit": "25.00", "details": "Cassette"},
+    ]
+    journal = {"date": "2026-01-05", "reference": "CASS-J", "journalLines": lines}
+    return f.call("createJournal", journal)
+
+
+def _journal_code(f: Fixtures) -> dict[str, Any]:
+    code = {"name": "Cassette Code", "code": "CASS", "journalCodeTypeId": "OTHER"}
+    return dict(f._once("journal-code", lambda: f.call("createJournalCode", code)))
+
+
+def _quick_entry(f: Fixtures, side: str) -> str:
+    sale = side == "Sales"
+    entry = {
+        "quickEntryTypeId": "INVOICE",
+        "date": "2026-01-05",
+        "contactId": (f.customer() if sale else f.supplier())["id"],
+        "reference": "CASS-QE",
+        "ledgerAccountId": f.ledger_account("sales" if sale else "expenses"),
+        "netAmount": "50.00",
+        "taxRateId": "GB_STANDARD",
+        "taxAmount": "10.00",
+    }
+    return str(f.call(f"create{side}QuickEntry", entry)["id"])
+
+
+def _journals_prepare() -> dict[str, Prepare]:
+    """Journals, the ledger, quick entries and settings (sage_accounting.journals,
+    .quick_entries, .settings): the example's ids replaced by records made first."""
+
+    def transaction(f: Fixtures) -> str:
+        return str(_journal(f)["transaction"]["id"])
+
+    def entry(f: Fixtures) -> str:
+        listed = f.call("listLedgerEntries", {"transactionId": transaction(f)})
+        return str(listed["items"][0]["id"])
+
+    def profile(f: Fixtures) -> str:
+        return str(f.call("listTaxProfiles", {})["items"][0]["id"])
+
+    steps: dict[str, Prepare] = {
+        "createJournal": lambda f, x: {
+            **x,
+            "journalLines": [
+                {**line, "ledgerAccountId": f.ledger_account(area)}
+                for line, area in zip(x["journalLines"], ("expenses", "journals"), strict=True)
+            ],
+        },
+        "getJournal": lambda f, x: {**x, "journalId": _journal(f)["id"]},
+        "deleteJournal": lambda f, x: {**x, "journalId": _journal(f)["id"]},
+        "findJournalCode": lambda f, x: {**x, "code": _journal_code(f)["code"]},
+        "listLedgerEntries": lambda f, x: {**x, "transactionId": transaction(f)},
+        "getLedgerEntry": lambda f, x: {**x, "ledgerEntryId": entry(f)},
+        "getTransaction": lambda f, x: {**x, "transactionId": transaction(f)},
+        "getTaxProfile": lambda f, x: {**x, "taxProfileId": profile(f)},
+        "updateTaxProfile": lambda f, x: {**x, "taxProfileId": profile(f)},
+    }
+    for verb in ("get", "update", "delete"):
+        steps[f"{verb}JournalCode"] = lambda f, x: {**x, "journalCodeId": _journal_code(f)["id"]}
+    for side in ("Sales", "Purchase"):
+        contact = "customer" if side == "Sales" else "supplier"
+        area = "sales" if side == "Sales" else "expenses"
+        steps[f"create{side}QuickEntry"] = lambda f, x, c=contact, a=area: {
+            **x,
+            "contactId": getattr(f, c)()["id"],
+            "ledgerAccountId": f.ledger_account(a),
+        }
+        for verb in ("get", "update", "delete"):
+            steps[f"{verb}{side}QuickEntry"] = lambda f, x, s=side: {
+                **x,
+                f"{s.lower()}QuickEntryId": _quick_entry(f, s),
+            }
+    return steps
+
+
+PREPARE.update(_journals_prepare())
 
 
 def _journal(f: Fixtures) -> dict[str, Any]:

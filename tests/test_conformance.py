@@ -47,7 +47,8 @@ def test_at_least_the_issue_components_are_registered() -> None:
     assert len(ISSUE_KEYS) == 40
     # Triggers (<resource>Changes) are the second kind; tests/triggers/ holds them.
     actions = {key for key, c in PACK.components.items() if c.kind == "action"}
-    assert actions == ISSUE_KEYS
+    # Issue 13 adds the rest of the books (catalogue, payments, ...) beside these 40.
+    assert actions >= ISSUE_KEYS
     assert {key for key in PACK.components if key not in actions} >= {
         "contactChanges", "contactPersonChanges", "salesInvoiceChanges",
         "purchaseInvoiceChanges", "ledgerAccountChanges",

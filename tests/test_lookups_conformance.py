@@ -32,6 +32,7 @@ FREE_TEXT_CODES = {
     "sortCode": "a bank's sort code, from the customer's bank details",
     "nominalCode": "the new account's own code, chosen by the user",
     "gifiCode": "a Canadian GIFI code from the government's list; Sage offers no endpoint",
+    "itemCode": "a product's own code (a shop's SKU), chosen by the user or looked up by it",
 }
 
 #: Id inputs whose list Sage has but the pack has no list component for yet (and the sandbox no
@@ -41,8 +42,6 @@ NO_LIST_COMPONENT_YET = {
     "bankAccountId": "GET /bank_accounts",
     "deliveryBankAccountId": "GET /bank_accounts",
     "ledgerAccountClassificationId": "GET /ledger_account_classifications",
-    "productId": "GET /products",
-    "serviceId": "GET /services",
 }
 
 _ID_LIKE = re.compile(r"(Id|Ids|Code)$")

@@ -19,8 +19,10 @@ from sage_accounting._lookups import (
     CONTACTS,
     CURRENCIES,
     LEDGER_ACCOUNTS,
+    PRODUCTS,
     PURCHASE_ACCOUNTS,
     SALES_ACCOUNTS,
+    SERVICES,
     TAX_RATES,
     InvoiceStatusId,
     NewInvoiceStatusId,
@@ -63,10 +65,14 @@ class InvoiceLine(Inputs):
     netAmount: Money | None = optional("Net amount of the line.", "900.00")
     totalAmount: Money | None = optional("Total of the line, tax included.", "1080.00")
     productId: str | None = optional(
-        "The product sold or bought.", "5a3f0d7e2b8c4e1f9a6d3c2b1e0f9a8b"
+        "The product sold or bought.",
+        "5a3f0d7e2b8c4e1f9a6d3c2b1e0f9a8b",
+        json_schema_extra=PRODUCTS,
     )
     serviceId: str | None = optional(
-        "The service sold or bought.", "7b2e1d0c9f8a4b3c2d1e0f9a8b7c6d5e"
+        "The service sold or bought.",
+        "7b2e1d0c9f8a4b3c2d1e0f9a8b7c6d5e",
+        json_schema_extra=SERVICES,
     )
 
 

@@ -44,6 +44,13 @@ TAX_PROFILES = _list("listTaxProfiles")
 # Sage lists 72 address regions ([S2] /address_regions: $total 72), so they are offered.
 ADDRESS_REGIONS = _list("listAddressRegions")
 COUNTRIES_OF_REGISTRATION = _list("listCountriesOfRegistration")
+# The catalogue: products and services are synced by item code, so their lists search.
+PRODUCTS = _list("listProducts", search=True)
+SERVICES = _list("listServices", search=True)
+STOCK_ITEMS = _list("listStockItems", search=True)
+STOCK_MOVEMENTS = _list("listStockMovements", search=True)
+PRICE_TYPES = _list("listProductSalesPriceTypes")
+RATE_TYPES = _list("listServiceRateTypes")
 SALES_CREDIT_NOTES = _list("listSalesCreditNotes", search=True)
 PURCHASE_CREDIT_NOTES = _list("listPurchaseCreditNotes", search=True)
 SALES_QUOTES = _list("listSalesQuotes", search=True)
