@@ -740,6 +740,16 @@ class Sandbox:
             "X-Company": str(company if company is not None else self.company_id),
         }
 
+    def describe(self, base: str) -> list[tuple[str, str]]:
+        """What ``sageflow sandbox serve`` prints under the API base: the other three headers."""
+        companies = ", ".join(f"{c.id} ({c.name})" for c in self.companies.values())
+        return [
+            ("Sub. key", f"{self.subscription_key}  (ocp-apim-subscription-key)"),
+            ("X-Site", self.site_id),
+            ("X-Company", companies),
+            ("Standard", f"{base}{API_PREFIXES[1]} answers too"),
+        ]
+
     def transport(self) -> httpx.BaseTransport:
         """An ``httpx`` transport that calls this sandbox in-process (no socket)."""
         return SandboxTransport(self)
