@@ -600,86 +600,185 @@ def _journals_prepare() -> dict[str, Prepare]:
 PREPARE.update(_journals_prepare())
 
 
-def _journal(f: Fixtures) -> dict[str, Any]:
-    """A balanced two-line journal of our own (journals are deleted, never changed)."""
-    lines = [
-        {"ledgerAccountId": f.ledger_account("expenses"), "debit": "25.00", "details": "Cassette"},
-        {"ledgerAccountId": f.ledger_account("journals"), "credit": "25.00", "details": "Cassette"},
-    ]
-    journal = {"date": "2026-01-05", "reference": "CASS-J", "journalLines": lines}
-    return f.call("createJournal", journal)
-
-
-def _journal_code(f: Fixtures) -> dict[str, Any]:
-    code = {"name": "Cassette Code", "code": "CASS", "journalCodeTypeId": "OTHER"}
-    return dict(f._once("journal-code", lambda: f.call("createJournalCode", code)))
-
-
-def _quick_entry(f: Fixtures, side: str) -> str:
-    sale = side == "Sales"
-    entry = {
-        "quickEntryTypeId": "INVOICE",
-        "date": "2026-01-05",
-        "contactId": (f.customer() if sale else f.supplier())["id"],
-        "reference": "CASS-QE",
-        "ledgerAccountId": f.ledger_account("sales" if sale else "expenses"),
-        "netAmount": "50.00",
+def _refund_line(f: Fixtures, usage: str) -> dict[str, Any]:
+    return {
+        "description": "Cassette refund",
+        "ledgerAccountId": f.ledger_account(usage),
+        "quantity": "1",
+        "unitPrice": "40.00",
         "taxRateId": "GB_STANDARD",
-        "taxAmount": "10.00",
     }
-    return str(f.call(f"create{side}QuickEntry", entry)["id"])
 
 
-def _journals_prepare() -> dict[str, Prepare]:
-    """Journals, the ledger, quick entries and settings (sage_accounting.journals,
-    .quick_entries, .settings): the example's ids replaced by records made first."""
+def _credit_note(f: Fixtures, side: str, *, draft: bool = False, own: bool = False) -> str:
+    """A sales (or purchase) credit note of 48.00 for the cassette customer (or supplier)."""
 
-    def transaction(f: Fixtures) -> str:
-        return str(_journal(f)["transaction"]["id"])
+    def make() -> str:
+        sales = side == "sales"
+        inputs: Inputs = {
+            "contactId": (f.customer() if sales else f.supplier())["id"],
+            "date": "2026-01-07",
+            "creditNoteLines": [_refund_line(f, "sales" if sales else "expenses")],
+        }
+        if not sales:
+            inputs["vendorReference"] = "CASS-PCN"
+        if draft:
+            inputs["statusId"] = "DRAFT"
+        key = "createSalesCreditNote" if sales else "createPurchaseCreditNote"
+        return str(f.call(key, inputs)["id"])
 
-    def entry(f: Fixtures) -> str:
-        listed = f.call("listLedgerEntries", {"transactionId": transaction(f)})
-        return str(listed["items"][0]["id"])
+    return make() if own or draft else str(f._once(f"credit-note:{side}", make))
 
-    def profile(f: Fixtures) -> str:
-        return str(f.call("listTaxProfiles", {})["items"][0]["id"])
+
+def _quote(f: Fixtures, noun: str, *, own: bool = False) -> dict[str, Any]:
+    """A sales quote (or estimate) for the cassette customer, accepted."""
+
+    def make() -> dict[str, Any]:
+        lines = "quoteLines" if noun == "Quote" else "estimateLines"
+        inputs: Inputs = {
+            "contactId": f.customer()["id"],
+            "date": "2026-01-02",
+            "expiryDate": "2026-02-01",
+            "statusId": "ACCEPTED",
+            "reference": f"CASS-{noun.upper()}",
+            lines: [_refund_line(f, "sales")],
+        }
+        return f.call(f"createSales{noun}", inputs)
+
+    return make() if own else dict(f._once(f"quote:{noun}", make))
+
+
+def _attachment(f: Fixtures, *, own: bool = False) -> str:
+    def make() -> str:
+        inputs = {
+            "file": "JVBERi0xLjQKJcfsj6IKMSAwIG9iago8PD4+CmVuZG9iagp0cmFpbGVyCjw8Pj4KJSVFT0YK",
+            "fileName": "cassette.pdf",
+            "attachmentContextTypeId": "SALES_CREDIT_NOTE",
+            "attachmentContextId": _credit_note(f, "sales"),
+        }
+        return str(f.call("createAttachment", inputs)["id"])
+
+    return make() if own else str(f._once("attachment", make))
+
+
+def _credit_notes_prepare() -> dict[str, Prepare]:
+    """Credit notes, quotes, estimates and attachments (sales_credit_notes, ...)."""
+
+    def lines(f: Fixtures, x: Inputs, usage: str, name: str) -> list[dict[str, Any]]:
+        return _lines(f.ledger_account(usage), x[name])
 
     steps: dict[str, Prepare] = {
-        "createJournal": lambda f, x: {
+        "createSalesCreditNote": lambda f, x: {
             **x,
-            "journalLines": [
-                {**line, "ledgerAccountId": f.ledger_account(area)}
-                for line, area in zip(x["journalLines"], ("expenses", "journals"), strict=True)
-            ],
+            "contactId": f.customer()["id"],
+            "creditNoteLines": lines(f, x, "sales", "creditNoteLines"),
         },
-        "getJournal": lambda f, x: {**x, "journalId": _journal(f)["id"]},
-        "deleteJournal": lambda f, x: {**x, "journalId": _journal(f)["id"]},
-        "findJournalCode": lambda f, x: {**x, "code": _journal_code(f)["code"]},
-        "listLedgerEntries": lambda f, x: {**x, "transactionId": transaction(f)},
-        "getLedgerEntry": lambda f, x: {**x, "ledgerEntryId": entry(f)},
-        "getTransaction": lambda f, x: {**x, "transactionId": transaction(f)},
-        "getTaxProfile": lambda f, x: {**x, "taxProfileId": profile(f)},
-        "updateTaxProfile": lambda f, x: {**x, "taxProfileId": profile(f)},
-    }
-    for verb in ("get", "update", "delete"):
-        steps[f"{verb}JournalCode"] = lambda f, x: {**x, "journalCodeId": _journal_code(f)["id"]}
-    for side in ("Sales", "Purchase"):
-        contact = "customer" if side == "Sales" else "supplier"
-        area = "sales" if side == "Sales" else "expenses"
-        steps[f"create{side}QuickEntry"] = lambda f, x, c=contact, a=area: {
+        "createPurchaseCreditNote": lambda f, x: {
             **x,
-            "contactId": getattr(f, c)()["id"],
-            "ledgerAccountId": f.ledger_account(a),
-        }
-        for verb in ("get", "update", "delete"):
-            steps[f"{verb}{side}QuickEntry"] = lambda f, x, s=side: {
-                **x,
-                f"{s.lower()}QuickEntryId": _quick_entry(f, s),
+            "contactId": f.supplier()["id"],
+            "creditNoteLines": lines(f, x, "expenses", "creditNoteLines"),
+        },
+        "listSalesCreditNotes": lambda f, x: {
+            **x,
+            "contactId": f.customer()["id"] if _credit_note(f, "sales") else "",
+        },
+        "listPurchaseCreditNotes": lambda f, x: {
+            **x,
+            "contactId": f.supplier()["id"] if _credit_note(f, "purchase") else "",
+        },
+        "findSalesCreditNote": lambda f, x: {
+            **x,
+            "creditNoteNumber": f.call(
+                "getSalesCreditNote", {"salesCreditNoteId": _credit_note(f, "sales")}
+            )["credit_note_number"],
+        },
+        "findPurchaseCreditNote": lambda f, x: {
+            **x,
+            "vendorReference": "CASS-PCN" if _credit_note(f, "purchase") else "",
+        },
+        "getSalesCreditNote": lambda f, x: {**x, "salesCreditNoteId": _credit_note(f, "sales")},
+        "getPurchaseCreditNote": lambda f, x: {
+            **x,
+            "purchaseCreditNoteId": _credit_note(f, "purchase"),
+        },
+        "updateSalesCreditNote": lambda f, x: {
+            **x,
+            "salesCreditNoteId": _credit_note(f, "sales"),
+        },
+        "updatePurchaseCreditNote": lambda f, x: {
+            **x,
+            "purchaseCreditNoteId": _credit_note(f, "purchase"),
+        },
+        "deleteSalesCreditNote": lambda f, x: {
+            **x,
+            "salesCreditNoteId": _credit_note(f, "sales", own=True),
+        },
+        "deletePurchaseCreditNote": lambda f, x: {
+            **x,
+            "purchaseCreditNoteId": _credit_note(f, "purchase", own=True),
+        },
+        "releaseSalesCreditNote": lambda f, x: {
+            **x,
+            "salesCreditNoteId": _credit_note(f, "sales", draft=True),
+        },
+        "releasePurchaseCreditNote": lambda f, x: {
+            **x,
+            "purchaseCreditNoteId": _credit_note(f, "purchase", draft=True),
+        },
+        "listAttachments": lambda f, x: {
+            "attachmentContextTypeId": "SALES_CREDIT_NOTE",
+            "attachmentContextId": _credit_note(f, "sales") if _attachment(f) else "",
+        },
+        "getAttachment": lambda f, x: {**x, "attachmentId": _attachment(f)},
+        "updateAttachment": lambda f, x: {**x, "attachmentId": _attachment(f)},
+        "downloadAttachmentFile": lambda f, x: {**x, "attachmentId": _attachment(f)},
+        "deleteAttachment": lambda f, x: {**x, "attachmentId": _attachment(f, own=True)},
+        "createAttachment": lambda f, x: {
+            **x,
+            "attachmentContextTypeId": "SALES_CREDIT_NOTE",
+            "attachmentContextId": _credit_note(f, "sales"),
+        },
+    }
+    for noun in ("Quote", "Estimate"):
+        key = f"sales{noun}Id"
+        items = "quoteLines" if noun == "Quote" else "estimateLines"
+        steps.update(
+            {
+                f"createSales{noun}": lambda f, x, items=items: {
+                    **x,
+                    "contactId": f.customer()["id"],
+                    items: lines(f, x, "sales", items),
+                },
+                f"listSales{noun}s": lambda f, x, noun=noun: {
+                    **x,
+                    "contactId": f.customer()["id"] if _quote(f, noun) else "",
+                },
+                f"findSales{noun}": lambda f, x, noun=noun: {
+                    **x,
+                    f"{noun.lower()}Number": _quote(f, noun)[f"{noun.lower()}_number"],
+                },
+                f"getSales{noun}": lambda f, x, noun=noun, key=key: {
+                    **x,
+                    key: _quote(f, noun)["id"],
+                },
+                f"updateSales{noun}": lambda f, x, noun=noun, key=key: {
+                    **x,
+                    key: _quote(f, noun)["id"],
+                },
+                f"deleteSales{noun}": lambda f, x, noun=noun, key=key: {
+                    **x,
+                    key: _quote(f, noun, own=True)["id"],
+                },
+                f"convertSales{noun}ToInvoice": lambda f, x, noun=noun, key=key: {
+                    **x,
+                    key: _quote(f, noun, own=True)["id"],
+                },
             }
+        )
     return steps
 
 
-PREPARE.update(_journals_prepare())
+PREPARE.update(_credit_notes_prepare())
 
 
 def sandbox_client(sandbox: Sandbox) -> Client:
