@@ -44,6 +44,7 @@ def test_every_example_flow_is_exercised_here() -> None:
         "three-line-supplier-bill",
         "month-end-sales-summary",
         "month-end-accruals-journal",
+        "record-customer-payment",
         "new-sales-invoice-follow-up",  # a triggered flow: tests/triggers/test_poll_example.py
     }
     found = {p.name.removesuffix(".sageflow.yaml") for p in EXAMPLES.glob("*.sageflow.yaml")}
@@ -257,3 +258,33 @@ def test_debug_logs_each_request_once_with_the_token_masked(
     assert len(lines) == 5
     assert "authorization: ***" in result.stderr
     assert "sageflow-sandbox-token" not in result.stderr
+
+
+def test_record_customer_payment_marks_the_invoice_paid_once(workdir: Path) -> None:
+    flow = "examples/record-customer-payment.sageflow.yaml"
+    part = run(flow, "-i", "invoice_number=SI-1", "-i", "amount=100.00")["outputs"]
+    assert isinstance(part, dict)
+    assert (part["status"], part["outstanding"], part["paid"]) == ("PART_PAID", "2840.0", "100.0")
+    paid = run(flow)["outputs"]  # SI-3, 168.00 outstanding: all of it
+    assert isinstance(paid, dict)
+    assert (paid["invoice_number"], paid["status"], paid["outstanding"]) == ("SI-3", "PAID", "0.0")
+    assert (paid["recorded"], paid["paid"], paid["bank_account"]) == (
+        True,
+        "168.0",
+        "Current (1200)",
+    )
+    # The same notice again (a webhook delivered twice): reported, not paid a second time.
+    again = run(flow)["outputs"]
+    assert isinstance(again, dict)
+    assert (again["status"], again["recorded"], again["payment"]) == ("PAID", False, "")
+    payments = call("sage_accounting/listContactPayments", "attributes=total_amount")["items"]
+    assert isinstance(payments, list)
+    assert sorted(p["total_amount"] for p in payments) == ["100.0", "168.0"]
+    # More than is outstanding is Sage's refusal (a 422), and nothing is recorded.
+    refused = CliRunner().invoke(
+        cli, ["run", flow, "-i", "invoice_number=SI-1", "-i", "amount=5000", "--json"]
+    )
+    assert refused.exit_code == 1, refused.output
+    outcome = json.loads(refused.stdout.strip().splitlines()[-1])
+    assert outcome["error"]["step"] == "payment"
+    assert "is more than the outstanding amount" in outcome["error"]["message"]
