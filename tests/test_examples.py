@@ -45,6 +45,7 @@ def test_every_example_flow_is_exercised_here() -> None:
         "month-end-sales-summary",
         "month-end-accruals-journal",
         "record-customer-payment",
+        "refund-with-credit-note",
         "new-sales-invoice-follow-up",  # a triggered flow: tests/triggers/test_poll_example.py
     }
     found = {p.name.removesuffix(".sageflow.yaml") for p in EXAMPLES.glob("*.sageflow.yaml")}
@@ -288,3 +289,24 @@ def test_record_customer_payment_marks_the_invoice_paid_once(workdir: Path) -> N
     outcome = json.loads(refused.stdout.strip().splitlines()[-1])
     assert outcome["error"]["step"] == "payment"
     assert "is more than the outstanding amount" in outcome["error"]["message"]
+
+
+def test_refund_with_credit_note_allocates_it_and_credits_once(workdir: Path) -> None:
+    flow = "examples/refund-with-credit-note.sageflow.yaml"
+    # SI-1 is 2,940.00 (2,450.00 + 20% VAT): 250.00 net refunded is 300.00 with its VAT.
+    first = run(flow, "-i", "credited_on=2026-01-15")["outputs"]
+    assert isinstance(first, dict)
+    assert (first["credited"], first["credit_note"]) == (True, "SCN-1")
+    assert (first["credit_total"], first["credit_vat"]) == ("300.0", "50.0")
+    assert (first["status"], first["outstanding"]) == ("PART_PAID", "2640.0")
+    again = run(flow, "-i", "credited_on=2026-01-15")["outputs"]
+    assert isinstance(again, dict)
+    assert (again["credited"], again["credit_note"], again["outstanding"]) == (
+        False,
+        "SCN-1",
+        "2640.0",
+    )
+    # The rest of another invoice, SI-3 (168.00): the credit note settles it.
+    rest = run(flow, "-i", "invoice_number=SI-3", "-i", "amount=140.00")["outputs"]
+    assert isinstance(rest, dict)
+    assert (rest["status"], rest["outstanding"], rest["credit_total"]) == ("PAID", "0.0", "168.0")
