@@ -13,7 +13,11 @@ unless told otherwise, ``deleted_since``). A resource module adds its trigger in
   the pack's camelCase, each sent as its snake_case query parameter (``statusId`` ->
   ``status_id``); an id filter takes the lookup or closed set the list action's input uses;
 * ``deletions=False`` for a list whose spec declares no ``deleted_since``: its ``events``
-  input then offers only created and updated.
+  input then offers only created and updated;
+* ``sortable=True`` for a list Sage sorts by ``updated_at`` (``sort=updated_at:asc``; the
+  guide's [G-sort] names invoices, quotes, credit notes, quick entries, contact payments and
+  allocations, other payments, bank deposits and transfers): a poll disturbed by changes
+  still moves its window past the first page it read, so a busy list cannot pin it.
 
 How a poll stays exact (issue 12; the Sage facts are ``updated_or_created_since`` inclusive,
 ``deleted_since`` exclusive and answered with tombstones ``{id, $path, deleted_at}``):
@@ -25,9 +29,11 @@ How a poll stays exact (issue 12; the Sage facts are ``updated_or_created_since`
   late, or listed by two overlapping polls, is delivered once.
 * Every page is followed (200 a page, ``_paging.list_action``). A listing is offset-paged, so
   a record that leaves or moves while the pages are read can shift another past a page
-  boundary. A listing is trusted only when every page gave the same ``$total``, no id came
-  twice and no record changed within ``SETTLE`` of the poll's start; otherwise the window does
-  not move, and the next poll reads it again (the memory drops what was already delivered).
+  boundary. A listing of one page is one snapshot; a longer one is trusted only when every
+  page gave the same ``$total``, no id came twice and no record changed within ``SETTLE`` of
+  the poll's start. Otherwise the window does not move (a list sorted by ``updated_at``
+  moves it to the first page's last change), and the next poll reads it again; the memory
+  drops what was already delivered.
 * ``created`` is a record whose ``created_at`` equals its ``updated_at``, or one first seen
   that was created inside the window; every other change is ``updated``. Deletions come from
   the tombstones, which carry no fields to filter on: a filtered trigger's deletions are every
@@ -188,13 +194,18 @@ def _kept(seen: Mapping[str, str], since: datetime | None) -> dict[str, str]:
 
 
 def _advanced(
-    window: _Window, now: datetime | None, trusted: bool, seen: dict[str, str]
+    window: _Window,
+    now: datetime | None,
+    trusted: bool,
+    seen: dict[str, str],
+    read_through: datetime | None = None,
 ) -> _Window:
     """The window the next poll reads: moved to ``now - OVERLAP`` when this listing is
-    trusted, never backwards (what before the start was delivered is no longer remembered)."""
+    trusted, else to where it was surely read (``read_through``, if known); never backwards
+    (what was delivered before the start is no longer remembered)."""
     since = window.since
-    if trusted and now is not None:
-        start = now - OVERLAP
+    start = (now - OVERLAP) if trusted and now is not None else read_through
+    if start is not None:
         since = start if since is None else max(since, start)
     return _Window(since, _kept(seen, since))
 
@@ -204,18 +215,22 @@ def _advanced(
 
 @dataclass
 class _Pages:
-    """What a listing's pages said besides their items: the server's time and each $total."""
+    """What a listing's pages said besides their items: the server's time, each $total, and
+    how many records the first page held (a sorted listing's first page is one snapshot)."""
 
     first_date: datetime | None = None
     totals: set[Any] | None = None
     count: int = 0
+    first_size: int = 0
 
     def see(self, response: HTTPResponse) -> None:
+        page = response.json()
         if self.count == 0:
             self.first_date = server_time(response)
             self.totals = set()
+            items = page.get("$items") if isinstance(page, Mapping) else None
+            self.first_size = len(items) if isinstance(items, list) else 0
         self.count += 1
-        page = response.json()
         assert self.totals is not None
         self.totals.add(page.get("$total") if isinstance(page, Mapping) else None)
 
@@ -243,18 +258,35 @@ def _trusted(items: list[dict[str, Any]], pages: _Pages, times: list[datetime]) 
     (total,) = totals
     if isinstance(total, int) and total != len(items):
         return False
-    if pages.first_date is None:
-        return True  # nothing to compare with: the totals are all there is to go on
+    if pages.count == 1 or pages.first_date is None:
+        # One page is one snapshot: nothing moved between pages. Without the server's time,
+        # the totals are all there is to go on.
+        return True
     return all(t < pages.first_date - SETTLE for t in times)
 
 
-def _changes(path: str, filters: Mapping[str, QueryValue], window: _Window) -> Poll:
+def _read_through(pages: _Pages, times: list[datetime], sorted_by_update: bool) -> datetime | None:
+    """How far an untrusted listing was still read completely, or None when nothing is known.
+
+    Sorted by ``updated_at``, the first page is one snapshot of the oldest changes: every
+    record changed before its last one was on it, whatever moved afterwards (a record that
+    changes goes to the end). Ties with the last one may continue on the next page, which
+    is why the next window starts *at* that instant (inclusive) rather than after it.
+    """
+    if not sorted_by_update or pages.count < 2 or not pages.first_size:
+        return None
+    return times[pages.first_size - 1]
+
+
+def _changes(path: str, filters: Mapping[str, QueryValue], window: _Window, sortable: bool) -> Poll:
     """List the records created or changed since the window's start; their events, in order."""
     query: dict[str, QueryValue] = {
         **filters,
         "attributes": "all",
         "items_per_page": MAX_ITEMS_PER_PAGE,
     }
+    if sortable:
+        query["sort"] = "updated_at:asc"
     if window.since is not None:
         query["updated_or_created_since"] = _stamp(window.since)
     pages = _Pages()
@@ -287,7 +319,9 @@ def _changes(path: str, filters: Mapping[str, QueryValue], window: _Window) -> P
     now = pages.first_date
     if now is None and times:
         now = max(times)
-    nxt = _advanced(window, now, _trusted(items, pages, times), seen)
+    trusted = _trusted(items, pages, times)
+    through = _read_through(pages, times, sortable)
+    nxt = _advanced(window, now, trusted, seen, through)
     return {"events": events, "window": nxt, "now": pages.first_date or now}
 
 
@@ -393,6 +427,7 @@ def changes_trigger(
     *,
     filters: type[Inputs] | None = None,
     deletions: bool = True,
+    sortable: bool = False,
     example: Mapping[str, Any] | None = None,
 ) -> Trigger:
     """Register ``<noun>Changes``, the trigger of the Sage list at ``path`` (see the module)."""
@@ -403,7 +438,7 @@ def changes_trigger(
     sample = dict(example or _example_record(path, "6c5b3bd7a5d84c4b9a3f4dc4f6b0a1e2"))
 
     def poll(inputs: Inputs, cursor: Mapping[str, Any] | None, since: datetime | None) -> Poll:
-        return _poll(path, deletions, inputs, cursor, since)
+        return _poll(path, deletions, sortable, inputs, cursor, since)
 
     PACK.trigger(
         key=key,
@@ -432,6 +467,7 @@ def changes_trigger(
 def _poll(
     path: str,
     deletions: bool,
+    sortable: bool,
     inputs: Inputs,
     cursor: Mapping[str, Any] | None,
     since: datetime | None,
@@ -450,7 +486,7 @@ def _poll(
     events: list[dict[str, Any]] = []
     now: datetime | None = None
     if wanted & {"created", "updated"}:
-        listed = yield from _changes(path, filters, changes)
+        listed = yield from _changes(path, filters, changes, sortable)
         events += [e for e in listed["events"] if e["type"] in wanted]
         changes, now = listed["window"], listed["now"]
     if deletions and "deleted" in wanted:
@@ -514,11 +550,16 @@ CONTACT_CHANGES = changes_trigger("contact", "/contacts", Contact, filters=Conta
 CONTACT_PERSON_CHANGES = changes_trigger(
     "contactPerson", "/contact_persons", ContactPerson, filters=ContactPersonChangeFilters
 )
+# [G-sort]: invoices (and credit notes, quotes, payments...) sort by updated_at.
 SALES_INVOICE_CHANGES = changes_trigger(
-    "salesInvoice", "/sales_invoices", SalesInvoice, filters=InvoiceChangeFilters
+    "salesInvoice", "/sales_invoices", SalesInvoice, filters=InvoiceChangeFilters, sortable=True
 )
 PURCHASE_INVOICE_CHANGES = changes_trigger(
-    "purchaseInvoice", "/purchase_invoices", PurchaseInvoice, filters=InvoiceChangeFilters
+    "purchaseInvoice",
+    "/purchase_invoices",
+    PurchaseInvoice,
+    filters=InvoiceChangeFilters,
+    sortable=True,
 )
 # GET /ledger_accounts declares updated_or_created_since but no deleted_since (the swagger).
 LEDGER_ACCOUNT_CHANGES = changes_trigger(

@@ -408,3 +408,41 @@ def test_the_handler_never_reads_the_local_clock(monkeypatch: pytest.MonkeyPatch
         only(page(later, date=server + timedelta(minutes=1)), page([], date=server)),
     )
     assert [(e["type"], e["id"]) for e in out["events"]] == [("created", "a")]
+
+
+def test_one_page_is_one_snapshot_and_is_trusted_even_with_records_of_this_second() -> None:
+    server = T + timedelta(hours=1)
+    out, _ = drive(
+        "contactChanges",
+        CHANGES,
+        cursor(),
+        only(page([record("a", at(3600))], date=server)),  # changed in the poll's own second
+    )
+    assert out["cursor"]["changes"]["since"] == (server - OVERLAP).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_a_list_sorted_by_update_moves_an_untrusted_window_to_its_first_pages_last_change() -> None:
+    server = T + timedelta(hours=1)
+    link = "/sales_invoices?page=2&items_per_page=200&sort=updated_at%3Aasc"
+    first = [record(f"i{n}", at(n)) for n in range(1, 4)]
+    # The second page ends with an invoice changed as the poll began: the listing may have
+    # skipped one, but not before the first page's last change.
+    answer = only(
+        page(first, date=server, total=5, next_link=link),
+        page([record("i9", at(9)), record("busy", at(3599))], date=server, total=5),
+    )
+    out, sent = drive("salesInvoiceChanges", CHANGES, cursor(resource="/sales_invoices"), answer)
+    assert sent[0].query["sort"] == "updated_at:asc"
+    assert out["cursor"]["changes"]["since"] == at(3)
+    assert len(out["events"]) == 5
+    # Contacts are listed by name: nothing is known to be complete, the window stays.
+    contacts, _ = drive(
+        "contactChanges",
+        CHANGES,
+        cursor(),
+        only(
+            page(first, date=server, total=5, next_link="/contacts?page=2"),
+            page([record("i9", at(9)), record("busy", at(3599))], date=server, total=5),
+        ),
+    )
+    assert contacts["cursor"]["changes"]["since"] == at(0)

@@ -244,3 +244,33 @@ def test_polling_an_action_is_refused() -> None:
     with pytest.raises(NotATriggerError, match="listContacts is an action"):
         asyncio.run(apoll("sage_accounting/listContacts", {}, None, caller=sage.caller))
     assert sage.requests() == 0
+
+
+def test_a_list_busy_during_every_poll_still_moves_its_window_each_change_once() -> None:
+    sage = Sage()
+    start = sage.poll("salesInvoiceChanges", None)
+    made = []
+    for _ in range(230):  # two pages, one second apart
+        sage.advance(1)
+        made.append(sage.new_invoice(draft=True))
+    sage.advance(OVERLAP.total_seconds() * 5)
+    cursor = start.cursor
+    events: list[Event] = []
+    windows = []
+    for poll_no in range(4):
+        # An invoice created between the two pages of every poll but the last.
+        if poll_no < 3:
+            sage.transport.hooks[sage.requests() + 1] = lambda: made.append(
+                sage.new_invoice(draft=True)
+            )
+        sage.advance(60)
+        result = sage.poll("salesInvoiceChanges", cursor)
+        events += result.events
+        cursor = result.cursor
+        windows.append(cursor["changes"]["since"])
+    assert_once(events)
+    assert by_type(events)["created"] == set(made)
+    assert len(made) == 233
+    # The first, disturbed, poll still moved past its first page (200 invoices, in order).
+    assert windows[0] > start.cursor["changes"]["since"]
+    assert windows == sorted(windows)
