@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import signal
 import sys
+from collections.abc import Coroutine
+from contextlib import suppress
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -28,8 +31,39 @@ from sageflow._cli.flows import (
     account_checked,
 )
 
-#: The exit code of a poller stopped with Ctrl-C (128 + SIGINT, as a shell reports it).
-EXIT_INTERRUPTED = 130
+#: The exit codes of a poller stopped with Ctrl-C or SIGTERM (128 + the signal, as a shell
+#: reports them).
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
+_T = TypeVar("_T")
+
+
+class _TerminatedError(BaseException):
+    """SIGTERM: like KeyboardInterrupt, not an error the command reports as one."""
+
+
+async def _until_terminated(work: Coroutine[Any, Any, _T]) -> _T:
+    """``work``, cancelled by SIGTERM (a service manager's stop) as Ctrl-C cancels it: the
+    lease is released and a run it cuts off resumes at the next poll."""
+    task = asyncio.ensure_future(work)
+    loop = asyncio.get_running_loop()
+    terminated = False
+
+    def stop() -> None:
+        nonlocal terminated
+        terminated = True
+        task.cancel()
+
+    with suppress(NotImplementedError, RuntimeError):  # no signal handlers on this platform
+        loop.add_signal_handler(signal.SIGTERM, stop)
+    try:
+        return await task
+    except asyncio.CancelledError:
+        if terminated:
+            raise _TerminatedError from None
+        raise
+    finally:
+        with suppress(NotImplementedError, RuntimeError):
+            loop.remove_signal_handler(signal.SIGTERM)
 
 
 def _since(text: str | None) -> dt.datetime | None:
@@ -133,25 +167,27 @@ def poll(
             _sandbox_beside(journal_path),
         ):
             report = asyncio.run(
-                apoll_flow(
-                    flow,
-                    values,
-                    polls=1 if once else None,
-                    since=start,
-                    connection=connection,
-                    journal=journal_path,
-                    debug=debug,
-                    on_run=on_run,
-                    on_poll=on_poll,
-                    on_error=None if once else on_error,
+                _until_terminated(
+                    apoll_flow(
+                        flow,
+                        values,
+                        polls=1 if once else None,
+                        since=start,
+                        connection=connection,
+                        journal=journal_path,
+                        debug=debug,
+                        on_run=on_run,
+                        on_poll=on_poll,
+                        on_error=None if once else on_error,
+                    )
                 )
             )
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, _TerminatedError) as stopped:
         message = "stopped; a run that was cut off resumes at the next poll"
         if json_mode():
             click.echo(json_text({"status": "interrupted", "error": message}))
         click.echo(message, err=True)
-        sys.exit(EXIT_INTERRUPTED)
+        sys.exit(EXIT_TERMINATED if isinstance(stopped, _TerminatedError) else EXIT_INTERRUPTED)
     if as_json and once:
         click.echo(json_text(report.to_dict()))
     sys.exit(EXIT_FAILED if failed else EXIT_OK)
