@@ -38,7 +38,6 @@ FREE_TEXT_CODES = {
 #: Id inputs whose list Sage has but the pack has no list component for yet (and the sandbox no
 #: route): the names below are exact, so a lookup added later makes this table fail as stale.
 NO_LIST_COMPONENT_YET = {
-    "addressRegionId": "GET /address_regions",
     "bankAccountId": "GET /bank_accounts",
     "deliveryBankAccountId": "GET /bank_accounts",
     "ledgerAccountClassificationId": "GET /ledger_account_classifications",

@@ -16,6 +16,7 @@ from sage_accounting._changes import InvoiceChangeFilters, changes_trigger
 from sage_accounting._crud import Family, register_family
 from sage_accounting._lookups import (
     ADDRESS_REGIONS,
+    CONTACTS,
     CUSTOMERS,
     PURCHASE_ACCOUNTS,
     PURCHASE_QUICK_ENTRIES,
@@ -72,7 +73,9 @@ QUICK_ENTRY = Marker(fields=("details",), searchable=("reference",))
 
 class QuickEntryListInputs(ChangeTrackingInputs):
     contactId: Id | None = optional(
-        "Only this contact's entries.", "5ad3e87117f54189ba0255a12a2c3034"
+        "Only this contact's entries.",
+        "5ad3e87117f54189ba0255a12a2c3034",
+        json_schema_extra=CONTACTS,
     )
     search: str | None = optional("Match the reference or the contact's name.", "QE-7")
     statusId: InvoiceStatusId | None = optional("Only entries of this status.", "UNPAID")
