@@ -44,7 +44,7 @@ from sage_accounting._actions import (
     write_one,
 )
 from sage_accounting._changes import changes_trigger
-from sage_accounting._lookups import ATTACHMENTS, AttachmentContextTypeId
+from sage_accounting._lookups import ATTACHMENTS, TRANSACTIONS, AttachmentContextTypeId
 from sage_accounting._models import (
     Bool,
     ChangeTrackingInputs,
@@ -165,6 +165,7 @@ class CreateAttachmentInputs(Inputs):
     transactionId: Id | None = optional(
         "Or the transaction it goes on (a bank transaction's, an invoice's).",
         "cc10fd875aa64816b9bbba2a0768bf3a",
+        json_schema_extra=TRANSACTIONS,
     )
     isPublic: Bool | None = optional("Show it to the customer.", False)
 
