@@ -141,7 +141,7 @@ def test_a_file_goes_on_a_credit_note_and_comes_back_whole(
         if name.startswith("SAGEFLOW_"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("SAGEFLOW_CONFIG_DIR", str(tmp_path))
-    with open_client(stderr=io.StringIO()) as client:
+    with open_client(pack="sage_accounting", stderr=io.StringIO()) as client:
         customer = client.call("sage_accounting/findContact", {"reference": "ACME001"})
         account = client.call(
             "sage_accounting/listLedgerAccounts", {"visible_in": "sales", "itemsPerPage": 1}
