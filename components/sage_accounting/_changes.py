@@ -299,6 +299,10 @@ def _changes(path: str, filters: Mapping[str, QueryValue], window: _Window, sort
     for item in items:
         updated = _record_time(item, "updated_at", path)
         times.append(updated)
+        if window.since is not None and updated < window.since:
+            # Before the window: delivered already, or before the trigger started. Its key is
+            # no longer remembered, so only the bound keeps it from coming back.
+            continue
         ident = str(item["id"])
         at = _stamp(updated)
         key = f"{ident}@{at}"

@@ -274,20 +274,26 @@ def test_changes_and_deletions_are_merged_oldest_first() -> None:
 
 
 def test_events_not_asked_for_are_not_delivered_but_still_classified() -> None:
-    server = T + timedelta(minutes=10)
+    # Polls a minute apart: the window (less the overlap) still holds "new"'s creation.
     listing = [record("new", at(10)), record("old", at(-999), at(20))]
     out, _ = drive(
-        "contactChanges", {"events": ["created"]}, cursor(), only(page(listing, date=server))
+        "contactChanges",
+        {"events": ["created"]},
+        cursor(),
+        only(page(listing, date=T + timedelta(seconds=60))),
     )
     assert [(e["type"], e["id"]) for e in out["events"]] == [("created", "new")]
-    # A later edit of "new" is an update, not a second creation, though no event said so.
-    edited = [record("new", at(10), at(100))]
+    assert out["cursor"]["changes"]["since"] == at(0)
+    # A later edit of "new" is an update, not a second creation, though no event said so:
+    # the cursor remembers the creation it classified.
+    edited = [record("new", at(10), at(70)), record("old", at(-999), at(20))]
     later, _ = drive(
         "contactChanges",
         {"events": ["created", "updated"]},
         out["cursor"],
-        only(page(edited, date=server + timedelta(seconds=30))),
+        only(page(edited, date=T + timedelta(seconds=90))),
     )
+    # ("old"'s change was listed by the first poll: not asked for then, not delivered now.)
     assert [(e["type"], e["id"]) for e in later["events"]] == [("updated", "new")]
 
 
@@ -446,3 +452,12 @@ def test_a_list_sorted_by_update_moves_an_untrusted_window_to_its_first_pages_la
         ),
     )
     assert contacts["cursor"]["changes"]["since"] == at(0)
+
+
+def test_a_record_from_before_the_window_is_not_delivered_even_if_the_server_lists_it() -> None:
+    # A server (or proxy) that ignored updated_or_created_since would list old records every
+    # poll; their keys are no longer remembered, so only the bound stops a repeat delivery.
+    server = T + timedelta(hours=1)
+    listing = [record("old", at(-3600)), record("new", at(60))]
+    out, _ = drive("contactChanges", CHANGES, cursor(), only(page(listing, date=server)))
+    assert [e["id"] for e in out["events"]] == ["new"]
