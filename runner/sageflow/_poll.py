@@ -146,10 +146,14 @@ class _Lease:
     refused until it expires.
     """
 
-    def __init__(self, journal: Journal, key: str, seconds: float) -> None:
+    def __init__(
+        self, journal: Journal, key: str, seconds: float, sleep: Sleep = asyncio.sleep
+    ) -> None:
         self.journal = journal
         self.key = key
         self.seconds = seconds
+        # Real time by default, not the poll's injected sleep: a lease is real time.
+        self.sleep = sleep
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.lost: PollerBusyError | None = None
 
@@ -189,9 +193,9 @@ class _Lease:
             )
 
     async def keep(self) -> None:
-        """Renew every third of the lease while runs go on (real time: a lease is real time)."""
+        """Renew every third of the lease while the poller polls, runs or waits."""
         while True:
-            await asyncio.sleep(self.seconds / 3)
+            await self.sleep(self.seconds / 3)
             try:
                 self.take()
             except PollerBusyError as error:

@@ -29,7 +29,7 @@ from sageflow import (
 )
 from sageflow._flows._api import FlowInputError
 from sageflow._flows._journal import Journal
-from sageflow._poll import _Poller
+from sageflow._poll import _Lease, _Poller, _transaction
 from sageflow._registry import packs
 
 
@@ -351,6 +351,48 @@ def test_a_lease_left_by_a_dead_process_is_taken_over(
     _lease(tmp_path / "runs.db", f"another-host:{os.getpid()}:alive")
     with pytest.raises(PollerBusyError, match=f"pid {os.getpid()} on another-host"):
         poll(flow, caller, tmp_path)
+
+
+def test_the_lease_is_renewed_while_held_and_a_lost_one_stops_the_poller(
+    tmp_path: Path,
+) -> None:
+    ticks: list[float] = []
+    others_take_it = asyncio.Event()
+
+    async def tick(seconds: float) -> None:
+        ticks.append(seconds)
+        if len(ticks) == 3:
+            await others_take_it.wait()
+
+    with Journal(tmp_path / "runs.db") as journal:
+        lease = _Lease(journal, "f#p/t", 300, sleep=tick)
+        lease.take()
+        journal.db.execute("UPDATE trigger_leases SET expires = ?", (time.time() + 10,))
+
+        def expiry() -> float:
+            row = journal.db.execute("SELECT owner, expires FROM trigger_leases").fetchone()
+            assert row[0] == lease.owner
+            return float(row[1])
+
+        async def hold() -> None:
+            keeper = asyncio.ensure_future(lease.keep())
+            while len(ticks) < 3:
+                await asyncio.sleep(0)
+            renewed = expiry()
+            assert renewed > time.time() + 290  # renewed by the ticks so far
+            # Meanwhile the lease lapsed and a live poller elsewhere took it.
+            journal.db.execute(
+                "UPDATE trigger_leases SET owner = 'elsewhere:1:x', expires = ?",
+                (time.time() + 300,),
+            )
+            others_take_it.set()
+            await keeper
+            assert lease.lost is not None
+            with pytest.raises(PollerBusyError), _transaction(journal) as db:
+                lease.check(db)
+
+        asyncio.run(hold())
+    assert ticks == [100.0, 100.0, 100.0]  # every third of the lease
 
 
 def test_run_flow_of_a_triggered_flow_needs_its_event(
