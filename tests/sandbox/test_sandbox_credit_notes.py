@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import base64
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from sandboxkit import by_code, contact_id
+from sandboxkit import by_code, contact_id, make_client
 
 from sage_accounting.attachments import MAX_FILE_BYTES
 from sage_accounting.sandbox import Sandbox
@@ -156,6 +157,12 @@ def test_an_issued_credit_note_is_voided_with_a_reason_and_a_draft_deleted(
     assert voided.json()["outstanding_amount"] == "0.0"
     edit = client.put(f"/sales_credit_notes/{note['id']}", json={"sales_credit_note": {}})
     assert edit.status_code == 422
+    # The invoicing guide's form: the reason in a JSON body (sage-guides-facts.md Q3).
+    other = _credit_note(client).json()
+    in_body = client.request(
+        "DELETE", f"/sales_credit_notes/{other['id']}", json={"void_reason": "Duplicate"}
+    )
+    assert (in_body.status_code, in_body.json()["void_reason"]) == (200, "Duplicate")
     draft = _credit_note(client, status_id="DRAFT").json()
     assert client.delete(f"/sales_credit_notes/{draft['id']}").status_code == 204
     assert client.get(f"/sales_credit_notes/{draft['id']}").status_code == 404
@@ -379,3 +386,22 @@ def test_an_attachment_goes_on_a_transaction(client: httpx.Client) -> None:
     assert response.json()["transaction"]["id"] == invoice["transaction"]["id"]
     types = client.get("/attachment_context_types", params={"items_per_page": 50}).json()
     assert types["$total"] == 13
+
+
+def test_credit_notes_quotes_and_files_survive_a_restart(tmp_path: Path) -> None:
+    data = tmp_path / "books.db"
+    first = Sandbox(data=data)
+    with make_client(first) as client:
+        fresh = _post(client, "/contacts", "contact", name="New Ltd", contact_type_ids=["CUSTOMER"])
+        note = _credit_note(client, contact_id=fresh.json()["id"]).json()
+        made = _attach(client).json()
+        quote = _quote(client).json()
+    first.close()
+    again = Sandbox(data=data)
+    with make_client(again) as client:
+        assert _credit_note(client).json()["credit_note_number"] == "SCN-3"
+        assert client.get(made["$file_path"]).content == PDF
+        # Its only artefact is the credit note: the contact cannot be deleted (usage reloaded).
+        assert client.delete(f"/contacts/{note['contact']['id']}").status_code == 422
+        assert client.get(f"/sales_quotes/{quote['id']}").json()["quote_number"] == "SQ-1"
+    again.close()

@@ -631,7 +631,9 @@ class Sandbox:
             if resource.delete is None:
                 biz.remove(name, parts[1])
                 return Reply(204, dict(echo), b"")
-            answer = resource.delete(biz, record, q)
+            # void_reason from the query (the spec) or a JSON body (the guide), as for invoices.
+            reason = self._void_reason(q, body)
+            answer = resource.delete(biz, record, {**q, "void_reason": reason} if reason else q)
             if answer is None:
                 return Reply(204, dict(echo), b"")
             return json_reply(200, self._full(biz, answer, {}), echo)
