@@ -32,6 +32,7 @@ from sage_accounting._models import (
     Int,
     ListOutput,
     PageControls,
+    PagingInputs,
     SageObject,
     page_of,
 )
@@ -98,6 +99,19 @@ class Family:
     def describe(self, text: str, operation: str) -> str:
         extra = self.notes.get(operation)
         return f"{text} {extra}" if extra else text
+
+
+def read_only(**row: Any) -> Family:
+    """A resource Sage only lists and gets (reference lists, ledger views): no writes; paging
+    inputs and a fetch-all example unless the row says otherwise."""
+    defaults: dict[str, Any] = {
+        "wrapper": row["collection"],
+        "create_example": {},
+        "update_example": {},
+        "list_inputs": PagingInputs,
+        "list_example": {"fetchAll": True},
+    }
+    return Family(operations=frozenset({LIST, GET}), **{**defaults, **row})
 
 
 def _id_field(family: Family) -> tuple[Any, Any]:

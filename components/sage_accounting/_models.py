@@ -169,6 +169,11 @@ def required_id(what: str, example: str, **extra: Any) -> Any:
 LISTED_KEYS = ("id", "displayed_as", "$path")
 
 
+def stub(path: str, key: str, shown: str) -> dict[str, str]:
+    """An example of a linked record as Sage nests it: ``{id, displayed_as, $path}``."""
+    return {"id": key, "displayed_as": shown, "$path": f"/{path}/{key}"}
+
+
 def page_of(
     *items: dict[str, Any], items_per_page: int = 20, attributes: bool = False
 ) -> dict[str, Any]:

@@ -8,6 +8,8 @@ floats would lose digits, and converting them to numbers would change what a flo
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from sage_accounting._models import SageObject
@@ -23,8 +25,20 @@ def _text(what: str) -> str | None:
     return Field(default=None, description=what)
 
 
+def described(what: str) -> Any:
+    """An output field Sage may leave out: None unless sent, described for the manifest."""
+    return Field(default=None, description=what)
+
+
 class Link(SageObject):
     """A linked record as Sage nests it: ``{id, displayed_as, $path}`` (more with attributes)."""
+
+
+class Dated(SageObject):
+    """A record with Sage's timestamps."""
+
+    created_at: str | None = _text("When the record was created (ISO 8601).")
+    updated_at: str | None = _text("When the record last changed (ISO 8601).")
 
 
 class Address(SageObject):

@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from sage_accounting._changes import changes_trigger
-from sage_accounting._crud import CREATE, DELETE, GET, LIST, Family, register_family
+from sage_accounting._crud import CREATE, DELETE, GET, LIST, Family, read_only, register_family
 from sage_accounting._lookups import (
     JOURNAL_CODE_TYPES,
     JOURNAL_CODES,
@@ -33,10 +33,11 @@ from sage_accounting._models import (
     SageObject,
     UpdatedSinceInputs,
     optional,
+    stub,
 )
 from sage_accounting._pack import PACK
 from sage_accounting._paging import list_action
-from sage_accounting._resources import Link
+from sage_accounting._resources import Dated, Link, described
 from sageflow._component import READ_ONLY, Action, Inputs
 from sageflow._values import QueryValue
 
@@ -46,75 +47,62 @@ EXPENSE_ID = "7a6b6a32884911ed84fa0252b90cda0d"
 TRANSACTION_ID = "03e130c52cf14807a1cb3153f580462e"
 
 
-def _link(path: str, key: str, shown: str) -> dict[str, str]:
-    return {"id": key, "displayed_as": shown, "$path": f"/{path}/{key}"}
-
-
-def _field(what: str) -> Any:
-    return Field(default=None, description=what)
-
-
 # --- Output models ------------------------------------------------------------------------------
-
-
-class Dated(SageObject):
-    created_at: str | None = _field("When the record was created (ISO 8601).")
-    updated_at: str | None = _field("When the record last changed (ISO 8601).")
 
 
 class JournalLineOut(SageObject):
     """One line of a journal: a debit or a credit to one ledger account."""
 
-    ledger_account: Link | None = _field("The ledger account.")
-    details: str | None = _field("What the line is for.")
-    debit: str | None = _field("The debit, a decimal string as Sage sends it.")
-    credit: str | None = _field("The credit, a decimal string as Sage sends it.")
-    include_on_tax_return: bool | None = _field("Whether the line affects the tax return.")
+    ledger_account: Link | None = described("The ledger account.")
+    details: str | None = described("What the line is for.")
+    debit: str | None = described("The debit, a decimal string as Sage sends it.")
+    credit: str | None = described("The credit, a decimal string as Sage sends it.")
+    include_on_tax_return: bool | None = described("Whether the line affects the tax return.")
 
 
 class Journal(Dated):
     """A manual journal (``/journals``)."""
 
-    date: str | None = _field("The journal date (YYYY-MM-DD).")
-    reference: str | None = _field("The journal's reference.")
-    description: str | None = _field("A description of the journal.")
-    total: str | None = _field("The total of the debits (= the credits).")
-    transaction: Link | None = _field("The transaction the journal posted.")
-    journal_lines: list[JournalLineOut] | None = _field("The lines.")
+    date: str | None = described("The journal date (YYYY-MM-DD).")
+    reference: str | None = described("The journal's reference.")
+    description: str | None = described("A description of the journal.")
+    total: str | None = described("The total of the debits (= the credits).")
+    transaction: Link | None = described("The transaction the journal posted.")
+    journal_lines: list[JournalLineOut] | None = described("The lines.")
 
 
 class JournalCode(Dated):
     """A journal code (France and Spain, ``/journal_codes``)."""
 
-    name: str | None = _field("The code's name.")
-    code: str | None = _field("The code.")
-    journal_code_type: Link | None = _field("Its journal code type.")
-    control_name: str | None = _field("The control name of a reserved code.")
-    reserved: bool | None = _field("Reserved codes cannot be deleted.")
+    name: str | None = described("The code's name.")
+    code: str | None = described("The code.")
+    journal_code_type: Link | None = described("Its journal code type.")
+    control_name: str | None = described("The control name of a reserved code.")
+    reserved: bool | None = described("Reserved codes cannot be deleted.")
 
 
 class LedgerEntry(Dated):
     """One posting to one ledger account (``/ledger_entries``)."""
 
-    date: str | None = _field("The entry's date (YYYY-MM-DD).")
-    debit: str | None = _field("The debit, a decimal string as Sage sends it.")
-    credit: str | None = _field("The credit, a decimal string as Sage sends it.")
-    ledger_account: Link | None = _field("The ledger account posted to.")
-    transaction: Link | None = _field("The transaction the entry belongs to.")
-    contact: Link | None = _field("The contact, if any.")
-    description: str | None = _field("The entry's description.")
+    date: str | None = described("The entry's date (YYYY-MM-DD).")
+    debit: str | None = described("The debit, a decimal string as Sage sends it.")
+    credit: str | None = described("The credit, a decimal string as Sage sends it.")
+    ledger_account: Link | None = described("The ledger account posted to.")
+    transaction: Link | None = described("The transaction the entry belongs to.")
+    contact: Link | None = described("The contact, if any.")
+    description: str | None = described("The entry's description.")
 
 
 class Transaction(Dated):
     """A transaction: what one journal, invoice or payment posted (``/transactions``)."""
 
-    date: str | None = _field("The transaction date (YYYY-MM-DD).")
-    reference: str | None = _field("The transaction's reference.")
-    total: str | None = _field("The total in base currency.")
-    transaction_type: Link | None = _field("SALES_INVOICE, JOURNAL, CUSTOMER_RECEIPT, ...")
-    contact: Link | None = _field("The contact, if any.")
-    origin: Link | None = _field("The record that made the transaction.")
-    deleted: bool | None = _field("Whether the transaction was deleted.")
+    date: str | None = described("The transaction date (YYYY-MM-DD).")
+    reference: str | None = described("The transaction's reference.")
+    total: str | None = described("The total in base currency.")
+    transaction_type: Link | None = described("SALES_INVOICE, JOURNAL, CUSTOMER_RECEIPT, ...")
+    contact: Link | None = described("The contact, if any.")
+    origin: Link | None = described("The record that made the transaction.")
+    deleted: bool | None = described("Whether the transaction was deleted.")
 
 
 # --- Examples (the recorded journal journals__get_one__sage-swagger-2025-example.json) --------
@@ -122,7 +110,7 @@ class Transaction(Dated):
 _LINES = [
     {
         "id": "42db7e49412640b8bb6f9e7b7993d688",
-        "ledger_account": _link("ledger_accounts", ACCRUALS_ID, "Accruals (2109)"),
+        "ledger_account": stub("ledger_accounts", ACCRUALS_ID, "Accruals (2109)"),
         "details": "Accountancy fees, January",
         "debit": "0.0",
         "credit": "1250.0",
@@ -130,7 +118,7 @@ _LINES = [
     },
     {
         "id": "74de32e9b8de42e882cb3280febf21f2",
-        "ledger_account": _link("ledger_accounts", EXPENSE_ID, "Accountancy fees (7602)"),
+        "ledger_account": stub("ledger_accounts", EXPENSE_ID, "Accountancy fees (7602)"),
         "details": "Accountancy fees, January",
         "debit": "1250.0",
         "credit": "0.0",
@@ -138,11 +126,11 @@ _LINES = [
     },
 ]
 _JOURNAL: dict[str, Any] = {
-    **_link("journals", JOURNAL_ID, "ACCR-2026-01"),
+    **stub("journals", JOURNAL_ID, "ACCR-2026-01"),
     "created_at": "2026-01-31T17:00:00Z",
     "updated_at": "2026-01-31T17:00:00Z",
-    "transaction": _link("transactions", TRANSACTION_ID, "ACCR-2026-01"),
-    "transaction_type": _link("transaction_types", "JOURNAL", "Journal"),
+    "transaction": stub("transactions", TRANSACTION_ID, "ACCR-2026-01"),
+    "transaction_type": stub("transaction_types", "JOURNAL", "Journal"),
     "date": "2026-01-31",
     "reference": "ACCR-2026-01",
     "description": "Month-end accruals",
@@ -264,12 +252,12 @@ JOURNALS_FAMILY = Family(
 
 _CODE_ID = "9c2d0e5b7f3a4e1b8d6c5a4b3e2f1a0d"
 _CODE: dict[str, Any] = {
-    **_link("journal_codes", _CODE_ID, "Opérations diverses (OD)"),
+    **stub("journal_codes", _CODE_ID, "Opérations diverses (OD)"),
     "created_at": "2026-01-05T09:00:00Z",
     "updated_at": "2026-01-05T09:00:00Z",
     "name": "Opérations diverses",
     "code": "OD",
-    "journal_code_type": _link("journal_code_types", "OTHER", "Miscellaneous Operations"),
+    "journal_code_type": stub("journal_code_types", "OTHER", "Miscellaneous Operations"),
     "control_name": None,
     "reserved": False,
 }
@@ -342,17 +330,6 @@ def find_journal_code(inputs: FindJournalCodeInputs) -> Action:
     return {"items": [i for i in found["items"] if str(i.get("code", "")).casefold() == wanted]}
 
 
-def _read_only(**row: Any) -> Family:
-    """A resource Sage only lists and gets: no fields, no examples of writes."""
-    return Family(
-        create_example={},
-        update_example={},
-        operations=frozenset({LIST, GET}),
-        wrapper=row["collection"],
-        **row,
-    )
-
-
 class ListLedgerEntriesInputs(UpdatedSinceInputs):
     from_date: Date | None = optional("Only entries dated on or after this day.", "2026-01-01")
     to_date: Date | None = optional("Only entries dated on or before this day.", "2026-01-31")
@@ -391,32 +368,30 @@ class ListTransactionTypesInputs(PagingInputs):
 
 _ENTRY_ID = "0e612bc5fdf14a4db1659923d66e21b6"
 READ_ONLY_FAMILIES = (
-    _read_only(
+    read_only(
         collection="journal_code_types",
         singular="Journal Code Type",
         plural="Journal Code Types",
         id_input="journalCodeTypeId",
         output=SageObject,
-        example=_link("journal_code_types", "OTHER", "Miscellaneous Operations"),
-        list_inputs=PagingInputs,
-        list_example={"fetchAll": True},
+        example=stub("journal_code_types", "OTHER", "Miscellaneous Operations"),
         lookup=JOURNAL_CODE_TYPES,
     ),
-    _read_only(
+    read_only(
         collection="ledger_entries",
         singular="Ledger Entry",
         plural="Ledger Entries",
         id_input="ledgerEntryId",
         output=LedgerEntry,
         example={
-            **_link("ledger_entries", _ENTRY_ID, "2026-01-31"),
+            **stub("ledger_entries", _ENTRY_ID, "2026-01-31"),
             "created_at": "2026-01-31T17:00:00Z",
             "updated_at": "2026-01-31T17:00:00Z",
             "date": "2026-01-31",
             "debit": "1250.0",
             "credit": "0.0",
-            "ledger_account": _link("ledger_accounts", EXPENSE_ID, "Accountancy fees (7602)"),
-            "transaction": _link("transactions", TRANSACTION_ID, "ACCR-2026-01"),
+            "ledger_account": stub("ledger_accounts", EXPENSE_ID, "Accountancy fees (7602)"),
+            "transaction": stub("transactions", TRANSACTION_ID, "ACCR-2026-01"),
             "contact": None,
             "deleted": False,
             "description": "Accountancy fees, January",
@@ -426,37 +401,36 @@ READ_ONLY_FAMILIES = (
         lookup=LEDGER_ENTRIES,
         get_query=("nested_attributes",),
     ),
-    _read_only(
+    read_only(
         collection="transactions",
         singular="Transaction",
         plural="Transactions",
         id_input="transactionId",
         output=Transaction,
         example={
-            **_link("transactions", TRANSACTION_ID, "ACCR-2026-01"),
+            **stub("transactions", TRANSACTION_ID, "ACCR-2026-01"),
             "created_at": "2026-01-31T17:00:00Z",
             "updated_at": "2026-01-31T17:00:00Z",
             "date": "2026-01-31",
             "deleted": False,
             "reference": "ACCR-2026-01",
             "total": "1250.0",
-            "transaction_type": _link("transaction_types", "JOURNAL", "Journal"),
+            "transaction_type": stub("transaction_types", "JOURNAL", "Journal"),
             "contact": None,
-            "origin": _link("journals", JOURNAL_ID, "ACCR-2026-01"),
+            "origin": stub("journals", JOURNAL_ID, "ACCR-2026-01"),
         },
         list_inputs=ListTransactionsInputs,
         list_example={"transactionTypeId": "JOURNAL", "from_date": "2026-01-01"},
         lookup=TRANSACTIONS,
     ),
-    _read_only(
+    read_only(
         collection="transaction_types",
         singular="Transaction Type",
         plural="Transaction Types",
         id_input="transactionTypeId",
         output=SageObject,
-        example=_link("transaction_types", "JOURNAL", "Journal"),
+        example=stub("transaction_types", "JOURNAL", "Journal"),
         list_inputs=ListTransactionTypesInputs,
-        list_example={"fetchAll": True},
         lookup=TRANSACTION_TYPES,
     ),
 )

@@ -34,36 +34,29 @@ from sage_accounting._models import (
     Date,
     Id,
     Money,
-    SageObject,
     optional,
 )
-from sage_accounting._resources import Link
+from sage_accounting._resources import Dated, Link, described
 from sageflow._component import Inputs
 
 
-def _field(what: str) -> Any:
-    return Field(default=None, description=what)
-
-
-class QuickEntry(SageObject):
+class QuickEntry(Dated):
     """A sales or purchase quick entry."""
 
-    quick_entry_type: Link | None = _field("INVOICE or CREDIT_NOTE.")
-    contact: Link | None = _field("The customer or supplier.")
-    contact_name: str | None = _field("The contact's name on the entry.")
-    date: str | None = _field("The entry's date (YYYY-MM-DD).")
-    due_date: str | None = _field("When it is due (YYYY-MM-DD).")
-    reference: str | None = _field("The entry's reference.")
-    details: str | None = _field("What the entry is for.")
-    ledger_account: Link | None = _field("The ledger account.")
-    net_amount: str | None = _field("Net amount, a decimal string as Sage sends it.")
-    tax_amount: str | None = _field("Tax amount, a decimal string as Sage sends it.")
-    total_amount: str | None = _field("Total amount, a decimal string as Sage sends it.")
-    outstanding_amount: str | None = _field("What is still to pay.")
-    status: Link | None = _field("UNPAID, PART_PAID or PAID.")
-    transaction: Link | None = _field("The transaction the entry posted.")
-    created_at: str | None = _field("When the record was created (ISO 8601).")
-    updated_at: str | None = _field("When the record last changed (ISO 8601).")
+    quick_entry_type: Link | None = described("INVOICE or CREDIT_NOTE.")
+    contact: Link | None = described("The customer or supplier.")
+    contact_name: str | None = described("The contact's name on the entry.")
+    date: str | None = described("The entry's date (YYYY-MM-DD).")
+    due_date: str | None = described("When it is due (YYYY-MM-DD).")
+    reference: str | None = described("The entry's reference.")
+    details: str | None = described("What the entry is for.")
+    ledger_account: Link | None = described("The ledger account.")
+    net_amount: str | None = described("Net amount, a decimal string as Sage sends it.")
+    tax_amount: str | None = described("Tax amount, a decimal string as Sage sends it.")
+    total_amount: str | None = described("Total amount, a decimal string as Sage sends it.")
+    outstanding_amount: str | None = described("What is still to pay.")
+    status: Link | None = described("UNPAID, PART_PAID or PAID.")
+    transaction: Link | None = described("The transaction the entry posted.")
 
 
 #: [S1] search: "the quick entry reference or contact name"; the reference is required, so the

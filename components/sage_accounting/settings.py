@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from sage_accounting import _wire
 from sage_accounting._actions import get_one, write_one
 from sage_accounting._changes import changes_trigger
-from sage_accounting._crud import GET, LIST, UPDATE, Family, register_family
+from sage_accounting._crud import GET, LIST, UPDATE, Family, read_only, register_family
 from sage_accounting._lookups import (
     ADDRESS_REGIONS,
     COUNTRIES,
@@ -36,19 +36,11 @@ from sage_accounting._models import (
     SageObject,
     UpdatedSinceInputs,
     optional,
+    stub,
 )
 from sage_accounting._pack import PACK
-from sage_accounting._resources import Link
+from sage_accounting._resources import Link, described
 from sageflow._component import IDEMPOTENT_WRITE, READ_ONLY, Action, Inputs
-
-
-def _field(what: str) -> Any:
-    return Field(default=None, description=what)
-
-
-def _link(path: str, key: str, shown: str) -> dict[str, str]:
-    return {"id": key, "displayed_as": shown, "$path": f"/{path}/{key}"}
-
 
 # --- Output models ------------------------------------------------------------------------------
 
@@ -59,52 +51,52 @@ class Settings(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     path: str | None = Field(default=None, alias="$path", description="The settings' path.")
-    updated_at: str | None = _field("When the settings last changed (ISO 8601).")
+    updated_at: str | None = described("When the settings last changed (ISO 8601).")
 
 
 class BusinessSettings(Settings):
     """``/business_settings``: default ledger accounts, business type, country of registration."""
 
-    country_of_registration: Link | None = _field("ENGLAND_AND_WALES, SCOTLAND, ...")
-    business_type: Link | None = _field("The type of business (LIMITED, ...).")
-    default_ledger_accounts: dict[str, Link | None] | None = _field("Default ledger accounts.")
-    wizard_complete: bool | None = _field("Whether the quick start wizard was completed.")
+    country_of_registration: Link | None = described("ENGLAND_AND_WALES, SCOTLAND, ...")
+    business_type: Link | None = described("The type of business (LIMITED, ...).")
+    default_ledger_accounts: dict[str, Link | None] | None = described("Default ledger accounts.")
+    wizard_complete: bool | None = described("Whether the quick start wizard was completed.")
 
 
 class InvoiceSettings(Settings):
     """``/invoice_settings``: numbering, default notes, terms and credit days."""
 
-    next_invoice_number: int | None = _field("The number the next sales invoice gets.")
-    sales_invoice_number_prefix: str | None = _field("The sales invoice number prefix (SI-).")
-    invoice_terms_and_conditions: str | None = _field("Default terms on invoices.")
-    customer_credit_days: int | None = _field("Default days a customer has to pay.")
-    vendor_credit_days: int | None = _field("Default days to pay a supplier.")
+    next_invoice_number: int | None = described("The number the next sales invoice gets.")
+    sales_invoice_number_prefix: str | None = described("The sales invoice number prefix (SI-).")
+    invoice_terms_and_conditions: str | None = described("Default terms on invoices.")
+    customer_credit_days: int | None = described("Default days a customer has to pay.")
+    vendor_credit_days: int | None = described("Default days to pay a supplier.")
 
 
 class TaxProfile(SageObject):
     """A tax profile (``/tax_profiles``): a tax the business collects, and its number."""
 
-    tax_type: Link | None = _field("The tax type (MTD, ...).")
-    tax_number: str | None = _field("The tax (VAT) registration number.")
-    collect_tax: bool | None = _field("Whether the tax is collected.")
-    tax_return_frequency: Link | None = _field("QUARTERLY, MONTHLY or ANNUALLY.")
-    address_region: Link | None = _field("The region (Canada).")
+    tax_type: Link | None = described("The tax type (MTD, ...).")
+    tax_number: str | None = described("The tax (VAT) registration number.")
+    collect_tax: bool | None = described("Whether the tax is collected.")
+    tax_return_frequency: Link | None = described("QUARTERLY, MONTHLY or ANNUALLY.")
+    address_region: Link | None = described("The region (Canada).")
 
 
 class ExchangeRate(SageObject):
     """The rate from the base currency to a foreign one (``/exchange_rates/{currency}``)."""
 
-    rate: str | None = _field("Foreign units per base unit, a decimal string.")
-    inverse_rate: str | None = _field("Base units per foreign unit, a decimal string.")
-    base_currency: Link | None = _field("The business's base currency.")
-    currency: Link | None = _field("The foreign currency.")
+    rate: str | None = described("Foreign units per base unit, a decimal string.")
+    inverse_rate: str | None = described("Base units per foreign unit, a decimal string.")
+    base_currency: Link | None = described("The business's base currency.")
+    currency: Link | None = described("The foreign currency.")
 
 
 class AddressRegion(SageObject):
     """A region of a country's addresses (``/address_regions``), e.g. CA-ON."""
 
-    code: str | None = _field("The region's code (ON).")
-    name: str | None = _field("The region's name (Ontario).")
+    code: str | None = described("The region's code (ON).")
+    name: str | None = described("The region's name (Ontario).")
 
 
 # --- Singletons ---------------------------------------------------------------------------------
@@ -223,10 +215,10 @@ class Singleton:
 _BUSINESS_SETTINGS: dict[str, Any] = {
     "$path": "/business_settings",
     "default_ledger_accounts": {
-        "sales_ledger_account": _link("ledger_accounts", _ACCOUNT_ID, "Other income (4900)"),
+        "sales_ledger_account": stub("ledger_accounts", _ACCOUNT_ID, "Other income (4900)"),
     },
-    "business_type": _link("business_types", "LIMITED", "Limited Company/LLP"),
-    "country_of_registration": _link(
+    "business_type": stub("business_types", "LIMITED", "Limited Company/LLP"),
+    "country_of_registration": stub(
         "countries_of_registration", "ENGLAND_AND_WALES", "England and Wales"
     ),
     "updated_at": "2026-01-05T09:00:00Z",
@@ -316,18 +308,6 @@ class ListAddressRegionsInputs(PagingInputs):
 _PROFILE_ID = "c5409ed5c1b43ec18b050a29932483de"
 
 
-def _read_only(**row: Any) -> Family:
-    return Family(
-        create_example={},
-        update_example={},
-        operations=frozenset({LIST, GET}),
-        wrapper=row["collection"],
-        list_example={"fetchAll": True},
-        list_inputs=PagingInputs,
-        **row,
-    )
-
-
 FAMILIES = (
     Family(
         collection="tax_profiles",
@@ -337,11 +317,11 @@ FAMILIES = (
         id_input="taxProfileId",
         output=TaxProfile,
         example={
-            **_link("tax_profiles", _PROFILE_ID, "VAT"),
-            "tax_type": _link("tax_types", "MTD", "MTD"),
+            **stub("tax_profiles", _PROFILE_ID, "VAT"),
+            "tax_type": stub("tax_types", "MTD", "MTD"),
             "tax_number": "GB314159265",
             "collect_tax": True,
-            "tax_return_frequency": _link("tax_return_frequencies", "QUARTERLY", "Quarterly"),
+            "tax_return_frequency": stub("tax_return_frequencies", "QUARTERLY", "Quarterly"),
             "address_region": None,
         },
         create_example={},
@@ -353,7 +333,7 @@ FAMILIES = (
         operations=frozenset({LIST, GET, UPDATE}),
         fields=TaxProfileFields,
     ),
-    _read_only(
+    read_only(
         collection="exchange_rates",
         singular="Exchange Rate",
         plural="Exchange Rates",
@@ -362,21 +342,21 @@ FAMILIES = (
         id_input="currencyId",
         output=ExchangeRate,
         example={
-            **_link("exchange_rates", "AUD", "GBP -> AUD"),
+            **stub("exchange_rates", "AUD", "GBP -> AUD"),
             "rate": "1.9437263272",
             "inverse_rate": "0.5144757191",
-            "base_currency": _link("currencies", "GBP", "Pound Sterling (GBP)"),
-            "currency": _link("currencies", "AUD", "Australian Dollar (AUD)"),
+            "base_currency": stub("currencies", "GBP", "Pound Sterling (GBP)"),
+            "currency": stub("currencies", "AUD", "Australian Dollar (AUD)"),
         },
         lookup=CURRENCIES,
     ),
-    _read_only(
+    read_only(
         collection="countries_of_registration",
         singular="Country Of Registration",
         plural="Countries Of Registration",
         id_input="countryOfRegistrationId",
         output=SageObject,
-        example=_link("countries_of_registration", "ENGLAND_AND_WALES", "England and Wales"),
+        example=stub("countries_of_registration", "ENGLAND_AND_WALES", "England and Wales"),
         lookup=COUNTRIES_OF_REGISTRATION,
     ),
     Family(
@@ -387,7 +367,7 @@ FAMILIES = (
         id_input="addressRegionId",
         output=AddressRegion,
         example={
-            **_link("address_regions", "CA-ON", "Ontario (ON)"),
+            **stub("address_regions", "CA-ON", "Ontario (ON)"),
             "code": "ON",
             "name": "Ontario",
         },
