@@ -7,8 +7,11 @@ postings the balances add up (one computation, ``sandbox._resources.entries``).
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from collections.abc import Callable, Iterator
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -351,3 +354,88 @@ def test_settings_and_reference_lists(call: Callable[..., dict[str, Any]]) -> No
     assert call("getAddressRegion", {"addressRegionId": "CA-ON"})["name"] == "Ontario"
     countries = call("listCountriesOfRegistration", {})["items"]
     assert [c["id"] for c in countries][:2] == ["ENGLAND_AND_WALES", "WALES"]
+
+
+# --- triggers and exactly-once ------------------------------------------------------------------
+
+
+def _triggerkit() -> Any:
+    """tests/triggers/triggerkit.py (a manual-clock sandbox polled through the HTTP layer)."""
+    name = "sageflow_triggerkit"
+    if name not in sys.modules:
+        path = Path(__file__).resolve().parent.parent / "triggers" / "triggerkit.py"
+        spec = importlib.util.spec_from_file_location(name, path)
+        assert spec is not None
+        assert spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+def _posted(sage: Any, amount: str = "75.00") -> dict[str, Any]:
+    accounts = sage.call(
+        "GET", "/ledger_accounts", query="attributes=nominal_code&items_per_page=200"
+    )
+    code = {a["nominal_code"]: a["id"] for a in accounts["$items"]}
+    lines = [
+        {"ledger_account_id": code[7602], "debit": amount, "credit": "0"},
+        {"ledger_account_id": code[9998], "debit": "0", "credit": amount},
+    ]
+    body = {"journal": {"date": "2026-01-31", "reference": "ACCR", "journal_lines": lines}}
+    return dict(sage.call("POST", "/journals", body))
+
+
+def test_journal_changes_deliver_a_posted_journal_then_its_deletion_once_each() -> None:
+    sage = _triggerkit().Sage()
+    first = sage.poll("journalChanges", None)
+    assert first.events == []
+    sage.advance(30)
+    journal = _posted(sage)
+    events, cursor = sage.settle("journalChanges", first.cursor)
+    assert [(e.type, e.id) for e in events] == [("created", journal["id"])]
+    assert events[0].record["total"] == "75.0"
+    sage.delete("journals", journal["id"])
+    events, _ = sage.settle("journalChanges", cursor)
+    assert [(e.type, e.id) for e in events] == [("deleted", journal["id"])]
+
+
+def test_ledger_entry_changes_deliver_each_line_a_journal_posts() -> None:
+    sage = _triggerkit().Sage()
+    first = sage.poll("ledgerEntryChanges", None)
+    sage.advance(30)
+    journal = _posted(sage, "12.50")
+    events, _ = sage.settle("ledgerEntryChanges", first.cursor)
+    assert {e.type for e in events} == {"created"}
+    assert sorted((e.record["debit"], e.record["credit"]) for e in events) == [
+        ("0.0", "12.5"),
+        ("12.5", "0.0"),
+    ]
+    assert {e.record["transaction"]["id"] for e in events} == {journal["transaction"]["id"]}
+
+
+def test_a_dropped_journal_post_is_replayed_by_its_idempotency_id_not_posted_twice(
+    sandbox: Sandbox,
+) -> None:
+    inner = sandbox.transport()
+    posts = 0
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        nonlocal posts
+        response = inner.handle_request(request)
+        if request.method == "POST":
+            posts += 1
+            if posts == 1:
+                response.read()
+                raise httpx.ReadError("connection dropped after commit", request=request)
+        return response
+
+    with _client(sandbox) as setup:
+        fees = setup.call("sage_accounting/listLedgerAccounts", {"search": "7602"})["items"][0]
+        other = setup.call("sage_accounting/listLedgerAccounts", {"search": "9998"})["items"][0]
+    inputs = _journal(_debit("40.00", fees["id"]), _credit("40.00", other["id"]))
+    with _client(sandbox, httpx.MockTransport(handle)) as client:
+        out = client.call("sage_accounting/createJournal", inputs, CallOptions("k-journal"))
+    (made,) = sandbox.records("journals")
+    assert out["id"] == made["id"]
+    assert posts == 2  # sent again with the same idempotency_id: Sage's replay, one journal
