@@ -29,9 +29,10 @@ _EXAMPLE: dict[str, Any] = {
     "$path": f"/businesses/{BUSINESS_ID}",
     "name": "Acme Trading Ltd",
     "country_of_registration": {
-        "id": "GB-ENG",
-        "displayed_as": "England",
-        "$path": "/countries_of_registration/GB-ENG",
+        # An id of [S2]'s /countries_of_registration (its whole list of five).
+        "id": "ENGLAND_AND_WALES",
+        "displayed_as": "England and Wales",
+        "$path": "/countries_of_registration/ENGLAND_AND_WALES",
     },
 }
 
