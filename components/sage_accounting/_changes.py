@@ -43,6 +43,7 @@ How a poll stays exact (issue 12; the Sage facts are ``updated_or_created_since`
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -116,13 +117,22 @@ def _stamp(when: datetime) -> str:
     return when.strftime(shape)
 
 
+#: RFC 9110 §5.6.7's preferred HTTP-date (IMF-fixdate): ``Sun, 06 Nov 1994 08:49:37 GMT``.
+_IMF_FIXDATE = re.compile(r"[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT")
+
+
 def server_time(response: HTTPResponse) -> datetime | None:
-    """The server's clock from the ``Date`` header (RFC 9110 §6.6.1), or None without one."""
+    """The server's clock from the ``Date`` header (RFC 9110 §6.6.1), or None without one.
+
+    Two ``Date`` headers (a proxy adding its own) reach a client joined into one value; the
+    earlier of them is taken, since a window that starts earlier only reads more.
+    """
     raw = response.header("date")
     if not raw:
         return None
+    found = _IMF_FIXDATE.findall(raw)
     try:
-        when = parsedate_to_datetime(raw)
+        when = min(parsedate_to_datetime(d) for d in found) if found else parsedate_to_datetime(raw)
     except (TypeError, ValueError):
         return None
     return (when if when.tzinfo is not None else when.replace(tzinfo=UTC)).astimezone(UTC)

@@ -461,3 +461,24 @@ def test_a_record_from_before_the_window_is_not_delivered_even_if_the_server_lis
     listing = [record("old", at(-3600)), record("new", at(60))]
     out, _ = drive("contactChanges", CHANGES, cursor(), only(page(listing, date=server)))
     assert [e["id"] for e in out["events"]] == ["new"]
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        pytest.param("Mon, 05 Jan 2026 09:00:00 GMT", T, id="imf-fixdate"),
+        pytest.param(
+            "Mon, 05 Jan 2026 09:00:07 GMT, Mon, 05 Jan 2026 09:00:00 GMT",
+            T,
+            id="two-joined-the-earlier",
+        ),
+        pytest.param("Monday, 05-Jan-26 09:00:00 GMT", T, id="rfc850"),
+        pytest.param("yesterday", None, id="unreadable"),
+    ],
+)
+def test_the_servers_time_is_read_from_its_date_header(
+    header: str, expected: datetime | None
+) -> None:
+    from sage_accounting._changes import server_time
+
+    assert server_time(HTTPResponse(200, {"Date": header})) == expected

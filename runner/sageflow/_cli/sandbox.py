@@ -213,7 +213,14 @@ def serve(
             click.echo(f"  State:        {state if state else 'in memory'}")
         logging.getLogger("uvicorn.error").addFilter(_quiet_drops)
         uvicorn.run(
-            SandboxesASGI(mounts), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
+            SandboxesASGI(mounts),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="on",
+            # The sandboxes send Date from their own clocks (RFC 9110 §6.6.1); uvicorn's would
+            # be a second one, and triggers read the server's time from it.
+            date_header=False,
         )
     finally:
         for _path, simulator in mounts:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from email.utils import format_datetime, formatdate
 from typing import Any, Protocol
 
 import httpx
@@ -145,7 +146,8 @@ class SandboxASGI:
             sandbox.leave()
         if reply.fault == "timeout":
             await asyncio.sleep(sandbox.chaos.timeout_seconds)
-        raw_headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in reply.headers.items()]
+        headers = _with_date(reply.headers, sandbox)
+        raw_headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
         raw_headers.append((b"content-length", str(len(reply.body)).encode()))
         await send({"type": "http.response.start", "status": reply.status, "headers": raw_headers})
         if reply.fault == "drop":
@@ -153,6 +155,19 @@ class SandboxASGI:
             # before the body, which a client sees as a dropped connection.
             raise SandboxDroppedError("sandbox chaos: connection dropped after commit")
         await send({"type": "http.response.body", "body": reply.body})
+
+
+def _with_date(headers: Mapping[str, str], sandbox: Simulator) -> dict[str, str]:
+    """``headers`` with exactly one ``Date`` (RFC 9110 §6.6.1: an origin server with a clock
+    sends one): the simulator's own when it sent it, else its clock's time, else the wall
+    clock. ``sageflow sandbox serve`` turns uvicorn's off, which would be a second one from
+    another clock (and clients join two into one unreadable value)."""
+    if any(k.lower() == "date" for k in headers):
+        return dict(headers)
+    clock = getattr(sandbox, "clock", None)
+    now = clock.now() if clock is not None and hasattr(clock, "now") else None
+    stamp = format_datetime(now, usegmt=True) if now is not None else formatdate(usegmt=True)
+    return {**headers, "date": stamp}
 
 
 class SandboxesASGI:
