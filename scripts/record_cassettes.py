@@ -518,6 +518,76 @@ def _payments_prepare() -> dict[str, Prepare]:
 PREPARE.update(_payments_prepare())
 
 
+def _bank_by_code(f: Fixtures, code: int) -> str:
+    """The seeded bank account on the ledger account with that nominal code (1210 cash in hand,
+    1220 savings)."""
+    return str(
+        f._once(
+            f"bank:{code}",
+            lambda: f.call("findBankAccount", {"nominalCode": code})["items"][0]["id"],
+        )
+    )
+
+
+def _bank_movement(f: Fixtures, kind: str) -> str:
+    """A transfer (current to savings), a deposit (cash in hand to current) or a reconciliation
+    (of the current account) of our own."""
+    made: Inputs
+    if kind == "BankTransfer":
+        made = {
+            "fromBankAccountId": _bank_account(f),
+            "toBankAccountId": _bank_by_code(f, 1220),
+            "date": "2026-03-02",
+            "amount": "15.00",
+            "reference": "Cassette transfer",
+        }
+    elif kind == "BankDeposit":
+        made = {
+            "fromBankAccountId": _bank_by_code(f, 1210),
+            "toBankAccountId": _bank_account(f),
+            "date": "2026-03-02",
+            "reference": "Cassette takings",
+            "cashAmount": "30.00",
+        }
+    else:
+        made = {"bankAccountId": _bank_account(f), "statementDate": "2026-02-28"}
+    return str(f.call(f"create{kind}", made)["id"])
+
+
+def _bank_movements_prepare() -> dict[str, Prepare]:
+    """Transfers, deposits and reconciliations (sage_accounting.bank_movements)."""
+    steps: dict[str, Prepare] = {
+        "createBankTransfer": lambda f, x: {
+            **x,
+            "fromBankAccountId": _bank_account(f),
+            "toBankAccountId": _bank_by_code(f, 1220),
+        },
+        "createBankDeposit": lambda f, x: {
+            **x,
+            "fromBankAccountId": _bank_by_code(f, 1210),
+            "toBankAccountId": _bank_account(f),
+        },
+        "createBankReconciliation": lambda f, x: {**x, "bankAccountId": _bank_account(f)},
+        "listBankReconciliations": lambda f, x: {
+            **x,
+            "bankAccountId": _bank_account(f) if _bank_movement(f, "BankReconciliation") else "",
+        },
+    }
+    for kind, key in (
+        ("BankTransfer", "bankTransferId"),
+        ("BankDeposit", "bankDepositId"),
+        ("BankReconciliation", "bankReconciliationId"),
+    ):
+        for verb in ("get", "update", "delete"):
+            steps[f"{verb}{kind}"] = lambda f, x, k=kind, i=key: {**x, i: _bank_movement(f, k)}
+    for kind in ("BankTransfer", "BankDeposit"):
+        steps[f"list{kind}s"] = lambda f, x, k=kind: x if _bank_movement(f, k) else {}
+    return steps
+
+
+PREPARE.update(_bank_movements_prepare())
+
+
 def _journal(f: Fixtures) -> dict[str, Any]:
     """A balanced two-line journal of our own (journals are deleted, never changed)."""
     lines = [

@@ -16,6 +16,7 @@ MODULES = (
     "sage_accounting.addresses",
     "sage_accounting.attachments",
     "sage_accounting.bank_accounts",
+    "sage_accounting.bank_movements",
     "sage_accounting.businesses",
     "sage_accounting.catalogue",
     "sage_accounting.contact_persons",

@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import Field
 
+from sage_accounting._changes import changes_trigger
 from sage_accounting._crud import Family, register_family
 from sage_accounting._lookups import (
     LEDGER_ACCOUNTS,
@@ -596,3 +597,16 @@ FAMILIES = (
 )
 
 HANDLERS = {family.collection: register_family(family) for family in FAMILIES}
+
+# The change-tracked lists (their GET takes updated_or_created_since): a shop syncing its
+# catalogue starts a flow per product changed. /service_rate_types takes no deleted_since.
+changes_trigger("product", "/products", Product, example=_PRODUCT)
+changes_trigger("service", "/services", Service, example=_SERVICE)
+changes_trigger("stockItem", "/stock_items", StockItem, example=_STOCK_ITEM)
+changes_trigger(
+    "serviceRateType",
+    "/service_rate_types",
+    ServiceRateType,
+    deletions=False,
+    example=_RATE_TYPE_RECORD,
+)

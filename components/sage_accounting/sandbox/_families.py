@@ -5,6 +5,7 @@ One line a family; the order is the seed order (a payment's bank account is seed
 
 from sage_accounting.sandbox import (  # noqa: F401 - each module registers its resources
     _attachments,
+    _bank,
     _credit_notes,
     _catalogue,
     _journals,
