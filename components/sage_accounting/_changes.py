@@ -80,8 +80,10 @@ from sageflow._values import HTTPResponse, QueryValue
 #: How far back each poll re-reads before the previous poll's server time: a change Sage stamps
 #: before it commits (or a server a little behind another) still falls inside the next window.
 OVERLAP = timedelta(minutes=2)
-#: A record changed this close to the poll's start may have changed while the pages were read.
-SETTLE = timedelta(seconds=5)
+#: A record changed this close before the first page's ``Date`` may have changed while the
+#: pages were read. ``Date`` is stamped when the answer is sent, after the page was read from
+#: the books, so this must exceed the time Sage takes to answer a page of 200 (seconds).
+SETTLE = timedelta(seconds=30)
 #: ``deleted_since`` for a window that starts at the beginning (a resource empty at the start).
 _BEGINNING = datetime(1970, 1, 1, tzinfo=UTC)
 CURSOR_VERSION = 1

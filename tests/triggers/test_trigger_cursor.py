@@ -198,6 +198,11 @@ UNTRUSTED = [
         id="changed-as-the-poll-began",
     ),
     pytest.param(
+        # Date is stamped when the first page is sent, which may be well after it was read.
+        _two_pages([record("a", at(1))], [record("b", at(3580))], (2, 2)),
+        id="changed-while-a-slow-first-page-was-answered",
+    ),
+    pytest.param(
         _two_pages([record("a", at(1))], [], (2, 2)),
         id="fewer-records-than-the-total",
     ),
