@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -76,3 +77,13 @@ def test_each_new_invoice_gets_one_follow_up_line_on_its_customer(workdir: Path)
 
 def chase_on(due: str) -> str:
     return (dt.date.fromisoformat(due) - dt.timedelta(days=3)).isoformat()
+
+
+def test_without_json_each_run_is_one_line(workdir: Path) -> None:
+    CliRunner().invoke(cli, ["poll", FLOW, "--once"], catch_exceptions=False)
+    sageflow("run", "examples/invoice-new-customer.sageflow.yaml", "--json")
+    result = CliRunner().invoke(cli, ["poll", FLOW, "--once"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    run_line, summary = result.stdout.splitlines()
+    assert re.fullmatch(r"run [0-9a-f]{16} ok: created SI-\d+ \([0-9a-f]{32}\)", run_line)
+    assert summary == "poll: 1 new event(s), 1 run(s)"

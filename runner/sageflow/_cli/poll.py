@@ -82,7 +82,10 @@ def _since(text: str | None) -> dt.datetime | None:
 def _describe(run: Any) -> str:
     events = run.events
     first = events[0] if events else {}
-    what = f"{first.get('type')} {first.get('id')}" if first else "no event"
+    record = first.get("record") if first else None
+    shown = record.get("displayed_as") if isinstance(record, dict) else None
+    name = f"{shown} ({first.get('id')})" if shown else first.get("id") if first else None
+    what = f"{first.get('type')} {name}" if first else "no event"
     if len(events) > 1:
         what += f" and {len(events) - 1} more"
     extra = " (resumed)" if run.recovered else ""
