@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import os
 import re
@@ -264,6 +265,32 @@ def test_a_kill_inside_a_run_is_resumed_by_the_next_poll_without_a_second_write(
     ]
     assert texts(server) == ["created t0", "created t1", "created t2"]
     assert set(runs_per_event(tmp_path / "runs.db").values()) == {1}
+
+
+@pytest.mark.parametrize("text", [FLOW, BATCH_FLOW], ids=["one-per-run", "batch-2"])
+@pytest.mark.parametrize("crash_at", range(1, 7))
+def test_a_kill_at_any_call_and_again_at_each_later_poll_still_gives_each_event_once(
+    tmp_path: Path, server: Server, text: str, crash_at: int
+) -> None:
+    flow = tmp_path / "f.sageflow.yaml"
+    flow.write_text(text, encoding="utf-8")
+    poll(flow, Caller(server), tmp_path)
+    for n in range(5):
+        server.change("created", f"t{n}")
+    # Three polls in a row are killed at their crash_at-th call (after the server acted on
+    # it; a poll with fewer calls gets through), then one is not.
+    for _kill in range(3):
+        with contextlib.suppress(Killed):
+            poll(flow, Caller(server, crash_at=crash_at, crash=Killed), tmp_path)
+    assert all(r["status"] == "ok" for r in poll(flow, Caller(server), tmp_path)["runs"])
+    assert poll(flow, Caller(server), tmp_path) == {"events": 0, "runs": []}
+    expected = [f"created t{n}" for n in range(5)] if text == FLOW else ["t0,t1", "t2,t3", "t4"]
+    assert texts(server) == expected
+    per_event = runs_per_event(tmp_path / "runs.db")
+    assert len(per_event) == 5
+    assert set(per_event.values()) == {1}
+    with Journal(tmp_path / "runs.db") as journal:
+        assert {run.status for run in journal.runs()} == {"ok"}
 
 
 def test_a_failed_run_stays_failed_and_resumes_like_any_other(
