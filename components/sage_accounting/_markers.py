@@ -62,15 +62,19 @@ class Marker:
         unique: a wire field Sage keeps unique per business; when the caller set it, that value
             identifies the record already (a second create would be refused), so it is what is
             looked for and nothing is added.
-        search: the list's search parameter.
+        search: the list's search parameter; None for a list that has none (contact payments),
+            which ``narrow`` then filters instead.
+        narrow: (query parameter, wire field) pairs: the list is filtered by the create's own
+            values (its contact, its date), so the marker is matched among few records.
         length: characters of the marker.
     """
 
     fields: tuple[str, ...]
     searchable: tuple[str, ...]
     unique: str | None = None
-    search: str = "search"
+    search: str | None = "search"
     length: int = 8
+    narrow: tuple[tuple[str, str], ...] = ()
 
     def mark(self, request: HTTPRequest, token: str) -> HTTPRequest | None:
         wrapped = _wrapped(request.json) if request.method == "POST" else None
@@ -83,7 +87,8 @@ class Marker:
         for name in self.fields:
             if _given(inner, name):
                 continue
-            if name in self.searchable or any(_given(inner, k) for k in self.searchable):
+            findable = self.search is None or name in self.searchable
+            if findable or any(_given(inner, k) for k in self.searchable):
                 return replace(request, json={wrapper: {**inner, name: marker}})
         return None  # every field that could carry it is the caller's: no marker
 
@@ -97,15 +102,19 @@ class Marker:
         if not match:
             return None
         field, value = next(iter(match.items()))
-        term = value if field in self.searchable else self._term(wrapped[1])
-        if term is None:
-            return None
         collection = request.path.split("?", 1)[0].rstrip("/")
         query: dict[str, QueryValue] = {
-            self.search: str(term),
             "attributes": ",".join(sorted(match)),
             "items_per_page": 200,
         }
+        if self.search is not None:
+            term = value if field in self.searchable else self._term(wrapped[1])
+            if term is None:
+                return None
+            query[self.search] = str(term)
+        for parameter, name in self.narrow:
+            if _given(wrapped[1], name):
+                query[parameter] = str(wrapped[1][name])
         page = yield HTTPRequest("GET", collection, query=query)
         for item in (page.json() or {}).get("$items", []):
             if all(_same(item.get(k), v) for k, v in match.items()):
@@ -133,3 +142,19 @@ INVOICE = Marker(fields=("reference", "notes"), searchable=("reference",))
 #: A ledger account: its ``nominal_code`` is unique per business and required, so it is the
 #: marker; ``search`` covers the name ("the item code or description").
 LEDGER_ACCOUNT = Marker(fields=(), searchable=("name",), unique="nominal_code")
+#: A contact payment: ``reference`` when the caller left it empty. Its list has no ``search``,
+#: so the payments of the same contact on the same date are listed and the marker matched
+#: among them (getContactPayments: contact_id, from_date, to_date).
+CONTACT_PAYMENT = Marker(
+    fields=("reference",),
+    searchable=(),
+    search=None,
+    narrow=(("contact_id", "contact_id"), ("from_date", "date"), ("to_date", "date")),
+)
+#: An other payment: likewise, by its bank account and date (getOtherPayments).
+OTHER_PAYMENT = Marker(
+    fields=("reference",),
+    searchable=(),
+    search=None,
+    narrow=(("bank_account_id", "bank_account_id"), ("from_date", "date"), ("to_date", "date")),
+)

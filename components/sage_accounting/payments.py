@@ -4,9 +4,13 @@
 Every resource is a row of the :mod:`sage_accounting._crud` table. Two of Sage's rules are
 checked before anything is sent, with the figures, because Sage's own refusal would come after
 a flow has started: an allocation's amounts must sum to zero [G-pay], and an other payment's
-total must be its lines' total. None of these creates is numbered, and Sage honours
-``idempotency_id`` on all three wrappers (connection.IDEMPOTENT_WRAPPERS), which is what makes
-a retried create safe; their lists have no ``search`` a marker could be found by.
+total must be its lines' total. None of these creates is numbered. Sage honours
+``idempotency_id`` on all three wrappers (connection.IDEMPOTENT_WRAPPERS); where it cannot
+help (past its 7 days, a resumed run), a payment's marker goes into its ``reference`` when the
+caller left it empty and is found among the same contact's (or bank account's) payments of
+that date, their lists having no ``search``. An allocation has no free-text field to carry
+one: ``idempotency_id`` alone covers it, and a repeated allocation is mostly refused anyway as
+more than is outstanding.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
+from sage_accounting import _markers
 from sage_accounting._changes import changes_trigger
 from sage_accounting._crud import GET, LIST, Family, register_family
 from sage_accounting._lookups import (
@@ -451,6 +456,7 @@ register_family(
         list_inputs=ListContactPaymentsInputs,
         list_example={"contactId": CONTACT_ID, "from_date": "2024-04-01", "fetchAll": True},
         lookup=CONTACT_PAYMENTS,
+        marker=_markers.CONTACT_PAYMENT,
         notes={
             "create": (
                 "Paying an invoice lowers its outstanding amount and moves it to PART_PAID or "
@@ -524,6 +530,7 @@ register_family(
         list_inputs=ListOtherPaymentsInputs,
         list_example={"transactionTypeId": "OTHER_PAYMENT", "fetchAll": True},
         lookup=OTHER_PAYMENTS,
+        marker=_markers.OTHER_PAYMENT,
         get_query=("nested_attributes",),
     )
 )
