@@ -122,9 +122,11 @@ def poll(
 ) -> None:
     """Run a flow with on: for each new change its trigger finds.
 
-    Without --once it polls every on.every until stopped; Ctrl-C stops it (exit 130), and a
-    run it cut off resumes at the next poll. The first poll of a flow starts from now unless
-    --from says otherwise. --json prints {"events": N, "runs": [...]} per poll.
+    Without --once it polls every on.every until stopped: Ctrl-C (exit 130) or SIGTERM (143)
+    stop it, and a run it cut off resumes at the next poll. The first poll of a flow starts
+    from now unless --from says otherwise. --json prints {"events": N, "runs": [...]} per
+    poll. Exit 0 when every run succeeded, 1 when one failed (or another poller holds the
+    flow), 2 for bad input.
     """
     if debug:
         log_to_stderr()
