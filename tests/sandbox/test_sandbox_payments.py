@@ -494,3 +494,97 @@ def test_the_ledger_stays_balanced_and_survives_a_data_file(tmp_path: Path) -> N
 def test_a_payment_amount_is_positive_money(client: httpx.Client, amount: str) -> None:
     response = _pay(client, total_amount=amount)
     assert [source for source, _ in _errors(response)] == ["total_amount"]
+
+
+# -- the other artefacts: purchases, credit notes, quick entries ----------------------------
+
+
+def test_a_supplier_payment_pays_a_purchase_invoice(client: httpx.Client) -> None:
+    bill = client.get("/purchase_invoices", params={"attributes": "all"}).json()["$items"][0]
+    total = Decimal(bill["total_amount"])
+    paid = _pay(
+        client,
+        transaction_type_id="VENDOR_PAYMENT",
+        contact_id=bill["contact"]["id"],
+        total_amount=str(total - 1),
+        allocated_artefacts=[{"artefact_id": bill["id"], "amount": str(total - 1)}],
+    )
+    assert paid.status_code == 201, paid.text
+    after = client.get(f"/purchase_invoices/{bill['id']}").json()
+    assert (after["status"]["id"], after["outstanding_amount"]) == ("PART_PAID", "1.0")
+    # [G-inv]: a purchase invoice with payments is not deleted until they are.
+    assert client.delete(f"/purchase_invoices/{bill['id']}").status_code == 422
+    # The money left the bank.
+    assert client.get(f"/bank_accounts/{_bank(client)}").json()["balance"] == f"-{total - 1}"
+
+
+def _credit_note(client: httpx.Client, net: str) -> dict[str, Any]:
+    body = {
+        "contact_id": contact_id(client, "ACME001"),
+        "date": "2026-01-05",
+        "credit_note_lines": [
+            {
+                "description": "Returned",
+                "ledger_account_id": by_code(client, 4000)["id"],
+                "quantity": "1",
+                "unit_price": net,
+                "tax_rate_id": "GB_STANDARD",
+                "tax_amount": str(Decimal(net) / 5),
+            }
+        ],
+    }
+    made = client.post("/sales_credit_notes", json={"sales_credit_note": body})
+    assert made.status_code == 201, made.text
+    return dict(made.json())
+
+
+def test_a_credit_note_is_allocated_to_an_invoice_or_refunded(client: httpx.Client) -> None:
+    invoice = new_invoice(client).json()["id"]  # 120.00
+    before = _balance(client)
+    note = _credit_note(client, "50.00")  # 60.00
+    assert _balance(client) == before - 60
+    allocation = {
+        "transaction_type_id": "CUSTOMER_ALLOCATION",
+        "contact_id": contact_id(client, "ACME001"),
+        "allocated_artefacts": [
+            {"artefact_id": invoice, "amount": "40"},
+            {"artefact_id": note["id"], "amount": "-40"},
+        ],
+    }
+    made = client.post("/contact_allocations", json={"contact_allocation": allocation})
+    assert made.status_code == 201, made.text
+    assert _state(client, invoice) == ("PART_PAID", "80.0")
+    held = client.get(f"/sales_credit_notes/{note['id']}").json()
+    assert (held["status"]["id"], held["outstanding_amount"]) == ("PART_PAID", "20.0")
+    assert _balance(client) == before - 60  # allocating moves nothing owed
+    refund = _pay(
+        client,
+        transaction_type_id="CUSTOMER_REFUND",
+        total_amount="20",
+        allocated_artefacts=[{"artefact_id": note["id"], "amount": "20"}],
+    )
+    assert refund.status_code == 201, refund.text
+    assert client.get(f"/sales_credit_notes/{note['id']}").json()["status"]["id"] == "PAID"
+    assert _balance(client) == before - 40  # the refunded 20 is no longer owed back
+
+
+def test_a_quick_entry_invoice_is_paid_like_an_invoice(client: httpx.Client) -> None:
+    entry = {
+        "quick_entry_type_id": "INVOICE",
+        "reference": "QE-1",
+        "contact_id": contact_id(client, "ACME001"),
+        "date": "2026-01-05",
+        "ledger_account_id": by_code(client, 4000)["id"],
+        "net_amount": "100.00",
+        "tax_amount": "20.00",
+        "tax_rate_id": "GB_STANDARD",
+    }
+    made = client.post("/sales_quick_entries", json={"sales_quick_entry": entry})
+    assert made.status_code == 201, made.text
+    key = made.json()["id"]
+    paid = _pay(
+        client, total_amount="120", allocated_artefacts=[{"artefact_id": key, "amount": "120"}]
+    )
+    assert paid.status_code == 201, paid.text
+    after = client.get(f"/sales_quick_entries/{key}").json()
+    assert (after["status"]["id"], after["outstanding_amount"]) == ("PAID", "0.0")
