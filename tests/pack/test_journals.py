@@ -439,3 +439,40 @@ def test_a_dropped_journal_post_is_replayed_by_its_idempotency_id_not_posted_twi
     (made,) = sandbox.records("journals")
     assert out["id"] == made["id"]
     assert posts == 2  # sent again with the same idempotency_id: Sage's replay, one journal
+
+
+def test_a_quick_entry_is_paid_by_a_customer_receipt_and_the_ledger_follows(
+    call: Callable[..., dict[str, Any]],
+) -> None:
+    customer = call("findContact", {"search": "a", "contactTypeId": "CUSTOMER"})["items"][0]["id"]
+    entry = call(
+        "createSalesQuickEntry",
+        {**_quick(customer), "ledgerAccountId": _account(call, 4000), "totalAmount": "120.00"},
+    )
+    bank = call("findBankAccount", {"nominalCode": 1200})["items"][0]["id"]
+    before = _balance(call, _account(call, 1200))
+
+    def receipt(amount: str) -> dict[str, Any]:
+        payment = {
+            "transactionTypeId": "CUSTOMER_RECEIPT",
+            "contactId": customer,
+            "bankAccountId": bank,
+            "date": "2026-01-20",
+            "totalAmount": amount,
+            "allocatedArtefacts": [{"artefactId": entry["id"], "amount": amount}],
+        }
+        return call("createContactPayment", payment)
+
+    receipt("50.00")
+    part = call("getSalesQuickEntry", {"salesQuickEntryId": entry["id"]})
+    assert (part["status"]["id"], part["outstanding_amount"]) == ("PART_PAID", "70.0")
+    paid = receipt("70.00")
+    done = call("getSalesQuickEntry", {"salesQuickEntryId": entry["id"]})
+    assert (done["status"]["id"], done["outstanding_amount"]) == ("PAID", "0.0")
+    # The money reached the bank account's ledger, and the receipt is a transaction.
+    after = _balance(call, _account(call, 1200))
+    assert after[0] - before[0] == 120
+    receipts = call("listTransactions", {"transactionTypeId": "CUSTOMER_RECEIPT"})["items"]
+    assert paid["transaction"]["id"] in {t["id"] for t in receipts}
+    with pytest.raises(Exception, match="payments allocated cannot be deleted"):
+        call("deleteSalesQuickEntry", {"salesQuickEntryId": entry["id"]})
