@@ -588,3 +588,36 @@ def test_a_quick_entry_invoice_is_paid_like_an_invoice(client: httpx.Client) -> 
     assert paid.status_code == 201, paid.text
     after = client.get(f"/sales_quick_entries/{key}").json()
     assert (after["status"]["id"], after["outstanding_amount"]) == ("PAID", "0.0")
+
+
+def test_an_invoice_shows_its_payments_and_allocations_when_asked(client: httpx.Client) -> None:
+    # [G-pay]: show_payments_allocations=true on GET of an artefact includes its allocations.
+    key = new_invoice(client).json()["id"]
+    paid = _pay(
+        client,
+        total_amount="50",
+        reference="Part",
+        allocated_artefacts=[{"artefact_id": key, "amount": "30"}],
+    ).json()
+    body = {
+        "transaction_type_id": "CUSTOMER_ALLOCATION",
+        "contact_id": contact_id(client, "ACME001"),
+        "allocated_artefacts": [
+            {"artefact_id": key, "amount": "20"},
+            {"artefact_id": paid["payment_on_account"]["id"], "amount": "-20"},
+        ],
+    }
+    allocated = client.post("/contact_allocations", json={"contact_allocation": body}).json()
+    assert "payments_allocations" not in _invoice(client, key)
+    shown = client.get(f"/sales_invoices/{key}", params={"show_payments_allocations": "true"})
+    entries_ = shown.json()["payments_allocations"]
+    assert [(e["type"], e["amount"], e["reference"]) for e in entries_] == [
+        ("CUSTOMER_RECEIPT", "30.0", "Part"),
+        ("CUSTOMER_ALLOCATION", "20.0", ""),
+    ]
+    assert entries_[0]["contact_payment"]["id"] == paid["id"]
+    assert entries_[1]["contact_allocation"]["id"] == allocated["id"]
+    listed = client.get(
+        "/sales_invoices", params={"show_payments_allocations": "true", "search": "SI-"}
+    ).json()["$items"]
+    assert {len(i["payments_allocations"]) for i in listed if i["id"] == key} == {2}

@@ -902,6 +902,16 @@ class Sandbox:
         ``show_legacy_id=true`` adds an integer ``legacy_id`` first ([G-attr], and
         contacts__list_show_legacy_id__sage-guide-migrating-v1.json); its value, a v1 id in
         Sage, is made up here from the record's id."""
+        if q.get("show_payments_allocations") == "true":
+            # [G-pay]: "show_payments_allocations=true on GET of an artefact includes its
+            # allocations" (sandbox/_payments.py lists them).
+            rest = {k: v for k, v in q.items() if k != "show_payments_allocations"}
+            inner, held = self._balances(biz, name, rest), _payments.payments_allocations(biz)
+
+            def with_allocations(item: Record) -> Record:
+                return {**inner(item), "payments_allocations": held.get(str(item["id"]), [])}
+
+            return with_allocations if name in _payments.ARTEFACTS else inner
         if q.get("show_legacy_id") == "true":
             rest = {k: v for k, v in q.items() if k != "show_legacy_id"}
             inner = self._balances(biz, name, rest)

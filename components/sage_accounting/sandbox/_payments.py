@@ -1124,6 +1124,40 @@ def _other_ledger(biz: Business) -> Iterator[Posting]:
 
 
 # ---------------------------------------------------------------------------------------------
+# An artefact's payments and allocations (show_payments_allocations)
+
+
+def payments_allocations(biz: Business) -> dict[str, list[Record]]:
+    """Artefact id -> its ``payments_allocations``: one entry per payment or allocation line
+    on it, oldest first, in the swagger's PaymentAllocation shape (``type`` is the
+    transaction type id: inferred, the spec only says "the type of the payment/allocation")."""
+    out: dict[str, list[Record]] = {}
+    for name in ("contact_payments", "contact_allocations"):
+        for record in biz.collection(name).records.values():
+            payment = name == "contact_payments"
+            for line in record["allocated_artefacts"]:
+                amount = Decimal(line["amount"])
+                out.setdefault(line["artefact"]["id"], []).append(
+                    {
+                        "id": line["id"],
+                        "displayed_as": record["displayed_as"],
+                        "links": [],
+                        "date": record["date"],
+                        "type": record["transaction_type"]["id"],
+                        "reference": record.get("reference", ""),
+                        "amount": money_text(abs(amount)),
+                        "discount": line.get("discount", "0.0"),
+                        "stripe_transaction_id": None,
+                        "contact_payment": link(record) if payment else None,
+                        "contact_allocation": None if payment else link(record),
+                        "artefact": line["artefact"],
+                        "negative_payment": amount < 0,
+                    }
+                )
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
 # What tests and the CLI use instead of HTTP
 
 
@@ -1301,4 +1335,5 @@ __all__ = [
     "default_bank_account",
     "is_debt",
     "pay",
+    "payments_allocations",
 ]
