@@ -6,6 +6,7 @@ quick entries", "Settings and their reference lists").
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -205,3 +206,26 @@ def test_settings_reference_lists_come_from_the_examples() -> None:
         refused = client.put(f"/tax_profiles/{profile['id']}", json={"tax_profile": frequency})
         assert _problems(refused) == [("tax_return_frequency_id", "is invalid")]
         assert client.post("/tax_profiles", json={"tax_profile": {}}).status_code == 405
+
+
+def test_journals_settings_and_quick_entries_survive_a_restart_on_a_data_file(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "sandbox.db"
+    with make_client(Sandbox(clock=Clock.manual(), data=data)) as first:
+        journal = _journal(first, (7602, "5.00", "0"), (9998, "0", "5.00")).json()
+        first.put("/invoice_settings", json={"invoice_settings": {"next_invoice_number": 77}})
+        settings = {"business_settings": {"country_of_registration_id": "WALES"}}
+        first.put("/business_settings", json=settings)
+        entries = first.get(
+            "/ledger_entries", params={"transaction_id": journal["transaction"]["id"]}
+        )
+    with make_client(Sandbox(clock=Clock.manual(), data=data)) as second:
+        assert second.get(f"/journals/{journal['id']}").json()["total"] == "5.0"
+        again = second.get(
+            "/ledger_entries", params={"transaction_id": journal["transaction"]["id"]}
+        )
+        assert again.json()["$items"] == entries.json()["$items"]
+        assert second.get("/invoice_settings").json()["next_invoice_number"] == 77
+        country = second.get("/business_settings").json()["country_of_registration"]
+        assert country["id"] == "WALES"
