@@ -147,12 +147,14 @@ def _model(name: str, doc: str, fields: Mapping[str, Any]) -> type[Inputs]:
     return cast(type[Inputs], model)
 
 
+def _keyed(family: Family, verb: str, doc: str, more: Mapping[str, Any]) -> type[Inputs]:
+    """``<Verb><Singular>Inputs``: the record's id input, then ``more``."""
+    fields = {family.id_input: _id_field(family), **more}
+    return _model(f"{verb}{family.singular.replace(' ', '')}Inputs", doc, fields)
+
+
 def _id_only(family: Family, verb: str) -> type[Inputs]:
-    return _model(
-        f"{verb}{family.singular.replace(' ', '')}Inputs",
-        f"The {family.singular.lower()} to {verb.lower()}.",
-        {family.id_input: _id_field(family)},
-    )
+    return _keyed(family, verb, f"The {family.singular.lower()} to {verb.lower()}.", {})
 
 
 def _get_inputs(family: Family) -> type[Inputs]:
@@ -171,11 +173,7 @@ def _get_inputs(family: Family) -> type[Inputs]:
                 examples=["all"],
             ),
         )
-    return _model(
-        f"Get{family.singular.replace(' ', '')}Inputs",
-        f"The {family.singular.lower()} to fetch.",
-        {family.id_input: _id_field(family), **extra},
-    )
+    return _keyed(family, "Get", f"The {family.singular.lower()} to fetch.", extra)
 
 
 def update_inputs(family: Family) -> type[Inputs]:
@@ -186,11 +184,8 @@ def update_inputs(family: Family) -> type[Inputs]:
         for name, info in family.fields.model_fields.items()
         if name not in family.create_only
     }
-    return _model(
-        f"Update{family.singular.replace(' ', '')}Inputs",
-        f"A change to a {family.singular.lower()}: only the inputs given are sent.",
-        {family.id_input: _id_field(family), **optional},
-    )
+    doc = f"A change to a {family.singular.lower()}: only the inputs given are sent."
+    return _keyed(family, "Update", doc, optional)
 
 
 def _criteria_inputs(family: Family) -> type[Inputs]:

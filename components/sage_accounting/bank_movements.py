@@ -24,11 +24,10 @@ from sage_accounting._models import (
     Date,
     Id,
     Money,
-    SageObject,
     UpdatedSinceInputs,
     optional,
 )
-from sage_accounting._resources import Link
+from sage_accounting._resources import Dated, Link
 from sageflow._component import Inputs
 from sageflow._options import closed_set
 
@@ -37,11 +36,6 @@ from sageflow._options import closed_set
 
 def _text(what: str) -> Any:
     return Field(default=None, description=what)
-
-
-class Dated(SageObject):
-    created_at: str | None = _text("When the record was created (ISO 8601).")
-    updated_at: str | None = _text("When the record last changed (ISO 8601).")
 
 
 class BankTransfer(Dated):

@@ -7,9 +7,9 @@ products, services and stock items also get a find by exact item code.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
-from pydantic import Field
+from pydantic import Field, create_model
 
 from sage_accounting._changes import changes_trigger
 from sage_accounting._crud import Family, register_family
@@ -34,11 +34,10 @@ from sage_accounting._models import (
     Id,
     Money,
     PagingInputs,
-    SageObject,
     UpdatedSinceInputs,
     optional,
 )
-from sage_accounting._resources import Link
+from sage_accounting._resources import Dated, Link
 from sageflow._component import Inputs
 
 # --- Output models: the fields a flow commonly reads; Sage's others are kept (extra="allow") ---
@@ -48,22 +47,13 @@ def _text(what: str) -> Any:
     return Field(default=None, description=what)
 
 
-def _link(what: str) -> Any:
-    return Field(default=None, description=what)
-
-
-class Dated(SageObject):
-    created_at: str | None = _text("When the record was created (ISO 8601).")
-    updated_at: str | None = _text("When the record last changed (ISO 8601).")
-
-
 class SalesPriceOut(Dated):
     """One of a product's prices: one per price type (Sales Price, Trade, ...)."""
 
     price_name: str | None = _text("The price's name.")
     price: str | None = _text("The price, a decimal string as Sage sends it.")
     price_includes_tax: bool | None = _text("Whether the price includes tax.")
-    product_sales_price_type: Link | None = _link("The price type.")
+    product_sales_price_type: Link | None = _text("The price type.")
 
 
 class SalesRateOut(Dated):
@@ -72,7 +62,7 @@ class SalesRateOut(Dated):
     rate_name: str | None = _text("The rate's name.")
     rate: str | None = _text("The rate, a decimal string as Sage sends it.")
     rate_includes_tax: bool | None = _text("Whether the rate includes tax.")
-    service_rate_type: Link | None = _link("The rate type.")
+    service_rate_type: Link | None = _text("The rate type.")
 
 
 class CatalogueItem(Dated):
@@ -81,11 +71,11 @@ class CatalogueItem(Dated):
     item_code: str | None = _text("The item code (a shop's SKU).")
     description: str | None = _text("The description, shown on invoices.")
     notes: str | None = _text("Notes.")
-    sales_ledger_account: Link | None = _link("The ledger account sales post to.")
-    purchase_ledger_account: Link | None = _link("The ledger account purchases post to.")
-    sales_tax_rate: Link | None = _link("The sales tax rate.")
-    purchase_tax_rate: Link | None = _link("The purchase tax rate.")
-    usual_supplier: Link | None = _link("The usual supplier.")
+    sales_ledger_account: Link | None = _text("The ledger account sales post to.")
+    purchase_ledger_account: Link | None = _text("The ledger account purchases post to.")
+    sales_tax_rate: Link | None = _text("The sales tax rate.")
+    purchase_tax_rate: Link | None = _text("The purchase tax rate.")
+    usual_supplier: Link | None = _text("The usual supplier.")
     cost_price: str | None = _text("The cost price, a decimal string as Sage sends it.")
     active: bool | None = _text("Whether the item is offered.")
     deletable: bool | None = _text("Whether Sage would delete it (unused on transactions).")
@@ -95,7 +85,7 @@ class Product(CatalogueItem):
     """A product (``/products``); stock items are listed here too."""
 
     sales_prices: list[SalesPriceOut] | None = _text("The prices, one per price type.")
-    catalog_item_type: Link | None = _link("PRODUCT (non-stock) or STOCK_ITEM.")
+    catalog_item_type: Link | None = _text("PRODUCT (non-stock) or STOCK_ITEM.")
 
 
 class Service(CatalogueItem):
@@ -126,7 +116,7 @@ class StockMovement(Dated):
     cost_price: str | None = _text("Unit cost of the stock moved.")
     details: str | None = _text("What the movement was.")
     reference: str | None = _text("Your reference.")
-    stock_item: Link | None = _link("The stock item.")
+    stock_item: Link | None = _text("The stock item.")
 
 
 class CatalogueType(Dated):
@@ -261,32 +251,61 @@ _RATE_TYPE_RECORD = {**_RATE_TYPE, **_STAMP, "name": "Rate", "active": True}
 # --- Inputs ---
 
 
-class SalesPrice(Inputs):
-    """A product's price for one price type."""
-
-    productSalesPriceTypeId: Id = Field(
-        description="The price type: Sales Price, Trade, ... (listProductSalesPriceTypes).",
-        examples=[PRICE_TYPE_ID],
-        min_length=1,
-        json_schema_extra=PRICE_TYPES,
+def _tier(word: str, kind: str, listing: str, examples: tuple[str, str, str], choices: Any) -> Any:
+    """A product's price (``word`` "price") or a service's rate ("rate") for one price or rate
+    type: the same four fields under each one's names, so both are made here."""
+    type_id, amount, name = examples
+    fields: dict[str, Any] = {
+        f"{_camel(kind)}TypeId": (
+            Id,
+            Field(
+                description=f"The {kind} type ({listing}).",
+                examples=[type_id],
+                min_length=1,
+                json_schema_extra=choices,
+            ),
+        ),
+        word: (
+            Money,
+            Field(description=f"The {word}, an exact decimal.", examples=[amount]),
+        ),
+        f"{word}Name": (
+            str | None,
+            optional(f"The {word}'s name; Sage shows the type's.", name),
+        ),
+        f"{word}IncludesTax": (Bool | None, optional(f"The {word} includes tax.", False)),
+    }
+    return create_model(
+        f"Sales{word.title()}",
+        __base__=Inputs,
+        __doc__=f"The {word} for one {kind} type.",
+        **fields,
     )
-    price: Money = Field(description="The price, an exact decimal.", examples=["24.00"])
-    priceName: str | None = optional("The price's name; Sage shows the type's.", "Sales Price")
-    priceIncludesTax: Bool | None = optional("The price includes tax.", False)
 
 
-class SalesRate(Inputs):
-    """A service's rate for one rate type."""
+def _camel(words: str) -> str:
+    first, *rest = words.split()
+    return first + "".join(w.title() for w in rest)
 
-    serviceRateTypeId: Id = Field(
-        description="The rate type: Rate, Hourly, ... (listServiceRateTypes).",
-        examples=[RATE_TYPE_ID],
-        min_length=1,
-        json_schema_extra=RATE_TYPES,
+
+if TYPE_CHECKING:
+    SalesPrice: TypeAlias = Inputs
+    SalesRate: TypeAlias = Inputs
+else:
+    SalesPrice = _tier(
+        "price",
+        "product sales price",
+        "Sales Price, Trade, ...: listProductSalesPriceTypes",
+        (PRICE_TYPE_ID, "24.00", "Sales Price"),
+        PRICE_TYPES,
     )
-    rate: Money = Field(description="The rate, an exact decimal.", examples=["45.00"])
-    rateName: str | None = optional("The rate's name; Sage shows the type's.", "Rate")
-    rateIncludesTax: Bool | None = optional("The rate includes tax.", False)
+    SalesRate = _tier(
+        "rate",
+        "service rate",
+        "Rate, Hourly, ...: listServiceRateTypes",
+        (RATE_TYPE_ID, "45.00", "Rate"),
+        RATE_TYPES,
+    )
 
 
 def _description(example: str) -> Any:

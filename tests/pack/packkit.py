@@ -9,8 +9,13 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import httpx
+
 from sage_accounting import PACK
+from sage_accounting.connection import PROFILE
+from sage_accounting.sandbox import DEV_TOKEN, Sandbox
 from sageflow import HTTPRequest, HTTPResponse
+from sageflow._http import Client, Connection, RetryPolicy
 
 
 def page(items: list[dict[str, Any]], next_link: str | None = None, n: int = 1) -> HTTPResponse:
@@ -85,3 +90,14 @@ def suite_conftest() -> ModuleType:
 def load_sample(name: str) -> Any:
     """A recorded Sage response from ../shared (skips with the reason when it is absent)."""
     return suite_conftest().load_sample(name)
+
+
+def layer_client(sandbox: Sandbox, transport: httpx.BaseTransport | None = None) -> Client:
+    """The HTTP layer on ``sandbox`` (or on ``transport``, a sandbox that drops answers...),
+    with the pack's profile, no real sleeping and no jitter: what exactly-once tests drive."""
+    return Client(
+        Connection.with_token(sandbox.api_base, DEV_TOKEN, PROFILE),
+        transport=transport or sandbox.transport(),
+        sleep=lambda _seconds: None,
+        retry=RetryPolicy(random=lambda: 0.0),
+    )

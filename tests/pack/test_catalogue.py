@@ -7,16 +7,14 @@ from typing import Any
 
 import httpx
 import pytest
-from packkit import first, page, run
+from packkit import first, layer_client, page, run
 
 from sage_accounting import PACK
 from sage_accounting._crud import update_inputs
 from sage_accounting._markers import marker_text
 from sage_accounting.catalogue import FAMILIES
-from sage_accounting.connection import PROFILE
-from sage_accounting.sandbox import DEV_TOKEN, Clock, Sandbox
+from sage_accounting.sandbox import Clock, Sandbox
 from sageflow import CallOptions, HTTPResponse, InputValidationError
-from sageflow._http import Client, Connection, RetryPolicy
 
 PRICE_TYPE = "5e7a9c1b3d5f4a6c8e0b2d4f6a8c1e3b"
 LEDGER = "0b2d4f6a8c1e4a3b5d7f9c2e4a6b8d1f"
@@ -120,15 +118,6 @@ def test_deletes_are_destructive_and_echo_the_id() -> None:
 # --- Against the sandbox, through the HTTP layer ---------------------------------------------
 
 
-def _client(transport: httpx.BaseTransport, sandbox: Sandbox) -> Client:
-    return Client(
-        Connection.with_token(sandbox.api_base, DEV_TOKEN, PROFILE),
-        transport=transport,
-        sleep=lambda _seconds: None,
-        retry=RetryPolicy(random=lambda: 0.0),
-    )
-
-
 def _dropping_first_post(sandbox: Sandbox) -> tuple[httpx.MockTransport, list[int]]:
     """The sandbox, losing the answer to the first POST after it was handled."""
     inner = sandbox.transport()
@@ -152,7 +141,7 @@ def _ids(sandbox: Sandbox, name: str, where: Callable[[dict[str, Any]], bool]) -
 
 def test_a_product_is_created_then_found_by_its_sku() -> None:
     sandbox = Sandbox(clock=Clock.manual())
-    with _client(sandbox.transport(), sandbox) as client:
+    with layer_client(sandbox) as client:
         ledger = client.call("sage_accounting/listLedgerAccounts", {"visible_in": "sales"})
         types = client.call("sage_accounting/listProductSalesPriceTypes", {})
         made = client.call(
@@ -169,7 +158,9 @@ def test_a_product_is_created_then_found_by_its_sku() -> None:
         )
         found = client.call("sage_accounting/findProduct", {"itemCode": "brd-wal-40"})
     assert [item["id"] for item in found["items"]] == [made["id"]]
-    prices = {p["product_sales_price_type"]["displayed_as"]: p["price"] for p in made["sales_prices"]}
+    prices = {
+        p["product_sales_price_type"]["displayed_as"]: p["price"] for p in made["sales_prices"]
+    }
     assert prices == {"Sales Price": "0.0", "Trade": "31.5", "Wholesale": "0.0"}
 
 
@@ -185,7 +176,7 @@ def test_a_dropped_product_create_is_adopted_not_repeated(item_code: str | None)
     if item_code:
         inputs["itemCode"] = item_code
     transport, posts = _dropping_first_post(sandbox)
-    with _client(transport, sandbox) as client:
+    with layer_client(sandbox, transport) as client:
         out = client.call("sage_accounting/createProduct", inputs, CallOptions("k-prod"))
     made = _ids(sandbox, "products", lambda r: r["description"] == "Marker board")
     assert made == [out["id"]]
@@ -204,7 +195,7 @@ def test_a_dropped_stock_movement_is_adopted_and_moves_stock_once() -> None:
         "costPrice": "2.30",
         "details": "Delivery from Oakwood",
     }
-    with _client(transport, sandbox) as client:
+    with layer_client(sandbox, transport) as client:
         out = client.call("sage_accounting/createStockMovement", movement, CallOptions("k-mv"))
         after = client.call("sage_accounting/getStockItem", {"stockItemId": item["id"]})
     assert out["reference"] == marker_text("k-mv")

@@ -29,12 +29,27 @@ def _stock(client: httpx.Client, code: str) -> dict[str, Any]:
     return next(i for i in _all(client, "/stock_items") if i["item_code"] == code)
 
 
+def _move(client: httpx.Client, code: str, quantity: str, **more: str) -> httpx.Response:
+    """A stock movement of the seeded stock item ``code`` on 2026-01-05 (``more`` overrides)."""
+    body = {
+        "stock_item_id": _stock(client, code)["id"],
+        "date": "2026-01-05",
+        "quantity": quantity,
+        "cost_price": "2.10",
+        "details": "Count",
+        **more,
+    }
+    return client.post("/stock_movements", json={"stock_movement": body})
+
+
 def _product(client: httpx.Client, **fields: Any) -> httpx.Response:
     ledger = by_code(client, 4000)["id"]
     body = {"description": "Pine shelf", "sales_ledger_account_id": ledger}
     return client.post(
         "/products",
-        json={"product": {"purchase_ledger_account_id": by_code(client, 5000)["id"], **body, **fields}},
+        json={
+            "product": {"purchase_ledger_account_id": by_code(client, 5000)["id"], **body, **fields}
+        },
     )
 
 
@@ -62,14 +77,7 @@ def test_a_stock_movement_changes_the_quantity_in_stock_and_gives_it_back(
 ) -> None:
     hinge = _stock(client, "HNG-BRASS")
     assert hinge["quantity_in_stock"] == "120.0"
-    body = {
-        "stock_item_id": hinge["id"],
-        "date": "2026-01-05",
-        "quantity": "30",
-        "cost_price": "2.50",
-        "details": "Delivery",
-    }
-    made = client.post("/stock_movements", json={"stock_movement": body})
+    made = _move(client, "HNG-BRASS", "30", cost_price="2.50", details="Delivery")
     assert made.status_code == 201, made.text
     after = _stock(client, "HNG-BRASS")
     # Opening 120 at 2.10, then 30 in at 2.50: the last cost and the weighted average.
@@ -87,15 +95,8 @@ def test_a_stock_movement_changes_the_quantity_in_stock_and_gives_it_back(
 
 
 def test_a_movement_moved_to_another_item_moves_its_stock_too(client: httpx.Client) -> None:
-    hinge, screws = _stock(client, "HNG-BRASS"), _stock(client, "SCR-4X40")
-    body = {
-        "stock_item_id": hinge["id"],
-        "date": "2026-01-05",
-        "quantity": "-4",
-        "cost_price": "2.10",
-        "details": "Damaged",
-    }
-    key = client.post("/stock_movements", json={"stock_movement": body}).json()["id"]
+    screws = _stock(client, "SCR-4X40")
+    key = _move(client, "HNG-BRASS", "-4", details="Damaged").json()["id"]
     moved = client.put(
         f"/stock_movements/{key}", json={"stock_movement": {"stock_item_id": screws["id"]}}
     )
@@ -118,16 +119,7 @@ def test_a_movement_moved_to_another_item_moves_its_stock_too(client: httpx.Clie
 def test_a_bad_movement_is_refused_and_moves_nothing(
     client: httpx.Client, change: dict[str, str], source: str
 ) -> None:
-    hinge = _stock(client, "HNG-BRASS")
-    body = {
-        "stock_item_id": hinge["id"],
-        "date": "2026-01-05",
-        "quantity": "3",
-        "cost_price": "2.10",
-        "details": "Count",
-        **change,
-    }
-    refused = client.post("/stock_movements", json={"stock_movement": body})
+    refused = _move(client, "HNG-BRASS", **{"quantity": "3", **change})
     assert refused.status_code == 422
     assert [p["$source"] for p in refused.json()] == [source]
     assert _stock(client, "HNG-BRASS")["quantity_in_stock"] == "120.0"
@@ -140,9 +132,12 @@ def test_stock_items_are_listed_as_products_and_kept_while_they_have_movements(
     as_product = client.get(f"/products/{hinge['id']}").json()
     assert as_product["catalog_item_type"]["id"] == "STOCK_ITEM"
     assert "quantity_in_stock" not in as_product
-    assert client.put(
-        f"/products/{hinge['id']}", json={"product": {"notes": "Solid brass"}}
-    ).json()["notes"] == "Solid brass"
+    assert (
+        client.put(f"/products/{hinge['id']}", json={"product": {"notes": "Solid brass"}}).json()[
+            "notes"
+        ]
+        == "Solid brass"
+    )
     assert _stock(client, "HNG-BRASS")["notes"] == "Solid brass"
     refused = client.delete(f"/products/{hinge['id']}")
     assert refused.status_code == 405
@@ -227,15 +222,7 @@ def test_an_update_changes_only_the_prices_sent(client: httpx.Client) -> None:
 def test_stock_survives_a_data_file(tmp_path: Path) -> None:
     data = tmp_path / "sandbox.db"
     with make_client(Sandbox(clock=Clock.manual(), data=data)) as first:
-        hinge = _stock(first, "HNG-BRASS")
-        body = {
-            "stock_item_id": hinge["id"],
-            "date": "2026-01-05",
-            "quantity": "-20",
-            "cost_price": "2.10",
-            "details": "Sold at the counter",
-        }
-        assert first.post("/stock_movements", json={"stock_movement": body}).status_code == 201
+        assert _move(first, "HNG-BRASS", "-20", details="Sold at the counter").status_code == 201
     with make_client(Sandbox(clock=Clock.manual(), data=data)) as second:
         assert _stock(second, "HNG-BRASS")["quantity_in_stock"] == "100.0"
         assert _product(second, item_code="HNG-BRASS").status_code == 422

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from sage_accounting.sandbox import _resources as res
+from sage_accounting.sandbox._catalogue import collect as _collect
 from sage_accounting.sandbox._payments import bank_account
 from sage_accounting.sandbox._registry import (
     READ_CREATE,
@@ -27,7 +28,6 @@ from sage_accounting.sandbox._resources import (
     CENT,
     Business,
     Posting,
-    SageError,
     invalid,
     link,
     money_text,
@@ -73,14 +73,6 @@ STATUSES = {"DRAFT": "Draft", "COMPLETED": "Completed"}
 SORTABLE = frozenset({"created_at", "updated_at", "date"})
 
 
-def _collect(problems: list[tuple[str, str]], make: Callable[..., Any], *args: Any) -> Any:
-    try:
-        return make(*args)
-    except SageError as error:
-        problems.extend((source, message) for _, message, source in error.problems)
-        return None
-
-
 def _money(problems: list[tuple[str, str]], raw: Any, source: str, *, floor: Decimal) -> Decimal:
     """An amount of at least ``floor``, to the penny; a problem is added, never raised."""
     value = _collect(problems, parse_decimal, raw, source)
@@ -117,19 +109,31 @@ def _sides(
 
 
 def _movement(
-    biz: Business, collection: str, kind: tuple[str, str], current: Record | None
+    biz: Business,
+    collection: str,
+    kind: tuple[str, str],
+    current: Record | None,
+    sides: tuple[Record | None, Record | None],
+    day: Any,
 ) -> Record:
-    if current is not None:
-        return dict(current)
-    record = biz.stamped(collection, "")
-    key = biz.new_id()
-    record["transaction"] = {"id": key, "displayed_as": "", "$path": f"/transactions/{key}"}
-    type_id, label = kind
-    record["transaction_type"] = {
-        "id": type_id,
-        "displayed_as": label,
-        "$path": f"/transaction_types/{type_id}",
-    }
+    """A transfer or deposit (``current`` or a new one with its transaction) between ``sides``
+    on ``day``: what both resources' records share ([S2] examples)."""
+    source, target = sides
+    assert source is not None
+    assert target is not None
+    record = dict(current) if current is not None else biz.stamped(collection, "")
+    if current is None:
+        key = biz.new_id()
+        record["transaction"] = {"id": key, "displayed_as": "", "$path": f"/transactions/{key}"}
+        type_id, label = kind
+        record["transaction_type"] = {
+            "id": type_id,
+            "displayed_as": label,
+            "$path": f"/transaction_types/{type_id}",
+        }
+    record.update(
+        from_bank_account=link(source), to_bank_account=link(target), date=day.isoformat()
+    )
     return record
 
 
@@ -152,14 +156,10 @@ def _write_transfer(biz: Business, data: Data, current: Record | None) -> Record
     amount = _money(problems, data.get("amount", old.get("amount")), "amount", floor=CENT)
     if problems:
         raise invalid(*problems)
-    assert source is not None
-    assert target is not None
-    record = _movement(biz, TRANSFERS, ("BANK_TRANSFER", "Bank Transfer"), current)
+    kind = ("BANK_TRANSFER", "Bank Transfer")
+    record = _movement(biz, TRANSFERS, kind, current, (source, target), day)
     record.update(
         {
-            "from_bank_account": link(source),
-            "to_bank_account": link(target),
-            "date": day.isoformat(),
             "reference": text(data.get("reference", old.get("reference"))) or None,
             "amount": money_text(amount),
             "description": text(data.get("description", old.get("description"))) or None,
@@ -198,15 +198,9 @@ def _create_deposit(biz: Business, data: Data) -> Record:
         problems.append(("total_amount", "must be greater than 0"))
     if problems:
         raise invalid(*problems)
-    assert source is not None
-    assert target is not None
-    assert day is not None
-    record = _movement(biz, DEPOSITS, ("DEPOSIT", "Deposit"), None)
+    record = _movement(biz, DEPOSITS, ("DEPOSIT", "Deposit"), None, (source, target), day)
     record.update(
         {
-            "from_bank_account": link(source),
-            "to_bank_account": link(target),
-            "date": day.isoformat(),
             "reference": reference,
             "cash_amount": money_text(cash),
             "cheque_amount": money_text(cheques),

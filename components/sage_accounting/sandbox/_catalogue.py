@@ -102,7 +102,7 @@ MOVEMENT_IN = dict.fromkeys(
 TYPE_IN = dict.fromkeys(("name", "active"))
 
 
-def _collect(problems: list[tuple[str, str]], make: Callable[..., Any], *args: Any) -> Any:
+def collect(problems: list[tuple[str, str]], make: Callable[..., Any], *args: Any) -> Any:
     """``make(*args)``, or None with its 422 problems added: a write reports every bad field."""
     try:
         return make(*args)
@@ -165,14 +165,14 @@ def _tiers(biz: Business, tiers: _Tiers, raw: Any, current: list[Record] | None)
         if not isinstance(entry, Mapping):
             problems.append((where, "is invalid"))
             continue
-        kind = _collect(problems, biz.find, tiers.types, entry.get(type_key), f"{where}.{type_key}")
+        kind = collect(problems, biz.find, tiers.types, entry.get(type_key), f"{where}.{type_key}")
         if kind is None:
             continue
         if kind["id"] in sent:
             problems.append((f"{where}.{type_key}", "has already been taken"))
             continue
         sent.add(kind["id"])
-        made = _collect(problems, _tier, biz, tiers, kind, entry, kept.get(kind["id"]), now)
+        made = collect(problems, _tier, biz, tiers, kind, entry, kept.get(kind["id"]), now)
         if made is not None:
             kept[kind["id"]] = made
     if problems:
@@ -272,7 +272,7 @@ def _save_item(biz: Business, kind: _Kind, data: Data, current: Record | None) -
         if data.get(field) in (None, "") and not required:
             record[f"{side}_ledger_account"] = None
             continue
-        account = _collect(problems, biz.find, "ledger_accounts", data.get(field), field)
+        account = collect(problems, biz.find, "ledger_accounts", data.get(field), field)
         record[f"{side}_ledger_account"] = link(account) if account else None
         rate_field = f"{side}_tax_rate_id"
         if new and not data.get(rate_field) and account is not None:
@@ -281,18 +281,18 @@ def _save_item(biz: Business, kind: _Kind, data: Data, current: Record | None) -
     for side in ("sales", "purchase"):
         field = f"{side}_tax_rate_id"
         if field in data:
-            rate = _collect(problems, biz.find, "tax_rates", data.get(field), field)
+            rate = collect(problems, biz.find, "tax_rates", data.get(field), field)
             record[f"{side}_tax_rate"] = link(rate) if rate else None
         elif new:
             record.setdefault(f"{side}_tax_rate", None)
     if wants("usual_supplier_id"):
         key = data.get("usual_supplier_id")
         record["usual_supplier"] = (
-            _collect(problems, _supplier, biz, key) if key not in (None, "") else None
+            collect(problems, _supplier, biz, key) if key not in (None, "") else None
         )
     if wants("cost_price"):
         raw = data.get("cost_price")
-        cost = _collect(problems, parse_decimal, raw, "cost_price") if raw is not None else ZERO
+        cost = collect(problems, parse_decimal, raw, "cost_price") if raw is not None else ZERO
         record["cost_price"] = money_text(cost or ZERO)
     # An omitted note or purchase description is "" and a source guid null, as recorded
     # (products__list_paged_attributes_all__ledgerscope-SageOneApi.json).
@@ -308,7 +308,7 @@ def _save_item(biz: Business, kind: _Kind, data: Data, current: Record | None) -
     if kind is _STOCK_ITEM:
         _stock_fields(record, data, new, problems)
     if kind.tiers.key in data or new:
-        tiers = _collect(
+        tiers = collect(
             problems,
             lambda: _tiers(biz, kind.tiers, data.get(kind.tiers.key), record.get(kind.tiers.key)),
         )
@@ -318,9 +318,7 @@ def _save_item(biz: Business, kind: _Kind, data: Data, current: Record | None) -
         raise invalid(*problems)
     record["displayed_as"] = record["description"]
     if new:
-        record.update(
-            links=[], deletable=True, deactivatable=True, used_on_recurring_invoice=False
-        )
+        record.update(links=[], deletable=True, deactivatable=True, used_on_recurring_invoice=False)
         if kind is _PRODUCT:
             record["catalog_item_type"] = _NON_STOCK
     else:
@@ -332,7 +330,7 @@ def _stock_fields(record: Record, data: Data, new: bool, problems: list[tuple[st
     for name in _STOCK_MONEY:
         if new or name in data:
             raw = data.get(name)
-            amount = _collect(problems, parse_decimal, raw, name) if raw is not None else ZERO
+            amount = collect(problems, parse_decimal, raw, name) if raw is not None else ZERO
             record[name] = money_text(amount or ZERO)
     for name in _STOCK_TEXT:
         if new or name in data:
@@ -449,14 +447,14 @@ def _movement_values(biz: Business, data: Data, current: Record | None) -> dict[
     old = current or {}
 
     key = data.get("stock_item_id", old.get("stock_item", {}).get("id"))
-    item = _collect(problems, biz.find, STOCK_ITEMS, key, "stock_item_id")
-    day = _collect(problems, parse_date, data.get("date", old.get("date")), "date")
-    quantity = _collect(
+    item = collect(problems, biz.find, STOCK_ITEMS, key, "stock_item_id")
+    day = collect(problems, parse_date, data.get("date", old.get("date")), "date")
+    quantity = collect(
         problems, lambda: parse_decimal(data.get("quantity", old.get("quantity")), "quantity")
     )
     if quantity == 0:
         problems.append(("quantity", "must not be zero"))  # inferred: a movement moves stock
-    cost = _collect(
+    cost = collect(
         problems, lambda: parse_decimal(data.get("cost_price", old.get("cost_price")), "cost_price")
     )
     if cost is not None and cost < 0:
@@ -720,31 +718,25 @@ def _seed(biz: Business, index: int) -> None:
 
 _ITEM_FILTERS = frozenset({"search", "active"})
 
-register(
-    Resource(
-        PRICE_TYPES,
-        "product_sales_price_type",
-        create=lambda biz, data: _type_writer(PRICE_TYPES)(biz, None, data),
-        update=lambda biz, record, data: _type_writer(PRICE_TYPES)(biz, record, data),
-        delete=_delete_type(PRICES, (PRODUCTS, STOCK_ITEMS)),
+
+def _type_resource(tiers: _Tiers, wrapper: str, users: tuple[str, ...], **more: Any) -> Resource:
+    """A price or rate type resource: the same writes and filter, its own users' prices."""
+    write = _type_writer(tiers.types)
+    return Resource(
+        tiers.types,
+        wrapper,
+        create=lambda biz, data: write(biz, None, data),
+        update=write,
+        delete=_delete_type(tiers, users),
         simulated=TYPE_IN,
         filters=frozenset({"active"}),
         matches=_matches,
-        seed=_seed,
+        **more,
     )
-)
-register(
-    Resource(
-        RATE_TYPES,
-        "service_rate_type",
-        create=lambda biz, data: _type_writer(RATE_TYPES)(biz, None, data),
-        update=lambda biz, record, data: _type_writer(RATE_TYPES)(biz, record, data),
-        delete=_delete_type(RATES, (SERVICES,)),
-        simulated=TYPE_IN,
-        filters=frozenset({"active"}),
-        matches=_matches,
-    )
-)
+
+
+register(_type_resource(PRICES, "product_sales_price_type", (PRODUCTS, STOCK_ITEMS), seed=_seed))
+register(_type_resource(RATES, "service_rate_type", (SERVICES,)))
 register(
     Resource(
         PRODUCTS,
