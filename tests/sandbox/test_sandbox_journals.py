@@ -177,10 +177,25 @@ def test_invoice_settings_number_the_next_invoice_within_the_schemas_range(
         "/invoice_settings", json={"invoice_settings": {"customer_credit_terms": "someday"}}
     )
     assert terms.status_code == 422
-    prefix = client.put(
-        "/invoice_settings", json={"invoice_settings": {"sales_invoice_number_prefix": "INV-"}}
-    )
-    assert _problems(prefix)[0][0] == "sales_invoice_number_prefix"  # not simulated: refused
+    quick = client.put("/invoice_settings", json={"invoice_settings": {"quick_entry_prefix": "Q"}})
+    assert _problems(quick)[0][0] == "quick_entry_prefix"  # not simulated: refused, not dropped
+    blank = {"invoice_settings": {"sales_invoice_number_prefix": " "}}
+    assert _problems(client.put("/invoice_settings", json=blank)) == [
+        ("sales_invoice_number_prefix", "can't be blank")
+    ]
+    numbering = {"sales_invoice_number_prefix": "INV-", "next_credit_note_number": 40}
+    shown = client.put("/invoice_settings", json={"invoice_settings": numbering}).json()
+    assert (shown["sales_invoice_number_prefix"], shown["next_credit_note_number"]) == ("INV-", 40)
+    line = {
+        "description": "Work",
+        "ledger_account_id": by_code(client, 4000)["id"],
+        "quantity": "1",
+        "unit_price": "10.00",
+        "tax_rate_id": "GB_ZERO",
+    }
+    invoice = {"contact_id": _customer(client), "date": "2026-01-10", "invoice_lines": [line]}
+    made = client.post("/sales_invoices", json={"sales_invoice": invoice}).json()
+    assert made["invoice_number"] == "INV-4"  # the settings' prefix, the next number
     headings = {"document_headings": {"sales_invoice": "Tax Invoice"}}
     saved = client.put("/invoice_settings", json={"invoice_settings": headings}).json()
     assert saved["document_headings"]["sales_invoice"] == "Tax Invoice"

@@ -819,6 +819,17 @@ SALES = _Kind("sales_invoices", "CUSTOMER", ("SALES_INVOICE", "Sales Invoice"), 
 PURCHASES = _Kind("purchase_invoices", "VENDOR", ("PURCHASE_INVOICE", "Purchase Invoice"), None)
 
 
+#: The invoice settings' prefix of each numbered kind (putInvoiceSettings).
+_PREFIX_SETTINGS = {"sales_invoices": "sales_invoice_number_prefix"}
+
+
+def number_prefix(biz: Business, kind: _Kind) -> str | None:
+    """The prefix of ``kind``'s numbers: the business's invoice settings (``/invoice_settings``,
+    sandbox/_settings.py) where it has one, else Sage's default ("SI-")."""
+    settings = biz.collection("_invoice_settings").get("_invoice_settings") or {}
+    return settings.get(_PREFIX_SETTINGS.get(kind.collection, "")) or kind.number_prefix
+
+
 #: [G-inv]: "status on create can only be UNPAID (the default), DRAFT or PRO_FORMA".
 CREATE_STATUSES = frozenset({"UNPAID", "DRAFT", "PRO_FORMA"})
 #: [G-inv]: DRAFT and PRO_FORMA invoices create no transaction and take no payments.
@@ -1050,7 +1061,7 @@ def create_invoice(
     currency = biz.find("currencies", data.get("currency_id") or "GBP", "currency_id")
     rate = _exchange_rate(biz, data, currency["id"])
     issued = status_id not in NOT_ISSUED
-    prefix = text(data.get("invoice_number_prefix")) or kind.number_prefix
+    prefix = text(data.get("invoice_number_prefix")) or number_prefix(biz, kind)
     if prefix:
         # [G-inv]: a draft's invoice_number reads "SI-DRAFT"; the number (last + 1) is given
         # when it is released. A custom prefix replaces "SI-" in both (inferred).
@@ -1562,7 +1573,7 @@ def release_invoice(biz: Business, kind: _Kind, record: Record) -> Record:
         raise invalid(("status", "Only draft or pro-forma invoices can be released"))
     updated = dict(record, status=_status("UNPAID"), updated_at=biz.clock.stamp())
     if kind.number_prefix:
-        prefix = record.get("invoice_number_prefix") or kind.number_prefix
+        prefix = record.get("invoice_number_prefix") or number_prefix(biz, kind)
         number = f"{prefix}{biz.next_number(kind.collection)}"
         updated.update(invoice_number=number, displayed_as=number)
     updated["transaction"] = _transaction(biz, updated["displayed_as"])

@@ -353,12 +353,21 @@ _GROUPS = (
 _MAX_NUMBER = 999_999_999  # putInvoiceSettings next_invoice_number: 1..999999999
 
 
+#: The numbers invoice settings show and set: the counters the sandbox numbers with.
+_NUMBERS = {
+    "next_invoice_number": "sales_invoices",
+    "next_credit_note_number": "sales_credit_notes",
+}
+
+
 def invoice_settings(biz: Business) -> Record:
-    """The stored settings and ``next_invoice_number``, the sales invoice counter + 1 [G-inv]:
-    "the next number is in GET /invoice_settings next_invoice_number"."""
+    """The stored settings and the next numbers, each its counter + 1 ([G-inv]: "the next
+    number is in GET /invoice_settings next_invoice_number"; credit notes count apart, as the
+    example's ``separate_invoice_credit_note_numbering`` true says)."""
     stored = biz.collection("_invoice_settings").records["_invoice_settings"]
     out = {k: v for k, v in stored.items() if k != "id"}
-    out["next_invoice_number"] = biz.counters.get("sales_invoices", 0) + 1
+    for key, counter in _NUMBERS.items():
+        out[key] = biz.counters.get(counter, 0) + 1
     return out
 
 
@@ -372,7 +381,7 @@ def _whole(data: Data, key: str, low: int, high: int) -> int:
 
 
 def update_invoice_settings(biz: Business, record: Record, data: Data) -> Record:
-    updated = {k: v for k, v in record.items() if k != "next_invoice_number"}
+    updated = {k: v for k, v in record.items() if k not in _NUMBERS}
     for key in _TEXTS:
         if key in data:
             updated[key] = text(data[key])
@@ -400,10 +409,18 @@ def update_invoice_settings(biz: Business, record: Record, data: Data) -> Record
             else:
                 merged[key] = text(value)
         updated[group] = merged
-    if "next_invoice_number" in data:
-        # The next release/create numbers from here (INFERRED: Sage's check of a number below
-        # one already used is unknown, so any number in the schema's range is taken).
-        biz.counters["sales_invoices"] = _whole(data, "next_invoice_number", 1, _MAX_NUMBER) - 1
+    if "sales_invoice_number_prefix" in data:
+        # Read by the sales invoices' numbering (res.number_prefix). A blank prefix is refused
+        # (INFERRED: what Sage does with one is unknown).
+        prefix = text(data["sales_invoice_number_prefix"])
+        if not prefix:
+            raise invalid(("sales_invoice_number_prefix", "can't be blank"))
+        updated["sales_invoice_number_prefix"] = prefix
+    for key, counter in _NUMBERS.items():
+        if key in data:
+            # The next numbers from here (INFERRED: Sage's check of a number below one already
+            # used is unknown, so any number in the schema's range is taken).
+            biz.counters[counter] = _whole(data, key, 1, _MAX_NUMBER) - 1
     _store(biz, "_invoice_settings", updated)
     return invoice_settings(biz)
 
@@ -480,7 +497,8 @@ register(
         singleton=invoice_settings,
         update=update_invoice_settings,
         simulated={
-            "next_invoice_number": None,
+            **dict.fromkeys(_NUMBERS),
+            "sales_invoice_number_prefix": None,
             **dict.fromkeys((*_TEXTS, *_FLAGS, *_DAYS, *_CHOICES)),
             **{group: dict.fromkeys(_INVOICE_DEFAULTS[group]) for group in _GROUPS},
         },
