@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import dataclass
+from collections.abc import Generator
+from dataclasses import dataclass, replace
 from pathlib import PurePath
 from typing import Any
 
@@ -45,6 +46,7 @@ from sage_accounting._actions import (
 )
 from sage_accounting._changes import changes_trigger
 from sage_accounting._lookups import ATTACHMENTS, TRANSACTIONS, AttachmentContextTypeId
+from sage_accounting._markers import marker_text
 from sage_accounting._models import (
     Bool,
     ChangeTrackingInputs,
@@ -57,10 +59,10 @@ from sage_accounting._models import (
 )
 from sage_accounting._pack import PACK
 from sage_accounting._resources import Attachment
-from sage_accounting._wire import fields
+from sage_accounting._wire import fields, split_relative
 from sageflow._component import DESTRUCTIVE, IDEMPOTENT_WRITE, READ_ONLY, WRITE, Action, Inputs
 from sageflow._files import LocalFileError, read_bytes_bounded
-from sageflow._values import HTTPRequest
+from sageflow._values import HTTPRequest, HTTPResponse, QueryValue
 
 #: postAttachments ``file_size``: "minimum 0, maximum 2621440" (swagger.attachments.json).
 MAX_FILE_BYTES = 2_621_440
@@ -261,6 +263,61 @@ def _attachment_id() -> Any:
     return required_id("attachment", _EXAMPLE_ID, json_schema_extra=ATTACHMENTS)
 
 
+class AttachmentMarker:
+    """How an upload whose answer was lost is found again instead of attached twice.
+
+    Sage's idempotency_id does not cover attachments ([G-idem] does not list them) and
+    /attachments has no ``search``, so the file is looked for in its record's own list
+    (``attachment_context_id``, every page) by its name, size and description; a description
+    the caller left empty carries the marker, so an earlier upload of the same file is never
+    taken for this one. With the caller's own description, an identical file already on the
+    same record (name, size and description) is adopted: the record then has that file once.
+    """
+
+    def mark(self, request: HTTPRequest, token: str) -> HTTPRequest | None:
+        inner = _upload(request)
+        if inner is None:
+            return None
+        if inner.get("description"):
+            return request
+        return replace(request, json={"attachment": {**inner, "description": marker_text(token)}})
+
+    def find(
+        self, request: HTTPRequest, token: str
+    ) -> Generator[HTTPRequest, HTTPResponse, HTTPResponse | None]:
+        inner = _upload(request)
+        if inner is None:
+            return None
+        wanted = {k: inner.get(k) for k in ("file_name", "file_size", "description")}
+        path = "/attachments"
+        query: dict[str, QueryValue] = {
+            "attributes": ",".join(sorted(wanted)),
+            "items_per_page": 200,
+            **{k: str(inner[k]) for k in _CONTEXT if inner.get(k)},
+        }
+        while True:
+            page = (yield HTTPRequest("GET", path, query=query)).json() or {}
+            for item in page.get("$items", []):
+                if all(item.get(k) == v for k, v in wanted.items()):
+                    record = yield HTTPRequest("GET", _path(str(item["id"])))
+                    return HTTPResponse(201, dict(record.headers), record.content)
+            link = page.get("$next")
+            if not link:
+                return None
+            path, query = split_relative(str(link))  # type: ignore[assignment]
+
+
+_CONTEXT = ("attachment_context_type_id", "attachment_context_id")
+
+
+def _upload(request: HTTPRequest) -> dict[str, Any] | None:
+    body = request.json
+    inner = body.get("attachment") if isinstance(body, dict) else None
+    if request.method != "POST" or request.path.rstrip("/") != "/attachments":
+        return None
+    return inner if isinstance(inner, dict) else None
+
+
 @PACK.component(
     key="createAttachment",
     title="Create Attachment",
@@ -271,6 +328,7 @@ def _attachment_id() -> Any:
     inputs=CreateAttachmentInputs,
     output=Attachment,
     annotations=WRITE,
+    marker=AttachmentMarker(),
     example_input={
         "file": "JVBERi0xLjQKJcfsj6IKMSAwIG9iago8PD4+CmVuZG9iagp0cmFpbGVyCjw8Pj4KJSVFT0YK",
         "fileName": "INV-5521.pdf",

@@ -10,14 +10,19 @@ import json
 import os
 from pathlib import Path
 
+import httpx
 import pytest
 from click.testing import CliRunner
 from packkit import first, run
 
-from sage_accounting.attachments import MAX_FILE_BYTES
-from sageflow import HTTPResponse, get_component, open_client
+from sage_accounting._markers import marker_text
+from sage_accounting.attachments import MAX_FILE_BYTES, AttachmentMarker
+from sage_accounting.connection import PROFILE
+from sage_accounting.sandbox import DEV_TOKEN, Clock, Sandbox
+from sageflow import CallOptions, HTTPRequest, HTTPResponse, get_component, open_client
 from sageflow._cli import cli
 from sageflow._errors import InputValidationError
+from sageflow._http import Client, Connection, RetryPolicy
 
 PDF = b"%PDF-1.4\n%\xc7\xec\x8f\xa2\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 20
@@ -196,3 +201,66 @@ def test_the_cli_reads_at_file_as_bytes_and_names_it(
     assert "$.file: expected a PDF file" in refused.output
     missing = CliRunner().invoke(cli, ["call", "createAttachment", "-i", "file=@nope.pdf"])
     assert (missing.exit_code, "no such file" in missing.output) == (2, True)
+
+
+# --- exactly once: an upload whose answer is lost is found on its record, not made twice -------
+
+
+def _dropping_first_post(sandbox: Sandbox) -> httpx.MockTransport:
+    inner = sandbox.transport()
+    posts = 0
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        nonlocal posts
+        response = inner.handle_request(request)
+        if request.method == "POST" and request.url.path.endswith("/attachments"):
+            posts += 1
+            if posts == 1:
+                response.read()
+                raise httpx.ReadError("connection dropped after commit", request=request)
+        return response
+
+    return httpx.MockTransport(handle)
+
+
+def _client(transport: httpx.BaseTransport, sandbox: Sandbox) -> Client:
+    return Client(
+        Connection.with_token(sandbox.api_base, DEV_TOKEN, PROFILE),
+        transport=transport,
+        sleep=lambda _seconds: None,
+        retry=RetryPolicy(random=lambda: 0.0),
+    )
+
+
+@pytest.mark.parametrize(
+    ("description", "shown"),
+    [
+        pytest.param(None, marker_text("k-up"), id="marker-in-the-empty-description"),
+        pytest.param("Signed copy", "Signed copy", id="own-description"),
+    ],
+)
+def test_an_upload_whose_answer_was_lost_is_adopted_not_attached_twice(
+    description: str | None, shown: str
+) -> None:
+    sandbox = Sandbox(clock=Clock.manual())
+    invoice = next(i for i in sandbox.records("sales_invoices") if i["status"]["id"] == "UNPAID")
+    # An earlier, different file on the same invoice is never taken for this one.
+    on = {"attachmentContextTypeId": "SALES_INVOICE", "attachmentContextId": invoice["id"]}
+    with _client(sandbox.transport(), sandbox) as client:
+        client.call("sage_accounting/createAttachment", {"file": PNG, "fileName": "o.png", **on})
+    inputs = {"file": PDF, "fileName": "bill.pdf", **on}
+    if description is not None:
+        inputs["description"] = description
+    with _client(_dropping_first_post(sandbox), sandbox) as client:
+        out = client.call("sage_accounting/createAttachment", inputs, CallOptions("k-up"))
+    pdfs = [a for a in sandbox.records("attachments") if a["file_name"] == "bill.pdf"]
+    assert [a["id"] for a in pdfs] == [out["id"]]
+    assert pdfs[0]["description"] == shown
+
+
+def test_the_marker_only_covers_an_upload() -> None:
+    marker = AttachmentMarker()
+    assert marker.mark(HTTPRequest("PUT", "/attachments/a", json={"attachment": {}}), "k") is None
+    assert marker.mark(HTTPRequest("POST", "/contacts", json={"contact": {}}), "k") is None
+    own = HTTPRequest("POST", "/attachments", json={"attachment": {"description": "Mine"}})
+    assert marker.mark(own, "k") is own
