@@ -68,6 +68,30 @@ def lookup(collection: Collection, key: Any) -> Record | None:
     return collection.records.get(cast(str, key))
 
 
+#: Where each collection's ids start. Invented, like every value; chosen so that the pack's
+#: examples (customer 27825, supplier 31102, bank 3301, tax code 1729, ...) name seeded records.
+ID_BASES = {
+    "customers": 27825,
+    "suppliers": 31102,
+    "banks": 3301,
+    "tax_codes": 1728,
+    "currencies": 2101,
+    "nominal_report_categories": 1401,
+    "nominal_codes": 2201,
+    "cost_centres": 301,
+    "departments": 401,
+    "country_codes": 801,
+    "ledger_types": 1,
+    "nominal_transaction_analysis_codes": 51,
+    "company_details": 1,
+    "sales_posted_transactions": 90211,
+    "purchase_posted_transactions": 90544,
+    "bank_posted_transactions": 70001,
+    "nominal_transaction_enquiry_views": 500001,
+    "allocation_history_items": 80001,
+}
+
+
 @dataclass(frozen=True)
 class Period:
     """One accounting period of a financial year (``/financial_year_period_views``)."""
@@ -130,7 +154,7 @@ class Company:
     clock: Clock
     periods: list[Period]
     collections: dict[str, Collection] = field(default_factory=dict)
-    next_id: int = 1000
+    next_ids: dict[str, int] = field(default_factory=dict)
     next_urn: int = 1
     #: Control accounts postings use: (reference, cost centre, department) by role (inferred:
     #: Sage 200's ledger settings name them; the seed's chart has one of each).
@@ -156,9 +180,12 @@ class Company:
     def today(self) -> date:
         return self.clock.now().astimezone(UTC).date()
 
-    def new_id(self) -> int:
-        self.next_id += 1
-        return self.next_id
+    def new_id(self, collection: str) -> int:
+        """The next id of a collection: each counts from its own base (``ID_BASES``), as each
+        Sage 200 table has its own identity column, so an id says what it is at a glance."""
+        last = self.next_ids.get(collection, ID_BASES.get(collection, 1000) - 1)
+        self.next_ids[collection] = last + 1
+        return last + 1
 
     def new_urn(self) -> int:
         self.next_urn += 1
@@ -178,10 +205,10 @@ class Company:
         record["date_time_updated"] = self.stamp()
         self.put(name, record)
 
-    def new_record(self, **values: Any) -> Record:
+    def new_record(self, collection: str, /, **values: Any) -> Record:
         stamp = self.stamp()
         return {
-            "id": self.new_id(),
+            "id": self.new_id(collection),
             **values,
             "date_time_created": stamp,
             "date_time_updated": stamp,
@@ -328,6 +355,7 @@ def create_trader(company: Company, kind: tuple[str, str, str], data: Mapping[st
     sales = name == "customers"
     default_nominal = company.controls["sales" if sales else "purchases"]
     record = company.new_record(
+        name,
         reference=reference,
         name="",
         short_name=reference[:8],
@@ -401,7 +429,7 @@ def create_code(company: Company, name: str, data: Mapping[str, Any]) -> Record:
     if company.find(name, code=code) is not None:
         raise bad_request(f"The code '{code}' already exists.")
     record = company.new_record(
-        code=code, name="", contact_name="", contact_details="", contact_email_address=""
+        name, code=code, name="", contact_name="", contact_details="", contact_email_address=""
     )
     return company.put(name, update_code_values(record, data))
 
@@ -458,6 +486,7 @@ def create_nominal(company: Company, data: Mapping[str, Any]) -> Record:
             " already exists."
         )
     record = company.new_record(
+        "nominal_codes",
         name="",
         reference=reference,
         cost_centre_id=cost_centre["id"],
@@ -572,6 +601,7 @@ def create_bank(company: Company, data: Mapping[str, Any]) -> Record:
         raise bad_request(f"The bank code '{code}' already exists.")
     base = company.find("currencies", is_base_currency=True)
     record = company.new_record(
+        "banks",
         code=code,
         description="",
         sort_code="",
@@ -733,6 +763,7 @@ def post_document(
     discount_days = integer(data.get("discount_days", 0), "discount_days")
     outstanding = ZERO if settled else gross
     record = company.new_record(
+        ledger.posted,
         **{ledger.link: account["id"]},
         trader_transaction_type=CREDIT_NOTE if credit else INVOICE,
         reference=reference,
@@ -965,6 +996,7 @@ def _post_nominal(
         company.put(
             "nominal_transaction_enquiry_views",
             company.new_record(
+                "nominal_transaction_enquiry_views",
                 nominal_code_id=nominal["id"],
                 transaction_date=wire_date(when),
                 period_number=period.number,
@@ -1006,6 +1038,7 @@ def post_cash(company: Company, ledger: Ledger, data: Mapping[str, Any]) -> Reco
     second_reference = text(data.get("second_reference", ""), "second_reference", 20)
     urn = company.new_urn()
     record = company.new_record(
+        ledger.posted,
         **{ledger.link: account["id"]},
         trader_transaction_type=RECEIPT_OR_PAYMENT,
         reference=reference,
@@ -1096,6 +1129,7 @@ def _bank_entry(
     return company.put(
         "bank_posted_transactions",
         company.new_record(
+            "bank_posted_transactions",
             bank_id=bank["id"],
             bank_transaction_type=kind,
             entry_description=reference,
@@ -1179,7 +1213,7 @@ def allocate(company: Company, data: Mapping[str, Any]) -> Record:
         updated["allocation_history_items"] = [
             *record["allocation_history_items"],
             {
-                "id": company.new_id(),
+                "id": company.new_id("allocation_history_items"),
                 "trading_revaluation_allocation_entry_type": ALLOCATION_ENTRY,
                 "entry_date": wire_date(when),
                 "allocation_value": value,

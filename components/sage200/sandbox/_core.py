@@ -1135,7 +1135,7 @@ class Sandbox:
         return {
             "year": next(iter(self.companies.values())).periods[12].year_start.year,
             "companies": {
-                str(c.id): {"name": c.name, "next_id": c.next_id, "next_urn": c.next_urn}
+                str(c.id): {"name": c.name, "next_ids": c.next_ids, "next_urn": c.next_urn}
                 for c in self.companies.values()
             },
         }
@@ -1164,14 +1164,20 @@ class Sandbox:
     def _load(self) -> None:
         assert self.persist is not None
         state = self.persist.state()
-        year = int(state["year"])
         self.companies = {}
-        for key, info in state["companies"].items():
-            company = self._new_company(int(key), info["name"], year)
-            company.next_id = info["next_id"]
-            company.next_urn = info["next_urn"]
-            company.controls.update(seed.CONTROLS)
-            self.companies[company.id] = company
+        try:
+            year = int(state["year"])
+            for key, info in state["companies"].items():
+                company = self._new_company(int(key), info["name"], year)
+                company.next_ids = dict(info["next_ids"])
+                company.next_urn = int(info["next_urn"])
+                company.controls.update(seed.CONTROLS)
+                self.companies[company.id] = company
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise ValueError(
+                f"{self.persist.path}: not a Sage 200 sandbox state file this version can read"
+                f" ({error!r}); delete it to start from a fresh seed"
+            ) from None
         for business, name, record in self.persist.records():
             self.companies[int(business)].collection(name).put(decode_record(record))
         self.persist.synced()

@@ -7,6 +7,7 @@ sage200-samples/README.md); the shapes are the module specs'. UK VAT rates are H
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 from sage200.sandbox._books import (
@@ -15,7 +16,6 @@ from sage200.sandbox._books import (
     SALES,
     SUPPLIER,
     Company,
-    allocate,
     create_bank,
     create_nominal,
     create_trader,
@@ -44,11 +44,11 @@ TAX_CODES = (
     (9, "Outside the scope of VAT", "0.00"),
 )
 REPORT_CATEGORIES = (
+    ("ProfitAndLoss", "50", "Sales", "AccountReportCategoryTypeIncome"),
     ("BalanceSheet", "10", "Fixed assets", "AccountReportCategoryTypeAsset"),
     ("BalanceSheet", "20", "Current assets", "AccountReportCategoryTypeAsset"),
     ("BalanceSheet", "30", "Current liabilities", "AccountReportCategoryTypeLiability"),
     ("BalanceSheet", "40", "Capital and reserves", "AccountReportCategoryTypeLiability"),
-    ("ProfitAndLoss", "50", "Sales", "AccountReportCategoryTypeIncome"),
     ("ProfitAndLoss", "60", "Direct costs", "AccountReportCategoryTypeExpense"),
     ("ProfitAndLoss", "70", "Overheads", "AccountReportCategoryTypeExpense"),
 )
@@ -86,7 +86,8 @@ NOMINAL_CODES = (
     ("4000", "SAL", "EXP", "Sales - products, export", "50"),
     ("4010", "", "", "Sales - services", "50"),
     ("5000", "", "", "Purchases", "60"),
-    ("7500", "ADM", "", "Office costs", "70"),
+    ("7500", "", "", "Office costs", "70"),
+    ("7500", "ADM", "", "Office costs, administration", "70"),
     ("7900", "", "", "Bank charges", "70"),
 )
 CONTROLS = {
@@ -125,6 +126,7 @@ def seed_reference(company: Company) -> None:
         company.put(
             "currencies",
             company.new_record(
+                "currencies",
                 symbol=symbol,
                 name=name,
                 core_currency_rate=Decimal(rate),
@@ -141,6 +143,7 @@ def seed_reference(company: Company) -> None:
         company.put(
             "tax_codes",
             company.new_record(
+                "tax_codes",
                 code=code,
                 name=name,
                 tax_rate=Decimal(rate),
@@ -153,6 +156,7 @@ def seed_reference(company: Company) -> None:
         company.put(
             "nominal_report_categories",
             company.new_record(
+                "nominal_report_categories",
                 account_report_type=report_type,
                 code=category_code,
                 description=description,
@@ -162,24 +166,36 @@ def seed_reference(company: Company) -> None:
     for country, country_name, eu_member in COUNTRY_CODES:
         company.put(
             "country_codes",
-            company.new_record(code=country, name=country_name, eu_member=eu_member),
+            company.new_record(
+                "country_codes", code=country, name=country_name, eu_member=eu_member
+            ),
         )
     for ledger_value, ledger_description in LEDGER_TYPES:
         # /ledger_types rows have no timestamps in the spec.
         company.put(
             "ledger_types",
-            {"id": company.new_id(), "description": ledger_description, "value": ledger_value},
+            {
+                "id": company.new_id("ledger_types"),
+                "description": ledger_description,
+                "value": ledger_value,
+            },
         )
     for analysis_code, analysis_description in ANALYSIS_CODES:
         company.put(
             "nominal_transaction_analysis_codes",
-            company.new_record(code=analysis_code, description=analysis_description, active=True),
+            company.new_record(
+                "nominal_transaction_analysis_codes",
+                code=analysis_code,
+                description=analysis_description,
+                active=True,
+            ),
         )
     for name, rows in (("cost_centres", COST_CENTRES), ("departments", DEPARTMENTS)):
         for code_text, label in rows:
             company.put(
                 name,
                 company.new_record(
+                    name,
                     code=code_text,
                     name=label,
                     contact_name="",
@@ -219,6 +235,7 @@ def seed_reference(company: Company) -> None:
     company.put(
         "company_details",
         company.new_record(
+            "company_details",
             name=company.name,
             telephone="0113 496 0000",
             fax="",
@@ -231,9 +248,15 @@ def seed_reference(company: Company) -> None:
     )
 
 
+def _days_ago(company: Company, days: int) -> str:
+    # Relative to sandbox time, so the seed's books stay inside the financial years whatever
+    # year a wall clock says (a manual clock's start gives 2026-01-02 to 2026-01-04).
+    return (company.today() - timedelta(days=days)).isoformat()
+
+
 def seed_books(company: Company) -> None:
-    """The lead company's demo books: traders, two invoices, a credit note, a bill, a receipt
-    allocated against the first invoice (so lists, balances and outstanding values all vary)."""
+    """The lead company's demo books: traders, two invoices, a credit note, a bill and a receipt
+    (so lists, balances and outstanding values all vary)."""
     for reference, name, city, postcode, limit in CUSTOMERS:
         create_trader(
             company,
@@ -261,12 +284,12 @@ def seed_books(company: Company) -> None:
     assert standard is not None
     bank = company.find("banks", code="1200")
     assert bank is not None
-    first = post_document(
+    post_document(
         company,
         SALES,
         {
             "customer_id": customers["ABB001"],
-            "transaction_date": "2026-01-02",
+            "transaction_date": _days_ago(company, 3),
             "reference": "INV0001",
             "document_goods_value": "1000.00",
             "document_tax_value": "200.00",
@@ -282,7 +305,7 @@ def seed_books(company: Company) -> None:
         SALES,
         {
             "customer_id": customers["CAM001"],
-            "transaction_date": "2026-01-03",
+            "transaction_date": _days_ago(company, 2),
             "reference": "INV0002",
             "document_goods_value": "2500.00",
             "document_tax_value": "500.00",
@@ -294,7 +317,7 @@ def seed_books(company: Company) -> None:
         SALES,
         {
             "customer_id": customers["CAM001"],
-            "transaction_date": "2026-01-04",
+            "transaction_date": _days_ago(company, 1),
             "reference": "CRN0001",
             "document_goods_value": "100.00",
             "document_tax_value": "20.00",
@@ -306,7 +329,7 @@ def seed_books(company: Company) -> None:
         PURCHASES,
         {
             "supplier_id": suppliers["OFF001"],
-            "transaction_date": "2026-01-02",
+            "transaction_date": _days_ago(company, 3),
             "reference": "OSD-7781",
             "document_goods_value": "250.00",
             "document_tax_value": "50.00",
@@ -314,25 +337,15 @@ def seed_books(company: Company) -> None:
         },
         credit=False,
     )
-    receipt = post_cash(
+    # Left unallocated: the pack's allocation example settles INV0001 with it.
+    post_cash(
         company,
         SALES,
         {
             "customer_id": customers["ABB001"],
             "bank_id": bank["id"],
             "cheque_value": "1200.00",
-            "transaction_date": "2026-01-04",
+            "transaction_date": _days_ago(company, 1),
             "reference": "BACS",
-        },
-    )
-    allocate(
-        company,
-        {
-            "customer_id": customers["ABB001"],
-            "allocation_date": "2026-01-04",
-            "allocation_lines": [
-                {"posted_tran_id": first["id"], "value_to_allocate": "1200.00"},
-                {"posted_tran_id": receipt["id"], "value_to_allocate": "1200.00"},
-            ],
         },
     )
