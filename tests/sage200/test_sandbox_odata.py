@@ -335,3 +335,25 @@ def test_dates_in_filters_compare_as_dates(client: httpx.Client) -> None:
     )
     assert [row["reference"] for row in rows] == ["INV0002"]
     assert date.fromisoformat(rows[0]["transaction_date"][:10]) == date(2026, 1, 3)
+
+
+def test_paging_filters_and_sorts_once_until_a_write(
+    sandbox: Sandbox, client: httpx.Client
+) -> None:
+    company = sandbox.company()
+    base = sandbox.records("cost_centres")[0]
+    for number in range(1000):
+        company.put("cost_centres", {**base, "id": 800000 + number, "code": f"C{number}"})
+    query = {"$filter": "startswith(code, 'C')", "$orderby": "code desc", "$top": "100"}
+    before = sandbox.list_builds
+    pages = [
+        _get(client, "/cost_centres", **query, **{"$skip": str(skip)})
+        for skip in range(0, 1000, 100)
+    ]
+    assert sandbox.list_builds == before + 1
+    codes = [row["code"] for page in pages for row in page]
+    assert codes == sorted(codes, key=str.casefold, reverse=True)
+    assert len(codes) == 1000
+    assert client.post("/cost_centres", json={"code": "C-1"}).status_code == 200
+    assert len(_get(client, "/cost_centres", **query, **{"$skip": "1000"})) == 1
+    assert sandbox.list_builds == before + 2

@@ -161,6 +161,8 @@ class Company:
     controls: dict[str, tuple[str, str, str]] = field(default_factory=dict)
     #: What the current request wrote, for the state file (see ``Sandbox._persisted``).
     dirty: list[tuple[str, Record]] = field(default_factory=list)
+    #: ``nominal_totals``' last answer and the postings' version it was read at.
+    totals: tuple[int, dict[int, tuple[Decimal, Decimal, Decimal]]] | None = None
     removed: list[tuple[str, int, str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -556,16 +558,7 @@ def delete_nominal(company: Company, record: Record) -> None:
 
 def nominal_balances(company: Company, record: Record) -> Record:
     """The year-to-date balances of a nominal account, from its postings in the current year."""
-    debit = credit = ZERO
-    brought_forward = ZERO
-    for entry in company.collection("nominal_transaction_enquiry_views"):
-        if entry["nominal_code_id"] != record["id"]:
-            continue
-        if entry["year_relative_to_current_year"] == 0:
-            debit += entry["debit"]
-            credit += entry["credit"]
-        elif entry["year_relative_to_current_year"] < 0:
-            brought_forward += entry["debit"] - entry["credit"]
+    debit, credit, brought_forward = nominal_totals(company).get(record["id"], (ZERO, ZERO, ZERO))
     return {
         **record,
         "balance_year_to_date": debit - credit,
@@ -573,6 +566,26 @@ def nominal_balances(company: Company, record: Record) -> Record:
         "credit_balance_year_to_date": credit,
         "brought_forward_balance": brought_forward,
     }
+
+
+def nominal_totals(company: Company) -> dict[int, tuple[Decimal, Decimal, Decimal]]:
+    """(debits this year, credits this year, balance brought forward) by nominal account, read
+    from the postings once per change of them rather than once per account."""
+    entries = company.collection("nominal_transaction_enquiry_views")
+    cached = company.totals
+    if cached is not None and cached[0] == entries.version:
+        return cached[1]
+    totals: dict[int, tuple[Decimal, Decimal, Decimal]] = {}
+    for entry in entries:
+        debit, credit, brought_forward = totals.get(entry["nominal_code_id"], (ZERO, ZERO, ZERO))
+        if entry["year_relative_to_current_year"] == 0:
+            debit += entry["debit"]
+            credit += entry["credit"]
+        elif entry["year_relative_to_current_year"] < 0:
+            brought_forward += entry["debit"] - entry["credit"]
+        totals[entry["nominal_code_id"]] = (debit, credit, brought_forward)
+    company.totals = (entries.version, totals)
+    return totals
 
 
 BANK_TEXT = {

@@ -60,6 +60,8 @@ ACCESS_TOKEN_LIFETIME = 300
 DEFAULT_TOP = 500
 MAX_TOP = 5000
 #: [Q] documents these system query options; any other ``$`` option is refused.
+#: List results kept for paging (each is the filtered, sorted rows of one query).
+LIST_CACHE_SIZE = 32
 QUERY_OPTIONS = frozenset(
     {"$filter", "$select", "$orderby", "$expand", "$top", "$skip", "$count", "$metadata"}
 )
@@ -698,6 +700,9 @@ class Sandbox:
         self.created_status = created_status
         self.case_insensitive = case_insensitive
         self.tokens: dict[str, float] = {}
+        self._lists: dict[tuple[Any, ...], list[Record]] = {}
+        #: How many list results were computed rather than read from the cache (for tests).
+        self.list_builds = 0
         self.companies: dict[int, Company] = {}
         self.persist = Persistence(Path(data)) if data is not None else None
         if self.persist is None:
@@ -1052,6 +1057,33 @@ class Sandbox:
         owner_link: tuple[str, int] | None = None,
     ) -> Reply:
         query = self._query(resource, pairs, one=False)
+        rows = self._matching(company, resource, pairs, owner_link, query)
+        total = len(rows)
+        page = rows[query.skip : query.skip + query.top]
+        items = [self._shape(company, resource, row, query.expand, query.select) for row in page]
+        if query.count:
+            if self.count_style == "envelope":
+                return json_reply(200, {"@odata.count": total, "value": items})
+            return json_reply(200, items, {"x-total-count": str(total)})
+        return json_reply(200, items)
+
+    def _matching(
+        self,
+        company: Company,
+        resource: Resource,
+        pairs: list[tuple[str, str]],
+        owner_link: tuple[str, int] | None,
+        query: _Query,
+    ) -> list[Record]:
+        """The filtered, sorted rows of a list, cached until the company's next write: paging
+        through N records with ``$skip`` filters and sorts them once, not once a page."""
+        options = tuple((k, v) for k, v in pairs if k in {"$filter", "$orderby"})
+        versions = tuple(c.version for c in company.collections.values())
+        key = (id(company), resource.name, owner_link, options, versions)
+        cached = self._lists.get(key)
+        if cached is not None:
+            return cached
+        self.list_builds += 1
         if resource.view is not None:
             source: Iterable[Record] = resource.view(company)
         else:
@@ -1063,16 +1095,12 @@ class Sandbox:
         if query.node is not None:
             rows = [row for row in rows if evaluate(query.node, row, fold=self.case_insensitive)]
         if query.orderby:
-            for key, descending in reversed(query.orderby):
-                rows.sort(key=lambda row, key=key: _sort_key(row.get(key)), reverse=descending)  # type: ignore[misc]
-        total = len(rows)
-        page = rows[query.skip : query.skip + query.top]
-        items = [self._shape(company, resource, row, query.expand, query.select) for row in page]
-        if query.count:
-            if self.count_style == "envelope":
-                return json_reply(200, {"@odata.count": total, "value": items})
-            return json_reply(200, items, {"x-total-count": str(total)})
-        return json_reply(200, items)
+            for field_name, descending in reversed(query.orderby):
+                rows.sort(key=lambda row: _sort_key(row.get(field_name)), reverse=descending)
+        if len(self._lists) >= LIST_CACHE_SIZE:
+            self._lists.pop(next(iter(self._lists)))
+        self._lists[key] = rows
+        return rows
 
     def _computed(self, company: Company, resource: Resource, record: Record) -> Record:
         return resource.compute(company, record) if resource.compute else record
@@ -1165,6 +1193,7 @@ class Sandbox:
         assert self.persist is not None
         state = self.persist.state()
         self.companies = {}
+        self._lists.clear()
         try:
             year = int(state["year"])
             for key, info in state["companies"].items():
