@@ -405,3 +405,23 @@ def test_credit_notes_quotes_and_files_survive_a_restart(tmp_path: Path) -> None
         assert client.delete(f"/contacts/{note['contact']['id']}").status_code == 422
         assert client.get(f"/sales_quotes/{quote['id']}").json()["quote_number"] == "SQ-1"
     again.close()
+
+
+def test_the_invoice_settings_prefixes_number_credit_notes_quotes_and_estimates(
+    client: httpx.Client,
+) -> None:
+    prefixes = {
+        "sales_credit_note_number_prefix": "CR-",
+        "quote_number_prefix": "QT-",
+        "estimate_number_prefix": "EST-",
+    }
+    changed = client.put("/invoice_settings", json={"invoice_settings": prefixes})
+    assert changed.status_code == 200, changed.text
+    assert _credit_note(client).json()["credit_note_number"] == "CR-1"
+    assert _quote(client).json()["quote_number"] == "QT-1"
+    assert _quote(client, "/sales_estimates").json()["estimate_number"] == "EST-1"
+    # The create's own prefix still wins (postSalesCreditNotes credit_note_number_prefix).
+    own = _credit_note(client, credit_note_number_prefix="RF-").json()
+    assert own["credit_note_number"] == "RF-2"
+    blank = client.put("/invoice_settings", json={"invoice_settings": {"quote_number_prefix": ""}})
+    assert blank.status_code == 422

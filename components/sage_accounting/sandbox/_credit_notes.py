@@ -5,10 +5,10 @@ contact_id, date, credit_note_lines; purchase lines also quantity), their DELETE
 note's takes ``void_reason``, "required unless status is DRAFT") and ``/release`` operations
 [S1]; the shape of purchase_credit_notes__get_one__sage-swagger-2025-example.json (fields,
 ``transaction_type`` PURCHASE_CREDIT_NOTE, ``displayed_as`` "24/02/2023 - 277.20" for a credit
-note with no vendor reference, ``outstanding_amount`` lowered by allocations, PART_PAID). What
-the invoicing guide says of invoices ([G-inv]: lines, tax_amount, DRAFT/release, void) is taken
-for credit notes too (inferred: no guide covers credit notes); the SCN- number prefix is
-inferred from Sage's UI, as no recorded sales credit note exists.
+note with no vendor reference, ``outstanding_amount`` lowered by allocations, PART_PAID); the
+/invoice_settings example [S2] (``sales_credit_note_number_prefix`` "SCN-", which the business's
+settings can change). What the invoicing guide says of invoices ([G-inv]: lines, tax_amount,
+DRAFT/release, void) is taken for credit notes too (inferred: no guide covers credit notes).
 
 Credit notes hold ``outstanding_amount``, ``total_paid`` and ``status`` exactly as invoices do,
 so P's allocation machinery (``_payments.Allocations``) allocates them by collection name, and
@@ -124,7 +124,9 @@ def create_credit_note(kind: CreditKind, biz: Business, data: Data) -> Record:
     rate = res._exchange_rate(biz, data, currency["id"])
     issued = status_id != "DRAFT"
     if kind.number_prefix is not None:
-        prefix = text(data.get("credit_note_number_prefix")) or kind.number_prefix
+        prefix = text(data.get("credit_note_number_prefix")) or res.settings_prefix(
+            biz, kind.collection, kind.number_prefix
+        )
         number = f"{prefix}{biz.next_number(kind.collection)}" if issued else f"{prefix}DRAFT"
         displayed = number
     else:
@@ -288,7 +290,9 @@ def release_credit_note(kind: CreditKind, biz: Business, record: Record, _data: 
         raise invalid(("status", "Only draft credit notes can be released"))
     updated = dict(record, status=res._status("UNPAID"), updated_at=biz.clock.stamp())
     if kind.number_prefix is not None:
-        prefix = record.get("credit_note_number_prefix") or kind.number_prefix
+        prefix = record.get("credit_note_number_prefix") or res.settings_prefix(
+            biz, kind.collection, kind.number_prefix
+        )
         number = f"{prefix}{biz.next_number(kind.collection)}"
         updated.update(credit_note_number=number, displayed_as=number)
     updated["transaction"] = res._transaction(biz, updated["displayed_as"])

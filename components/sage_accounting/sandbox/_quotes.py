@@ -6,14 +6,14 @@ quantity and unit_price), putSalesQuotes (status_id), DELETE answering 204, the 
 schema (``status`` a QuoteStatus, ``invoice`` "the invoice associated with the quote", no
 outstanding amount) [S1]; /artefact_statuses [S2] (ACCEPTED, ACCEPTED_BY_CUSTOMER and
 DECLINED_BY_CUSTOMER are the quotes' and estimates'); the recorded quote list
-(sales_quotes__list_page2_truncated__sage-guide-pagination.json: quotes show as "SQ-2");
+(sales_quotes__list_page2_truncated__sage-guide-pagination.json: quotes show as "SQ-2"); the
+/invoice_settings example [S2] (``quote_number_prefix`` "SQ-", ``estimate_number_prefix`` "SE-");
 [G-sort] (quotes sort on created_at, updated_at, date, due_date and expiry_date).
 
 Inferred, no source settles it: a quote is issued (UNPAID, Sage's "pending") unless created a
-DRAFT, and numbered when created (quotes have no release operation); an estimate is numbered
-"SE-"; the expiry date may not precede the quote's date; a quote or estimate already invoiced,
-or declined, cannot be invoiced (again); one that has been invoiced can no longer be changed or
-deleted.
+DRAFT, and numbered when created (quotes have no release operation); the expiry date may not
+precede the quote's date; a quote or estimate already invoiced, or declined, cannot be invoiced
+(again); one that has been invoiced can no longer be changed or deleted.
 
 Conversion: Sage has no convert operation. ``postSalesInvoices`` takes
 ``original_quote_estimate_id``; the invoice then shows ``original_quote_estimate`` and the quote
@@ -153,7 +153,9 @@ def create_quote(kind: QuoteKind, biz: Business, data: Data) -> Record:
     assert amounts is not None
     currency = biz.find("currencies", data.get("currency_id") or "GBP", "currency_id")
     rate = res._exchange_rate(biz, data, currency["id"])
-    prefix = text(data.get(f"{kind.noun}_number_prefix")) or kind.number_prefix
+    prefix = text(data.get(f"{kind.noun}_number_prefix")) or res.settings_prefix(
+        biz, kind.collection, kind.number_prefix
+    )
     number = f"{prefix}{biz.next_number(kind.collection)}"
     record = biz.stamped(kind.collection, number)
     address = res._address_copy(biz, contact, "main_address")

@@ -820,14 +820,25 @@ PURCHASES = _Kind("purchase_invoices", "VENDOR", ("PURCHASE_INVOICE", "Purchase 
 
 
 #: The invoice settings' prefix of each numbered kind (putInvoiceSettings).
-_PREFIX_SETTINGS = {"sales_invoices": "sales_invoice_number_prefix"}
+_PREFIX_SETTINGS = {
+    "sales_invoices": "sales_invoice_number_prefix",
+    # The /invoice_settings example [S2]: "SCN-", "SQ-", "SE-" (_credit_notes.py, _quotes.py).
+    "sales_credit_notes": "sales_credit_note_number_prefix",
+    "sales_quotes": "quote_number_prefix",
+    "sales_estimates": "estimate_number_prefix",
+}
 
 
 def number_prefix(biz: Business, kind: _Kind) -> str | None:
     """The prefix of ``kind``'s numbers: the business's invoice settings (``/invoice_settings``,
     sandbox/_settings.py) where it has one, else Sage's default ("SI-")."""
+    return settings_prefix(biz, kind.collection, kind.number_prefix)
+
+
+def settings_prefix(biz: Business, collection: str, default: str | None) -> str | None:
+    """The number prefix the invoice settings give ``collection``'s records, else ``default``."""
     settings = biz.collection("_invoice_settings").get("_invoice_settings") or {}
-    return settings.get(_PREFIX_SETTINGS.get(kind.collection, "")) or kind.number_prefix
+    return settings.get(_PREFIX_SETTINGS.get(collection, "")) or default
 
 
 #: [G-inv]: "status on create can only be UNPAID (the default), DRAFT or PRO_FORMA".

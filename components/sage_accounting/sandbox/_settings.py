@@ -409,13 +409,16 @@ def update_invoice_settings(biz: Business, record: Record, data: Data) -> Record
             else:
                 merged[key] = text(value)
         updated[group] = merged
-    if "sales_invoice_number_prefix" in data:
-        # Read by the sales invoices' numbering (res.number_prefix). A blank prefix is refused
-        # (INFERRED: what Sage does with one is unknown).
-        prefix = text(data["sales_invoice_number_prefix"])
+    for key in _PREFIXES:
+        if key not in data:
+            continue
+        # Read by the numbering of sales invoices, credit notes, quotes and estimates
+        # (res.settings_prefix). A blank prefix is refused (INFERRED: what Sage does with one
+        # is unknown).
+        prefix = text(data[key])
         if not prefix:
-            raise invalid(("sales_invoice_number_prefix", "can't be blank"))
-        updated["sales_invoice_number_prefix"] = prefix
+            raise invalid((key, "can't be blank"))
+        updated[key] = prefix
     for key, counter in _NUMBERS.items():
         if key in data:
             # The next numbers from here (INFERRED: Sage's check of a number below one already
@@ -489,6 +492,13 @@ register(
         seed=_seed_settings,
     )
 )
+#: The number prefixes the sandbox's numbering reads (res.settings_prefix).
+_PREFIXES = (
+    "sales_invoice_number_prefix",
+    "sales_credit_note_number_prefix",
+    "quote_number_prefix",
+    "estimate_number_prefix",
+)
 register(
     Resource(
         "invoice_settings",
@@ -498,7 +508,7 @@ register(
         update=update_invoice_settings,
         simulated={
             **dict.fromkeys(_NUMBERS),
-            "sales_invoice_number_prefix": None,
+            **dict.fromkeys(_PREFIXES),
             **dict.fromkeys((*_TEXTS, *_FLAGS, *_DAYS, *_CHOICES)),
             **{group: dict.fromkeys(_INVOICE_DEFAULTS[group]) for group in _GROUPS},
         },
