@@ -261,5 +261,6 @@ PURCHASE_CREDIT_NOTE_CHANGES = changes_trigger(
     "/purchase_credit_notes",
     PurchaseCreditNote,
     filters=InvoiceChangeFilters,
+    sortable=True,
     example=_EXAMPLE,
 )

@@ -192,4 +192,4 @@ for _family_row in FAMILIES:
     register_family(_family_row)
     # Both lists take updated_or_created_since and deleted_since, and filter as invoices do.
     noun = _family_row.id_input.removesuffix("Id")
-    changes_trigger(noun, _family_row.path, QuickEntry, filters=InvoiceChangeFilters)
+    changes_trigger(noun, _family_row.path, QuickEntry, filters=InvoiceChangeFilters, sortable=True)

@@ -303,5 +303,6 @@ SALES_CREDIT_NOTE_CHANGES = changes_trigger(
     "/sales_credit_notes",
     SalesCreditNote,
     filters=InvoiceChangeFilters,
+    sortable=True,
     example=_EXAMPLE,
 )

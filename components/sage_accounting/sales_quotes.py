@@ -426,5 +426,6 @@ SALES_QUOTE_CHANGES = changes_trigger(
     SalesQuote,
     filters=QuoteChangeFilters,
     deletions=False,
+    sortable=True,
     example=_EXAMPLE,
 )
