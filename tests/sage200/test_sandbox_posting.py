@@ -3,6 +3,7 @@ must add up, balances and outstanding values move, and refused posts change noth
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -188,6 +189,7 @@ BAD_DOCUMENTS = [
     ),
     pytest.param({"document_goods_value": 100.001}, "more than 2 decimal places", id="3dp"),
     pytest.param({"document_goods_value": -100}, "cannot be negative", id="negative"),
+    pytest.param({"document_goods_value": 10**13}, "out of range", id="too-large"),
     pytest.param({"document_goods_value": "lots"}, "not a valid number", id="not-a-number"),
     pytest.param({"document_goods_value": 0, "document_tax_value": 0}, "no value", id="zero"),
     pytest.param({"transaction_date": "2031-01-01"}, "not in a financial year", id="no-period"),
@@ -482,3 +484,15 @@ def test_transaction_date_validation(client: httpx.Client) -> None:
     assert check("2030-01-01").endswith("Invalid")
     bad = client.post("/transaction_date_validation", json={"ledger_type": "Moon"})
     assert bad.status_code == 400
+
+
+def test_large_amounts_come_back_exactly(sandbox: Sandbox, client: httpx.Client) -> None:
+    customer = _id(sandbox, "customers", reference="BRI001")
+    urn = _post(
+        client,
+        "/sales_invoices",
+        {"customer_id": customer, "document_goods_value": "9999999999999.99"},
+    )
+    response = client.get("/sales_posted_transactions", params={"$filter": f"urn eq {urn}"})
+    row = json.loads(response.text, parse_float=Decimal)[0]
+    assert row["document_gross_value"] == Decimal("9999999999999.99")

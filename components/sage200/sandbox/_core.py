@@ -752,7 +752,6 @@ class Sandbox:
             ("Sub. key", f"{self.subscription_key}  (ocp-apim-subscription-key)"),
             ("X-Site", self.site_id),
             ("X-Company", companies),
-            ("Standard", f"{base}{API_PREFIXES[1]} answers too"),
         ]
 
     def transport(self) -> httpx.BaseTransport:

@@ -12,6 +12,10 @@ from sageflow.sandbox import Record, Reply
 
 #: How many places the spec's ``format: decimal 2dp`` money fields take.
 CENT = Decimal("0.01")
+#: Amounts at or above this are refused: below it a 2-place amount has at most 15 significant
+#: digits, so the JSON number the sandbox writes is exactly the Decimal (inferred bound; Sage
+#: 200's own column limit is not published).
+MONEY_LIMIT = Decimal(10) ** 13
 
 
 class ApiError(Exception):
@@ -113,6 +117,8 @@ def money(value: Any, field: str, *, negative: bool = False) -> Decimal:
         raise bad_request(f"The value of '{field}' is not a valid number.")
     if amount != amount.quantize(CENT):
         raise bad_request(f"The value of '{field}' has more than 2 decimal places.")
+    if abs(amount) >= MONEY_LIMIT:
+        raise bad_request(f"The value of '{field}' is out of range.")
     if amount < 0 and not negative:
         raise bad_request(f"The value of '{field}' cannot be negative.")
     return amount.quantize(CENT)
