@@ -202,3 +202,31 @@ def test_a_dropped_stock_movement_is_adopted_and_moves_stock_once() -> None:
     assert posts == [1]
     assert after["quantity_in_stock"] == "130.0"
     assert after["last_cost_price"] == "2.3"
+
+
+def test_an_invoice_line_sells_a_product_picked_from_its_lookup() -> None:
+    sandbox = Sandbox(clock=Clock.manual())
+    with layer_client(sandbox) as client:
+        board = client.call("sage_accounting/findProduct", {"itemCode": "BRD-OAK-40"})["items"][0]
+        customer = client.call("sage_accounting/findContact", {"reference": "ACME001"})
+        invoice = client.call(
+            "sage_accounting/createSalesInvoice",
+            {
+                "contactId": customer["items"][0]["id"],
+                "date": "2026-01-05",
+                "invoiceLines": [
+                    {
+                        "description": board["description"],
+                        "ledgerAccountId": board["sales_ledger_account"]["id"],
+                        "productId": board["id"],
+                        "quantity": "2",
+                        "unitPrice": board["sales_prices"][0]["price"],
+                        "taxRateId": "GB_STANDARD",
+                    }
+                ],
+            },
+        )
+        kept = client.call("sage_accounting/getProduct", {"productId": board["id"]})
+    assert invoice["invoice_lines"][0]["product"]["id"] == board["id"]
+    assert invoice["total_amount"] == "57.6"
+    assert kept["deletable"] is False

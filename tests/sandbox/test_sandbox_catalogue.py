@@ -226,3 +226,45 @@ def test_stock_survives_a_data_file(tmp_path: Path) -> None:
     with make_client(Sandbox(clock=Clock.manual(), data=data)) as second:
         assert _stock(second, "HNG-BRASS")["quantity_in_stock"] == "100.0"
         assert _product(second, item_code="HNG-BRASS").status_code == 422
+
+
+def _sale(client: httpx.Client, **line: str) -> httpx.Response:
+    body = {
+        "contact_id": contact_id(client, "ACME001"),
+        "date": "2026-01-05",
+        "invoice_lines": [
+            {
+                "description": "Oak board",
+                "ledger_account_id": by_code(client, 4000)["id"],
+                "quantity": "2",
+                "unit_price": "24.00",
+                "tax_rate_id": "GB_STANDARD",
+                "tax_amount": "9.60",
+                **line,
+            }
+        ],
+    }
+    return client.post("/sales_invoices", json={"sales_invoice": body})
+
+
+def test_an_invoice_line_names_its_product_which_is_then_kept(client: httpx.Client) -> None:
+    board = next(p for p in _all(client, "/products") if p["item_code"] == "BRD-OAK-40")
+    assert board["deletable"] is True
+    sold = _sale(client, product_id=board["id"])
+    assert sold.status_code == 201, sold.text
+    line = sold.json()["invoice_lines"][0]
+    assert (line["product"]["id"], line["service"]) == (board["id"], None)
+    assert client.get(f"/products/{board['id']}").json()["deletable"] is False
+    listed = next(p for p in _all(client, "/products") if p["id"] == board["id"])
+    assert listed["deletable"] is False
+    refused = client.delete(f"/products/{board['id']}")
+    assert refused.status_code == 405
+    survey = next(s for s in _all(client, "/services") if s["item_code"] == "SURVEY")
+    assert client.delete(f"/services/{survey['id']}").status_code == 204
+
+
+@pytest.mark.parametrize("field", ["product_id", "service_id"])
+def test_an_invoice_line_naming_no_such_item_is_refused(client: httpx.Client, field: str) -> None:
+    refused = _sale(client, **{field: "nope"})
+    assert refused.status_code == 422
+    assert [p["$source"] for p in refused.json()] == [f"invoice_lines[0].{field}"]

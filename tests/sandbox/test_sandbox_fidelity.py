@@ -440,12 +440,12 @@ def test_strict_mode_refuses_unsimulated_invoice_line_fields(client: httpx.Clien
         "unit_price": "100.00",
         "tax_rate_id": "GB_STANDARD",
         "tax_amount": "20.00",
-        "product_id": "p" * 32,
+        "trade_of_asset": True,
     }
     refused = new_invoice(client, invoice_lines=[line], vat_reverse_charge=True)
     assert {p["$source"] for p in refused.json()} == {
         "vat_reverse_charge",
-        "invoice_lines[0].product_id",
+        "invoice_lines[0].trade_of_asset",
     }
 
 

@@ -391,9 +391,40 @@ def _update_product(biz: Business, record: Record, data: Data) -> Record:
     return _save_item(biz, _PRODUCT, data, record)
 
 
+def used_items(biz: Business) -> set[str]:
+    """Ids of the products, services and stock items some line names: an invoice's, a credit
+    note's, a quote's (every ``*_lines`` of every record; invoice lines link them through
+    ``product_id``/``service_id``, postSalesInvoices)."""
+    used: set[str] = set()
+    for collection in biz.collections.values():
+        for record in collection:
+            for name, lines in record.items():
+                if not name.endswith("_lines") or not isinstance(lines, list):
+                    continue
+                for line in lines:
+                    for kind in ("product", "service"):
+                        named = line.get(kind) if isinstance(line, Mapping) else None
+                        if isinstance(named, Mapping):
+                            used.add(str(named["id"]))
+    return used
+
+
+def _usage(biz: Business) -> Callable[[Record], Record]:
+    """``deletable`` is false for an item some line names: the products__get_one sample's
+    product, used on transactions, shows ``deletable: false``; Sage keeps such items."""
+    used = used_items(biz)
+
+    def view(item: Record) -> Record:
+        return {**item, "deletable": False} if "deletable" in item and item["id"] in used else item
+
+    return view
+
+
 def _delete_item(collection: str) -> Callable[[Business, Record, Mapping[str, str]], None]:
     def delete(biz: Business, record: Record, query: Mapping[str, str]) -> None:
         key = record["id"]
+        if key in used_items(biz):
+            raise _in_use(collection[:-1].replace("_", " "))
         stock = (
             collection == STOCK_ITEMS
             or record.get("catalog_item_type", {}).get("id") == "STOCK_ITEM"
@@ -747,6 +778,7 @@ register(
         simulated=PRODUCT_IN,
         filters=_ITEM_FILTERS,
         matches=_matches,
+        computed=_usage,
     )
 )
 register(
@@ -759,6 +791,7 @@ register(
         simulated=SERVICE_IN,
         filters=_ITEM_FILTERS,
         matches=_matches,
+        computed=_usage,
     )
 )
 register(
@@ -773,6 +806,7 @@ register(
         create_only=frozenset({"quantity_in_stock"}),
         filters=_ITEM_FILTERS | {"out_of_stock", "below_reorder_level"},
         matches=_matches,
+        computed=_usage,
     )
 )
 register(

@@ -886,6 +886,7 @@ def _lines(
             includes_tax = line.get("unit_price_includes_tax") is True
             rate_id = line.get("tax_rate_id") or account["tax_rate"]["id"]
             rate = biz.find("tax_rates", rate_id, f"{where}.tax_rate_id")
+            items = {f: _catalogue_link(biz, line, f, where) for f in ("product", "service")}
         except SageError as error:
             problems.extend((p[2], p[1]) for p in error.problems)
             continue
@@ -925,8 +926,8 @@ def _lines(
             "id": biz.new_id(),
             "displayed_as": description,
             "description": description,
-            "product": None,
-            "service": None,
+            "product": items["product"],
+            "service": items["service"],
             "ledger_account": link(account),
             "trade_of_asset": False,
             "quantity": money_text(quantity),
@@ -975,6 +976,15 @@ def _lines(
             }
         )
     return lines, totals, biz_analysis
+
+
+def _catalogue_link(biz: Business, line: Mapping[str, Any], kind: str, where: str) -> Any:
+    """A line's product or service (postSalesInvoices invoice_lines ``product_id`` and
+    ``service_id``, ids of /products and /services, sandbox/_catalogue.py), or None."""
+    key = line.get(f"{kind}_id")
+    if key in (None, ""):
+        return None
+    return link(biz.find(f"{kind}s", key, f"{where}.{kind}_id"))
 
 
 def _set_amounts(
@@ -1258,6 +1268,8 @@ _LINE_IN = dict.fromkeys(
     (
         "description",
         "ledger_account_id",
+        "product_id",
+        "service_id",
         "quantity",
         "unit_price",
         "tax_rate_id",
