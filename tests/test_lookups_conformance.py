@@ -38,8 +38,6 @@ FREE_TEXT_CODES = {
 #: Id inputs whose list Sage has but the pack has no list component for yet (and the sandbox no
 #: route): the names below are exact, so a lookup added later makes this table fail as stale.
 NO_LIST_COMPONENT_YET = {
-    "bankAccountId": "GET /bank_accounts",
-    "deliveryBankAccountId": "GET /bank_accounts",
     "ledgerAccountClassificationId": "GET /ledger_account_classifications",
 }
 
@@ -47,6 +45,7 @@ NO_LIST_COMPONENT_YET = {
 #: component per input): the id is then picked from that kind's own list.
 CHOSEN_BY_ANOTHER_INPUT = {
     "attachmentContextId": "an invoice, credit note, quote, contact... (attachmentContextTypeId)",
+    "artefactId": "an invoice, credit note or payment on account (transactionTypeId, contactId)",
 }
 
 _ID_LIKE = re.compile(r"(Id|Ids|Code)$")

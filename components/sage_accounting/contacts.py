@@ -17,6 +17,7 @@ from sage_accounting._actions import (
 )
 from sage_accounting._lookups import (
     ADDRESS_TYPES,
+    BANK_ACCOUNTS,
     CONTACTS,
     COUNTRIES,
     CURRENCIES,
@@ -239,7 +240,9 @@ class ContactFields(Inputs):
     )
     postalCode: str | None = optional("Main address postal code.", "RG1 1AA")
     bankAccountId: str | None = optional(
-        "Bank account linked to the main address.", "27a1a4a33d5d4b6c8a1e2b7f4c0d9e11"
+        "Bank account linked to the main address.",
+        "27a1a4a33d5d4b6c8a1e2b7f4c0d9e11",
+        json_schema_extra=BANK_ACCOUNTS,
     )
     addressTypeId: str | None = optional(
         "Main address type: ACCOUNTS, SALES, ...", "ACCOUNTS", json_schema_extra=ADDRESS_TYPES
@@ -255,7 +258,9 @@ class ContactFields(Inputs):
         "Delivery address country (ISO code).", "GB", json_schema_extra=COUNTRIES
     )
     deliveryBankAccountId: str | None = optional(
-        "Bank account linked to the delivery address.", "27a1a4a33d5d4b6c8a1e2b7f4c0d9e12"
+        "Bank account linked to the delivery address.",
+        "27a1a4a33d5d4b6c8a1e2b7f4c0d9e12",
+        json_schema_extra=BANK_ACCOUNTS,
     )
     deliveryTypeId: str | None = optional(
         "Delivery address type.", "DELIVERY", json_schema_extra=ADDRESS_TYPES

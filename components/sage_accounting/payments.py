@@ -295,7 +295,9 @@ class CreateContactPaymentInputs(Inputs):
 
 
 class ListContactPaymentsInputs(ChangeTrackingInputs):
-    contactId: Id | None = optional("Only this contact's payments.", CONTACT_ID)
+    contactId: Id | None = optional(
+        "Only this contact's payments.", CONTACT_ID, json_schema_extra=CONTACTS
+    )
     bankAccountId: Id | None = optional(
         "Only payments through this bank account.", BANK_ACCOUNT_ID, json_schema_extra=BANK_ACCOUNTS
     )
@@ -356,7 +358,9 @@ class CreateContactAllocationInputs(Inputs):
 
 
 class ListContactAllocationsInputs(ChangeTrackingInputs):
-    contactId: Id | None = optional("Only this contact's allocations.", CONTACT_ID)
+    contactId: Id | None = optional(
+        "Only this contact's allocations.", CONTACT_ID, json_schema_extra=CONTACTS
+    )
     transactionTypeId: AllocationTypeId | None = optional(
         "Only allocations of this type.", "CUSTOMER_ALLOCATION"
     )
@@ -558,7 +562,9 @@ register_family(
 
 
 class PaymentChangeFilters(Inputs):
-    contactId: Id | None = optional("Only this contact's payments.", CONTACT_ID)
+    contactId: Id | None = optional(
+        "Only this contact's payments.", CONTACT_ID, json_schema_extra=CONTACTS
+    )
     bankAccountId: Id | None = optional(
         "Only payments through this bank account.", BANK_ACCOUNT_ID, json_schema_extra=BANK_ACCOUNTS
     )
@@ -568,7 +574,9 @@ class PaymentChangeFilters(Inputs):
 
 
 class AllocationChangeFilters(Inputs):
-    contactId: Id | None = optional("Only this contact's allocations.", CONTACT_ID)
+    contactId: Id | None = optional(
+        "Only this contact's allocations.", CONTACT_ID, json_schema_extra=CONTACTS
+    )
     transactionTypeId: AllocationTypeId | None = optional(
         "Only allocations of this type.", "CUSTOMER_ALLOCATION"
     )
