@@ -38,7 +38,12 @@ How a poll stays exact (issue 12; the Sage facts are ``updated_or_created_since`
   that was created inside the window; every other change is ``updated``. Deletions come from
   the tombstones, which carry no fields to filter on: a filtered trigger's deletions are every
   deletion of the resource.
-* Cost per poll when nothing changed: one request (created/updated), one more for deletions.
+* Events come oldest first within a poll; a record a disturbed listing skipped comes with the
+  next poll, after newer ones it already delivered.
+* The cursor is JSON: each window's start and the keys delivered inside it (after a quiet
+  poll, the last ``OVERLAP`` of changes; after a disturbed one, all since the start).
+* Cost per poll when nothing changed: one request (created/updated), one more for deletions
+  (``python bench/bench_triggers.py`` counts it for every trigger of the pack).
 """
 
 from __future__ import annotations
