@@ -642,6 +642,7 @@ def _journals_prepare() -> dict[str, Prepare]:
         },
         "getJournal": lambda f, x: {**x, "journalId": _journal(f)["id"]},
         "deleteJournal": lambda f, x: {**x, "journalId": _journal(f)["id"]},
+        "reissueJournal": lambda f, x: {**x, "journalId": _journal(f)["id"]},
         "findJournalCode": lambda f, x: {**x, "code": _journal_code(f)["code"]},
         "listLedgerEntries": lambda f, x: {**x, "transactionId": transaction(f)},
         "getLedgerEntry": lambda f, x: {**x, "ledgerEntryId": entry(f)},

@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from sage_accounting._actions import record_path
 from sage_accounting._changes import changes_trigger
 from sage_accounting._crud import CREATE, DELETE, GET, LIST, Family, read_only, register_family
 from sage_accounting._lookups import (
@@ -38,8 +39,8 @@ from sage_accounting._models import (
 from sage_accounting._pack import PACK
 from sage_accounting._paging import list_action
 from sage_accounting._resources import Dated, Link, described
-from sageflow._component import READ_ONLY, Action, Inputs
-from sageflow._values import QueryValue
+from sageflow._component import DESTRUCTIVE, READ_ONLY, Action, Inputs
+from sageflow._values import HTTPRequest, QueryValue
 
 JOURNAL_ID = "5e6f90e97fba4de29d9c494e39f33029"
 ACCRUALS_ID = "7a5a8952884911ed84fa0252b90cda0d"
@@ -246,6 +247,33 @@ JOURNALS_FAMILY = Family(
         DELETE: "Sage's way to correct a journal: delete it and post it again [G-jnl].",
     },
 )
+
+
+class ReissueJournalInputs(Inputs):
+    journalId: Id = Field(
+        description="The journal to reissue.",
+        examples=[JOURNAL_ID],
+        min_length=1,
+        json_schema_extra=JOURNALS,
+    )
+
+
+@PACK.component(
+    key="reissueJournal",
+    title="Reissue Journal",
+    description=(
+        "Void a journal and post it again as a new one (POST /journals/{key}/reissue); "
+        "returns the new journal. Reissuing the old id again finds nothing to void."
+    ),
+    inputs=ReissueJournalInputs,
+    output=Journal,
+    annotations=DESTRUCTIVE,
+    example_input={"journalId": JOURNAL_ID},
+    example_output=_JOURNAL,
+)
+def reissue_journal(inputs: ReissueJournalInputs) -> Action:
+    response = yield HTTPRequest("POST", f"{record_path('journals', inputs.journalId)}/reissue")
+    return dict(response.json())
 
 
 # --- Journal codes and their types --------------------------------------------------------------

@@ -90,6 +90,16 @@ def test_a_journal_is_deleted_not_updated() -> None:
     assert get_component("sage_accounting/deleteJournal").annotations.destructive
 
 
+def test_reissue_posts_to_the_journals_reissue_action_with_no_body() -> None:
+    request = first("reissueJournal", {"journalId": ACCOUNT_A})
+    assert (request.method, request.path, request.json) == (
+        "POST",
+        f"/journals/{ACCOUNT_A}/reissue",
+        None,
+    )
+    assert get_component("sage_accounting/reissueJournal").annotations.destructive
+
+
 def test_find_journal_code_matches_the_whole_code_across_pages() -> None:
     query = "attributes=all&items_per_page=200"
     pages = [

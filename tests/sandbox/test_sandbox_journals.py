@@ -244,3 +244,24 @@ def test_journals_settings_and_quick_entries_survive_a_restart_on_a_data_file(
         assert second.get("/invoice_settings").json()["next_invoice_number"] == 77
         country = second.get("/business_settings").json()["country_of_registration"]
         assert country["id"] == "WALES"
+
+
+def test_reissue_voids_the_journal_and_posts_it_again(client: httpx.Client) -> None:
+    # [S1] postJournalsKeyReissue: "voiding the existing one and creating a new one", 201.
+    old = _journal(client, (7602, "60.00", "0"), (9998, "0", "60.00")).json()
+    reissued = client.post(f"/journals/{old['id']}/reissue")
+    assert reissued.status_code == 201
+    new = reissued.json()
+    assert new["id"] != old["id"]
+    assert new["transaction"]["id"] != old["transaction"]["id"]
+    assert [(line["debit"], line["credit"]) for line in new["journal_lines"]] == [
+        (line["debit"], line["credit"]) for line in old["journal_lines"]
+    ]
+    assert client.get(f"/journals/{old['id']}").status_code == 404
+    assert [j["id"] for j in client.get("/journals").json()["$items"]] == [new["id"]]
+    gone = client.get("/ledger_entries", params={"transaction_id": old["transaction"]["id"]})
+    assert gone.json()["$total"] == 0
+    posted = client.get("/ledger_entries", params={"transaction_id": new["transaction"]["id"]})
+    assert posted.json()["$total"] == 2
+    # The old id again: nothing left to void.
+    assert client.post(f"/journals/{old['id']}/reissue").status_code == 404

@@ -177,6 +177,25 @@ def create_journal(biz: Business, data: Data) -> Record:
     return biz.save("journals", record)
 
 
+def reissue_journal(biz: Business, record: Record, data: Data) -> Record:
+    """[S1] postJournalsKeyReissue: "Reissues an existing Journal by voiding the existing one
+    and creating a new one" (201, the new journal). The voided journal leaves the ledger and
+    the list, as a deleted one does (INFERRED: journals show no status to keep it as VOID)."""
+    lines = [
+        {
+            "ledger_account_id": line["ledger_account"]["id"],
+            "debit": line["debit"],
+            "credit": line["credit"],
+            "details": line["details"],
+            "include_on_tax_return": line["include_on_tax_return"],
+        }
+        for line in record["journal_lines"]
+    ]
+    copy = {k: record[k] for k in ("date", "reference", "description")}
+    biz.remove("journals", record["id"])
+    return create_journal(biz, {**copy, "journal_lines": lines})
+
+
 def journal_postings(biz: Business) -> Iterable[Posting]:
     for journal in biz.collection("journals").records.values():
         for line in journal["journal_lines"]:
@@ -601,6 +620,7 @@ register(
         "journal",
         on_record=READ_DELETE,  # [G-jnl]: journals cannot be edited with PUT; DELETE is 204
         create=create_journal,
+        actions={"reissue": reissue_journal},
         simulated={
             "date": None,
             "reference": None,
