@@ -75,9 +75,13 @@ def suite_conftest() -> ModuleType:
     Other test folders have a ``conftest.py`` outside a package too, so the bare name
     ``conftest`` may resolve to theirs in a full run; a path cannot.
     """
-    name = "sageflow_suite_conftest"
+    return by_path("sageflow_suite_conftest", "conftest.py")
+
+
+def by_path(name: str, relative: str) -> ModuleType:
+    """The test helper module at ``tests/<relative>``, loaded once under ``name``."""
     if name not in sys.modules:
-        path = Path(__file__).resolve().parent.parent / "conftest.py"
+        path = Path(__file__).resolve().parent.parent / relative
         spec = importlib.util.spec_from_file_location(name, path)
         assert spec is not None
         assert spec.loader is not None

@@ -7,16 +7,13 @@ postings the balances add up (one computation, ``sandbox._resources.entries``).
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import Callable, Iterator
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from packkit import first, page, run
+from packkit import by_path, first, page, run
 
 from sage_accounting._markers import marker_text
 from sage_accounting.connection import PROFILE
@@ -281,20 +278,27 @@ def _quick(contact: str) -> dict[str, Any]:
     }
 
 
-def test_a_dropped_quick_entry_create_is_found_by_its_marker_not_repeated() -> None:
-    sandbox = Sandbox(clock=Clock.manual(), idempotency=False)
+def _first_post_dropped(sandbox: Sandbox) -> tuple[httpx.MockTransport, list[int]]:
+    """The sandbox in-process, losing the answer to the first POST after it committed; the
+    list counts the POSTs sent."""
     inner = sandbox.transport()
-    posts = 0
+    posts = [0]
 
     def handle(request: httpx.Request) -> httpx.Response:
-        nonlocal posts
         response = inner.handle_request(request)
         if request.method == "POST":
-            posts += 1
-            if posts == 1:
+            posts[0] += 1
+            if posts[0] == 1:
                 response.read()
                 raise httpx.ReadError("connection dropped after commit", request=request)
         return response
+
+    return httpx.MockTransport(handle), posts
+
+
+def test_a_dropped_quick_entry_create_is_found_by_its_marker_not_repeated() -> None:
+    sandbox = Sandbox(clock=Clock.manual(), idempotency=False)
+    transport, posts = _first_post_dropped(sandbox)
 
     with _client(sandbox) as setup:
         customer = setup.call(
@@ -302,12 +306,12 @@ def test_a_dropped_quick_entry_create_is_found_by_its_marker_not_repeated() -> N
         )["items"][0]["id"]
         account = setup.call("sage_accounting/listLedgerAccounts", {"visible_in": "sales"})
     inputs = {**_quick(customer), "ledgerAccountId": account["items"][0]["id"]}
-    with _client(sandbox, httpx.MockTransport(handle)) as client:
+    with _client(sandbox, transport) as client:
         out = client.call("sage_accounting/createSalesQuickEntry", inputs, CallOptions("k-qe"))
     (made,) = sandbox.records("sales_quick_entries")
     assert out["id"] == made["id"]
     assert made["details"] == marker_text("k-qe")
-    assert posts == 1
+    assert posts == [1]
 
 
 def test_next_invoice_number_numbers_the_next_invoice(
@@ -371,16 +375,7 @@ def test_settings_and_reference_lists(call: Callable[..., dict[str, Any]]) -> No
 
 def _triggerkit() -> Any:
     """tests/triggers/triggerkit.py (a manual-clock sandbox polled through the HTTP layer)."""
-    name = "sageflow_triggerkit"
-    if name not in sys.modules:
-        path = Path(__file__).resolve().parent.parent / "triggers" / "triggerkit.py"
-        spec = importlib.util.spec_from_file_location(name, path)
-        assert spec is not None
-        assert spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
+    return by_path("sageflow_triggerkit", "triggers/triggerkit.py")
 
 
 def _posted(sage: Any, amount: str = "75.00") -> dict[str, Any]:
@@ -427,28 +422,17 @@ def test_ledger_entry_changes_deliver_each_line_a_journal_posts() -> None:
 def test_a_dropped_journal_post_is_replayed_by_its_idempotency_id_not_posted_twice(
     sandbox: Sandbox,
 ) -> None:
-    inner = sandbox.transport()
-    posts = 0
-
-    def handle(request: httpx.Request) -> httpx.Response:
-        nonlocal posts
-        response = inner.handle_request(request)
-        if request.method == "POST":
-            posts += 1
-            if posts == 1:
-                response.read()
-                raise httpx.ReadError("connection dropped after commit", request=request)
-        return response
+    transport, posts = _first_post_dropped(sandbox)
 
     with _client(sandbox) as setup:
         fees = setup.call("sage_accounting/listLedgerAccounts", {"search": "7602"})["items"][0]
         other = setup.call("sage_accounting/listLedgerAccounts", {"search": "9998"})["items"][0]
     inputs = _journal(_debit("40.00", fees["id"]), _credit("40.00", other["id"]))
-    with _client(sandbox, httpx.MockTransport(handle)) as client:
+    with _client(sandbox, transport) as client:
         out = client.call("sage_accounting/createJournal", inputs, CallOptions("k-journal"))
     (made,) = sandbox.records("journals")
     assert out["id"] == made["id"]
-    assert posts == 2  # sent again with the same idempotency_id: Sage's replay, one journal
+    assert posts == [2]  # sent again with the same idempotency_id: Sage's replay, one journal
 
 
 def test_a_quick_entry_is_paid_by_a_customer_receipt_and_the_ledger_follows(
