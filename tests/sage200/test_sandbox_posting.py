@@ -143,10 +143,19 @@ def test_defaults_come_from_the_customer(sandbox: Sandbox, client: httpx.Client)
 
 BAD_DOCUMENTS = [
     pytest.param(
-        {"tax_analysis_items": [{"id": "STANDARD", "goods_amount": 100, "tax_amount": 20}]},
-        "tax code 'STANDARD' does not exist",
+        {"tax_analysis_items": [{"id": 999999, "goods_amount": 100, "tax_amount": 20}]},
+        "tax code 999999 does not exist",
         id="unknown-tax-code",
     ),
+    pytest.param(
+        {"tax_analysis_items": [{"id": "STANDARD", "goods_amount": 100, "tax_amount": 20}]},
+        "'tax_analysis_items[0].id' is not a valid integer",
+        id="tax-code-not-an-id",
+    ),
+    pytest.param({"reference": 42}, "'reference' is not a string", id="reference-number"),
+    pytest.param({"settled_immediately": "yes"}, "not a boolean", id="bool-text"),
+    pytest.param({"nominal_analysis_items": {"code": "4000"}}, "not an array", id="not-array"),
+    pytest.param({"nominal_analysis_items": ["4000"]}, "[0]' is not an object", id="item-text"),
     pytest.param(
         {"tax_analysis_items": [{"id": "$standard", "goods_amount": 90, "tax_amount": 20}]},
         "goods_amount values add up to 90.00, not the document_goods_value of 100.00",

@@ -18,6 +18,7 @@ import httpx
 import pytest
 from sage200.sandbox import Clock, Sandbox
 from sage200.sandbox._core import _EXPAND_TARGETS, ACTIONS, RESOURCES
+from sage200.sandbox._wire import Kind
 
 SPECS = (
     Path(__file__).resolve().parents[2].parent
@@ -213,7 +214,13 @@ def _writable_problems(writable: Any, schema: Schema, spec: Schema, path: str) -
         field = _resolve(spec, properties[key])
         if field.get("readOnly") and key not in required:
             problems.append(f"{where}: read-only in the spec")
-        if isinstance(inner, dict):
+        if isinstance(inner, Kind):
+            declared = field.get("type", "?")
+            if field.get("format") == "date-time":
+                declared += "/date-time"
+            if inner.value != declared:
+                problems.append(f"{where}: the sandbox takes {inner.value}, the spec {declared}")
+        elif isinstance(inner, dict):
             if field.get("type") != "object":
                 problems.append(f"{where}: the sandbox takes an object, the spec a {field['type']}")
             else:
@@ -240,7 +247,9 @@ def _writes() -> list[tuple[str, str, Any]]:
 
 
 @pytest.mark.parametrize(("method", "path", "writable"), _writes(), ids=lambda v: str(v)[:40])
-def test_every_field_accepted_is_in_the_spec(method: str, path: str, writable: Any) -> None:
+def test_every_field_accepted_is_in_the_spec_with_its_type(
+    method: str, path: str, writable: Any
+) -> None:
     schema, spec = _request_schema(method, path)
     assert _writable_problems(writable, schema, spec, "") == []
 

@@ -14,6 +14,10 @@ from decimal import Decimal
 from typing import Any, cast
 
 from sage200.sandbox._wire import (
+    BOOL,
+    INT,
+    MONEY,
+    TEXT,
     ApiError,
     bad_request,
     boolean,
@@ -272,14 +276,14 @@ ADDRESS_TEXT = {
     "postcode": 10,
 }
 TRADER_FIELDS: dict[str, Any] = {
-    **dict.fromkeys(TRADER_TEXT, True),
-    "on_hold": True,
-    "currency_id": True,
-    "credit_limit": True,
-    "default_tax_code_id": True,
-    "payment_terms_days": True,
-    "terms_agreed": True,
-    "main_address": dict.fromkeys(ADDRESS_TEXT, True),
+    **dict.fromkeys(TRADER_TEXT, TEXT),
+    "on_hold": BOOL,
+    "currency_id": INT,
+    "credit_limit": MONEY,
+    "default_tax_code_id": INT,
+    "payment_terms_days": INT,
+    "terms_agreed": BOOL,
+    "main_address": dict.fromkeys(ADDRESS_TEXT, TEXT),
 }
 #: The account kind's names: (collection, its posted transactions, the id field linking them).
 CUSTOMER = ("customers", "sales_posted_transactions", "customer_id")

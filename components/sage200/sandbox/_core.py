@@ -25,7 +25,13 @@ from sage200.sandbox._odata_parse import (
     parse_select,
 )
 from sage200.sandbox._wire import (
+    BOOL,
+    DATE,
+    INT,
+    MONEY,
+    TEXT,
     ApiError,
+    Kind,
     bad_request,
     decode_record,
     encode,
@@ -214,80 +220,84 @@ POSTED = (
 )
 CRUD = frozenset({"GET", "PUT", "DELETE"})
 LIST_CREATE = frozenset({"GET", "POST"})
-CODE_WRITABLE = dict.fromkeys(
-    ("code", "name", "contact_name", "contact_details", "contact_email_address"), True
-)
-NOMINAL_WRITABLE = dict.fromkeys(
-    (
-        "reference",
-        "name",
-        "cost_centre_id",
-        "department_id",
-        "report_category_id",
-        "nominal_account_type",
-        "account_status_type",
-        "allow_manual_journal_entries",
-    ),
-    True,
-)
-BANK_WRITABLE = dict.fromkeys((*books.BANK_TEXT, "overdraft_limit", "account_currency_id"), True)
+CODE_WRITABLE = {
+    "code": TEXT,
+    "name": TEXT,
+    "contact_name": TEXT,
+    "contact_details": TEXT,
+    "contact_email_address": TEXT,
+}
+NOMINAL_WRITABLE = {
+    "reference": TEXT,
+    "name": TEXT,
+    "cost_centre_id": INT,
+    "department_id": INT,
+    "report_category_id": INT,
+    "nominal_account_type": TEXT,
+    "account_status_type": TEXT,
+    "allow_manual_journal_entries": BOOL,
+}
+BANK_WRITABLE = {
+    **dict.fromkeys(books.BANK_TEXT, TEXT),
+    "overdraft_limit": MONEY,
+    "account_currency_id": INT,
+}
 DOCUMENT_WRITABLE: dict[str, Any] = {
-    **dict.fromkeys(
-        (
-            "transaction_date",
-            "due_date",
-            "reference",
-            "second_reference",
-            "settled_immediately",
-            "document_goods_value",
-            "document_tax_value",
-            "document_discount_value",
-            "document_tax_discount_value",
-            "discount_percent",
-            "discount_days",
-        ),
-        True,
-    ),
+    "transaction_date": DATE,
+    "due_date": DATE,
+    "reference": TEXT,
+    "second_reference": TEXT,
+    "settled_immediately": BOOL,
+    "document_goods_value": MONEY,
+    "document_tax_value": MONEY,
+    "document_discount_value": MONEY,
+    "document_tax_discount_value": MONEY,
+    "discount_percent": MONEY,
+    "discount_days": INT,
     "tax_analysis_items": [
-        dict.fromkeys(
-            ("id", "goods_amount", "discount_amount", "tax_amount", "tax_discount_amount"), True
-        )
+        {
+            "id": INT,
+            "goods_amount": MONEY,
+            "discount_amount": MONEY,
+            "tax_amount": MONEY,
+            "tax_discount_amount": MONEY,
+        }
     ],
     "nominal_analysis_items": [
-        dict.fromkeys(
-            (
-                "code",
-                "cost_centre",
-                "department",
-                "narrative",
-                "value",
-                "transaction_analysis_code",
-            ),
-            True,
-        )
+        {
+            "code": TEXT,
+            "cost_centre": TEXT,
+            "department": TEXT,
+            "narrative": TEXT,
+            "value": MONEY,
+            "transaction_analysis_code": TEXT,
+        }
     ],
 }
-CASH_WRITABLE = dict.fromkeys(
-    ("bank_id", "cheque_value", "transaction_date", "reference", "second_reference"), True
-)
+CASH_WRITABLE = {
+    "bank_id": INT,
+    "cheque_value": MONEY,
+    "transaction_date": DATE,
+    "reference": TEXT,
+    "second_reference": TEXT,
+}
 BANK_ENTRY_WRITABLE: dict[str, Any] = {
-    **dict.fromkeys(
-        ("bank_id", "transaction_date", "reference", "second_reference", "cheque_value"), True
-    ),
+    "bank_id": INT,
+    "transaction_date": DATE,
+    "reference": TEXT,
+    "second_reference": TEXT,
+    "cheque_value": MONEY,
     "nominal_analysis_items": [
-        dict.fromkeys(
-            (
-                "code",
-                "cost_centre",
-                "department",
-                "narrative",
-                "gross_value",
-                "goods_value",
-                "tax_code_id",
-                "tax_value",
-            ),
-            True,
-        )
+        {
+            "code": TEXT,
+            "cost_centre": TEXT,
+            "department": TEXT,
+            "narrative": TEXT,
+            "gross_value": MONEY,
+            "goods_value": MONEY,
+            "tax_code_id": INT,
+            "tax_value": MONEY,
+        }
     ],
 }
 
@@ -439,7 +449,7 @@ RESOURCES: dict[str, Resource] = {
                 "country_code_id",
             ),
             on_record=frozenset({"GET", "PUT"}),
-            writable=dict.fromkeys(books.COMPANY_TEXT, True),
+            writable=dict.fromkeys(books.COMPANY_TEXT, TEXT),
             update=books.update_company_details,
             expand=_expanders("country_code"),
         ),
@@ -534,46 +544,46 @@ ACTIONS: dict[str, Action] = {
     for action in (
         Action(
             "sales_invoices",
-            {"customer_id": True, **DOCUMENT_WRITABLE},
+            {"customer_id": INT, **DOCUMENT_WRITABLE},
             _urn(lambda c, d: books.post_document(c, SALES, d, credit=False)),
         ),
         Action(
             "sales_credit_notes",
             {
-                "customer_id": True,
+                "customer_id": INT,
                 **{k: v for k, v in DOCUMENT_WRITABLE.items() if k != "due_date"},
             },
             _urn(lambda c, d: books.post_document(c, SALES, d, credit=True)),
         ),
         Action(
             "purchase_invoices",
-            {"supplier_id": True, **DOCUMENT_WRITABLE},
+            {"supplier_id": INT, **DOCUMENT_WRITABLE},
             _urn(lambda c, d: books.post_document(c, PURCHASES, d, credit=False)),
         ),
         Action(
             "purchase_credit_notes",
             {
-                "supplier_id": True,
+                "supplier_id": INT,
                 **{k: v for k, v in DOCUMENT_WRITABLE.items() if k != "due_date"},
             },
             _urn(lambda c, d: books.post_document(c, PURCHASES, d, credit=True)),
         ),
         Action(
             "sales_receipts",
-            {"customer_id": True, **CASH_WRITABLE},
+            {"customer_id": INT, **CASH_WRITABLE},
             _urn(lambda c, d: books.post_cash(c, SALES, d)),
         ),
         Action(
             "purchase_payments",
-            {"supplier_id": True, **CASH_WRITABLE},
+            {"supplier_id": INT, **CASH_WRITABLE},
             _urn(lambda c, d: books.post_cash(c, PURCHASES, d)),
         ),
         Action(
             "sales_allocations",
             {
-                "customer_id": True,
-                "allocation_date": True,
-                "allocation_lines": [{"posted_tran_id": True, "value_to_allocate": True}],
+                "customer_id": INT,
+                "allocation_date": DATE,
+                "allocation_lines": [{"posted_tran_id": INT, "value_to_allocate": MONEY}],
             },
             books.allocate,
         ),
@@ -589,7 +599,7 @@ ACTIONS: dict[str, Action] = {
         ),
         Action(
             "transaction_date_validation",
-            {"date": True, "ledger_type": True},
+            {"date": DATE, "ledger_type": TEXT},
             books.validate_transaction_date,
         ),
     )
@@ -628,6 +638,28 @@ def _unsimulated(data: Any, spec: Mapping[str, Any], path: str = "") -> str | No
         if found:
             return found
     return None
+
+
+def _check_types(data: Any, spec: Mapping[str, Any], path: str = "") -> None:
+    """Refuses (400, the first error) a simulated field whose JSON type is not the spec's."""
+    if not isinstance(data, Mapping):
+        return
+    for key, value in data.items():
+        inner = spec.get(key)
+        where = f"{path}{key}"
+        if isinstance(inner, Kind):
+            inner.check(value, where)
+        elif isinstance(inner, dict):
+            if not isinstance(value, Mapping):
+                raise bad_request(f"The value of '{where}' is not an object.")
+            _check_types(value, inner, where + ".")
+        elif isinstance(inner, list):
+            if not isinstance(value, list):
+                raise bad_request(f"The value of '{where}' is not an array.")
+            for index, item in enumerate(value):
+                if not isinstance(item, Mapping):
+                    raise bad_request(f"The value of '{where}[{index}]' is not an object.")
+                _check_types(item, inner[0], f"{where}[{index}].")
 
 
 @dataclass(frozen=True)
@@ -1006,6 +1038,7 @@ class Sandbox:
                     f"The field '{extra}' is not simulated by the sandbox (strict mode);"
                     " Sandbox(strict=False) accepts and ignores it."
                 )
+        _check_types(data, writable)
         return data
 
     # -- reading ---------------------------------------------------------------------------------

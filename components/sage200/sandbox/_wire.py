@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import json
 from collections.abc import Mapping
 from datetime import date, datetime
@@ -154,6 +155,34 @@ def day(value: Any, field: str) -> date:
         return datetime.fromisoformat(value.replace("Z", "+00:00")).date()
     except ValueError as error:
         raise bad_request(f"The value of '{field}' ({value!r}) is not a valid date.") from error
+
+
+class Kind(enum.Enum):
+    """The JSON type a simulated body field takes, as the module specs type it."""
+
+    TEXT = "string"
+    INT = "integer"
+    MONEY = "number"
+    BOOL = "boolean"
+    DATE = "string/date-time"
+
+    def check(self, value: Any, field: str) -> None:
+        """Refuses a value of another JSON type (null stands for "not given" and passes)."""
+        if value is None:
+            return
+        if self is Kind.TEXT:
+            text(value, field)
+        elif self is Kind.INT:
+            integer(value, field)
+        elif self is Kind.MONEY:
+            money(value, field, negative=True)
+        elif self is Kind.BOOL:
+            boolean(value, field)
+        else:
+            day(value, field)
+
+
+TEXT, INT, MONEY, BOOL, DATE = Kind.TEXT, Kind.INT, Kind.MONEY, Kind.BOOL, Kind.DATE
 
 
 def wire_date(when: date) -> str:
