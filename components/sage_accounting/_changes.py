@@ -514,12 +514,13 @@ def _poll(
         listed = yield from _deletions(path, gone)
         events += listed["events"]
         gone, now = listed["window"], now or listed["now"]
-    # A kind of event not asked for is not listed; its window starts afresh at the server's
-    # time, so asking for it later means "from then on", not a backlog from the first poll.
+    # A kind of event not asked for is not listed; its window moves on with the server's time,
+    # so asking for it later means "from then on", not a backlog from the first poll. What it
+    # delivered inside the moved window stays remembered (asked for again, it is not repeated).
     if not wanted & {"created", "updated"} and now is not None:
-        changes = _Window(max(now - OVERLAP, changes.since or now - OVERLAP), {})
+        changes = _advanced(changes, now, True, changes.seen)
     if not (deletions and "deleted" in wanted) and now is not None:
-        gone = _Window(max(now - OVERLAP, gone.since or now - OVERLAP), {})
+        gone = _advanced(gone, now, True, gone.seen)
     events.sort(key=lambda e: _instant(e["at"]))  # stable: a page's order within one instant
     return {"events": events, "cursor": _cursor(path, changes, gone)}
 

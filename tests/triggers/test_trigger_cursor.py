@@ -487,3 +487,30 @@ def test_the_servers_time_is_read_from_its_date_header(
     from sage_accounting._changes import server_time
 
     assert server_time(HTTPResponse(200, {"Date": header})) == expected
+
+
+def test_turning_a_kind_of_event_off_and_on_again_does_not_repeat_what_it_delivered() -> None:
+    listing = [record("a", at(10))]
+    created, _ = drive(
+        "contactChanges",
+        {"events": ["created"]},
+        cursor(),
+        only(page(listing, date=T + timedelta(seconds=60))),
+    )
+    assert [e["id"] for e in created["events"]] == ["a"]
+    # Deletions only, for one poll: created/updated are not listed, their window moves on...
+    gone, _ = drive(
+        "contactChanges",
+        {"events": ["deleted"]},
+        created["cursor"],
+        only(page([], date=T + timedelta(seconds=90))),
+    )
+    assert gone["cursor"]["changes"]["seen"] == {f"a@{at(10)}": "c"}
+    # ...and asked for again, "a" (still inside the window) is not delivered a second time.
+    again, _ = drive(
+        "contactChanges",
+        {"events": ["created"]},
+        gone["cursor"],
+        only(page(listing, date=T + timedelta(seconds=100))),
+    )
+    assert again["events"] == []
