@@ -26,10 +26,12 @@ import yaml
 from vcr.errors import CannotOverwriteExistingCassetteException
 
 import sageflow
+import sageflow._registry
 from sage_accounting.connection import PROFILE
 from sage_accounting.sandbox import DEFAULT_START, DEV_TOKEN, Clock, Sandbox
 from sageflow import CallOptions, Component
 from sageflow._http import AsyncClient, Client, Connection
+from sageflow._http._profile import HTTPConnectionSpec
 
 ROOT = Path(__file__).resolve().parent.parent
 CASSETTES = ROOT / "cassettes"
@@ -70,10 +72,22 @@ def _offline_transport() -> httpx.MockTransport:
     return httpx.MockTransport(_unreachable)
 
 
-def _connection() -> Connection:
+#: Cassettes match on the URL's path, so each pack replays at the API path it was recorded at.
+REPLAY_BASES = {
+    "sage_accounting": REPLAY_BASE,
+    "sage200": "http://replay.invalid/uk/sage200extra/accounts/v1",
+}
+
+
+def _connection(pack: str = "sage_accounting") -> Connection:
     # Any token: headers are not matched, and a recorded Authorization header is only "***".
     # The pack's profile: bodies are matched, and it puts each write's idempotency_id in them.
-    return Connection.with_token(REPLAY_BASE, "replay-token-never-sent", PROFILE)
+    profile = PROFILE
+    if pack != "sage_accounting":
+        spec = next(iter(sageflow._registry.packs()[pack].connections.values()))
+        assert isinstance(spec, HTTPConnectionSpec)
+        profile = spec.profile
+    return Connection.with_token(REPLAY_BASES[pack], "replay-token-never-sent", profile)
 
 
 @lru_cache(maxsize=4)
@@ -112,7 +126,7 @@ def test_replays_offline_through_the_client(component: Component) -> None:
     options = CallOptions(idempotency_key=call["idempotencyKey"])
     with (
         recorder.use_cassette(path, "none") as cassette,
-        Client(_connection(), transport=_offline_transport()) as client,
+        Client(_connection(component.pack), transport=_offline_transport()) as client,
     ):
         output = client.call(component, call["input"], options)
     # Every recorded request was asked for, once: the call made the same conversation.
@@ -127,7 +141,9 @@ def test_replays_offline_through_the_async_client(component: Component) -> None:
     options = CallOptions(idempotency_key=call["idempotencyKey"])
 
     async def replay() -> dict[str, Any]:
-        async with AsyncClient(_connection(), transport=_offline_transport()) as client:
+        async with AsyncClient(
+            _connection(component.pack), transport=_offline_transport()
+        ) as client:
             return await client.acall(component, call["input"], options)
 
     with recorder.use_cassette(path, "none") as cassette:

@@ -46,7 +46,10 @@ def test_every_example_flow_is_exercised_here() -> None:
         "month-end-accruals-journal",
         "record-customer-payment",
         "refund-with-credit-note",
+        "sync-shop-product",
         "new-sales-invoice-follow-up",  # a triggered flow: tests/triggers/test_poll_example.py
+        "sage200-invoice-customer",
+        "sage200-export-posted-sales",
     }
     found = {p.name.removesuffix(".sageflow.yaml") for p in EXAMPLES.glob("*.sageflow.yaml")}
     assert found == tested
@@ -310,3 +313,71 @@ def test_refund_with_credit_note_allocates_it_and_credits_once(workdir: Path) ->
     rest = run(flow, "-i", "invoice_number=SI-3", "-i", "amount=140.00")["outputs"]
     assert isinstance(rest, dict)
     assert (rest["status"], rest["outstanding"], rest["credit_total"]) == ("PAID", "0.0", "168.0")
+
+
+def test_sage200_invoice_customer_creates_once_and_reads_back_by_urn(workdir: Path) -> None:
+    # A Sage 200 flow with no account: the Sage 200 sandbox, not Sage Accounting's, answers.
+    flow = "examples/sage200-invoice-customer.sageflow.yaml"
+    first = run(flow)["outputs"]
+    assert isinstance(first, dict)
+    assert first["new_customer"] is True
+    assert (first["customer"], first["reference"]) == ("Newbury Garden Centre", "INV-2001")
+    assert (first["gross"], first["outstanding"]) == (1200.0, 1200.0)
+    again = run(flow, "-i", "invoice=INV-2002", "-i", "net=250.00", "-i", "vat=50.00")["outputs"]
+    assert isinstance(again, dict)
+    assert again["new_customer"] is False
+    assert again["urn"] != first["urn"]
+    assert (again["reference"], again["gross"]) == ("INV-2002", 300.0)
+    # An amount Sage 200 would round is refused before the run starts (exit 2), at its place.
+    refused = CliRunner().invoke(cli, ["run", flow, "-i", "invoice=INV-2003", "-i", "vat=20.005"])
+    assert refused.exit_code == 2, refused.output
+    assert "taxAmount 20.005 has more than 2 decimal places" in refused.output
+    assert "steps[3].with.taxAnalysis[0].taxAmount" in refused.output
+
+
+def test_sage200_export_posted_sales_writes_a_csv(workdir: Path) -> None:
+    run("examples/sage200-invoice-customer.sageflow.yaml", "-i", "date=2026-02-10")
+    outcome = run(
+        "examples/sage200-export-posted-sales.sageflow.yaml",
+        "-i",
+        "since=2026-02-01",
+        "--output",
+        "rows=out/posted-sales.csv",
+    )
+    with (workdir / "out" / "posted-sales.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    outputs = outcome["outputs"]
+    assert isinstance(outputs, dict)
+    assert outputs["count"] == len(rows) > 0
+    assert list(rows[0]) == [
+        "urn",
+        "date",
+        "type",
+        "customer",
+        "reference",
+        "goods",
+        "vat",
+        "gross",
+        "outstanding",
+    ]
+    assert all(row["date"] >= "2026-02-01" for row in rows)
+    assert "INV-2001" in {row["reference"] for row in rows}
+    # Nothing before the date: the filter reached Sage 200 as a date, not a string.
+    later = run("examples/sage200-export-posted-sales.sageflow.yaml", "-i", "since=2099-01-01")
+    assert later["outputs"] == {"count": 0, "rows": []}
+
+
+def test_sync_shop_product_creates_once_then_updates_the_price(workdir: Path) -> None:
+    flow = "examples/sync-shop-product.sageflow.yaml"
+    first = run(flow)["outputs"]
+    assert isinstance(first, dict)
+    assert (first["created"], first["price"]) == (True, "34.99")
+    # The shop changes its price: the same product (found by its SKU) is updated.
+    second = run(flow, "-i", "price=36.50", "-i", "cost=15.00")["outputs"]
+    assert isinstance(second, dict)
+    assert (second["created"], second["id"], second["price"]) == (False, first["id"], "36.5")
+    found = call("sage_accounting/findProduct", "itemCode=shelf-pine-80")["items"]
+    assert isinstance(found, list)
+    assert [(p["id"], p["cost_price"], p["description"]) for p in found] == [
+        (first["id"], "15.0", "Pine shelf, 80 cm")
+    ]

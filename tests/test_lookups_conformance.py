@@ -32,6 +32,8 @@ FREE_TEXT_CODES = {
     "sortCode": "a bank's sort code, from the customer's bank details",
     "nominalCode": "the new account's own code, chosen by the user",
     "gifiCode": "a Canadian GIFI code from the government's list; Sage offers no endpoint",
+    "telephoneCountryCode": "a telephone number's dialling code (Sage 200 accounts)",
+    "telephoneAreaCode": "a telephone number's area code (Sage 200 accounts)",
     "itemCode": "a product's own code (a shop's SKU), chosen by the user or looked up by it",
 }
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, field_validator
 
@@ -15,7 +15,13 @@ from sage200._odata import (
     order_by,
 )
 from sageflow._component import Inputs
+from sageflow._options import closed_set
 from sageflow._types import Bool, Int
+
+if TYPE_CHECKING:
+    Match = Literal["all", "any"]
+else:
+    Match = closed_set({"all": "All conditions (and)", "any": "Any condition (or)"})
 
 #: A record id: Sage 200's ids are 64-bit integers ("integer, int64" in every module's spec),
 #: so an id can never carry a path separator.
@@ -82,7 +88,7 @@ class ListInputs(Inputs):
         examples=[[{"field": "reference", "operator": "startswith", "value": "AC"}]],
         min_length=1,
     )
-    match: Literal["all", "any"] = Field(
+    match: Match = Field(
         default="all",
         description="all: every condition must hold (and); any: one is enough (or).",
         examples=["any"],

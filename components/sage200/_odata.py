@@ -18,11 +18,12 @@ import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, Strict, field_validator, model_validator
 
 from sageflow._component import Inputs
+from sageflow._options import closed_set
 from sageflow._types import Bool, Money
 
 #: One property name, or a path through expanded records (``customer/reference``).
@@ -49,8 +50,24 @@ _DATE_TIME = re.compile(
     r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,7})?)?(?:Z|[+-]\d{2}:\d{2})$"
 )
 
-Operator = Literal["eq", "ne", "gt", "ge", "lt", "le", "contains", "startswith", "endswith"]
-ValueType = Literal["string", "number", "boolean", "date", "datetime"]
+if TYPE_CHECKING:
+    Operator = Literal["eq", "ne", "gt", "ge", "lt", "le", "contains", "startswith", "endswith"]
+    ValueType = Literal["string", "number", "boolean", "date", "datetime"]
+else:
+    # Labelled closed sets: a host shows the words, and anything else is refused.
+    Operator = closed_set(
+        {
+            "eq": "equals", "ne": "does not equal", "gt": "greater than",
+            "ge": "greater than or equal to", "lt": "less than", "le": "less than or equal to",
+            "contains": "contains", "startswith": "starts with", "endswith": "ends with",
+        }
+    )  # fmt: skip
+    ValueType = closed_set(
+        {
+            "string": "Text (quoted)", "number": "Number", "boolean": "True or false",
+            "date": "Date (YYYY-MM-DD)", "datetime": "Date and time (sent in UTC)",
+        }
+    )  # fmt: skip
 STRING_FUNCTIONS = frozenset({"contains", "startswith", "endswith"})
 
 #: Sage's documented page size when ``$top`` is absent, and its maximum (Standard, and

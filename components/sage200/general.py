@@ -85,8 +85,12 @@ class CreateNominalCodeInputs(Inputs):
         1401,
         json_schema_extra=_lookups.REPORT_CATEGORIES,
     )
-    costCentreId: Id | None = optional("Its cost centre's id.", 301)
-    departmentId: Id | None = optional("Its department's id.", 401)
+    costCentreId: Id | None = optional(
+        "Its cost centre's id.", 301, json_schema_extra=_lookups.COST_CENTRE_IDS
+    )
+    departmentId: Id | None = optional(
+        "Its department's id.", 401, json_schema_extra=_lookups.DEPARTMENT_IDS
+    )
     nominalAccountType: str | None = optional(
         "The account type (Sage's enum name).", "NominalAccountTypeProfitAndLoss", max_length=20
     )
@@ -257,7 +261,7 @@ def list_nominal_transactions(inputs: ListNominalTransactionsInputs) -> Action:
 class BankLine(Inputs):
     """One analysis line of a bank payment or receipt: goods, tax and their gross."""
 
-    nominalCode: str = required(
+    nominalAccount: str = required(
         "The nominal account number the money is analysed to.",
         "7500",
         min_length=1,
@@ -288,7 +292,7 @@ class BankEntryInputs(Inputs):
                                      max_length=6000)  # fmt: skip
     lines: list[BankLine] = Field(
         description="Analysis lines; the entry's value is their gross total.",
-        examples=[[{"nominalCode": "7500", "goodsValue": "50.00", "taxCodeId": 1729,
+        examples=[[{"nominalAccount": "7500", "goodsValue": "50.00", "taxCodeId": 1729,
                     "taxValue": "10.00"}]],
         min_length=1,
     )  # fmt: skip
@@ -316,7 +320,7 @@ def bank_entry_body(inputs: BankEntryInputs) -> dict[str, Any]:
     body["cheque_value"] = _wire.number(gross)
     body["nominal_analysis_items"] = [
         {
-            **_wire.fields(line, rename={"nominalCode": "code"}),
+            **_wire.fields(line, rename={"nominalAccount": "code"}),
             "gross_value": _wire.number(line.goodsValue + line.taxValue),
         }
         for line in inputs.lines
@@ -336,7 +340,8 @@ _BANK_EXAMPLE = {
     "bankId": 3301,
     "transactionDate": "2026-04-02",
     "reference": "DD 0402",
-    "lines": [{"nominalCode": "7500", "narrative": "Office stationery", "goodsValue": "50.00",
+    "lines": [{"nominalAccount": "7500", "costCentre": "ADM", "narrative": "Office stationery",
+               "goodsValue": "50.00",
                "taxCodeId": 1729, "taxValue": "10.00"}],
 }  # fmt: skip
 _KIND: dict[str, Literal["payment", "receipt"]] = {

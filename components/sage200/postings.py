@@ -43,7 +43,7 @@ def _total(amounts: Iterable[Decimal]) -> Decimal:
 class NominalLine(Inputs):
     """Goods posted to one nominal account (one ``nominal_analysis_items`` entry)."""
 
-    nominalCode: str = required(
+    nominalAccount: str = required(
         "The nominal account number (its reference), e.g. 4000.",
         "4000",
         min_length=1,
@@ -84,7 +84,7 @@ class TaxLine(Inputs):
         return _two_places(amount, str(info.field_name))
 
 
-_NOMINAL_RENAME = {"nominalCode": "code"}
+_NOMINAL_RENAME = {"nominalAccount": "code"}
 _TAX_RENAME = {"taxCodeId": "id"}
 
 
@@ -99,7 +99,7 @@ class DocumentInputs(Inputs):
     settledImmediately: Bool | None = optional("Paid at once (a cash sale or purchase).", False)
     nominalAnalysis: list[NominalLine] = Field(
         description="Goods by nominal account; their values add up to the goods total.",
-        examples=[[{"nominalCode": "4000", "value": "1000.00", "narrative": "Consulting"}]],
+        examples=[[{"nominalAccount": "4000", "value": "1000.00", "narrative": "Consulting"}]],
         min_length=1,
     )
     taxAnalysis: list[TaxLine] = Field(
@@ -246,8 +246,8 @@ def _document_handler(document: Document) -> Callable[[DocumentInputs], Action]:
 
 _LINES = {
     "nominalAnalysis": [
-        {"nominalCode": "4000", "value": "1000.00", "narrative": "Consulting, March"},
-        {"nominalCode": "4010", "value": "250.00", "narrative": "Expenses recharged"},
+        {"nominalAccount": "4000", "value": "1000.00", "narrative": "Consulting, March"},
+        {"nominalAccount": "4010", "value": "250.00", "narrative": "Expenses recharged"},
     ],
     "taxAnalysis": [{"taxCodeId": 1729, "goodsAmount": "1250.00", "taxAmount": "250.00"}],
 }

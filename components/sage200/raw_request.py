@@ -135,11 +135,15 @@ def read_body(response: HTTPResponse, response_type: str) -> Any:
     inputs=RawRequestInputs,
     output=RawResponse,
     annotations=WRITE,
-    example_input={"method": "GET", "url": "/price_bands", "queryParams": {"$top": "10"}},
+    example_input={
+        "method": "GET",
+        "url": "/customers",
+        "queryParams": {"$top": "1", "$select": "id,reference,name"},
+    },
     example_output={
         "status": 200,
         "headers": {"content-type": "application/json"},
-        "body": [{"id": 1, "name": "Standard"}],
+        "body": [{"id": 27825, "reference": "ABB001", "name": "Abbey Retail Ltd"}],
     },
 )
 def raw_request(inputs: RawRequestInputs) -> Action:

@@ -234,12 +234,17 @@ def _find(ledger: Ledger) -> Callable[[FindTraderInputs], Action]:
     return handler
 
 
+#: New accounts' examples: references the seed data (and a typical company) does not hold yet.
+_NEW = {
+    "Customer": {"reference": "NEW001", "name": "Newbury Garden Centre"},
+    "Supplier": {"reference": "NEWS01", "name": "Newport Packaging Ltd"},
+}
+
 for _ledger in LEDGERS:
     _new, _change, _remove = _MODELS[_ledger.singular]
     _lower = _ledger.singular.lower()
     _example = {
-        "reference": _ledger.example["reference"],
-        "name": _ledger.example["name"],
+        **_NEW[_ledger.singular],
         "creditLimit": "5000.00",
         "address1": "1 High Street",
         "city": "Reading",

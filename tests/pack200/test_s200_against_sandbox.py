@@ -49,7 +49,9 @@ def test_invoice_a_new_customer_and_read_it_back_by_urn(client: Client) -> None:
             "customerId": customer["id"],
             "transactionDate": "2026-01-20",
             "reference": "INV-9",
-            "nominalAnalysis": [{"nominalCode": "4000", "value": "100.00", "narrative": "Goods"}],
+            "nominalAnalysis": [
+                {"nominalAccount": "4000", "value": "100.00", "narrative": "Goods"}
+            ],
             "taxAnalysis": [{"taxCodeId": standard, "goodsAmount": "100.00", "taxAmount": "20.00"}],
         },
     )
@@ -129,7 +131,7 @@ def test_bank_entries_dates_and_nominal_enquiry(client: Client) -> None:
             "transactionDate": "2026-01-22",
             "reference": "INT-01",
             "lines": [
-                {"nominalCode": "4000", "goodsValue": "10.00", "taxCodeId": tax, "taxValue": "0"}
+                {"nominalAccount": "4000", "goodsValue": "10.00", "taxCodeId": tax, "taxValue": "0"}
             ],
         },
     )

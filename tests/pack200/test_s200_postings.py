@@ -13,8 +13,8 @@ from sage200._wire import moment, number
 from sageflow import InputValidationError
 
 LINES = [
-    {"nominalCode": "4000", "value": "1000.00", "narrative": "Consulting", "costCentre": "LON"},
-    {"nominalCode": "4010", "value": "250.10"},
+    {"nominalAccount": "4000", "value": "1000.00", "narrative": "Consulting", "costCentre": "LON"},
+    {"nominalAccount": "4010", "value": "250.10"},
 ]
 TAX = [
     {"taxCodeId": 1729, "goodsAmount": "1000.00", "taxAmount": "200.00"},
@@ -112,8 +112,8 @@ def test_given_totals_are_checked() -> None:
         pytest.param({"taxAnalysis": [TAX[0], TAX[0]]}, "$.taxAnalysis", id="code-twice"),
         pytest.param({"nominalAnalysis": []}, "$.nominalAnalysis", id="no-lines"),
         pytest.param(
-            {"nominalAnalysis": [{**LINES[0], "nominalCode": "123456789"}]},
-            "$.nominalAnalysis[0].nominalCode",
+            {"nominalAnalysis": [{**LINES[0], "nominalAccount": "123456789"}]},
+            "$.nominalAnalysis[0].nominalAccount",
             id="code-too-long",
         ),
         pytest.param({"customerId": "27825"}, "$.customerId", id="id-as-text"),
@@ -192,8 +192,13 @@ def test_bank_entries_total_their_lines() -> None:
         "bankId": 3301,
         "transactionDate": "2026-04-02",
         "lines": [
-            {"nominalCode": "7500", "goodsValue": "50.00", "taxCodeId": 1729, "taxValue": "10.00"},
-            {"nominalCode": "7501", "goodsValue": "9.99", "taxCodeId": 1730, "taxValue": "0"},
+            {
+                "nominalAccount": "7500",
+                "goodsValue": "50.00",
+                "taxCodeId": 1729,
+                "taxValue": "10.00",
+            },
+            {"nominalAccount": "7501", "goodsValue": "9.99", "taxCodeId": 1730, "taxValue": "0"},
         ],
     }
     _, (request,) = drive("postBankPayment", entry, [{"urn": "5"}])
