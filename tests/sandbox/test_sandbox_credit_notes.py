@@ -20,6 +20,7 @@ from sage_accounting.attachments import MAX_FILE_BYTES
 from sage_accounting.sandbox import Sandbox
 from sage_accounting.sandbox._resources import ledger_totals
 
+OCTETS = {"Accept": "application/octet-stream"}
 PDF = b"%PDF-1.4\n%\xc7\xec\x8f\xa2\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
 
 
@@ -324,9 +325,12 @@ def test_an_attachment_keeps_its_file_and_metadata(client: httpx.Client) -> None
     assert made["$file_path"] == f"/attachments/{made['id']}/file"
     assert len(made["id"]) == 36  # a hyphenated UUID, as Sage's example
     assert "_file" not in made
-    download = client.get(made["$file_path"], headers={"Accept": "application/octet-stream"})
+    download = client.get(made["$file_path"], headers=OCTETS)
     assert (download.status_code, download.content) == (200, PDF)
     assert download.headers["content-type"] == "application/pdf"
+    # getAttachmentsKeyFile requires Accept: application/octet-stream.
+    as_json = client.get(made["$file_path"], headers={"Accept": "application/json"})
+    assert as_json.status_code == 406
     context = made["attachment_context"]["id"]
     listed = client.get("/attachments", params={"attachment_context_id": context})
     assert [i["id"] for i in listed.json()["$items"]] == [made["id"]]
@@ -400,7 +404,7 @@ def test_credit_notes_quotes_and_files_survive_a_restart(tmp_path: Path) -> None
     again = Sandbox(data=data)
     with make_client(again) as client:
         assert _credit_note(client).json()["credit_note_number"] == "SCN-3"
-        assert client.get(made["$file_path"]).content == PDF
+        assert client.get(made["$file_path"], headers=OCTETS).content == PDF
         # Its only artefact is the credit note: the contact cannot be deleted (usage reloaded).
         assert client.delete(f"/contacts/{note['contact']['id']}").status_code == 422
         assert client.get(f"/sales_quotes/{quote['id']}").json()["quote_number"] == "SQ-1"

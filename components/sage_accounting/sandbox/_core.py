@@ -600,6 +600,16 @@ class Sandbox:
                 found = biz.collection(name).get(parts[1])
                 if found is None:
                     raise not_found()
+                if "application/octet-stream" not in headers.get("accept", "").lower():
+                    # getAttachmentsKeyFile: Accept "must always be set to
+                    # application/octet-stream for retrieving files" (required; [G-mig] too).
+                    # What Sage answers without it is unknown: 406, as HTTP has it (inferred).
+                    return _error(
+                        406,
+                        "NotAcceptable",
+                        "Set the Accept header to application/octet-stream to retrieve a file",
+                        echo,
+                    )
                 content_type, content = download(biz, found)
                 return Reply(200, {"content-type": content_type, **echo}, content)
             action = resource.actions.get(parts[2])
