@@ -357,3 +357,74 @@ def test_paging_filters_and_sorts_once_until_a_write(
     assert client.post("/cost_centres", json={"code": "C-1"}).status_code == 200
     assert len(_get(client, "/cost_centres", **query, **{"$skip": "1000"})) == 1
     assert sandbox.list_builds == before + 2
+
+
+def test_navigation_paths_filter_and_order(client: httpx.Client) -> None:
+    rows = _get(
+        client,
+        "/sales_posted_transactions",
+        **{
+            "$filter": "customer/reference eq 'cam001' and document_gross_value gt 0",
+            "$orderby": "customer/name,urn desc",
+            "$select": "reference",
+        },
+    )
+    assert [row["reference"] for row in rows] == ["CRN0001", "INV0002"]
+    by_name = _get(client, "/sales_posted_transactions", **{"$orderby": "customer/name desc"})
+    assert by_name[0]["customer_id"] == 27830 - 3  # CAM001 sorts after ABB001
+    refused = client.get("/customers", params={"$filter": "currency/nope eq 'x'"})
+    assert refused.status_code == 400
+    assert "named 'nope' on 'currency'" in refused.json()["Message"]
+    assert client.get("/tax_codes", params={"$filter": "x/y eq 1"}).status_code == 400
+
+
+def test_navigation_paths_switch() -> None:
+    simulator = Sandbox(clock=Clock.manual(), navigation_paths=False)
+    with httpx.Client(
+        transport=simulator.transport(), base_url=simulator.api_base, headers=simulator.headers()
+    ) as http:
+        response = http.get(
+            "/sales_posted_transactions", params={"$filter": "customer/reference eq 'CAM001'"}
+        )
+        assert response.status_code == 400
+        assert "navigation property named 'customer'" in response.json()["Message"]
+
+
+ALL = {"ABB001", "BRI001", "CAM001", "DUN001", "EXE001", "FIF001"}
+
+
+def test_the_packs_compiled_filters_parse_and_match(sandbox: Sandbox, client: httpx.Client) -> None:
+    """What the pack's typed filter writes (sage200._odata) is read back by this parser as the
+    same test, for every operator and for values that try to break out of their quotes."""
+    from sage200 import _odata
+
+    awkward = "Exeter O'Brien & Sons"
+    customer = sandbox.company().find("customers", reference="EXE001")
+    assert customer is not None
+    assert client.put(f"/customers/{customer['id']}", json={"name": awkward}).status_code == 200
+    early = "2026-01-05T10:00:00+01:00"
+    cases: list[tuple[dict[str, Any], set[str]]] = [
+        ({"field": "name", "operator": "eq", "value": awkward}, {"EXE001"}),
+        ({"field": "name", "operator": "contains", "value": "O'Brien"}, {"EXE001"}),
+        ({"field": "name", "operator": "eq", "value": "x' or 1 eq 1 or name eq 'x"}, set()),
+        ({"field": "name", "operator": "eq", "value": "x') or (1 eq 1"}, set()),
+        ({"field": "reference", "operator": "ne", "value": "ABB001"}, ALL - {"ABB001"}),
+        ({"field": "reference", "operator": "startswith", "value": "D"}, {"DUN001"}),
+        ({"field": "reference", "operator": "endswith", "value": "1"}, ALL),
+        ({"field": "credit_limit", "operator": "gt", "value": "7500"}, {"CAM001"}),
+        ({"field": "credit_limit", "operator": "ge", "value": "7500.00"}, {"CAM001", "DUN001"}),
+        ({"field": "credit_limit", "operator": "lt", "value": "2500", "type": "number"},
+         {"EXE001"}),
+        ({"field": "credit_limit", "operator": "le", "value": "2500"}, {"BRI001", "EXE001"}),
+        ({"field": "on_hold", "operator": "eq", "value": False}, ALL),
+        ({"field": "date_time_created", "operator": "lt", "value": "2026-01-05", "type": "date"},
+         set()),
+        ({"field": "date_time_created", "operator": "le", "value": early, "type": "datetime"},
+         ALL),
+        ({"field": "currency/name", "operator": "eq", "value": "Pound Sterling"}, ALL),
+    ]  # fmt: skip
+    for values, expected in cases:
+        text = _odata.compile_filter([_odata.Condition(**values)])
+        assert text is not None
+        rows = _get(client, "/customers", **{"$filter": text})
+        assert {row["reference"] for row in rows} == expected, text

@@ -8,7 +8,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qsl
 
 import httpx
@@ -696,6 +696,9 @@ class Sandbox:
             operation of the module specs documents 200) or 201 (Sage's FAQ lists 201 Created).
         case_insensitive: ``$filter`` text comparisons ignore case (default; inferred: Sage 200
             runs on SQL Server, whose default collation ignores case).
+        navigation_paths: ``$filter``/``$orderby`` may read an expandable record's field
+            (``customer/reference eq 'ABB001'``), as OData's path expressions do (default);
+            [Q] does not mention them (unknown), ``False`` refuses them with a 400.
     """
 
     def __init__(
@@ -712,6 +715,7 @@ class Sandbox:
         count: str = "envelope",
         created_status: int = 200,
         case_insensitive: bool = True,
+        navigation_paths: bool = True,
     ) -> None:
         if top_above_max not in {"error", "clamp"}:
             raise ValueError("top_above_max must be 'error' or 'clamp'")
@@ -731,6 +735,7 @@ class Sandbox:
         self.count_style = count
         self.created_status = created_status
         self.case_insensitive = case_insensitive
+        self.navigation_paths = navigation_paths
         self.tokens: dict[str, float] = {}
         self._lists: dict[tuple[Any, ...], list[Record]] = {}
         #: How many list results were computed rather than read from the cache (for tests).
@@ -1062,9 +1067,16 @@ class Sandbox:
             if "$select" in options
             else None
         )
-        node = parse_filter(options["$filter"], resource.fields) if "$filter" in options else None
+        navigations = self._navigations(resource)
+        node = (
+            parse_filter(options["$filter"], resource.fields, navigations)
+            if "$filter" in options
+            else None
+        )
         orderby = (
-            parse_orderby(options["$orderby"], resource.fields) if "$orderby" in options else None
+            parse_orderby(options["$orderby"], resource.fields, navigations)
+            if "$orderby" in options
+            else None
         )
         top = _count_option(options, "$top", DEFAULT_TOP)
         if top > MAX_TOP:
@@ -1080,6 +1092,19 @@ class Sandbox:
         if count not in {"true", "false"}:
             raise bad_request("The $count value must be true or false.")
         return _Query(node, select, orderby, expand, top, skip, count == "true")
+
+    def _navigations(self, resource: Resource) -> dict[str, frozenset[str]]:
+        """What ``$filter`` and ``$orderby`` may reach through ``navigation/field`` paths."""
+        if not self.navigation_paths:
+            return {}
+        out = {
+            name: RESOURCES[target].fields
+            for name in resource.expand
+            if (target := _EXPAND_TARGETS.get(name)) is not None
+        }
+        if "main_address" in resource.expand:
+            out["main_address"] = frozenset(books.ADDRESS_TEXT) | {"country", "contact_name"}
+        return out
 
     def _list(
         self,
@@ -1124,11 +1149,24 @@ class Sandbox:
         if owner_link is not None:
             link, owner = owner_link
             rows = [row for row in rows if row.get(link) == owner]
+
+        def resolve(row: Mapping[str, Any], path: str) -> Any:
+            head, _, tail = path.partition("/")
+            child = resource.expand[head](company, cast(Record, row))
+            return child.get(tail) if isinstance(child, dict) else None
+
+        def value(row: Record, name: str) -> Any:
+            return resolve(row, name) if "/" in name else row.get(name)
+
         if query.node is not None:
-            rows = [row for row in rows if evaluate(query.node, row, fold=self.case_insensitive)]
+            rows = [
+                row
+                for row in rows
+                if evaluate(query.node, row, fold=self.case_insensitive, resolve=resolve)
+            ]
         if query.orderby:
             for field_name, descending in reversed(query.orderby):
-                rows.sort(key=lambda row: _sort_key(row.get(field_name)), reverse=descending)
+                rows.sort(key=lambda row: _sort_key(value(row, field_name)), reverse=descending)
         if len(self._lists) >= LIST_CACHE_SIZE:
             self._lists.pop(next(iter(self._lists)))
         self._lists[key] = rows

@@ -94,7 +94,7 @@ _TOKEN = re.compile(
   | (?P<datetime>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,7})?)?(?:Z|[+-]\d{2}:\d{2})?)
   | (?P<date>\d{4}-\d{2}-\d{2})
   | (?P<number>-?\d+(?:\.\d+)?)
-  | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
+  | (?P<name>[A-Za-z_][A-Za-z0-9_]*(?:/[A-Za-z_][A-Za-z0-9_]*)?)
   | (?P<punct>[(),])
     """,
     re.VERBOSE,
@@ -152,11 +152,33 @@ def _literal(token: _Token) -> Literal:
     raise ODataError(f"Expected a value at position {token.at} in $filter, found {text!r}.")
 
 
+#: Navigation property -> the fields of the record it leads to (``customer/reference``).
+Navigations = Mapping[str, frozenset[str]]
+
+
+def check_field(name: str, fields: frozenset[str], navigations: Navigations, option: str) -> str:
+    """A property, or a path ``navigation/property`` through one expandable record (OData's
+    path expression; one level)."""
+    head, _, tail = name.partition("/")
+    if not tail:
+        if name not in fields:
+            raise ODataError(f"Could not find a property named '{name}' ({option}).")
+        return name
+    if head not in navigations:
+        raise ODataError(f"Could not find a navigation property named '{head}' ({option}).")
+    if tail not in navigations[head]:
+        raise ODataError(f"Could not find a property named '{tail}' on '{head}' ({option}).")
+    return name
+
+
 class _Parser:
-    def __init__(self, text: str, fields: frozenset[str] | None) -> None:
+    def __init__(
+        self, text: str, fields: frozenset[str] | None, navigations: Navigations | None
+    ) -> None:
         self.tokens = _tokens(text)
         self.pos = 0
         self.fields = fields
+        self.navigations = navigations or {}
         self.depth = 0
 
     def peek(self) -> _Token | None:
@@ -225,7 +247,8 @@ class _Parser:
             node = self.or_expr()
             self.expect(")", "')'")
             return node
-        if token.kind != "name" or token.text.lower() in KEYWORDS:
+        keyword = any(part.lower() in KEYWORDS for part in token.text.split("/"))
+        if token.kind != "name" or keyword:
             raise ODataError(
                 f"Expected a field name or a function at position {token.at} in $filter,"
                 f" found {token.text!r}."
@@ -255,8 +278,8 @@ class _Parser:
         return Compare(op, field, literal)
 
     def field(self, token: _Token) -> Field:
-        if self.fields is not None and token.text not in self.fields:
-            raise ODataError(f"Could not find a property named '{token.text}' ($filter).")
+        if self.fields is not None:
+            check_field(token.text, self.fields, self.navigations, "$filter")
         return Field(token.text)
 
     def function(self, token: _Token) -> Node:
@@ -274,9 +297,12 @@ class _Parser:
         return Function(name, field, _literal(value))
 
 
-def parse_filter(text: str, fields: frozenset[str] | None = None) -> Node:
-    """The tree of a ``$filter``; ``fields`` (when given) are the only names allowed."""
-    return _Parser(text, fields).parse()
+def parse_filter(
+    text: str, fields: frozenset[str] | None = None, navigations: Navigations | None = None
+) -> Node:
+    """The tree of a ``$filter``; ``fields`` (when given) are the only names allowed, with
+    ``navigation/field`` paths through ``navigations``."""
+    return _Parser(text, fields, navigations).parse()
 
 
 # -- evaluation --------------------------------------------------------------------------------
@@ -330,17 +356,26 @@ def _compare(field: str, stored: Any, literal: Any, fold: bool) -> int | None:
     return _three_way(stored, literal)
 
 
-def evaluate(node: Node, record: Mapping[str, Any], *, fold: bool = True) -> bool:
-    """Whether ``record`` matches ``node``. ``fold``: compare text case-insensitively."""
+Resolver = Callable[[Mapping[str, Any], str], Any]
+
+
+def evaluate(
+    node: Node, record: Mapping[str, Any], *, fold: bool = True, resolve: Resolver | None = None
+) -> bool:
+    """Whether ``record`` matches ``node``. ``fold``: compare text case-insensitively;
+    ``resolve``: reads a ``navigation/field`` path (without it, such a path reads null)."""
     if isinstance(node, Logical):
-        left = evaluate(node.left, record, fold=fold)
+        left = evaluate(node.left, record, fold=fold, resolve=resolve)
         if node.op == "and":
-            return left and evaluate(node.right, record, fold=fold)
-        return left or evaluate(node.right, record, fold=fold)
+            return left and evaluate(node.right, record, fold=fold, resolve=resolve)
+        return left or evaluate(node.right, record, fold=fold, resolve=resolve)
     if isinstance(node, Not):
-        return not evaluate(node.operand, record, fold=fold)
+        return not evaluate(node.operand, record, fold=fold, resolve=resolve)
     name = node.field.name
-    stored = record.get(name)
+    if "/" in name:
+        stored = resolve(record, name) if resolve is not None else None
+    else:
+        stored = record.get(name)
     literal = node.literal.value
     if isinstance(node, Function):
         if stored is None:
@@ -373,15 +408,16 @@ def _names(option: str, text: str) -> list[str]:
     return items
 
 
-def parse_orderby(text: str, fields: frozenset[str]) -> list[tuple[str, bool]]:
-    """``name [asc|desc], ...`` as (field, descending) pairs."""
+def parse_orderby(
+    text: str, fields: frozenset[str], navigations: Navigations | None = None
+) -> list[tuple[str, bool]]:
+    """``name [asc|desc], ...`` as (field, descending) pairs; a name may be a path."""
     out: list[tuple[str, bool]] = []
     for item in _names("$orderby", text):
         parts = item.split()
         if len(parts) > 2 or (len(parts) == 2 and parts[1].lower() not in {"asc", "desc"}):
             raise ODataError(f"Invalid $orderby item {item!r} (expected 'field [asc|desc]').")
-        if parts[0] not in fields:
-            raise ODataError(f"Could not find a property named '{parts[0]}' ($orderby).")
+        check_field(parts[0], fields, navigations or {}, "$orderby")
         out.append((parts[0], len(parts) == 2 and parts[1].lower() == "desc"))
     return out
 
