@@ -265,3 +265,23 @@ def test_reissue_voids_the_journal_and_posts_it_again(client: httpx.Client) -> N
     assert posted.json()["$total"] == 2
     # The old id again: nothing left to void.
     assert client.post(f"/journals/{old['id']}/reissue").status_code == 404
+
+
+def test_every_transaction_type_the_sandbox_posts_is_listed(client: httpx.Client) -> None:
+    from sage_accounting.sandbox import _credit_notes, _journals, _payments
+
+    posted = {
+        *_payments.TRANSACTION_TYPES,
+        *(kind.transaction_type[0] for kind in (_credit_notes.SALES, _credit_notes.PURCHASES)),
+        "SALES_INVOICE",
+        "PURCHASE_INVOICE",
+        "JOURNAL",
+        "BANK_TRANSFER",
+        "DEPOSIT",
+    }
+    assert posted <= set(_journals.TRANSACTION_TYPES)
+    _journal(client, (7602, "1.00", "0"), (9998, "0", "1.00"))
+    entries = client.get("/ledger_entries", params={"attributes": "transaction_type"}).json()
+    for entry in entries["$items"]:
+        key = entry["transaction_type"]["id"]
+        assert client.get(f"/transaction_types/{key}").status_code == 200, key

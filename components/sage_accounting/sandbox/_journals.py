@@ -56,13 +56,20 @@ _TRANSACTION_TYPES_LISTED = (
     ("JOURNAL", "Journal"),
 )
 #: Types the sandbox's own records carry beyond those ten: invoices' (the invoice records'
-#: transaction_type), [G-pay]'s payment types, the purchase quick entry example's
+#: transaction_type), [G-pay]'s payment types and allocations, other payments, credit notes,
+#: the purchase quick entry example's
 #: VENDOR_OPENING_BALANCE_INVOICE "Supplier OB Invoice"; the quick entry ids are inferred.
 _TRANSACTION_TYPES_USED = (
     ("SALES_INVOICE", "Sales Invoice"),
     ("PURCHASE_INVOICE", "Purchase Invoice"),
     ("VENDOR_PAYMENT", "Supplier Payment"),
     ("VENDOR_REFUND", "Supplier Refund"),
+    # What the payments and credit note modules post ([S1] their transaction_type fields).
+    ("VENDOR_ALLOCATION", "Supplier Allocation"),
+    ("OTHER_RECEIPT", "Other Receipt"),
+    ("OTHER_PAYMENT", "Other Payment"),
+    ("SALES_CREDIT_NOTE", "Sales Credit Note"),
+    ("PURCHASE_CREDIT_NOTE", "Purchase Credit Note"),
     ("VENDOR_OPENING_BALANCE_INVOICE", "Supplier OB Invoice"),
     ("SALES_QUICK_ENTRY_INVOICE", "Sales QE Invoice"),
     ("SALES_QUICK_ENTRY_CREDIT_NOTE", "Sales QE Credit Note"),
