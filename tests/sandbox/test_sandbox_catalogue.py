@@ -268,3 +268,24 @@ def test_an_invoice_line_naming_no_such_item_is_refused(client: httpx.Client, fi
     refused = _sale(client, **{field: "nope"})
     assert refused.status_code == 422
     assert [p["$source"] for p in refused.json()] == [f"invoice_lines[0].{field}"]
+
+
+def test_a_credit_note_line_keeps_its_service_too(client: httpx.Client) -> None:
+    survey = next(s for s in _all(client, "/services") if s["item_code"] == "SURVEY")
+    line = {
+        "description": "Survey refunded",
+        "ledger_account_id": by_code(client, 4010)["id"],
+        "service_id": survey["id"],
+        "quantity": "1",
+        "unit_price": "120.00",
+        "tax_rate_id": "GB_STANDARD",
+        "tax_amount": "24.00",
+    }
+    body = {"contact_id": contact_id(client, "ACME001"), "date": "2026-01-05"}
+    made = client.post(
+        "/sales_credit_notes", json={"sales_credit_note": {**body, "credit_note_lines": [line]}}
+    )
+    assert made.status_code == 201, made.text
+    assert made.json()["credit_note_lines"][0]["service"]["id"] == survey["id"]
+    assert client.get(f"/services/{survey['id']}").json()["deletable"] is False
+    assert client.delete(f"/services/{survey['id']}").status_code == 405

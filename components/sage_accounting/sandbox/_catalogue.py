@@ -397,6 +397,9 @@ def used_items(biz: Business) -> set[str]:
     ``product_id``/``service_id``, postSalesInvoices)."""
     used: set[str] = set()
     for collection in biz.collections.values():
+        first = next(iter(collection.records.values()), None)
+        if first is None or not any(name.endswith("_lines") for name in first):
+            continue  # contacts, ledger accounts...: no lines to read (100,000 contacts cost 0)
         for record in collection:
             for name, lines in record.items():
                 if not name.endswith("_lines") or not isinstance(lines, list):
