@@ -407,6 +407,9 @@ def test_a_bank_account_with_activity_is_not_deleted(client: httpx.Client) -> No
     _pay(client, bank_account_id=bank, total_amount="25")
     shown = client.get(f"/bank_accounts/{bank}").json()
     assert (shown["balance"], shown["deletable"]) == ("25.0", False)
+    # A list asking for the balance alone gets it worked out too.
+    listed = client.get("/bank_accounts", params={"attributes": "balance"}).json()["$items"]
+    assert [i["balance"] for i in listed if i["id"] == bank] == ["25.0"]
     assert client.delete(f"/bank_accounts/{bank}").status_code == 422
 
 

@@ -287,15 +287,19 @@ def delete_bank_account(biz: Business, record: Record, q: Mapping[str, str]) -> 
 
 
 def _has_activity(biz: Business, record: Record) -> bool:
-    account = record["ledger_account"]["id"]
-    if any(p.account == account for p in res.entries(biz)):
-        return True
-    path = record["$path"]
-    return any(
-        (r.get("bank_account") or {}).get("$path") == path
+    return _in_use(biz)(record)
+
+
+def _in_use(biz: Business) -> Callable[[Record], bool]:
+    """Whether a bank account has activity: postings on its ledger account (payments,
+    transfers, journals...) or a payment naming it. Worked out once per request."""
+    posted = {p.account for p in res.entries(biz)}
+    named = {
+        (r.get("bank_account") or {}).get("$path")
         for name in ("contact_payments", "other_payments")
         for r in biz.collection(name).records.values()
-    )
+    }
+    return lambda record: record["ledger_account"]["id"] in posted or record["$path"] in named
 
 
 def _bank_of(biz: Business, ledger: Mapping[str, Any]) -> Record | None:
@@ -318,18 +322,19 @@ def _bank_view(biz: Business) -> Callable[[Record], Record]:
     """A bank account's ``balance`` is its ledger account's (debits less credits, all dates:
     money in is positive, inferred) and it is ``deletable`` only without activity [G-bank]."""
     totals = res.ledger_totals(biz, None, None)
+    in_use = _in_use(biz)
 
     def view(item: Record) -> Record:
-        if "ledger_account" not in item:
-            # A list without attributes shows only id, displayed_as and $path.
+        record = biz.collection("bank_accounts").get(str(item.get("id")))
+        if record is None or not {"balance", "deletable"} & item.keys():
+            # A list without those attributes shows neither.
             return item
-        debits, credits = totals.get(item["ledger_account"]["id"], (ZERO, ZERO))
         out = dict(item)
         if "balance" in item:
+            debits, credits = totals.get(record["ledger_account"]["id"], (ZERO, ZERO))
             out["balance"] = money_text(debits - credits)
         if "deletable" in item:
-            record = biz.collection("bank_accounts").get(item["id"])
-            out["deletable"] = record is not None and not _has_activity(biz, record)
+            out["deletable"] = not in_use(record)
         return out
 
     return view
