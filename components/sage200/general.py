@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from sage200 import _lookups, _odata, _wire
+from sage200 import _lookups, _markers, _odata, _wire
 from sage200._actions import record_path, write_one
 from sage200._models import Id, ListInputs, ListOutput, Posted, optional, page_of, required
 from sage200._pack import PACK
@@ -359,6 +359,7 @@ for _bank_path, _kind in _KIND.items():
         inputs=BankEntryInputs,
         output=Posted,
         annotations=WRITE,
+        marker=_markers.BANK,
         example_input=_BANK_EXAMPLE,
         example_output={"urn": "4410" if _kind == "payment" else "4411"},
     )(_bank_handler(_bank_path))

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
-from sage200 import _lookups, _wire
+from sage200 import _lookups, _markers, _wire
 from sage200._models import Id, Posted, optional, required
 from sage200._pack import PACK
 from sage200._records import Allocation
@@ -264,6 +264,7 @@ for _document in DOCUMENTS:
         inputs=_document.inputs,
         output=Posted,
         annotations=WRITE,
+        marker=_markers.SALES if _document.trader_input == "customerId" else _markers.PURCHASES,
         example_input={
             _document.trader_input: _trader_example,
             "transactionDate": "2026-03-31",
@@ -323,6 +324,7 @@ PACK.component(
     inputs=PostSalesReceiptInputs,
     output=Posted,
     annotations=WRITE,
+    marker=_markers.SALES,
     example_input={
         "customerId": 27825,
         "bankId": 3301,
@@ -343,6 +345,7 @@ PACK.component(
     inputs=PostPurchasePaymentInputs,
     output=Posted,
     annotations=WRITE,
+    marker=_markers.PURCHASES,
     example_input={
         "supplierId": 31102,
         "bankId": 3301,

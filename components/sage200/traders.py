@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import ConfigDict, Field, model_validator
 
-from sage200 import _lookups, _odata, _wire
+from sage200 import _lookups, _markers, _odata, _wire
 from sage200._actions import delete_one, get_one, record_path, write_one
 from sage200._models import DeleteOutput, Id, ListInputs, optional, required
 from sage200._pack import PACK
@@ -257,6 +257,7 @@ for _ledger in LEDGERS:
         inputs=_new,
         output=_ledger.record,
         annotations=WRITE,
+        marker=_markers.CUSTOMER if _ledger.singular == "Customer" else _markers.SUPPLIER,
         example_input=_example,
         example_output=_ledger.example,
     )(_create(_ledger))

@@ -8,29 +8,12 @@ A component module only declares a :class:`Marker`; the runner's executor
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Generator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from sageflow._markers import marker_text as marker_text  # moved; re-exported for callers
 from sageflow._values import HTTPRequest, HTTPResponse, QueryValue
-
-_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-
-
-def marker_text(token: str, length: int = 8) -> str:
-    """A write's marker: ``length`` upper-case letters and digits derived from its key.
-
-    Eight characters (about 41 bits) because the shortest field it goes into, a contact's
-    ``reference``, takes 8 in the sandbox (10 reported for Sage, [I-byte8]); upper case because
-    Sage compares contact references without case.
-    """
-    number = int.from_bytes(hashlib.sha256(b"sageflow-marker:" + token.encode()).digest(), "big")
-    out = []
-    for _ in range(length):
-        number, digit = divmod(number, len(_ALPHABET))
-        out.append(_ALPHABET[digit])
-    return "".join(out)
 
 
 def _wrapped(body: Any) -> tuple[str, dict[str, Any]] | None:
