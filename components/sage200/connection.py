@@ -8,9 +8,9 @@ developer-community topic "X-Site / X-Company headers").
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, Strict
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from sageflow._http._profile import APIProfile, ConnectionSettings, HTTPConnectionSpec
 from sageflow._values import HTTPResponse
@@ -59,7 +59,8 @@ class _Common(BaseModel):
         examples=["8a1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"],
         pattern=_SITE_ID,
     )
-    companyId: Annotated[int, Strict()] | None = Field(
+    # Not strict: environment variables and config files give it as text ("1").
+    companyId: int | None = Field(
         default=None,
         description="The company's id (company_id from GET /sites), sent as X-Company.",
         examples=[1],

@@ -96,9 +96,15 @@ def test_the_subscription_key_never_reaches_a_log(caplog: pytest.LogCaptureFixtu
     assert TOKEN not in caplog.text
 
 
+def test_values_from_the_environment_are_text() -> None:
+    # SAGEFLOW_SAGE200_COMPANY_ID=3 arrives as "3".
+    settings = ACCESS_TOKEN.resolve(_values(siteId=SITE, companyId="3", edition="professional"))
+    assert settings.headers["X-Company"] == "3"
+
+
 def test_a_bad_site_or_company_is_refused_without_quoting_the_key() -> None:
     with pytest.raises(ConfigurationError) as caught:
-        ACCESS_TOKEN.resolve(_values(siteId="not-a-guid", companyId="1"))
+        ACCESS_TOKEN.resolve(_values(siteId="not-a-guid", companyId="one"))
     text = str(caught.value)
     assert "siteId" in text
     assert "companyId" in text
