@@ -505,3 +505,70 @@ def test_large_amounts_come_back_exactly(sandbox: Sandbox, client: httpx.Client)
     response = client.get("/sales_posted_transactions", params={"$filter": f"urn eq {urn}"})
     row = json.loads(response.text, parse_float=Decimal)[0]
     assert row["document_gross_value"] == Decimal("9999999999999.99")
+
+
+def test_settled_immediately_and_settlement_discount(
+    sandbox: Sandbox, client: httpx.Client
+) -> None:
+    customer = _id(sandbox, "customers", reference="DUN001")
+    bank = _id(sandbox, "banks", code="1200")
+    cash_sale = _post(
+        client,
+        "/sales_invoices",
+        {
+            "customer_id": customer,
+            "document_goods_value": 50,
+            "document_tax_value": 10,
+            "settled_immediately": True,
+        },
+    )
+    row = _one(client, "/sales_posted_transactions", f"urn eq {cash_sale}")
+    assert _money(row["document_outstanding_value"]) == 0
+    assert row["full_settlement_date"] is not None
+    assert _money(client.get(f"/customers/{customer}").json()["balance"]) == 0
+    invoice = _post(
+        client,
+        "/sales_invoices",
+        {"customer_id": customer, "document_goods_value": 100, "document_tax_value": 20},
+    )
+    receipt = _post(
+        client,
+        "/sales_receipts",
+        {
+            "customer_id": customer,
+            "bank_id": bank,
+            "cheque_value": 115,
+            "settlement_discount_value": 5,
+            "reference": "CHQ 77",
+        },
+    )
+    assert _money(client.get(f"/customers/{customer}").json()["balance"]) == 0
+    discount = _one(
+        client,
+        "/sales_posted_transactions",
+        "trader_transaction_type eq 'TradingAccountEntryTypeDiscount'",
+    )
+    assert discount["urn"] != receipt
+    assert _money(discount["document_gross_value"]) == Decimal("5.00")
+    invoice_row = _one(client, "/sales_posted_transactions", f"urn eq {invoice}")
+    receipt_row = _one(client, "/sales_posted_transactions", f"urn eq {receipt}")
+    settled = client.post(
+        "/sales_allocations",
+        json={
+            "customer_id": customer,
+            "allocation_lines": [
+                {"posted_tran_id": invoice_row["id"], "value_to_allocate": 120},
+                {"posted_tran_id": receipt_row["id"], "value_to_allocate": -115},
+                {"posted_tran_id": discount["id"], "value_to_allocate": -5},
+            ],
+        },
+    )
+    assert settled.status_code == 200, settled.text
+    assert (
+        _one(client, "/sales_posted_transactions", f"urn eq {invoice}")[
+            "document_outstanding_value"
+        ]
+        == 0
+    )
+    allowed = _id(sandbox, "nominal_codes", reference="4900")
+    assert _money(client.get(f"/nominal_codes/{allowed}").json()["balance_year_to_date"]) == 5

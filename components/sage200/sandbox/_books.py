@@ -38,6 +38,8 @@ CREDIT_NOTE = "TradingAccountEntryTypeCreditNote"
 #: Sage 200's one enum value for both a sales receipt and a purchase payment (inferred: the
 #: Sage 200 SDK's TradingAccountEntryTypeEnum names it so).
 RECEIPT_OR_PAYMENT = "TradingAccountEntryTypePurchasePaymentSalesReceipt"
+#: A settlement discount taken with a receipt or payment (inferred from the same enum).
+DISCOUNT = "TradingAccountEntryTypeDiscount"
 #: An allocation's history entry (inferred from the Sage 200 SDK's enum naming).
 ALLOCATION_ENTRY = "TradingRevaluationAllocationEntryTypeAllocation"
 #: Who the sandbox says posted a transaction (``user_name``); the logon of ``/current_user``.
@@ -842,9 +844,12 @@ def post_document(
         allocation_history_items=[],
     )
     company.put(ledger.posted, record)
-    # Sales: an invoice raises what the customer owes; purchases: what the company owes.
+    # Sales: an invoice raises what the customer owes; purchases: what the company owes. One
+    # settled immediately was paid at once, so the account owes nothing more (inferred: the
+    # request names no bank, so the payment side is not posted to the nominal ledger).
     direction = -1 if credit else 1
-    _move_balance(company, ledger.accounts, account, direction * gross)
+    if not settled:
+        _move_balance(company, ledger.accounts, account, direction * gross)
     # Double entry: the control account takes the gross, the analysis lines the goods and the
     # tax control the tax; sales invoices debit the control account, purchase invoices credit it.
     entries = [(company.controls[ledger.control], gross, "")]
@@ -986,8 +991,9 @@ def _nominal_items(
 
 
 def _move_balance(company: Company, name: str, record: Record, amount: Decimal) -> None:
-    updated = dict(record)
-    updated["balance"] = record["balance"] + amount
+    # The stored record, not the caller's copy: one request may move a balance twice.
+    updated = dict(lookup(company.collection(name), record["id"]) or record)
+    updated["balance"] = updated["balance"] + amount
     if name == "banks":
         updated["balance_in_base"] = updated["balance"]
     company.touch(name, updated)
@@ -1053,43 +1059,10 @@ def post_cash(company: Company, ledger: Ledger, data: Mapping[str, Any]) -> Reco
     when = _date_in_books(company, data)
     reference = text(data.get("reference", ""), "reference", 20)
     second_reference = text(data.get("second_reference", ""), "second_reference", 20)
+    discount = money(data.get("settlement_discount_value", 0), "settlement_discount_value")
     urn = company.new_urn()
-    record = company.new_record(
-        ledger.posted,
-        **{ledger.link: account["id"]},
-        trader_transaction_type=RECEIPT_OR_PAYMENT,
-        reference=reference,
-        second_reference=second_reference,
-        queried="",
-        transaction_date=wire_date(when),
-        posted_date=wire_date(company.today()),
-        due_date=wire_date(when),
-        full_settlement_date=None,
-        vat_adjustment_doc_expected=False,
-        document_goods_value=value,
-        document_gross_value=value,
-        document_tax_value=ZERO,
-        document_discount_value=ZERO,
-        discount_percent=ZERO,
-        document_tax_discount_value=ZERO,
-        document_allocated_value=ZERO,
-        document_outstanding_value=value,
-        base_goods_value=value,
-        base_gross_value=value,
-        base_tax_value=ZERO,
-        base_discount_value=ZERO,
-        base_tax_discount_value=ZERO,
-        base_allocated_value=ZERO,
-        control_value_in_base_currency=value,
-        exchange_rate=Decimal("1.000000"),
-        settled_immediately=False,
-        discount_days=0,
-        urn=urn,
-        user_name=USER_NAME,
-        tax_analysis_items=[],
-        nominal_analysis_items=[],
-        allocation_history_items=[],
-    )
+    record = _cash_record(company, ledger, account, RECEIPT_OR_PAYMENT, value, when, urn)
+    record["reference"], record["second_reference"] = reference, second_reference
     company.put(ledger.posted, record)
     _move_balance(company, ledger.accounts, account, -value)
     # A receipt pays into the bank (sales), a payment out of it (purchases).
@@ -1120,7 +1093,88 @@ def post_cash(company: Company, ledger: Ledger, data: Mapping[str, Any]) -> Reco
         urn,
         [],
     )
+    if discount:
+        _settlement_discount(company, ledger, account, discount, when, reference)
     return record
+
+
+def _cash_record(
+    company: Company,
+    ledger: Ledger,
+    account: Record,
+    kind: str,
+    value: Decimal,
+    when: date,
+    urn: int,
+) -> Record:
+    """A receipt, payment or discount as a posted transaction: all of it still to allocate."""
+    return company.new_record(
+        ledger.posted,
+        **{ledger.link: account["id"]},
+        trader_transaction_type=kind,
+        reference="",
+        second_reference="",
+        queried="",
+        transaction_date=wire_date(when),
+        posted_date=wire_date(company.today()),
+        due_date=wire_date(when),
+        full_settlement_date=None,
+        vat_adjustment_doc_expected=False,
+        document_goods_value=value,
+        document_gross_value=value,
+        document_tax_value=ZERO,
+        document_discount_value=ZERO,
+        discount_percent=ZERO,
+        document_tax_discount_value=ZERO,
+        document_allocated_value=ZERO,
+        document_outstanding_value=value,
+        base_goods_value=value,
+        base_gross_value=value,
+        base_tax_value=ZERO,
+        base_discount_value=ZERO,
+        base_tax_discount_value=ZERO,
+        base_allocated_value=ZERO,
+        control_value_in_base_currency=value,
+        exchange_rate=Decimal("1.000000"),
+        settled_immediately=False,
+        discount_days=0,
+        urn=urn,
+        user_name=USER_NAME,
+        tax_analysis_items=[],
+        nominal_analysis_items=[],
+        allocation_history_items=[],
+    )
+
+
+def _settlement_discount(
+    company: Company,
+    ledger: Ledger,
+    account: Record,
+    discount: Decimal,
+    when: date,
+    reference: str,
+) -> None:
+    """A settlement discount taken with a receipt or payment: its own posted transaction
+    (``TradingAccountEntryTypeDiscount``, its own urn), which settles like a receipt and moves
+    the account's balance; the nominal side goes to discounts allowed (sales) or received
+    (purchases). Inferred: the spec only names ``settlement_discount_value``."""
+    urn = company.new_urn()
+    record = _cash_record(company, ledger, account, DISCOUNT, discount, when, urn)
+    record["reference"] = reference
+    company.put(ledger.posted, record)
+    _move_balance(company, ledger.accounts, account, -discount)
+    role = "sales_discount" if ledger is SALES else "purchase_discount"
+    _post_nominal(
+        company,
+        [
+            (company.controls[role], ledger.sign * discount, ""),
+            (company.controls[ledger.control], -ledger.sign * discount, ""),
+        ],
+        when,
+        reference or account["reference"],
+        ledger.source,
+        urn,
+    )
 
 
 def _bank_nominal(bank: Record) -> tuple[str, str, str]:

@@ -277,6 +277,7 @@ DOCUMENT_WRITABLE: dict[str, Any] = {
 CASH_WRITABLE = {
     "bank_id": INT,
     "cheque_value": MONEY,
+    "settlement_discount_value": MONEY,
     "transaction_date": DATE,
     "reference": TEXT,
     "second_reference": TEXT,

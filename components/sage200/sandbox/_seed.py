@@ -85,7 +85,9 @@ NOMINAL_CODES = (
     ("4000", "SAL", "UK", "Sales - products, UK", "50"),
     ("4000", "SAL", "EXP", "Sales - products, export", "50"),
     ("4010", "", "", "Sales - services", "50"),
+    ("4900", "", "", "Discounts allowed", "50"),
     ("5000", "", "", "Purchases", "60"),
+    ("5900", "", "", "Discounts received", "60"),
     ("7500", "", "", "Office costs", "70"),
     ("7500", "ADM", "", "Office costs, administration", "70"),
     ("7900", "", "", "Bank charges", "70"),
@@ -97,6 +99,8 @@ CONTROLS = {
     "purchase_tax": ("2201", "", ""),
     "sales": ("4000", "", ""),
     "purchases": ("5000", "", ""),
+    "sales_discount": ("4900", "", ""),
+    "purchase_discount": ("5900", "", ""),
 }
 BANKS = (
     ("1200", "Current account", "40-11-22", "31926819", "Barclays Bank plc", "1200"),
