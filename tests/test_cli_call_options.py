@@ -126,7 +126,7 @@ def test_options_reads_every_page_of_a_long_list() -> None:
     async def scenario() -> tuple[list[Option], int]:
         from sageflow._http import open_caller
 
-        async with open_caller() as client:
+        async with open_caller(pack="sage_accounting") as client:
             for n in range(45):
                 await sageflow.arun_component(
                     "sage_accounting/createContact",

@@ -145,7 +145,9 @@ def test_a_flow_mixing_packs_reaches_each_packs_own_sandbox(two_packs: Path) -> 
 
 
 def test_no_pack_named_with_two_installed_is_refused_by_name(two_packs: Path) -> None:
-    with pytest.raises(AmbiguousPackError, match="otherbooks, sage_accounting"):
+    with pytest.raises(
+        AmbiguousPackError, match=r"several packs are installed \(otherbooks, .*sage_accounting"
+    ):
         only_pack()
 
 
@@ -165,9 +167,10 @@ def test_each_pack_reads_its_own_environment_variables(
 def test_a_connection_file_names_each_connections_pack(two_packs: Path) -> None:
     config = two_packs / "config"
     config.mkdir()
-    (config / "connections.toml").write_text(
+    toml = config / "connections.toml"
+    toml.write_text(
         'default = "books"\n[connections.books]\npack = "sage_accounting"\n'
-        'kind = "access_token"\naccessToken = "abc-123-456"\n'
+        'kind = "accessToken"\naccessToken = "abc-123-456"\n'
     )
     assert find_connection(pack="otherbooks") is None  # the default is another pack's
     books = find_connection(pack="sage_accounting")
@@ -177,10 +180,23 @@ def test_a_connection_file_names_each_connections_pack(two_packs: Path) -> None:
         ConfigurationError, match="is a sage_accounting connection, not a otherbooks"
     ):
         find_connection("books", pack="otherbooks")
-    (config / "connections.toml").write_text(
-        '[connections.books]\nkind = "access_token"\naccessToken = "abc-123-456"\n'
-    )
-    with pytest.raises(ConfigFileError, match=r"connections.toml: connection 'books': several"):
+
+
+def test_a_connection_naming_no_pack_is_the_pack_its_fields_fit(two_packs: Path) -> None:
+    config = two_packs / "config"
+    config.mkdir()
+    toml = config / "connections.toml"
+    # Written before a second pack was installed: no pack key. Only Sage Accounting's
+    # accessToken kind is filled by an access token alone.
+    toml.write_text('[connections.books]\nkind = "accessToken"\naccessToken = "abc-123-456"\n')
+    found = find_connection()
+    assert found is not None
+    assert found.pack == "sage_accounting"
+    toml.write_text('[connections.books]\nkind = "carrierPigeon"\nbird = "Percy"\n')
+    with pytest.raises(ConfigFileError, match=r"connection 'books' names no pack.*'carrierPigeon'"):
+        find_connection()
+    toml.write_text('[connections.books]\nkind = "accessToken"\n')  # fits no pack
+    with pytest.raises(ConfigFileError, match=r"names no pack \(add pack = \.\.\.\): as a "):
         find_connection()
 
 

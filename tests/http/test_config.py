@@ -36,7 +36,7 @@ def empty_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_no_credentials_means_the_sandbox(empty_config: Path) -> None:
     stderr = io.StringIO()
-    with open_client(stderr=stderr) as client:
+    with open_client(stderr=stderr, pack="sage_accounting") as client:
         out = client.call("sage_accounting/listContacts", {})
         assert client.sandbox is not None
     assert stderr.getvalue() == SANDBOX_NOTICE + "\n"
@@ -47,7 +47,7 @@ def test_open_caller_sandbox_async(empty_config: Path) -> None:
     stderr = io.StringIO()
 
     async def run() -> int:
-        caller = open_caller(stderr=stderr)
+        caller = open_caller(stderr=stderr, pack="sage_accounting")
         async with caller:
             response = await caller.send(HTTPRequest("GET", "/contacts"))
         return response.status

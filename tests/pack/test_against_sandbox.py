@@ -25,7 +25,7 @@ def client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Client]:
         if name.startswith("SAGEFLOW_"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("SAGEFLOW_CONFIG_DIR", str(tmp_path))
-    with open_client(stderr=io.StringIO()) as opened:
+    with open_client(stderr=io.StringIO(), pack="sage_accounting") as opened:
         yield opened
 
 

@@ -78,7 +78,7 @@ def isolated_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, probe: bool
     if probe:
 
         def opener() -> Any:
-            def open_caller(name: str | None, debug: bool = False) -> Any:
+            def open_caller(name: str | None, debug: bool = False, pack: str = "") -> Any:
                 runner.opened.append(str(name))
                 raise AssertionError("a connection was opened: something would be sent")
 

@@ -83,7 +83,10 @@ def serve_sandbox(data: Path, log: Path, *options: str) -> Iterator[ServedSandbo
         port = free_port()
         with log.open("wb") as out:
             process = subprocess.Popen(
-                [SAGEFLOW, "sandbox", "serve", "--port", str(port), "--data", str(data), *options],
+                [
+                    *(SAGEFLOW, "sandbox", "serve", "--pack", "sage_accounting"),
+                    *("--port", str(port), "--data", str(data), *options),
+                ],
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,

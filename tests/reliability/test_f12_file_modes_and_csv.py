@@ -55,7 +55,7 @@ def test_new_state_folder_and_databases_are_private(
     cli = isolated_cli(tmp_path, monkeypatch)
     _run_once(cli)
     modes = _private(tmp_path)
-    assert {"runs.db", "sandbox.db"} <= set(modes)
+    assert {"runs.db", "sandbox-sage_accounting.db"} <= set(modes)
     assert modes == {name: 0o700 if name == ".sageflow" else 0o600 for name in modes}
 
 
@@ -215,6 +215,6 @@ def test_sandbox_serve_data_file_is_private(
     cli = isolated_cli(tmp_path, monkeypatch)
     monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: None)  # serve nothing
     data = tmp_path / "state.db"
-    result = cli("sandbox", "serve", "--data", data, "--port", "1")
+    result = cli("sandbox", "serve", "--pack", "sage_accounting", "--data", data, "--port", "1")
     assert result.exit_code == 0, result.output
     assert _mode(data) == 0o600

@@ -473,14 +473,25 @@ def test_serve_offers_the_switches(monkeypatch: pytest.MonkeyPatch) -> None:
 
     seen: dict[str, Any] = {}
     monkeypatch.setattr(uvicorn, "run", lambda app, **options: seen.update(app=app))
-    default = CliRunner().invoke(sandbox_group, ["serve", "--memory"])
+    default = CliRunner().invoke(sandbox_group, ["serve", "--pack", "sage_accounting", "--memory"])
     assert default.exit_code == 0, default.output
-    assert (seen["app"].sandbox.strict, seen["app"].sandbox.past_end_page) == (True, "last")
+    served = seen["app"].mounts[0][1].sandbox
+    assert (served.strict, served.past_end_page) == (True, "last")
     switched = CliRunner().invoke(
-        sandbox_group, ["serve", "--memory", "--lenient", "--past-end-page", "requested"]
+        sandbox_group,
+        [
+            "serve",
+            "--pack",
+            "sage_accounting",
+            "--memory",
+            "--lenient",
+            "--past-end-page",
+            "requested",
+        ],
     )
     assert switched.exit_code == 0, switched.output
-    assert (seen["app"].sandbox.strict, seen["app"].sandbox.past_end_page) == (False, "requested")
+    served = seen["app"].mounts[0][1].sandbox
+    assert (served.strict, served.past_end_page) == (False, "requested")
 
 
 def test_strict_mode_refuses_a_status_change_by_put(client: httpx.Client) -> None:

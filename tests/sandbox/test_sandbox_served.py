@@ -30,10 +30,11 @@ def _free_port() -> int:
 def serving(*args: str) -> Iterator[httpx.Client]:
     port = _free_port()
     command = [sys.executable, "-c", "from sageflow._cli import main; main()"]
-    # A throwaway state unless the test names a file: the default is ./.sageflow/sandbox.db.
+    # A throwaway state unless the test names a file: the default is
+    # ./.sageflow/sandbox-sage_accounting.db.
     state = args if "--data" in args else (*args, "--memory")
     process = subprocess.Popen(
-        [*command, "sandbox", "serve", "--port", str(port), *state],
+        [*command, "sandbox", "serve", "--pack", "sage_accounting", "--port", str(port), *state],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )

@@ -152,16 +152,47 @@ def _from_file(path: Path) -> tuple[str | None, dict[str, ConnectionConfig]]:
     for name, table in connections.items():
         values = dict(table)
         pack = values.pop("pack", None)
-        if pack is None:
-            try:
-                pack = only_pack()
-            except AmbiguousPackError as error:
-                raise ConfigFileError(f"{path}: connection {name!r}: {error}") from None
-        pack = str(pack)
         kind = str(values.pop("kind", "oauth2"))
+        if pack is None:
+            pack = _pack_of(name, kind, values, path)
+        pack = str(pack)
         found[name] = ConnectionConfig(name, pack, kind, values, str(path))
     default = data.get("default")
     return (str(default) if default else None), found
+
+
+def _pack_of(name: str, kind: str, values: Mapping[str, Any], path: Path) -> str:
+    """The pack of a connection that names none: the only pack installed, else the only one
+    with a connection kind of that name whose fields these values fill (a file written before
+    a second pack was installed keeps working)."""
+    try:
+        return only_pack()
+    except AmbiguousPackError as error:
+        ambiguous = error
+    having = {
+        candidate: spec
+        for candidate, pack in sorted(packs().items())
+        if isinstance(spec := pack.connections.get(kind), HTTPConnectionSpec)
+    }
+    if len(having) == 1:
+        return next(iter(having))  # its own field errors are reported when it is used
+    fits, misfits = [], []
+    for candidate, spec in having.items():
+        try:
+            spec.fields.model_validate(dict(values))
+        except ValidationError as error:
+            # Never pydantic's own text: it quotes the input values, and these are credentials.
+            misfits.append(f"as a {candidate} {kind} connection: {describe_problems(error)}")
+            continue
+        fits.append(candidate)
+    if len(fits) == 1:
+        return fits[0]
+    if not having:
+        kinds = sorted({k for pack in packs().values() for k in pack.connections})
+        why = f"no installed pack has a connection kind {kind!r} (kinds: {', '.join(kinds)})"
+    else:
+        why = "; ".join(misfits) if not fits else str(ambiguous)
+    raise ConfigFileError(f"{path}: connection {name!r} names no pack (add pack = ...): {why}")
 
 
 def find_connection(
