@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, field_validator
@@ -176,3 +178,18 @@ def page_of(*items: dict[str, Any], top: int | None = None) -> dict[str, Any]:
         "pagesFetched": 1,
         "mayHaveMore": False,
     }
+
+
+_CENT = Decimal("0.01")
+
+
+def two_places(amount: Decimal, what: str) -> Decimal:
+    # Every amount of these bodies is "decimal 2dp" in the spec: a third decimal would be
+    # rounded by Sage, and the analyses would then no longer add up to what was checked.
+    if amount != amount.quantize(_CENT):
+        raise ValueError(f"{what} {amount} has more than 2 decimal places")
+    return amount
+
+
+def total(amounts: Iterable[Decimal]) -> Decimal:
+    return sum(amounts, Decimal("0")).quantize(_CENT)

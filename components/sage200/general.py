@@ -11,7 +11,19 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from sage200 import _lookups, _markers, _odata, _wire
 from sage200._actions import record_path, write_one
-from sage200._models import Id, ListInputs, ListOutput, Posted, optional, page_of, required
+from sage200._examples import POSTED as _POSTED
+from sage200._examples import PURCHASE_POSTED as _PURCHASE_POSTED
+from sage200._models import (
+    Id,
+    ListInputs,
+    ListOutput,
+    Posted,
+    optional,
+    page_of,
+    required,
+    total,
+    two_places,
+)
 from sage200._pack import PACK
 from sage200._paging import list_action
 from sage200._records import (
@@ -22,8 +34,6 @@ from sage200._records import (
     PostedTransaction,
     Site,
 )
-from sage200.postings import _total, _two_places
-from sage200.reads import _POSTED, _PURCHASE_POSTED
 from sageflow._component import READ_ONLY, WRITE, Action, Inputs
 from sageflow._types import Bool, Date, Int, Money, Timestamp
 from sageflow._values import HTTPRequest
@@ -280,7 +290,7 @@ class BankLine(Inputs):
     @field_validator("goodsValue", "taxValue")
     @classmethod
     def _cents(cls, amount: Decimal, info: ValidationInfo) -> Decimal:
-        return _two_places(amount, str(info.field_name))
+        return two_places(amount, str(info.field_name))
 
 
 class BankEntryInputs(Inputs):
@@ -306,7 +316,7 @@ class BankEntryInputs(Inputs):
     def _gross(cls, amount: Decimal, info: ValidationInfo) -> Decimal:
         lines = info.data.get("lines")
         if lines is not None:
-            gross = _total(line.goodsValue + line.taxValue for line in lines)
+            gross = total(line.goodsValue + line.taxValue for line in lines)
             if gross != amount:
                 raise ValueError(f"the lines' gross total is {gross}, not {amount}")
         return amount
@@ -316,7 +326,7 @@ def bank_entry_body(inputs: BankEntryInputs) -> dict[str, Any]:
     body = _wire.fields(inputs, exclude={"lines", "chequeValue"})
     # The entry's value is its lines' gross; its goods and tax split is on the lines, so the
     # optional cheque_goods_value and cheque_tax_value are left to Sage to total.
-    gross = _total(line.goodsValue + line.taxValue for line in inputs.lines)
+    gross = total(line.goodsValue + line.taxValue for line in inputs.lines)
     body["cheque_value"] = _wire.number(gross)
     body["nominal_analysis_items"] = [
         {

@@ -10,7 +10,7 @@ and the two analyses must add up to the document values.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
@@ -18,26 +18,12 @@ from typing import Any, Literal
 from pydantic import Field, ValidationInfo, field_validator
 
 from sage200 import _lookups, _markers, _wire
-from sage200._models import Id, Posted, optional, required
+from sage200._models import Id, Posted, optional, required, total, two_places
 from sage200._pack import PACK
 from sage200._records import Allocation
 from sageflow._component import WRITE, Action, Inputs
 from sageflow._types import Bool, Date, Money
 from sageflow._values import HTTPRequest
-
-_CENT = Decimal("0.01")
-
-
-def _two_places(amount: Decimal, what: str) -> Decimal:
-    # Every amount of these bodies is "decimal 2dp" in the spec: a third decimal would be
-    # rounded by Sage, and the analyses would then no longer add up to what was checked.
-    if amount != amount.quantize(_CENT):
-        raise ValueError(f"{what} {amount} has more than 2 decimal places")
-    return amount
-
-
-def _total(amounts: Iterable[Decimal]) -> Decimal:
-    return sum(amounts, Decimal("0")).quantize(_CENT)
 
 
 class NominalLine(Inputs):
@@ -68,7 +54,7 @@ class NominalLine(Inputs):
     @field_validator("value")
     @classmethod
     def _cents(cls, amount: Decimal) -> Decimal:
-        return _two_places(amount, "value")
+        return two_places(amount, "value")
 
 
 class TaxLine(Inputs):
@@ -81,7 +67,7 @@ class TaxLine(Inputs):
     @field_validator("goodsAmount", "taxAmount")
     @classmethod
     def _cents(cls, amount: Decimal, info: ValidationInfo) -> Decimal:
-        return _two_places(amount, str(info.field_name))
+        return two_places(amount, str(info.field_name))
 
 
 _NOMINAL_RENAME = {"nominalAccount": "code"}
@@ -127,8 +113,8 @@ class DocumentInputs(Inputs):
         nominal = info.data.get("nominalAnalysis")
         if nominal is None:
             return lines  # the nominal analysis is invalid itself; that error is reported
-        goods = _total(line.value for line in nominal)
-        taxed = _total(line.goodsAmount for line in lines)
+        goods = total(line.value for line in nominal)
+        taxed = total(line.goodsAmount for line in lines)
         if goods != taxed:
             raise ValueError(
                 f"the tax analysis covers goods of {taxed} but the nominal analysis adds up to "
@@ -140,18 +126,18 @@ class DocumentInputs(Inputs):
     @classmethod
     def _goods_total(cls, amount: Decimal, info: ValidationInfo) -> Decimal:
         nominal = info.data.get("nominalAnalysis")
-        if nominal is not None and _total(line.value for line in nominal) != amount:
-            total = _total(line.value for line in nominal)
-            raise ValueError(f"the nominal analysis adds up to {total}, not {amount}")
+        if nominal is not None and total(line.value for line in nominal) != amount:
+            found = total(line.value for line in nominal)
+            raise ValueError(f"the nominal analysis adds up to {found}, not {amount}")
         return amount
 
     @field_validator("documentTaxValue")
     @classmethod
     def _tax_total(cls, amount: Decimal, info: ValidationInfo) -> Decimal:
         tax = info.data.get("taxAnalysis")
-        if tax is not None and _total(line.taxAmount for line in tax) != amount:
-            total = _total(line.taxAmount for line in tax)
-            raise ValueError(f"the tax analysis adds up to {total}, not {amount}")
+        if tax is not None and total(line.taxAmount for line in tax) != amount:
+            found = total(line.taxAmount for line in tax)
+            raise ValueError(f"the tax analysis adds up to {found}, not {amount}")
         return amount
 
 
@@ -164,8 +150,8 @@ def document_body(inputs: DocumentInputs, trader_field: str, trader_id: int) -> 
             exclude={"customerId", "supplierId", "nominalAnalysis", "taxAnalysis"},
         )
     )
-    body["document_goods_value"] = _wire.number(_total(n.value for n in inputs.nominalAnalysis))
-    body["document_tax_value"] = _wire.number(_total(t.taxAmount for t in inputs.taxAnalysis))
+    body["document_goods_value"] = _wire.number(total(n.value for n in inputs.nominalAnalysis))
+    body["document_tax_value"] = _wire.number(total(t.taxAmount for t in inputs.taxAnalysis))
     body["tax_analysis_items"] = [
         _wire.fields(line, rename=_TAX_RENAME) for line in inputs.taxAnalysis
     ]
@@ -293,7 +279,7 @@ class CashInputs(Inputs):
     def _positive(cls, amount: Decimal) -> Decimal:
         if amount <= 0:
             raise ValueError(f"the amount must be more than 0, got {amount}")
-        return _two_places(amount, "chequeValue")
+        return two_places(amount, "chequeValue")
 
 
 class PostSalesReceiptInputs(CashInputs):
@@ -398,10 +384,10 @@ class AllocateSalesInputs(Inputs):
     def _balanced(cls, lines: list[AllocationLine], info: ValidationInfo) -> list[AllocationLine]:
         # requireBalanced is declared first, so it is known here (True unless given).
         if info.data.get("requireBalanced", True):
-            total = _total(line.valueToAllocate for line in lines)
-            if total != 0:
+            balance = total(line.valueToAllocate for line in lines)
+            if balance != 0:
                 raise ValueError(
-                    f"the allocation lines add up to {total}, not 0 (an invoice and the "
+                    f"the allocation lines add up to {balance}, not 0 (an invoice and the "
                     "receipts or credit notes that settle it cancel out)"
                 )
         return lines

@@ -10,11 +10,12 @@ from pydantic import ConfigDict, Field, model_validator
 
 from sage200 import _lookups, _markers, _odata, _wire
 from sage200._actions import delete_one, get_one, record_path, write_one
+from sage200._examples import CUSTOMER as _CUSTOMER
+from sage200._examples import SUPPLIER as _SUPPLIER
 from sage200._models import DeleteOutput, Id, ListInputs, optional, required
 from sage200._pack import PACK
 from sage200._paging import list_action
 from sage200._records import Customer, Found, Supplier
-from sage200.reads import _CUSTOMER, _SUPPLIER
 from sageflow._component import DESTRUCTIVE, IDEMPOTENT_WRITE, READ_ONLY, WRITE, Action, Inputs
 from sageflow._types import Bool, Int, Money
 
