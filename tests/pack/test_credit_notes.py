@@ -11,9 +11,9 @@ import pytest
 from packkit import first, page, run
 
 from sage_accounting._markers import marker_text
-from sage_accounting.connection import PROFILE
+from sage_accounting.connection import PROFILE, numbered_write
 from sage_accounting.sandbox import DEV_TOKEN, Clock, Sandbox
-from sageflow import CallOptions, HTTPResponse
+from sageflow import CallOptions, HTTPRequest, HTTPResponse
 from sageflow._http import Client, Connection, RetryPolicy
 
 LEDGER = "9a994ff1f7f8491ba2ac8b7b8d2f5a20"
@@ -297,3 +297,15 @@ def test_a_conversion_whose_answer_was_lost_makes_one_invoice() -> None:
     assert invoice["original_quote_estimate"]["id"] == quote["id"]
     assert (invoice["reference"], invoice["notes"]) == ("Website rebuild", marker_text("k"))
     assert invoice["total_amount"] == "180.0"
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/sales_credit_notes", "/purchase_credit_notes", "/sales_quotes", "/sales_estimates"],
+)
+def test_numbered_creates_go_one_at_a_time(path: str) -> None:
+    # [G-bp]: no parallel POSTs to credit note, quote or estimate endpoints (sequential numbers);
+    # their updates and the attachments, which Sage does not number, are not held back.
+    assert numbered_write(HTTPRequest("POST", path, json={}))
+    assert not numbered_write(HTTPRequest("PUT", f"{path}/x", json={}))
+    assert not numbered_write(HTTPRequest("POST", "/attachments", json={}))
