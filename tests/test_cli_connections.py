@@ -56,7 +56,7 @@ def test_a_client_id_without_its_secret_names_the_missing_variable(
     with pytest.raises(IncompleteCredentialsError, match="SAGEFLOW_CLIENT_SECRET is not"):
         find_connection()
     with pytest.raises(IncompleteCredentialsError):
-        open_client()
+        open_client(pack="sage_accounting")
 
 
 @pytest.mark.parametrize(
@@ -111,7 +111,7 @@ def test_resume_takes_require_account(workdir: Path) -> None:
 def test_the_environment_variable_requires_an_account(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SAGEFLOW_REQUIRE_ACCOUNT", "1")
     with pytest.raises(AccountRequiredError, match="SAGEFLOW_REQUIRE_ACCOUNT"):
-        open_client()
+        open_client(pack="sage_accounting")
     result = invoke("call", "sage_accounting/listContacts", "-i", "search=acme")
     assert result.exit_code == 2
     assert "refused" in result.stderr
@@ -122,7 +122,10 @@ def test_the_environment_variable_requires_an_account(monkeypatch: pytest.Monkey
 def test_the_sandbox_notice_is_a_warning_on_the_sageflow_logger(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    with caplog.at_level(logging.WARNING, logger="sageflow"), open_client() as client:
+    with (
+        caplog.at_level(logging.WARNING, logger="sageflow"),
+        open_client(pack="sage_accounting") as client,
+    ):
         assert client.sandbox is not None
     notices = [r for r in caplog.records if r.getMessage() == SANDBOX_NOTICE]
     assert [(r.name, r.levelno) for r in notices] == [("sageflow", logging.WARNING)]
@@ -134,7 +137,7 @@ def test_a_host_can_silence_the_notice(capsys: pytest.CaptureFixture[str]) -> No
     logger.handlers[:] = [logging.NullHandler()]
     logger.setLevel(logging.ERROR)
     try:
-        with open_client() as client:
+        with open_client(pack="sage_accounting") as client:
             assert client.sandbox is not None
     finally:
         logger.setLevel(saved[0])
