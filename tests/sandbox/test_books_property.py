@@ -130,7 +130,12 @@ def _pay(books: Books, contact: str, pick: int, share: int, extra: int) -> None:
     on_account = made.json()["payment_on_account"]
     if on_account is not None:
         assert Decimal(on_account["total_amount"]) == extra
-        books.artefacts[on_account["id"]] = ["payment_on_account", contact, extra, extra]
+        books.artefacts[on_account["id"]] = [
+            "payment_on_account",
+            contact,
+            Decimal(extra),
+            Decimal(extra),
+        ]
     books.payments[made.json()["id"]] = (
         contact,
         total,
