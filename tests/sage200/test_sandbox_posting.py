@@ -28,9 +28,9 @@ def client(sandbox: Sandbox) -> Iterator[httpx.Client]:
         yield http
 
 
-def _id(sandbox: Sandbox, name: str, **values: Any) -> int:
-    record = sandbox.company().find(name, **values)
-    assert record is not None, (name, values)
+def _id(sandbox: Sandbox, collection: str, /, **values: Any) -> int:
+    record = sandbox.company().find(collection, **values)
+    assert record is not None, (collection, values)
     return int(record["id"])
 
 
@@ -572,3 +572,64 @@ def test_settled_immediately_and_settlement_discount(
     )
     allowed = _id(sandbox, "nominal_codes", reference="4900")
     assert _money(client.get(f"/nominal_codes/{allowed}").json()["balance_year_to_date"]) == 5
+
+
+def test_foreign_currency_accounts_post_base_values(sandbox: Sandbox, client: httpx.Client) -> None:
+    euro = _id(sandbox, "currencies", name="Euro")
+    bank = _id(sandbox, "banks", code="1200")
+    created = client.post(
+        "/customers", json={"reference": "PAR001", "name": "Paris Import SARL", "currency_id": euro}
+    )
+    assert created.status_code == 200, created.text
+    customer = created.json()["id"]
+    bank_before = _money(client.get(f"/banks/{bank}").json()["balance"])
+    urn = _post(
+        client,
+        "/sales_invoices",
+        {"customer_id": customer, "document_goods_value": 116, "document_tax_value": 0},
+    )
+    row = _one(client, "/sales_posted_transactions", f"urn eq {urn}")
+    assert _money(row["exchange_rate"]) == Decimal("1.16")
+    assert _money(row["base_gross_value"]) == Decimal("100.00")
+    assert _money(row["nominal_analysis_items"][0]["base_value"]) == Decimal("100.00")
+    rows = client.get("/nominal_transaction_enquiry_views", params={"$filter": f"urn eq {urn}"})
+    assert sum(_money(r["debit"]) for r in rows.json()) == Decimal("100.00")
+    assert _money(client.get(f"/customers/{customer}").json()["balance"]) == Decimal("116.00")
+    receipt = _post(
+        client,
+        "/sales_receipts",
+        {"customer_id": customer, "bank_id": bank, "cheque_value": 58, "exchange_rate": 1.45},
+    )
+    assert _money(client.get(f"/banks/{bank}").json()["balance"]) == bank_before + 40
+    assert (
+        _money(_one(client, "/sales_posted_transactions", f"urn eq {receipt}")["base_gross_value"])
+        == 40
+    )
+    home = _id(sandbox, "customers", reference="BRI001")
+    for bad, message in (
+        (1.1, "base currency is 1, not 1.1"),
+        ("1.1234567", "6 decimal places"),
+        (0, "positive"),
+    ):
+        refused = client.post(
+            "/sales_invoices",
+            json={"customer_id": home, "document_goods_value": 1, "exchange_rate": bad},
+        )
+        assert refused.status_code == 400
+        assert message in refused.json()["Message"]
+
+
+def test_bank_entry_narrative_describes_the_entry(sandbox: Sandbox, client: httpx.Client) -> None:
+    bank = _id(sandbox, "banks", code="1200")
+    urn = _post(
+        client,
+        "/bank_payment",
+        {
+            "bank_id": bank,
+            "reference": "DD 0402",
+            "narrative": "Office supplies",
+            "nominal_analysis_items": [{"code": "7500", "goods_value": 50}],
+        },
+    )
+    entry = _one(client, "/bank_posted_transactions", f"urn eq {urn}")
+    assert entry["entry_description"] == "Office supplies"

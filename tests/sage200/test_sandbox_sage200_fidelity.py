@@ -218,8 +218,10 @@ def _writable_problems(writable: Any, schema: Schema, spec: Schema, path: str) -
             declared = field.get("type", "?")
             if field.get("format") == "date-time":
                 declared += "/date-time"
-            if inner.value != declared:
-                problems.append(f"{where}: the sandbox takes {inner.value}, the spec {declared}")
+            if inner.spec_type != declared:
+                problems.append(
+                    f"{where}: the sandbox takes {inner.spec_type}, the spec {declared}"
+                )
         elif isinstance(inner, dict):
             if field.get("type") != "object":
                 problems.append(f"{where}: the sandbox takes an object, the spec a {field['type']}")

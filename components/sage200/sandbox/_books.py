@@ -15,8 +15,10 @@ from typing import Any, cast
 
 from sage200.sandbox._wire import (
     BOOL,
+    CENT,
     INT,
     MONEY,
+    RATE_PLACES,
     TEXT,
     ApiError,
     bad_request,
@@ -24,6 +26,7 @@ from sage200.sandbox._wire import (
     day,
     integer,
     money,
+    rate,
     text,
     wire_date,
 )
@@ -230,8 +233,8 @@ class Company:
 
     # -- look-ups the rules share ----------------------------------------------------------------
 
-    def find(self, name: str, **values: Any) -> Record | None:
-        for record in self.collection(name):
+    def find(self, collection: str, /, **values: Any) -> Record | None:
+        for record in self.collection(collection):
             if all(record.get(key) == value for key, value in values.items()):
                 return record
         return None
@@ -267,6 +270,7 @@ TRADER_TEXT = {
     "default_nominal_code_reference": 8,
     "default_nominal_code_cost_centre": 3,
     "default_nominal_code_department": 3,
+    "trading_terms": 30,
 }
 ADDRESS_TEXT = {
     "address_1": 60,
@@ -285,6 +289,9 @@ TRADER_FIELDS: dict[str, Any] = {
     "default_tax_code_id": INT,
     "payment_terms_days": INT,
     "terms_agreed": BOOL,
+    "country_code_id": INT,
+    "early_settlement_discount_percent": MONEY,
+    "early_settlement_discount_days": INT,
     "main_address": dict.fromkeys(ADDRESS_TEXT, TEXT),
 }
 #: The account kind's names: (collection, its posted transactions, the id field linking them).
@@ -315,11 +322,23 @@ def _trader_values(company: Company, data: Mapping[str, Any], record: Record) ->
             record[key] = boolean(data[key], key)
     if "credit_limit" in data:
         record["credit_limit"] = money(data["credit_limit"], "credit_limit")
-    if "payment_terms_days" in data:
-        days = integer(data["payment_terms_days"], "payment_terms_days")
-        if not 0 <= days <= 32767:  # int16 in the spec
-            raise bad_request("The value of 'payment_terms_days' is out of range.")
-        record["payment_terms_days"] = days
+    for key in ("payment_terms_days", "early_settlement_discount_days"):
+        if key in data:
+            days = integer(data[key], key)
+            if not 0 <= days <= 32767:  # int16 in the spec
+                raise bad_request(f"The value of '{key}' is out of range.")
+            record[key] = days
+    if "early_settlement_discount_percent" in data:
+        percent = money(
+            data["early_settlement_discount_percent"], "early_settlement_discount_percent"
+        )
+        if percent > 100:
+            raise bad_request("The value of 'early_settlement_discount_percent' is over 100.")
+        record["early_settlement_discount_percent"] = percent
+    if "country_code_id" in data:
+        if lookup(company.collection("country_codes"), data["country_code_id"]) is None:
+            raise bad_request(f"The country code {data['country_code_id']!r} does not exist.")
+        record["country_code_id"] = data["country_code_id"]
     if "currency_id" in data:
         if lookup(company.collection("currencies"), data["currency_id"]) is None:
             raise bad_request(f"The currency {data['currency_id']!r} does not exist.")
@@ -360,6 +379,7 @@ def create_trader(company: Company, kind: tuple[str, str, str], data: Mapping[st
         raise bad_request(f"An account with the reference '{reference}' already exists.")
     base = company.find("currencies", is_base_currency=True)
     tax = company.find("tax_codes", code=1)
+    home = company.find("country_codes", code="GB")
     sales = name == "customers"
     default_nominal = company.controls["sales" if sales else "purchases"]
     record = company.new_record(
@@ -382,6 +402,10 @@ def create_trader(company: Company, kind: tuple[str, str, str], data: Mapping[st
         vat_number="",
         payment_terms_days=30,
         terms_agreed=True,
+        country_code_id=home["id"] if home else None,
+        early_settlement_discount_percent=ZERO,
+        early_settlement_discount_days=0,
+        trading_terms="",
         default_nominal_code_id=None,
         default_nominal_code_reference=default_nominal[0],
         default_nominal_code_cost_centre=default_nominal[1],
@@ -772,6 +796,7 @@ def post_document(
     settled = boolean(data.get("settled_immediately", False), "settled_immediately")
     tax_items = _tax_items(company, account, data, goods, tax, discount, tax_discount)
     nominal_items = _nominal_items(company, account, data, goods, reference)
+    fx = exchange_rate(company, account, data)
     if "due_date" in data and not credit:
         due = day(data["due_date"], "due_date")
     else:
@@ -801,14 +826,14 @@ def post_document(
         document_tax_discount_value=tax_discount,
         document_allocated_value=gross - outstanding,
         document_outstanding_value=outstanding,
-        base_goods_value=goods,
-        base_gross_value=gross,
-        base_tax_value=tax,
-        base_discount_value=discount,
-        base_tax_discount_value=tax_discount,
-        base_allocated_value=gross - outstanding,
-        control_value_in_base_currency=gross,
-        exchange_rate=Decimal("1.000000"),
+        base_goods_value=to_base(goods, fx),
+        base_gross_value=to_base(gross, fx),
+        base_tax_value=to_base(tax, fx),
+        base_discount_value=to_base(discount, fx),
+        base_tax_discount_value=to_base(tax_discount, fx),
+        base_allocated_value=to_base(gross - outstanding, fx),
+        control_value_in_base_currency=to_base(gross, fx),
+        exchange_rate=fx,
         settled_immediately=settled,
         discount_days=discount_days,
         urn=urn,
@@ -835,7 +860,7 @@ def post_document(
                 "reference": reference,
                 "narrative": item["narrative"],
                 "value": item["value"],
-                "base_value": item["value"],
+                "base_value": to_base(item["value"], fx),
                 "transaction_analysis_code": item["transaction_analysis_code"],
                 "source": ledger.source,
             }
@@ -852,20 +877,23 @@ def post_document(
         _move_balance(company, ledger.accounts, account, direction * gross)
     # Double entry: the control account takes the gross, the analysis lines the goods and the
     # tax control the tax; sales invoices debit the control account, purchase invoices credit it.
-    entries = [(company.controls[ledger.control], gross, "")]
-    entries += [
+    # In base currency; the control account takes the lines' and the tax's own base values,
+    # so that rounding each of them cannot unbalance the entry.
+    lines = [
         (
             (
                 item["nominal"]["reference"],
                 item["nominal"]["cost_centre_code"],
                 item["nominal"]["department_code"],
             ),
-            -item["value"],
+            -to_base(item["value"], fx),
             item["narrative"],
         )
         for item in nominal_items
     ]
-    entries.append((company.controls[ledger.tax], -tax, ""))
+    lines.append((company.controls[ledger.tax], -to_base(tax, fx), ""))
+    control = -sum((amount for _, amount, _ in lines), ZERO)
+    entries = [(company.controls[ledger.control], control, ""), *lines]
     sign = ledger.sign * direction
     _post_nominal(
         company,
@@ -876,6 +904,26 @@ def post_document(
         urn,
     )
     return record
+
+
+def exchange_rate(company: Company, account: Record, data: Mapping[str, Any]) -> Decimal:
+    """The document's rate (foreign units per base unit): the account currency's by default
+    ([S200 sales] "This defaults to the customer exchange rate"); a base-currency account's is
+    1, and another value for it is refused (inferred)."""
+    currency = lookup(company.collection("currencies"), account["currency_id"])
+    default = currency["core_currency_rate"] if currency else Decimal(1)
+    if "exchange_rate" not in data or data["exchange_rate"] is None:
+        return Decimal(default).quantize(RATE_PLACES)
+    given = rate(data["exchange_rate"], "exchange_rate")
+    if currency is not None and currency["is_base_currency"] and given != 1:
+        raise bad_request(
+            f"The exchange rate of an account in the base currency is 1, not {given.normalize()}."
+        )
+    return given
+
+
+def to_base(amount: Decimal, fx: Decimal) -> Decimal:
+    return (amount / fx).quantize(CENT)
 
 
 def _tax_items(
@@ -1060,19 +1108,23 @@ def post_cash(company: Company, ledger: Ledger, data: Mapping[str, Any]) -> Reco
     reference = text(data.get("reference", ""), "reference", 20)
     second_reference = text(data.get("second_reference", ""), "second_reference", 20)
     discount = money(data.get("settlement_discount_value", 0), "settlement_discount_value")
+    fx = exchange_rate(company, account, data)
     urn = company.new_urn()
-    record = _cash_record(company, ledger, account, RECEIPT_OR_PAYMENT, value, when, urn)
+    record = _cash_record(company, ledger, account, RECEIPT_OR_PAYMENT, value, when, urn, fx)
     record["reference"], record["second_reference"] = reference, second_reference
     company.put(ledger.posted, record)
     _move_balance(company, ledger.accounts, account, -value)
     # A receipt pays into the bank (sales), a payment out of it (purchases).
-    _move_balance(company, "banks", bank, ledger.sign * value)
+    # The seed's banks keep the base currency: the bank and the nominal ledger take the base
+    # value, the account its own currency's.
+    in_base = to_base(value, fx)
+    _move_balance(company, "banks", bank, ledger.sign * in_base)
     bank_key = _bank_nominal(bank)
     _post_nominal(
         company,
         [
-            (bank_key, ledger.sign * value, ""),
-            (company.controls[ledger.control], -ledger.sign * value, ""),
+            (bank_key, ledger.sign * in_base, ""),
+            (company.controls[ledger.control], -ledger.sign * in_base, ""),
         ],
         when,
         reference or account["reference"],
@@ -1085,7 +1137,7 @@ def post_cash(company: Company, ledger: Ledger, data: Mapping[str, Any]) -> Reco
         "BankTransactionTypeSalesReceipt"
         if ledger is SALES
         else "BankTransactionTypePurchasePayment",
-        ledger.sign * value,
+        ledger.sign * in_base,
         when,
         reference,
         second_reference,
@@ -1094,7 +1146,7 @@ def post_cash(company: Company, ledger: Ledger, data: Mapping[str, Any]) -> Reco
         [],
     )
     if discount:
-        _settlement_discount(company, ledger, account, discount, when, reference)
+        _settlement_discount(company, ledger, account, discount, when, reference, fx)
     return record
 
 
@@ -1106,6 +1158,7 @@ def _cash_record(
     value: Decimal,
     when: date,
     urn: int,
+    fx: Decimal,
 ) -> Record:
     """A receipt, payment or discount as a posted transaction: all of it still to allocate."""
     return company.new_record(
@@ -1128,14 +1181,14 @@ def _cash_record(
         document_tax_discount_value=ZERO,
         document_allocated_value=ZERO,
         document_outstanding_value=value,
-        base_goods_value=value,
-        base_gross_value=value,
+        base_goods_value=to_base(value, fx),
+        base_gross_value=to_base(value, fx),
         base_tax_value=ZERO,
         base_discount_value=ZERO,
         base_tax_discount_value=ZERO,
         base_allocated_value=ZERO,
-        control_value_in_base_currency=value,
-        exchange_rate=Decimal("1.000000"),
+        control_value_in_base_currency=to_base(value, fx),
+        exchange_rate=fx,
         settled_immediately=False,
         discount_days=0,
         urn=urn,
@@ -1153,13 +1206,14 @@ def _settlement_discount(
     discount: Decimal,
     when: date,
     reference: str,
+    fx: Decimal,
 ) -> None:
     """A settlement discount taken with a receipt or payment: its own posted transaction
     (``TradingAccountEntryTypeDiscount``, its own urn), which settles like a receipt and moves
     the account's balance; the nominal side goes to discounts allowed (sales) or received
     (purchases). Inferred: the spec only names ``settlement_discount_value``."""
     urn = company.new_urn()
-    record = _cash_record(company, ledger, account, DISCOUNT, discount, when, urn)
+    record = _cash_record(company, ledger, account, DISCOUNT, discount, when, urn, fx)
     record["reference"] = reference
     company.put(ledger.posted, record)
     _move_balance(company, ledger.accounts, account, -discount)
@@ -1167,8 +1221,8 @@ def _settlement_discount(
     _post_nominal(
         company,
         [
-            (company.controls[role], ledger.sign * discount, ""),
-            (company.controls[ledger.control], -ledger.sign * discount, ""),
+            (company.controls[role], ledger.sign * to_base(discount, fx), ""),
+            (company.controls[ledger.control], -ledger.sign * to_base(discount, fx), ""),
         ],
         when,
         reference or account["reference"],
@@ -1196,6 +1250,7 @@ def _bank_entry(
     source: str,
     urn: int,
     nominal_items: list[Record],
+    description: str = "",
 ) -> Record:
     return company.put(
         "bank_posted_transactions",
@@ -1203,7 +1258,7 @@ def _bank_entry(
             "bank_posted_transactions",
             bank_id=bank["id"],
             bank_transaction_type=kind,
-            entry_description=reference,
+            entry_description=description or reference,
             reference=reference,
             second_reference=second_reference,
             transaction_date=wire_date(when),
@@ -1277,7 +1332,9 @@ def allocate(company: Company, data: Mapping[str, Any]) -> Record:
     for record, value, _ in plan:
         updated = dict(record)
         updated["document_allocated_value"] = record["document_allocated_value"] + value
-        updated["base_allocated_value"] = record["base_allocated_value"] + value
+        updated["base_allocated_value"] = record["base_allocated_value"] + to_base(
+            value, record["exchange_rate"]
+        )
         updated["document_outstanding_value"] = record["document_outstanding_value"] - value
         if updated["document_outstanding_value"] == 0:
             updated["full_settlement_date"] = wire_date(when)
@@ -1322,6 +1379,7 @@ def post_bank_entry(company: Company, data: Mapping[str, Any], *, receipt: bool)
     when = _date_in_books(company, data)
     reference = text(data.get("reference", ""), "reference", 20)
     second_reference = text(data.get("second_reference", ""), "second_reference", 20)
+    description = text(data.get("narrative", ""), "narrative", 6000)
     raw = data["nominal_analysis_items"]
     if not isinstance(raw, list) or not raw:
         raise bad_request("nominal_analysis_items must be a non-empty array.")
@@ -1405,6 +1463,7 @@ def post_bank_entry(company: Company, data: Mapping[str, Any], *, receipt: bool)
             }
             for nominal, goods, _, narrative, _ in lines
         ],
+        description,
     )
     return {"urn": str(urn)}
 

@@ -29,6 +29,7 @@ from sage200.sandbox._wire import (
     DATE,
     INT,
     MONEY,
+    RATE,
     TEXT,
     ApiError,
     Kind,
@@ -181,6 +182,10 @@ TRADER = (
     "vat_number",
     "payment_terms_days",
     "terms_agreed",
+    "country_code_id",
+    "early_settlement_discount_percent",
+    "early_settlement_discount_days",
+    "trading_terms",
     "default_nominal_code_id",
     "default_nominal_code_reference",
     "default_nominal_code_cost_centre",
@@ -248,6 +253,7 @@ DOCUMENT_WRITABLE: dict[str, Any] = {
     "reference": TEXT,
     "second_reference": TEXT,
     "settled_immediately": BOOL,
+    "exchange_rate": RATE,
     "document_goods_value": MONEY,
     "document_tax_value": MONEY,
     "document_discount_value": MONEY,
@@ -276,6 +282,7 @@ DOCUMENT_WRITABLE: dict[str, Any] = {
 }
 CASH_WRITABLE = {
     "bank_id": INT,
+    "exchange_rate": RATE,
     "cheque_value": MONEY,
     "settlement_discount_value": MONEY,
     "transaction_date": DATE,
@@ -284,6 +291,7 @@ CASH_WRITABLE = {
 }
 BANK_ENTRY_WRITABLE: dict[str, Any] = {
     "bank_id": INT,
+    "narrative": TEXT,
     "transaction_date": DATE,
     "reference": TEXT,
     "second_reference": TEXT,
@@ -320,7 +328,9 @@ RESOURCES: dict[str, Resource] = {
             update=lambda c, r, d: books.update_trader(c, CUSTOMER, r, d),
             delete=lambda c, r: books.delete_trader(c, CUSTOMER, r),
             expand={
-                **_expanders("currency", "default_tax_code", "default_nominal_code"),
+                **_expanders(
+                    "currency", "default_tax_code", "default_nominal_code", "country_code"
+                ),
                 "main_address": _stored("main_address"),
             },
         ),
@@ -334,7 +344,9 @@ RESOURCES: dict[str, Resource] = {
             update=lambda c, r, d: books.update_trader(c, SUPPLIER, r, d),
             delete=lambda c, r: books.delete_trader(c, SUPPLIER, r),
             expand={
-                **_expanders("currency", "default_tax_code", "default_nominal_code"),
+                **_expanders(
+                    "currency", "default_tax_code", "default_nominal_code", "country_code"
+                ),
                 "main_address": _stored("main_address"),
             },
         ),

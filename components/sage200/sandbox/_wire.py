@@ -125,6 +125,25 @@ def money(value: Any, field: str, *, negative: bool = False) -> Decimal:
     return amount.quantize(CENT)
 
 
+#: ``format: decimal 6dp`` (exchange rates).
+RATE_PLACES = Decimal("0.000001")
+
+
+def rate(value: Any, field: str) -> Decimal:
+    """An exchange rate: a positive number with at most six places."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+        raise bad_request(f"The value of '{field}' is not a valid number.")
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation as error:
+        raise bad_request(f"The value of '{field}' is not a valid number.") from error
+    if not number.is_finite() or number <= 0 or number >= MONEY_LIMIT:
+        raise bad_request(f"The value of '{field}' must be a positive number.")
+    if number != number.quantize(RATE_PLACES):
+        raise bad_request(f"The value of '{field}' has more than 6 decimal places.")
+    return number.quantize(RATE_PLACES)
+
+
 def integer(value: Any, field: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise bad_request(f"The value of '{field}' is not a valid integer.")
@@ -160,11 +179,24 @@ def day(value: Any, field: str) -> date:
 class Kind(enum.Enum):
     """The JSON type a simulated body field takes, as the module specs type it."""
 
-    TEXT = "string"
+    TEXT = "text"
     INT = "integer"
-    MONEY = "number"
+    MONEY = "money"
+    RATE = "rate"
     BOOL = "boolean"
-    DATE = "string/date-time"
+    DATE = "date-time"
+
+    @property
+    def spec_type(self) -> str:
+        """The module specs' ``type`` (``/date-time`` when they give that format)."""
+        return {
+            Kind.TEXT: "string",
+            Kind.INT: "integer",
+            Kind.MONEY: "number",
+            Kind.RATE: "number",
+            Kind.BOOL: "boolean",
+            Kind.DATE: "string/date-time",
+        }[self]
 
     def check(self, value: Any, field: str) -> None:
         """Refuses a value of another JSON type (null stands for "not given" and passes)."""
@@ -176,13 +208,22 @@ class Kind(enum.Enum):
             integer(value, field)
         elif self is Kind.MONEY:
             money(value, field, negative=True)
+        elif self is Kind.RATE:
+            rate(value, field)
         elif self is Kind.BOOL:
             boolean(value, field)
         else:
             day(value, field)
 
 
-TEXT, INT, MONEY, BOOL, DATE = Kind.TEXT, Kind.INT, Kind.MONEY, Kind.BOOL, Kind.DATE
+TEXT, INT, MONEY, RATE, BOOL, DATE = (
+    Kind.TEXT,
+    Kind.INT,
+    Kind.MONEY,
+    Kind.RATE,
+    Kind.BOOL,
+    Kind.DATE,
+)
 
 
 def wire_date(when: date) -> str:
