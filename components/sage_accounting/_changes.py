@@ -218,10 +218,14 @@ def _advanced(
     read_through: datetime | None = None,
 ) -> _Window:
     """The window the next poll reads: moved to ``now - OVERLAP`` when this listing is
-    trusted, else to where it was surely read (``read_through``, if known); never backwards
+    trusted, else to where it was surely read (``read_through``, if known, and no nearer to
+    ``now`` than the overlap: a change committed late is as likely there); never backwards
     (what was delivered before the start is no longer remembered)."""
     since = window.since
-    start = (now - OVERLAP) if trusted and now is not None else read_through
+    overlapped = (now - OVERLAP) if now is not None else None
+    start = overlapped if trusted else read_through
+    if start is not None and overlapped is not None:
+        start = min(start, overlapped)
     if start is not None:
         since = start if since is None else max(since, start)
     return _Window(since, _kept(seen, since))

@@ -514,3 +514,21 @@ def test_turning_a_kind_of_event_off_and_on_again_does_not_repeat_what_it_delive
         only(page(listing, date=T + timedelta(seconds=100))),
     )
     assert again["events"] == []
+
+
+def test_a_sorted_windows_partial_advance_still_keeps_the_overlap() -> None:
+    # The first page's last change is only a minute old: the window keeps the two minutes of
+    # overlap any poll keeps, for a change stamped earlier but committed late.
+    server = T + timedelta(hours=1)
+    first = [record(f"i{n}", at(3540 + n)) for n in range(3)]
+    link = "/sales_invoices?page=2&items_per_page=200&sort=updated_at%3Aasc"
+    out, _ = drive(
+        "salesInvoiceChanges",
+        CHANGES,
+        cursor(resource="/sales_invoices"),
+        only(
+            page(first, date=server, total=4, next_link=link),
+            page([record("busy", at(3599))], date=server, total=4),
+        ),
+    )
+    assert out["cursor"]["changes"]["since"] == at(3600 - 120)

@@ -1,10 +1,14 @@
-"""Random creates, renames and deletes, some between the pages of a poll, against the sandbox:
+"""Random creates, edits and deletes, some between the pages of a poll, against the sandbox:
 every change a trigger can see is delivered, and none twice (seeded, so a failure repeats).
 
 What polling can promise is checked exactly: no event key twice; each record created after the
 trigger started has one ``created`` event (none if it was deleted before any poll saw it); each
 record deleted after it started has one ``deleted`` event; and once the polls have caught up,
 the last event of every record still there carries its current ``updated_at``.
+
+Contacts are listed by name (a rename moves a record anywhere, a listing can only be trusted
+or not); invoices are listed by ``updated_at`` (the trigger sorts them, and a disturbed poll
+still moves its window to its first page's last change).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import pytest
 from triggerkit import Sage
@@ -21,20 +26,58 @@ from sageflow._triggers import Event
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
+@dataclass
+class Resource:
+    """How the random run changes one kind of record."""
+
+    trigger: str
+    collection: str
+    make: Callable[[Sage, random.Random], str]
+    edit: Callable[[Sage, random.Random, str], None]
+    bulk: Callable[[Sage, int], list[str]]
+
+
 def _name(rng: random.Random) -> str:
     # Random names land anywhere in Sage's by-name order, so pages shift under the poller.
     return "".join(rng.choice(ALPHABET) for _ in range(6))
 
 
-@pytest.mark.parametrize("seed", [1, 2])
-def test_random_changes_between_and_during_polls_each_delivered_once(seed: int) -> None:
+CONTACTS = Resource(
+    "contactChanges",
+    "contacts",
+    make=lambda sage, rng: sage.create_contact(_name(rng)),
+    edit=lambda sage, rng, ident: sage.rename(ident, _name(rng)),
+    bulk=lambda sage, count: sage.sandbox.add_contacts(count, prefix="Base"),
+)
+INVOICES = Resource(
+    "salesInvoiceChanges",
+    "sales_invoices",
+    make=lambda sage, rng: sage.new_invoice(draft=True),
+    edit=lambda sage, rng, ident: sage.call(
+        "PUT", f"/sales_invoices/{ident}", {"sales_invoice": {"notes": _name(rng)}}
+    ),
+    bulk=lambda sage, count: [sage.new_invoice(draft=True) for _ in range(count)],
+)
+
+
+@pytest.mark.parametrize(
+    ("resource", "seed"),
+    [
+        pytest.param(CONTACTS, 1, id="contacts-1"),
+        pytest.param(CONTACTS, 2, id="contacts-2"),
+        pytest.param(INVOICES, 1, id="invoices-1"),
+    ],
+)
+def test_random_changes_between_and_during_polls_each_delivered_once(
+    resource: Resource, seed: int
+) -> None:
     rng = random.Random(seed)
     sage = Sage()
-    bulk = sage.sandbox.add_contacts(320, prefix="Base")  # two pages before anything happens
+    bulk = resource.bulk(sage, 320)  # two pages before anything happens
     sage.advance(10)  # (a record stamped in the first poll's own second counts as after it)
-    start = sage.poll("contactChanges", None)
+    start = sage.poll(resource.trigger, None)
     since = start.cursor["changes"]["since"]
-    base = {r["id"] for r in sage.sandbox.records("contacts")}
+    base = {r["id"] for r in sage.sandbox.records(resource.collection)}
     alive: set[str] = set(bulk)  # (the seed's system contacts cannot be edited)
     created: set[str] = set()
     deleted: set[str] = set()
@@ -42,14 +85,14 @@ def test_random_changes_between_and_during_polls_each_delivered_once(seed: int) 
     def act() -> None:
         roll = rng.random()
         if roll < 0.4 or len(alive) < 10:
-            ident = sage.create_contact(_name(rng))
+            ident = resource.make(sage, rng)
             alive.add(ident)
             created.add(ident)
         elif roll < 0.8:
-            sage.rename(rng.choice(sorted(alive)), _name(rng))
+            resource.edit(sage, rng, rng.choice(sorted(alive)))
         else:
             ident = rng.choice(sorted(alive))
-            sage.delete("contacts", ident)
+            sage.delete(resource.collection, ident)
             alive.discard(ident)
             deleted.add(ident)
         sage.advance(rng.choice([0, 0, 1, 7]))
@@ -68,13 +111,13 @@ def test_random_changes_between_and_during_polls_each_delivered_once(seed: int) 
             sage.transport.hooks[sage.requests() + 1] = _times(act, rng.randint(2, 6))
         sage.advance(rng.choice([5, 30, 60, 200]))
         before = sage.requests()
-        result = sage.poll("contactChanges", cursor)
+        result = sage.poll(resource.trigger, cursor)
         pages_seen = max(pages_seen, sage.requests() - before - 1)  # less the deletions list
         sage.transport.hooks.clear()
         events += result.events
         cursor = result.cursor
     # Quiet polls, a minute apart, until the window has caught up with the last change.
-    rest, last_cursor = sage.settle("contactChanges", cursor, polls=5)
+    rest, last_cursor = sage.settle(resource.trigger, cursor, polls=5)
     events += rest
     assert last_cursor["changes"]["since"] > since
 
@@ -93,7 +136,7 @@ def test_random_changes_between_and_during_polls_each_delivered_once(seed: int) 
     assert {e.id for e in events if e.type == "deleted"} == deleted
     # Once caught up, every record changed since the start was last seen as it is now.
     last = {e.id: e for e in events if e.type != "deleted"}
-    changed = [r for r in sage.sandbox.records("contacts") if r["updated_at"] >= since]
+    changed = [r for r in sage.sandbox.records(resource.collection) if r["updated_at"] >= since]
     assert changed
     for record in changed:
         assert record["id"] in last, f"{record['id']}: its change was never delivered"
