@@ -98,6 +98,9 @@ def test_done_when_three_invoices_then_none_then_one_created_and_one_deleted(
     for run in report["runs"]:
         shown = json.loads(sageflow("runs", "show", run["run_id"], "--json").stdout)
         assert shown["outputs"] == {"change": f"{run['event']['type']} {run['event']['id']}"}
+        assert shown["trigger"] == {"event": run["event"]}
+        text = sageflow("runs", "show", run["run_id"]).stdout
+        assert f"  trigger {run['event']['type']} {run['event']['id']} at " in text
     assert poll() == {"events": 0, "runs": []}
 
 
@@ -134,8 +137,15 @@ def test_sageflow_run_of_a_triggered_flow(workdir: Path) -> None:
     assert "a trigger event is a mapping with at, id, record, type" in wrong.output
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="sends SIGINT")
-def test_ctrl_c_stops_the_poller_cleanly(workdir: Path) -> None:
+@pytest.mark.skipif(sys.platform == "win32", reason="sends POSIX signals")
+@pytest.mark.parametrize(
+    ("sent", "code"),
+    [
+        pytest.param(signal.SIGINT, 130, id="ctrl-c"),
+        pytest.param(signal.SIGTERM, 143, id="sigterm-a-service-manager-stop"),
+    ],
+)
+def test_a_signal_stops_the_poller_cleanly(workdir: Path, sent: int, code: int) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SAGEFLOW_")}
     env["SAGEFLOW_CONFIG_DIR"] = str(workdir / "config")
     process = subprocess.Popen(
@@ -156,13 +166,13 @@ def test_ctrl_c_stops_the_poller_cleanly(workdir: Path) -> None:
     try:
         # The first poll's line: the poller is now waiting out `every` before the next one.
         assert process.stdout.readline().startswith("poll: 0 new event(s), 0 run(s)")
-        process.send_signal(signal.SIGINT)
+        process.send_signal(sent)
         out, err = process.communicate(timeout=60)
     finally:
         if process.poll() is None:
             process.kill()
             process.communicate()
-    assert process.returncode == 130, err
+    assert process.returncode == code, err
     assert "stopped; a run that was cut off resumes at the next poll" in err
     assert "Traceback" not in err + out
     # The lease went with it: the next poller is not refused.

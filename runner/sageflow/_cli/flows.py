@@ -764,17 +764,28 @@ def show_run(run_id: str, as_json: bool, journal_path: Path) -> None:
     """Show one run and each step execution."""
     if not journal_path.exists():
         _invalid(f"error: no journal at {journal_path}")
-    record, steps = _read_journal(
-        journal_path, lambda journal: (journal.run(run_id), list(journal.steps(run_id)))
+    record, steps, trigger = _read_journal(
+        journal_path,
+        lambda journal: (
+            journal.run(run_id),
+            list(journal.steps(run_id)),
+            journal.run_trigger(run_id),
+        ),
     )
     if record is None:
         _invalid(f"error: no run {run_id!r} in {journal_path}")
     if as_json:
-        click.echo(json_text({**record.to_dict(), "steps": [s.to_dict() for s in steps]}))
+        shown = {**record.to_dict(), "steps": [s.to_dict() for s in steps]}
+        if trigger is not None:
+            shown["trigger"] = trigger  # what a flow with on: read as trigger
+        click.echo(json_text(shown))
         return
     click.echo(f"run {record.id}: {record.flow_name} ({record.flow_file}) {record.status}")
     click.echo(f"  started {_when(record.started)}, finished {_when(record.finished)}")
     click.echo(f"  inputs {shorten(record.inputs, chars=2000)}")
+    for event in (trigger or {}).get("events") or [(trigger or {}).get("event")]:
+        if isinstance(event, dict):
+            click.echo(f"  trigger {event.get('type')} {event.get('id')} at {event.get('at')}")
     for s in steps:
         took = f"{(s.finished - s.started) * 1000:.0f} ms" if s.finished else "in flight"
         click.echo(f"  {s.status:<8} {s.path:<24} attempt {s.attempt}  {took}")
