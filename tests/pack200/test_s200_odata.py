@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from kit200 import drive
 from sage200 import PACK
 from sage200._odata import Condition, ODataError, compile_filter, eq, order_by, quote
@@ -233,3 +235,28 @@ def test_a_list_sends_the_compiled_filter_and_refuses_a_bad_one_with_its_path() 
             {"filter": [{"field": "name)", "operator": "eq", "value": "x"}]}
         )
     assert [p.path for p in caught.value.problems] == ["$.filter[0].field"]
+
+
+def _literal_end(text: str, start: int) -> int:
+    """Where an OData string literal opened at ``start`` closes ('' inside is one quote)."""
+    index = start + 1
+    while index < len(text):
+        if text[index] == "'":
+            if index + 1 < len(text) and text[index + 1] == "'":
+                index += 2
+                continue
+            return index
+        index += 1
+    raise AssertionError(f"unterminated literal in {text!r}")
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=st.text(max_size=40), operator=st.sampled_from(["eq", "ne", "contains", "endswith"]))
+def test_no_string_value_escapes_its_literal(value: str, operator: str) -> None:
+    compiled = _compiled({"field": "name", "operator": operator, "value": value})
+    start = compiled.index("'")
+    end = _literal_end(compiled, start)
+    # The literal closes where the query's own syntax resumes: at the very end, or before the
+    # function's closing parenthesis; and it reads back as the value.
+    assert compiled[end + 1 :] in ("", ")")
+    assert compiled[start + 1 : end].replace("''", "'") == value
