@@ -182,9 +182,11 @@ def status(ctx: click.Context, name: str | None, as_json: bool) -> None:
     if isinstance(user, dict):
         who = (
             user.get("displayed_as")
+            or user.get("friendly_name")  # Sage 200's /current_user
             or " ".join(str(user.get(k, "")) for k in ("first_name", "last_name")).strip()
         )
-        email = f" <{user['email']}>" if user.get("email") else ""
+        address = user.get("email") or user.get("email_address")
+        email = f" <{address}>" if address else ""
         click.echo(f"User: {who}{email}")
     businesses = report.get("businesses")
     items = businesses.get("$items", []) if isinstance(businesses, dict) else businesses or []
@@ -192,7 +194,13 @@ def status(ctx: click.Context, name: str | None, as_json: bool) -> None:
     for business in items:
         if isinstance(business, dict):
             label = business.get("displayed_as") or business.get("name")
-            click.echo(f"  {business.get('id')}  {label}")
+            key = business.get("id")
+            if key is None and "site_id" in business:
+                # Sage 200's /sites: one row per company of a site, both named by the headers
+                # a connection sends (siteId, companyId).
+                key = f"site {business['site_id']} company {business.get('company_id')}"
+                label = f"{business.get('company_name')} ({business.get('site_name')})"
+            click.echo(f"  {key}  {label}")
     if "accessTokenExpires" in report:
         click.echo(f"Access token expires: {report['accessTokenExpires']}")
         click.echo(f"Refresh token expires: {report['refreshTokenExpires']}")
