@@ -25,6 +25,8 @@ if TYPE_CHECKING:
         Component,
         Inputs,
         Pack,
+        Trigger,
+        TriggerEvent,
     )
     from sageflow._connection import ConnectionSpec
     from sageflow._errors import (
@@ -73,6 +75,7 @@ if TYPE_CHECKING:
     from sageflow._options import Option, OptionsError, aoptions, options
     from sageflow._poll import PolledRun, PollerBusyError, PollReport, apoll_flow, poll_flow
     from sageflow._registry import components, get_component, packs, register_pack
+    from sageflow._triggers import CursorError, Event, PollResult, apoll, poll
     from sageflow._values import HTTPRequest, HTTPResponse, RetryOverride, UploadFile
 
 _EXPORTS: dict[str, str] = {
@@ -83,6 +86,8 @@ _EXPORTS: dict[str, str] = {
     "IDEMPOTENT_WRITE": "sageflow._component",
     "Inputs": "sageflow._component",
     "Pack": "sageflow._component",
+    "Trigger": "sageflow._component",
+    "TriggerEvent": "sageflow._component",
     "READ_ONLY": "sageflow._component",
     "WRITE": "sageflow._component",
     "ConnectionSpec": "sageflow._connection",
@@ -141,6 +146,11 @@ _EXPORTS: dict[str, str] = {
     "PollReport": "sageflow._poll",
     "apoll_flow": "sageflow._poll",
     "poll_flow": "sageflow._poll",
+    "CursorError": "sageflow._triggers",
+    "Event": "sageflow._triggers",
+    "PollResult": "sageflow._triggers",
+    "apoll": "sageflow._triggers",
+    "poll": "sageflow._triggers",
     "HTTPRequest": "sageflow._values",
     "HTTPResponse": "sageflow._values",
     "RetryOverride": "sageflow._values",
@@ -166,6 +176,8 @@ __all__ = [
     "ConfigurationError",
     "Connection",
     "ConnectionSpec",
+    "CursorError",
+    "Event",
     "FieldProblem",
     "FileTokenStore",
     "Flow",
@@ -182,6 +194,7 @@ __all__ = [
     "OptionsError",
     "Pack",
     "PollReport",
+    "PollResult",
     "PolledRun",
     "PollerBusyError",
     "Problem",
@@ -195,11 +208,14 @@ __all__ = [
     "StepResult",
     "TokenSet",
     "TokenStore",
+    "Trigger",
+    "TriggerEvent",
     "UnsafeRequestError",
     "UploadFile",
     "__version__",
     "adrive",
     "aoptions",
+    "apoll",
     "apoll_flow",
     "aresume_flow",
     "arun_component",
@@ -212,6 +228,7 @@ __all__ = [
     "open_client",
     "options",
     "packs",
+    "poll",
     "poll_flow",
     "redact",
     "register_pack",

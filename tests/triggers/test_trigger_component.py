@@ -151,3 +151,16 @@ def test_bind_makes_one_poll_an_ordinary_components_handler() -> None:
         next(bound.start({}))
     first = next(trigger.start({}))
     assert dict(first.query) == {"items_per_page": 1}
+
+
+def test_the_trigger_api_is_public_and_poll_mirrors_apoll() -> None:
+    import inspect
+
+    import sageflow
+    from sageflow import _triggers
+
+    for name in ("Trigger", "TriggerEvent", "Event", "PollResult", "CursorError", "apoll", "poll"):
+        assert name in sageflow.__all__
+    assert sageflow.apoll is _triggers.apoll
+    sync, of_async = inspect.signature(sageflow.poll), inspect.signature(sageflow.apoll)
+    assert list(sync.parameters.items()) == list(of_async.parameters.items())
