@@ -87,3 +87,59 @@ def test_without_json_each_run_is_one_line(workdir: Path) -> None:
     run_line, summary = result.stdout.splitlines()
     assert re.fullmatch(r"run [0-9a-f]{16} ok: created SI-\d+ \([0-9a-f]{32}\)", run_line)
     assert summary == "poll: 1 new event(s), 1 run(s)"
+
+
+class Sage:
+    """Answers the example's three calls; keeps what updateContact sent."""
+
+    def __init__(self, notes: str | None) -> None:
+        self.notes = notes
+        self.sent: list[str] = []
+
+    async def acall(self, component: Any, inputs: Any, options: Any = None) -> dict[str, Any]:
+        if component.key == "getSalesInvoice":
+            return {
+                "id": "inv1",
+                "invoice_number": "SI-9",
+                "total_amount": "120.00",
+                "currency": {"id": "GBP"},
+                "due_date": "2025-12-31",
+                "contact": {"id": "c1"},
+            }
+        if component.key == "getContact":
+            return {"id": "c1", "name": "Oakwood Ltd", "notes": self.notes}
+        assert component.key == "updateContact"
+        self.sent.append(inputs.notes)
+        return {"id": "c1", "name": "Oakwood Ltd", "notes": inputs.notes}
+
+
+LINE = "Follow up SI-9: 120.00 GBP due 2025-12-31, chase on 2025-12-28"
+
+
+@pytest.mark.parametrize(
+    ("notes", "written"),
+    [
+        pytest.param(None, LINE, id="null-as-real-sage-sends-it"),
+        pytest.param("", LINE, id="empty"),
+        pytest.param("Pays late", f"Pays late\n{LINE}", id="appended"),
+        pytest.param(f"Pays late\n{LINE}", f"Pays late\n{LINE}", id="already-there-not-twice"),
+    ],
+)
+def test_the_follow_up_line(notes: str | None, written: str) -> None:
+    from sageflow import run_flow
+
+    sage = Sage(notes)
+    event = {"type": "created", "id": "inv1", "record": {"id": "inv1"}, "at": "2025-12-01"}
+    result = run_flow(
+        EXAMPLES / "new-sales-invoice-follow-up.sageflow.yaml",
+        caller=sage,
+        journal=None,
+        trigger={"event": event},
+    )
+    assert result.ok, result.error
+    assert sage.sent == [written]
+    assert result.outputs == {
+        "invoice": "SI-9",
+        "customer": "Oakwood Ltd",
+        "chase_on": "2025-12-28",
+    }
