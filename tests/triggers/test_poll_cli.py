@@ -139,13 +139,16 @@ def test_sageflow_run_of_a_triggered_flow(workdir: Path) -> None:
 
 @pytest.mark.skipif(sys.platform == "win32", reason="sends POSIX signals")
 @pytest.mark.parametrize(
-    ("sent", "code"),
+    ("sent", "code", "as_json"),
     [
-        pytest.param(signal.SIGINT, 130, id="ctrl-c"),
-        pytest.param(signal.SIGTERM, 143, id="sigterm-a-service-manager-stop"),
+        pytest.param(signal.SIGINT, 130, False, id="ctrl-c"),
+        pytest.param(signal.SIGINT, 130, True, id="ctrl-c-json-lines"),
+        pytest.param(signal.SIGTERM, 143, False, id="sigterm-a-service-manager-stop"),
     ],
 )
-def test_a_signal_stops_the_poller_cleanly(workdir: Path, sent: int, code: int) -> None:
+def test_a_signal_stops_the_poller_cleanly(
+    workdir: Path, sent: int, code: int, as_json: bool
+) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SAGEFLOW_")}
     env["SAGEFLOW_CONFIG_DIR"] = str(workdir / "config")
     process = subprocess.Popen(
@@ -155,6 +158,7 @@ def test_a_signal_stops_the_poller_cleanly(workdir: Path, sent: int, code: int) 
             "from sageflow._cli import main; main()",
             "poll",
             "changes.sageflow.yaml",
+            *(["--json"] if as_json else []),
         ],
         cwd=workdir,
         env=env,
@@ -165,7 +169,11 @@ def test_a_signal_stops_the_poller_cleanly(workdir: Path, sent: int, code: int) 
     assert process.stdout is not None
     try:
         # The first poll's line: the poller is now waiting out `every` before the next one.
-        assert process.stdout.readline().startswith("poll: 0 new event(s), 0 run(s)")
+        first = process.stdout.readline()
+        if as_json:
+            assert json.loads(first) == {"events": 0, "runs": []}
+        else:
+            assert first.startswith("poll: 0 new event(s), 0 run(s)")
         process.send_signal(sent)
         out, err = process.communicate(timeout=60)
     finally:
@@ -175,6 +183,9 @@ def test_a_signal_stops_the_poller_cleanly(workdir: Path, sent: int, code: int) 
     assert process.returncode == code, err
     assert "stopped; a run that was cut off resumes at the next poll" in err
     assert "Traceback" not in err + out
+    if as_json:  # one JSON document per line, the last one saying why it ended
+        documents = [json.loads(line) for line in out.splitlines()]
+        assert documents[-1]["status"] == "interrupted"
     # The lease went with it: the next poller is not refused.
     assert poll() == {"events": 0, "runs": []}
 
