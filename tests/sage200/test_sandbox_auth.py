@@ -127,6 +127,9 @@ def test_unknown_routes_and_methods(sandbox: Sandbox) -> None:
         assert refused.status_code == 405
         assert refused.headers["allow"] == "GET"
         assert http.get("/sales_invoices").status_code == 405
+        # A list without single-record routes in the spec has none here either.
+        assert http.get("/financial_year_period_views/202601").status_code == 404
+        assert http.get("/customers/1/customer_contacts").status_code == 404
     with httpx.Client(transport=sandbox.transport(), base_url="http://sandbox200") as http:
         assert http.get("/v3.1/contacts", headers=GOOD).status_code == 404
 

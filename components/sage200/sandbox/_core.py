@@ -972,7 +972,7 @@ class Sandbox:
                 raise not_found()
             return self._list(company, child, pairs, owner_link=(link, owner["id"]))
         resource = RESOURCES.get(name)
-        if resource is None or len(parts) > 2:
+        if resource is None or len(parts) > 2 or (len(parts) == 2 and not resource.on_record):
             raise _no_route(route)
         if len(parts) == 1:
             self._allow(method, resource.on_collection)
