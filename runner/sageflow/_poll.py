@@ -241,13 +241,26 @@ def _transaction(journal: Journal) -> Iterator[sqlite3.Connection]:
     db.execute("COMMIT")
 
 
-class _Kept:
-    """A caller lent to each run: the engine closes its callers after a run, not this one."""
+class _LeaseLostError(BaseException):
+    """Raised into a run when its poller lost the lease: like a kill, so the run stays
+    ``running`` for the poller that took over, which resumes it."""
 
-    def __init__(self, caller: Caller) -> None:
+
+class _Kept:
+    """A caller lent to each run: the engine closes its callers after a run, not this one.
+
+    Every call first checks the lease is still this poller's: one that lost it (its event
+    loop froze past the lease, and another poller took over) stops before sending anything
+    more, rather than run on beside the poller that resumes the same run.
+    """
+
+    def __init__(self, caller: Caller, lease: _Lease | None = None) -> None:
         self._caller = caller
+        self._lease = lease
 
     async def acall(self, component: Any, inputs: Any, options: Any = None) -> dict[str, Any]:
+        if self._lease is not None and self._lease.lost is not None:
+            raise _LeaseLostError
         if options is None:
             return await self._caller.acall(component, inputs)
         return await self._caller.acall(component, inputs, options)
@@ -299,7 +312,7 @@ class _Poller:
         self.on_run = on_run
 
     def factory(self) -> CallerFactory:
-        shared = _Kept(self.caller)
+        shared = _Kept(self.caller, self.lease)
         others = default_caller_factory(self.connection, debug=self.debug)
 
         def caller_for(account: str | None) -> Caller:
@@ -456,7 +469,7 @@ class _Poller:
                         run_id,
                         journal=self.journal,
                         inputs={k: v for k, v in self.given.items() if k in secret},
-                        caller=_Kept(self.caller),
+                        caller=_Kept(self.caller, self.lease),
                         env=self.env,
                         sleep=self.sleep,
                         clock=self.clock,
@@ -572,6 +585,9 @@ async def apoll_flow(
         while True:
             try:
                 report = await poller.poll(start)
+            except _LeaseLostError:
+                assert lease.lost is not None
+                raise lease.lost from None
             except PollerBusyError:
                 raise
             except Exception as error:

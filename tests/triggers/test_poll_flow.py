@@ -422,6 +422,44 @@ def test_the_lease_is_renewed_while_held_and_a_lost_one_stops_the_poller(
     assert ticks == [100.0, 100.0, 100.0]  # every third of the lease
 
 
+def test_a_poller_that_lost_its_lease_stops_inside_the_run_and_the_next_one_resumes_it(
+    tmp_path: Path, server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    flow = tmp_path / "two.sageflow.yaml"
+    flow.write_text(
+        FLOW.replace(
+            "outputs:\n  note: ${{ steps.note.output.id }}\n",
+            "  - id: again\n    uses: polltest/addNote\n"
+            '    with: {text: "again ${{ trigger.event.id }}"}\n',
+        ),
+        encoding="utf-8",
+    )
+    poll(flow, Caller(server), tmp_path)
+    server.change("created", "t1")
+    frozen = asyncio.Event()
+
+    async def keep(self: _Lease) -> None:
+        await frozen.wait()  # the event loop froze past the lease; another poller took it
+        self.lost = PollerBusyError("another poller took the lease")
+
+    class Freezing(Caller):
+        async def acall(self, component: Any, inputs: Any, options: Any = None) -> Any:
+            result = await super().acall(component, inputs, options)
+            if component.key == "addNote":
+                frozen.set()
+                await asyncio.sleep(0)  # the keeper notices
+            return result
+
+    with monkeypatch.context() as patch:
+        patch.setattr(_Lease, "keep", keep)
+        with pytest.raises(PollerBusyError, match="took the lease"):
+            poll(flow, Freezing(server), tmp_path)
+    assert texts(server) == ["created t1"]  # the second step was not sent
+    report = poll(flow, Caller(server), tmp_path)
+    assert [(r["status"], r.get("recovered")) for r in report["runs"]] == [("ok", True)]
+    assert texts(server) == ["created t1", "again t1"]
+
+
 def test_run_flow_of_a_triggered_flow_needs_its_event(
     flow: Path, caller: Caller, server: Server, tmp_path: Path
 ) -> None:
