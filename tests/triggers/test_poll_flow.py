@@ -473,6 +473,19 @@ def test_run_flow_of_a_triggered_flow_needs_its_event(
         run_flow(flow, caller=caller, journal=None, trigger={"events": [event]})
 
 
+def test_a_triggered_flow_that_never_reads_trigger_runs_by_hand_without_an_event(
+    caller: Caller, server: Server, tmp_path: Path
+) -> None:
+    path = tmp_path / "summary.sageflow.yaml"
+    path.write_text(
+        "name: recount\non: {poll: polltest/thingChanges, every: 1h}\n"
+        "steps: [{id: notes, uses: polltest/listNotes}]\n"
+        "outputs: {count: '${{ size(steps.notes.output.items) }}'}\n",
+        encoding="utf-8",
+    )
+    assert run_flow(path, caller=caller, journal=None).outputs == {"count": 0}
+
+
 def test_poll_flow_has_apoll_flow_keyword_arguments() -> None:
     sync, of_async = inspect.signature(poll_flow), inspect.signature(apoll_flow)
     assert list(sync.parameters) == list(of_async.parameters)

@@ -161,6 +161,13 @@ def _jsonable(value: Any) -> Any:
 _EVENT_KEYS = {"type", "id", "record", "at"}
 
 
+def reads_trigger(flow: Flow) -> bool:
+    """Whether any expression of ``flow`` reads ``trigger``."""
+    values = [v for step in flow.steps for v in (step.with_, step.if_, step.for_each) if v]
+    values += list(flow.outputs.values())
+    return any("trigger" in expr.names for value in values for _path, expr in value.exprs())
+
+
 def check_trigger_payload(flow: Flow, trigger: Mapping[str, Any] | None) -> None:
     """A flow with ``on:`` runs with the event(s) that started it; one without takes none."""
     on = flow.trigger
@@ -169,10 +176,13 @@ def check_trigger_payload(flow: Flow, trigger: Mapping[str, Any] | None) -> None
             raise FlowInputError([f"{flow.file} has no on: section; it takes no trigger event"])
         return
     if trigger is None:
+        if not reads_trigger(flow):
+            return  # it does not look at its event: by hand it runs like any flow
         raise FlowInputError(
             [
-                f"{flow.file} starts from {on.ref} events: run it with `sageflow poll"
-                f" {flow.file}`, or give the event to handle (sageflow run --event JSON)"
+                f"{flow.file} starts from {on.ref} events and reads trigger: run it with"
+                f" `sageflow poll {flow.file}`, or give the event to handle"
+                " (sageflow run --event JSON)"
             ]
         )
     wanted = "events" if on.batch is not None else "event"
