@@ -408,7 +408,7 @@ async def aresume_flow(
             else default_caller_factory(connection, debug=debug)
         )
         trigger = owned.run_trigger(run_id)
-        if flow.trigger is not None and trigger is None:
+        if flow.trigger is not None and trigger is None and reads_trigger(flow):
             raise ResumeRefusedError(
                 f"run {run_id} has no journaled trigger event, which {record.flow_file}"
                 " (a flow with on:) needs"
