@@ -486,8 +486,8 @@ def test_a_triggered_flow_that_never_reads_trigger_runs_by_hand_without_an_event
     assert run_flow(path, caller=caller, journal=None).outputs == {"count": 0}
     # Journaled without an event and cut off, it resumes without one too.
     journal = tmp_path / "runs.db"
+    killer = Caller(server, crash_at=1, crash=Killed)
     with pytest.raises(Killed):
-        killer = Caller(server, crash_at=1, crash=Killed)
         run_flow(path, caller=killer, journal=journal, run_id="r1")
     assert resume_flow("r1", journal=journal, caller=caller).outputs == {"count": 0}
 
