@@ -11,30 +11,21 @@ from sage200._models import optional
 from sage200._pack import PACK
 from sage200.connection import SUBSCRIPTION_HEADER
 from sageflow._component import WRITE, Action, Inputs
-from sageflow._errors import UnsafeRequestError
 from sageflow._paths import ensure_api_path
-from sageflow._values import HTTPRequest, HTTPResponse, QueryValue
+from sageflow._raw import (
+    CREDENTIAL_HEADERS,
+    URL_PATTERN,
+    check_headers,
+    check_url,
+    header_pattern,
+    read_body,
+)
+from sageflow._values import HTTPRequest, QueryValue
 
 #: Headers the connection owns: a flow setting them would leak or replace the credentials.
 #: X-Site and X-Company are not among them: a flow may address another company of the grant.
-PROTECTED_HEADERS = frozenset(
-    {"authorization", "proxy-authorization", "cookie", "host", SUBSCRIPTION_HEADER}
-)
-# The published form of the url rule (the same as the first pack's rawRequest), so a host's
-# jsonschema refuses what ensure_api_path refuses: one leading "/", no scheme, no "..", no
-# backslash, "@", control character or percent-encoded separator.
-URL_PATTERN = (
-    r"^/(?!/)(?![^/?#]*:)(?!.*%(?:2[eEfF]|5[cC]|40|3[aA]|25|00))"
-    r"(?!(?:[^?#]*/)?\.\.(?:[/?#]|$))[^\\@\x00-\x1f\x7f]*$"
-)
-
-
-def _any_case(word: str) -> str:
-    # ECMAScript patterns have no inline (?i): spell each letter as a class instead.
-    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in word)
-
-
-PROTECTED_HEADER_PATTERN = "^(" + "|".join(_any_case(h) for h in sorted(PROTECTED_HEADERS)) + ")$"
+PROTECTED_HEADERS = CREDENTIAL_HEADERS | {SUBSCRIPTION_HEADER}
+PROTECTED_HEADER_PATTERN = header_pattern(PROTECTED_HEADERS)
 
 
 class RawRequestInputs(Inputs):
@@ -72,23 +63,12 @@ class RawRequestInputs(Inputs):
     @field_validator("url")
     @classmethod
     def _inside_the_api(cls, url: str) -> str:
-        if not url.startswith("/"):
-            raise ValueError(f"url {url!r} must be a path starting with /, such as /customers")
-        try:
-            ensure_api_path(url)
-        except UnsafeRequestError as error:
-            raise ValueError(str(error)) from None
-        if ".." in urlsplit(url).path.split("/"):
-            raise ValueError(f"url {url!r} contains a '..' segment")
-        return url
+        return check_url(url, "/customers")
 
     @field_validator("headers")
     @classmethod
     def _not_the_credentials(cls, headers: dict[str, str]) -> dict[str, str]:
-        taken = sorted(name for name in headers if name.lower() in PROTECTED_HEADERS)
-        if taken:
-            raise ValueError(f"header {taken[0]} is set by the connection and cannot be overridden")
-        return headers
+        return check_headers(headers, PROTECTED_HEADERS)
 
 
 class RawResponse(BaseModel):
@@ -114,15 +94,6 @@ def build_request(inputs: RawRequestInputs) -> HTTPRequest:
         json=inputs.data,
         response_type=inputs.responseType,
     )
-
-
-def read_body(response: HTTPResponse, response_type: str) -> Any:
-    if response_type == "text":
-        return response.text
-    try:
-        return response.json()
-    except ValueError:
-        return response.text
 
 
 @PACK.component(

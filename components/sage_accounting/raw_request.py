@@ -11,30 +11,21 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from sage_accounting._models import Bool, Int, optional
 from sage_accounting._pack import PACK
 from sageflow._component import WRITE, Action, Inputs
-from sageflow._errors import UnsafeRequestError
 from sageflow._paths import ensure_api_path
-from sageflow._values import HTTPRequest, HTTPResponse, QueryValue, RetryOverride, UploadFile
+from sageflow._raw import (
+    CREDENTIAL_HEADERS,
+    URL_PATTERN,
+    check_headers,
+    check_url,
+    header_pattern,
+    read_body,
+)
+from sageflow._values import HTTPRequest, QueryValue, RetryOverride, UploadFile
 
 #: Headers the connection owns: letting a flow set them would leak or replace the credentials.
-PROTECTED_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "host"})
-
-# The published form of the url rule, so a host validating with plain jsonschema refuses what
-# ensure_api_path refuses: a path starting with one "/", no scheme, no "..", no backslash,
-# "@", control character or percent-encoded separator.
-URL_PATTERN = (
-    r"^/(?!/)(?![^/?#]*:)(?!.*%(?:2[eEfF]|5[cC]|40|3[aA]|25|00))"
-    r"(?!(?:[^?#]*/)?\.\.(?:[/?#]|$))[^\\@\x00-\x1f\x7f]*$"
-)
-
-
-def _any_case(word: str) -> str:
-    # ECMAScript patterns (editors' JSON Schema tools) have no inline (?i) flag: spell each
-    # letter as a class instead, so "Authorization" and "AUTHORIZATION" match alike.
-    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in word)
-
-
+PROTECTED_HEADERS = CREDENTIAL_HEADERS
 #: Header names a flow may not set, as a pattern every regex dialect reads alike.
-PROTECTED_HEADER_PATTERN = "^(" + "|".join(_any_case(h) for h in sorted(PROTECTED_HEADERS)) + ")$"
+PROTECTED_HEADER_PATTERN = header_pattern(PROTECTED_HEADERS)
 _BASE64 = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
 Base64 = Annotated[str, Field(pattern=_BASE64)]
 
@@ -100,24 +91,12 @@ class RawRequestInputs(Inputs):
     @field_validator("url")
     @classmethod
     def _inside_the_api(cls, url: str) -> str:
-        if not url.startswith("/"):
-            raise ValueError(f"url {url!r} must be a path starting with /, such as /contacts")
-        try:
-            ensure_api_path(url)
-        except UnsafeRequestError as error:
-            raise ValueError(str(error)) from None
-        path = urlsplit(url).path
-        if ".." in path.split("/"):
-            raise ValueError(f"url {url!r} contains a '..' segment")
-        return url
+        return check_url(url, "/contacts")
 
     @field_validator("headers")
     @classmethod
     def _not_the_credentials(cls, headers: dict[str, str]) -> dict[str, str]:
-        taken = sorted(name for name in headers if name.lower() in PROTECTED_HEADERS)
-        if taken:
-            raise ValueError(f"header {taken[0]} is set by the connection and cannot be overridden")
-        return headers
+        return check_headers(headers, PROTECTED_HEADERS)
 
     @model_validator(mode="after")
     def _one_body(self) -> RawRequestInputs:
@@ -171,19 +150,6 @@ def build_request(inputs: RawRequestInputs) -> HTTPRequest:
         retry=retry,
         debug=inputs.debugRequest,
     )
-
-
-def read_body(response: HTTPResponse, response_type: str) -> Any:
-    if response_type == "binary":
-        return base64.b64encode(response.content).decode("ascii")
-    if response_type == "text":
-        return response.text
-    try:
-        return response.json()
-    except ValueError:
-        # Sage answers some calls (PDFs, CSV) with a non-JSON body; give it back as text
-        # rather than failing a call that succeeded.
-        return response.text
 
 
 @PACK.component(
