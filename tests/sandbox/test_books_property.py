@@ -10,8 +10,12 @@ back through its API and held to:
   + refunds, whatever was allocated to what;
 * each artefact's ``outstanding_amount`` is the model's, within [0, total], and its status is
   UNPAID at the total, PAID at zero and PART_PAID between;
-* the debtors control account (1100) holds what every customer owes (the ledger and the
-  contacts agree), and the double entry balances.
+* the debtors control account (1100) holds what every customer owes and the creditors
+  control account (2100) what is owed to every supplier (the ledger and the contacts agree),
+  and the double entry balances.
+
+Customers and a supplier take part: a supplier's side is the mirror image (purchase invoices,
+supplier payments, VENDOR_ALLOCATION with the opposite signs).
 
 A refused operation (an over-allocation, a payment whose payment on account is allocated) must
 change nothing. Credit notes join in when their resource is registered (sandbox/_credit_notes).
@@ -35,8 +39,15 @@ from sage_accounting.sandbox import Clock, Sandbox
 from sage_accounting.sandbox._registry import RESOURCES
 from sage_accounting.sandbox._resources import entries
 
-CUSTOMERS = ("ACME001", "NORTH01")
-CREDIT_NOTES = "sales_credit_notes" in RESOURCES
+#: contact reference -> its side: the collection prefix, the payment and allocation types, the
+#: sign an invoice takes in an allocation [G-pay], the control account.
+SIDES = {
+    "ACME001": ("sales", "CUSTOMER_RECEIPT", "CUSTOMER_ALLOCATION", 1, 1100),
+    "NORTH01": ("sales", "CUSTOMER_RECEIPT", "CUSTOMER_ALLOCATION", 1, 1100),
+    "OAK001": ("purchase", "VENDOR_PAYMENT", "VENDOR_ALLOCATION", -1, 2100),
+}
+CUSTOMERS = tuple(SIDES)
+CREDIT_NOTES = "sales_credit_notes" in RESOURCES and "purchase_credit_notes" in RESOURCES
 ZERO = Decimal(0)
 
 
@@ -48,7 +59,7 @@ class Books:
     sandbox: Sandbox
     customers: dict[str, str]
     start: dict[str, Decimal]
-    sales_account: str
+    accounts: dict[str, str]
     bank: str
     moved: dict[str, Decimal] = field(default_factory=dict)
     #: artefact id -> (collection, contact id, total, expected outstanding)
@@ -75,11 +86,11 @@ def _money(units: int) -> str:
     return f"{units}.00"
 
 
-def _lines(books: Books, units: int) -> list[dict[str, Any]]:
+def _lines(books: Books, units: int, prefix: str) -> list[dict[str, Any]]:
     return [
         {
             "description": "Work",
-            "ledger_account_id": books.sales_account,
+            "ledger_account_id": books.accounts[prefix],
             "quantity": "1",
             "unit_price": _money(units),
             "tax_rate_id": "GB_STANDARD",
@@ -88,24 +99,35 @@ def _lines(books: Books, units: int) -> list[dict[str, Any]]:
     ]
 
 
-def _issue(books: Books, collection: str, contact: str, units: int) -> None:
-    wrapper, lines = (
-        ("sales_invoice", "invoice_lines")
-        if collection == "sales_invoices"
-        else ("sales_credit_note", "credit_note_lines")
-    )
-    body = {"contact_id": contact, "date": "2026-01-05", lines: _lines(books, units)}
-    made = books.client.post(f"/{collection}", json={wrapper: body})
+def _side(books: Books, contact: str) -> tuple[str, str, str, int, int]:
+    reference = next(ref for ref, key in books.customers.items() if key == contact)
+    return SIDES[reference]
+
+
+def _issue(books: Books, kind: str, contact: str, units: int) -> None:
+    """An invoice (``kind`` "invoices") or credit note ("credit_notes") of the contact's side."""
+    prefix = _side(books, contact)[0]
+    collection = f"{prefix}_{kind}"
+    lines = "invoice_lines" if kind == "invoices" else "credit_note_lines"
+    body: dict[str, Any] = {
+        "contact_id": contact,
+        "date": "2026-01-05",
+        lines: _lines(books, units, prefix),
+    }
+    if collection == "purchase_invoices":
+        body["due_date"] = "2026-02-04"  # postPurchaseInvoices requires it
+    made = books.client.post(f"/{collection}", json={collection[:-1]: body})
     assert made.status_code == 201, made.text
     total = Decimal(made.json()["total_amount"])
     assert total == Decimal(units) * Decimal("1.2")
     books.artefacts[made.json()["id"]] = [collection, contact, total, total]
-    books.move(contact, total if collection == "sales_invoices" else -total)
+    books.move(contact, total if kind == "invoices" else -total)
 
 
 def _pay(books: Books, contact: str, pick: int, share: int, extra: int) -> None:
     """A receipt paying ``share``% of one open invoice, plus ``extra`` on account."""
-    open_invoices = books.of(contact, "sales_invoices")
+    prefix, payment_type = _side(books, contact)[:2]
+    open_invoices = books.of(contact, f"{prefix}_invoices")
     lines: list[tuple[str, Decimal]] = []
     if open_invoices:
         key = open_invoices[pick % len(open_invoices)]
@@ -116,7 +138,7 @@ def _pay(books: Books, contact: str, pick: int, share: int, extra: int) -> None:
     if total <= 0:
         return
     body = {
-        "transaction_type_id": "CUSTOMER_RECEIPT",
+        "transaction_type_id": payment_type,
         "contact_id": contact,
         "bank_account_id": books.bank,
         "date": "2026-01-06",
@@ -147,13 +169,14 @@ def _pay(books: Books, contact: str, pick: int, share: int, extra: int) -> None:
 
 def _over_pay(books: Books, contact: str, pick: int) -> None:
     """Paying a penny more than is outstanding is refused, and changes nothing."""
-    open_invoices = books.of(contact, "sales_invoices")
+    prefix, payment_type = _side(books, contact)[:2]
+    open_invoices = books.of(contact, f"{prefix}_invoices")
     if not open_invoices:
         return
     key = open_invoices[pick % len(open_invoices)]
     too_much = str(books.artefacts[key][3] + Decimal("0.01"))
     body = {
-        "transaction_type_id": "CUSTOMER_RECEIPT",
+        "transaction_type_id": payment_type,
         "contact_id": contact,
         "bank_account_id": books.bank,
         "date": "2026-01-06",
@@ -166,19 +189,20 @@ def _over_pay(books: Books, contact: str, pick: int) -> None:
 
 def _allocate(books: Books, contact: str, pick: int, share: int) -> None:
     """A credit note or payment on account set against an open invoice."""
-    invoices = books.of(contact, "sales_invoices")
-    credits = books.of(contact, "sales_credit_notes", "payment_on_account")
+    prefix, _, allocation_type, sign, _ = _side(books, contact)
+    invoices = books.of(contact, f"{prefix}_invoices")
+    credits = books.of(contact, f"{prefix}_credit_notes", "payment_on_account")
     if not invoices or not credits:
         return
     invoice, credit = invoices[pick % len(invoices)], credits[pick % len(credits)]
     room = min(books.artefacts[invoice][3], books.artefacts[credit][3])
     amount = max(Decimal("0.01"), (room * share / 100).quantize(Decimal("0.01")))
     body = {
-        "transaction_type_id": "CUSTOMER_ALLOCATION",
+        "transaction_type_id": allocation_type,
         "contact_id": contact,
         "allocated_artefacts": [
-            {"artefact_id": invoice, "amount": str(amount)},
-            {"artefact_id": credit, "amount": str(-amount)},
+            {"artefact_id": invoice, "amount": str(sign * amount)},
+            {"artefact_id": credit, "amount": str(-sign * amount)},
         ],
     }
     made = books.client.post("/contact_allocations", json={"contact_allocation": body})
@@ -238,17 +262,20 @@ def _check(books: Books) -> None:
         assert ZERO <= held <= total == Decimal(record["total_amount"])
         status = "PAID" if held == 0 else "UNPAID" if held == total else "PART_PAID"
         assert record["status"]["id"] == status
-    # The ledger and the contacts agree: debtors control holds what all customers owe.
-    everyone = client.get(
-        "/contacts",
-        params={"contact_type_id": "CUSTOMER", "show_balance": "true", "items_per_page": 200},
-    ).json()["$items"]
-    owed = sum((Decimal(c["balance"]) for c in everyone), ZERO)
-    debtors = client.get(
-        f"/ledger_accounts/{by_code(client, 1100)['id']}", params={"show_balance_details": "true"}
-    ).json()["balance_details"]
-    sign = 1 if debtors["credit_or_debit"] == "debit" else -1
-    assert sign * Decimal(debtors["balance"]) == owed
+    # The ledger and the contacts agree: debtors control holds what all customers owe, and
+    # creditors control what is owed to all suppliers (their balances are shown positive).
+    for contact_type, code, side in (("CUSTOMER", 1100, "debit"), ("VENDOR", 2100, "credit")):
+        listed = client.get(
+            "/contacts",
+            params={"contact_type_id": contact_type, "show_balance": "true", "items_per_page": 200},
+        ).json()["$items"]
+        owed = sum((Decimal(c["balance"]) for c in listed), ZERO)
+        control = client.get(
+            f"/ledger_accounts/{by_code(client, code)['id']}",
+            params={"show_balance_details": "true"},
+        ).json()["balance_details"]
+        sign = 1 if control["credit_or_debit"] == side else -1
+        assert sign * Decimal(control["balance"]) == owed, contact_type
     posted = entries(books.sandbox.lead_business)
     assert sum(p.debit for p in posted) == sum(p.credit for p in posted)
 
@@ -265,8 +292,8 @@ def _books() -> Iterator[Books]:
             for key in customers.values()
         }
         bank = client.get("/bank_accounts").json()["$items"][0]["id"]
-        sales = by_code(client, 4000)["id"]
-        yield Books(client, sandbox, customers, start, sales, bank)
+        accounts = {"sales": by_code(client, 4000)["id"], "purchase": by_code(client, 5000)["id"]}
+        yield Books(client, sandbox, customers, start, accounts, bank)
     sandbox.close()
 
 
@@ -302,13 +329,13 @@ def test_what_is_owed_is_invoices_less_credit_notes_less_payments(
     with _books() as books:
         # An open invoice each to start from, so the first payments have something to pay.
         for contact in books.customers.values():
-            _issue(books, "sales_invoices", contact, 100)
+            _issue(books, "invoices", contact, 100)
         for kind, who, units, share, extra in operations:
             contact = books.customers[CUSTOMERS[who]]
             if kind == "invoice":
-                _issue(books, "sales_invoices", contact, units)
+                _issue(books, "invoices", contact, units)
             elif kind == "credit":
-                _issue(books, "sales_credit_notes", contact, max(1, units // 4))
+                _issue(books, "credit_notes", contact, max(1, units // 4))
             elif kind == "pay":
                 _pay(books, contact, units, share, extra)
             elif kind == "over_pay":
