@@ -214,7 +214,7 @@ class Fixtures:
                 "invoiceLines": [
                     {
                         "description": "Printer paper, 10 reams",
-                        "ledgerAccountId": self.ledger_account("purchasing"),
+                        "ledgerAccountId": self.ledger_account("expenses"),
                         "quantity": "10",
                         "unitPrice": "3.50",
                         "taxRateId": "GB_STANDARD",
@@ -332,6 +332,16 @@ PREPARE: dict[str, Prepare] = {
     "getLedgerAccount": lambda f, x: {**x, "ledgerAccountId": f.ledger_account("sales")},
     "getPurchaseInvoice": lambda f, x: {**x, "purchaseInvoiceId": f.purchase_invoice()},
     "getSalesInvoice": lambda f, x: {**x, "salesInvoiceId": f.sales_invoice()},
+    "findSalesInvoice": lambda f, x: {
+        **x,
+        "invoiceNumber": f.call("getSalesInvoice", {"salesInvoiceId": f.sales_invoice()})[
+            "invoice_number"
+        ],
+    },
+    "findPurchaseInvoice": lambda f, x: {
+        **x,
+        "vendorReference": "CASS-PI" if f.purchase_invoice() else "",
+    },
     "listContactPeople": lambda f, x: {
         **x,
         "contactId": f.customer()["id"] if f.contact_person() else "",

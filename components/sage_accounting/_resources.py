@@ -209,6 +209,22 @@ class Attachment(SageObject):
     created_at: str | None = _text("When the record was created (ISO 8601).")
 
 
+class FoundSalesInvoices(BaseModel):
+    """The sales invoices that matched, possibly none."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[SalesInvoice] = Field(description="Matching invoices, in Sage's order.")
+
+
+class FoundPurchaseInvoices(BaseModel):
+    """The purchase invoices that matched, possibly none."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[PurchaseInvoice] = Field(description="Matching invoices, in Sage's order.")
+
+
 class FoundSalesCreditNotes(BaseModel):
     """The sales credit notes that matched, possibly none."""
 

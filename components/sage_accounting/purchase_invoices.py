@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import Field
 
 from sage_accounting import _markers
-from sage_accounting._actions import delete_one, record_path
+from sage_accounting._actions import delete_one, find_by, record_path
 from sage_accounting._invoices import (
     LEDGER_ACCOUNT_ID,
     InvoiceFields,
@@ -30,7 +30,7 @@ from sage_accounting._models import (
     required_id,
 )
 from sage_accounting._pack import PACK
-from sage_accounting._resources import PurchaseInvoice
+from sage_accounting._resources import FoundPurchaseInvoices, PurchaseInvoice
 from sageflow._component import DESTRUCTIVE, IDEMPOTENT_WRITE, READ_ONLY, WRITE, Action, Inputs
 
 INVOICE_ID = "b4c3d2e1f0a94b8c7d6e5f4a3b2c1d0e"
@@ -88,6 +88,32 @@ def _invoice_id() -> Any:
 )
 def list_purchase_invoices(inputs: InvoiceListInputs) -> Action:
     return (yield from list_invoices(_path(), inputs))
+
+
+class FindPurchaseInvoiceInputs(Inputs):
+    vendorReference: str = Field(
+        description="The supplier's invoice number, compared whole and without case.",
+        examples=["INV-88213"],
+        min_length=1,
+    )
+
+
+@PACK.component(
+    key="findPurchaseInvoice",
+    title="Find Purchase Invoice",
+    description=(
+        "Find purchase invoices by the supplier's invoice number (GET /purchase_invoices?"
+        "search=...), following every page: a bill entered once is found before it is entered "
+        "twice."
+    ),
+    inputs=FindPurchaseInvoiceInputs,
+    output=FoundPurchaseInvoices,
+    annotations=READ_ONLY,
+    example_input={"vendorReference": "INV-88213"},
+    example_output={"items": [_EXAMPLE]},
+)
+def find_purchase_invoice(inputs: FindPurchaseInvoiceInputs) -> Action:
+    return (yield from find_by(_path(), "vendor_reference", inputs.vendorReference))
 
 
 class GetPurchaseInvoiceInputs(InvoiceGetFields):

@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import Field
 
 from sage_accounting import _markers
-from sage_accounting._actions import record_path
+from sage_accounting._actions import find_by, record_path
 from sage_accounting._invoices import (
     LEDGER_ACCOUNT_ID,
     InvoiceFields,
@@ -31,7 +31,7 @@ from sage_accounting._models import (
     required_id,
 )
 from sage_accounting._pack import PACK
-from sage_accounting._resources import SalesInvoice
+from sage_accounting._resources import FoundSalesInvoices, SalesInvoice
 from sageflow._component import DESTRUCTIVE, IDEMPOTENT_WRITE, READ_ONLY, WRITE, Action, Inputs
 
 INVOICE_ID = "3f8e2a1b7c6d4e5f9a0b1c2d3e4f5a6b"
@@ -104,6 +104,31 @@ def _invoice_id() -> Any:
 )
 def list_sales_invoices(inputs: InvoiceListInputs) -> Action:
     return (yield from list_invoices(_path(), inputs))
+
+
+class FindSalesInvoiceInputs(Inputs):
+    invoiceNumber: str = Field(
+        description="The invoice number, compared whole and without case (SI-3 is not SI-30).",
+        examples=["SI-3"],
+        min_length=1,
+    )
+
+
+@PACK.component(
+    key="findSalesInvoice",
+    title="Find Sales Invoice",
+    description=(
+        "Find a sales invoice by its number (GET /sales_invoices?search=...), following every "
+        "page; zero or one match, so a flow can branch on `size(items)` instead of failing."
+    ),
+    inputs=FindSalesInvoiceInputs,
+    output=FoundSalesInvoices,
+    annotations=READ_ONLY,
+    example_input={"invoiceNumber": "SI-3"},
+    example_output={"items": [_EXAMPLE]},
+)
+def find_sales_invoice(inputs: FindSalesInvoiceInputs) -> Action:
+    return (yield from find_by(_path(), "invoice_number", inputs.invoiceNumber))
 
 
 class GetSalesInvoiceInputs(InvoiceGetFields):
