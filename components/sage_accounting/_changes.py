@@ -32,8 +32,8 @@ How a poll stays exact (issue 12; the Sage facts are ``updated_or_created_since`
   boundary. A listing of one page is one snapshot; a longer one is trusted only when every
   page gave the same ``$total``, no id came twice and no record changed within ``SETTLE`` of
   the poll's start. Otherwise the window does not move (a list sorted by ``updated_at``
-  moves it to the first page's last change), and the next poll reads it again; the memory
-  drops what was already delivered.
+  moves it to the first page's last change, keeping the overlap), and the next poll reads it
+  again; the memory drops what was already delivered.
 * ``created`` is a record whose ``created_at`` equals its ``updated_at``, or one first seen
   that was created inside the window; every other change is ``updated``. Deletions come from
   the tombstones, which carry no fields to filter on: a filtered trigger's deletions are every
