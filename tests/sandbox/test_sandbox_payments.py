@@ -624,3 +624,13 @@ def test_an_invoice_shows_its_payments_and_allocations_when_asked(client: httpx.
         "/sales_invoices", params={"show_payments_allocations": "true", "search": "SI-"}
     ).json()["$items"]
     assert {len(i["payments_allocations"]) for i in listed if i["id"] == key} == {2}
+
+
+def test_an_allocated_amount_is_money_to_the_penny(client: httpx.Client) -> None:
+    key = new_invoice(client).json()["id"]
+    response = _pay(
+        client, total_amount="10", allocated_artefacts=[{"artefact_id": key, "amount": "9.999"}]
+    )
+    assert _errors(response) == [
+        ("allocated_artefacts[0].amount", "has more than 2 decimal places")
+    ]

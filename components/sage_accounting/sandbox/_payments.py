@@ -706,8 +706,8 @@ def _build_payment(
         artefact_currency = (artefact.get("currency") or {}).get("id") or currency["id"]
         if artefact_currency != currency["id"]:
             raise invalid((f"{where}.artefact_id", "is in another currency than the payment"))
-        amount = parse_decimal(line.get("amount"), f"{where}.amount")
-        discount = parse_decimal(line.get("discount") or 0, f"{where}.discount")
+        amount = _amount(line.get("amount"), f"{where}.amount", positive=False)
+        discount = _amount(line.get("discount") or 0, f"{where}.discount", positive=False)
         sign = 1 if refund or debt else -1
         if amount == 0 or (amount > 0) != (sign > 0) or discount < 0 or (discount and sign < 0):
             raise invalid((f"{where}.amount", "has the wrong sign for this artefact"))
