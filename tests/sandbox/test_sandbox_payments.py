@@ -634,3 +634,23 @@ def test_an_allocated_amount_is_money_to_the_penny(client: httpx.Client) -> None
     assert _errors(response) == [
         ("allocated_artefacts[0].amount", "has more than 2 decimal places")
     ]
+
+
+def test_a_foreign_invoice_is_paid_in_its_currency(client: httpx.Client) -> None:
+    key = new_invoice(client, currency_id="EUR", exchange_rate="1.2").json()["id"]  # 120.00 EUR
+    line = [{"artefact_id": key, "amount": "60"}]
+    in_pounds = _pay(client, total_amount="60", allocated_artefacts=line)
+    assert _errors(in_pounds) == [
+        ("allocated_artefacts[0].artefact_id", "is in another currency than the payment")
+    ]
+    in_euros = _pay(
+        client, total_amount="60", currency_id="EUR", exchange_rate="1.25", allocated_artefacts=line
+    )
+    assert in_euros.status_code == 201, in_euros.text
+    assert in_euros.json()["base_currency_total_amount"] == "48.0"  # 60 / 1.25
+    invoice = _invoice(client, key)
+    assert (invoice["outstanding_amount"], invoice["base_currency_outstanding_amount"]) == (
+        "60.0",
+        "50.0",  # 60 / 1.2, at the invoice's own rate
+    )
+    assert client.get(f"/bank_accounts/{_bank(client)}").json()["balance"] == "48.0"
