@@ -8,22 +8,17 @@ than a JSON number carries exactly is refused rather than rounded.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel
 
-_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Za-z])(?=[0-9])")
+from sageflow import _wire as _shared
 
-
-@lru_cache(maxsize=1024)
-def snake(name: str) -> str:
-    """``customerId`` -> ``customer_id``; ``address1`` -> ``address_1``."""
-    return _BOUNDARY.sub("_", name).lower()
+# One place for the naming rule, shared with every pack.
+snake = _shared.snake
 
 
 def number(amount: Decimal) -> int | float:
@@ -80,12 +75,4 @@ def fields(
     Omitted optional inputs are not sent (Sage keeps its default, or the stored value on an
     update); a set ``0``, ``""`` or ``False`` is. Declaration order keeps bodies byte-stable.
     """
-    chosen = model.model_fields_set.difference(exclude)
-    if only is not None:
-        chosen.intersection_update(only)
-    rename = rename or {}
-    return {
-        rename.get(name, snake(name)): value(getattr(model, name))
-        for name in type(model).model_fields
-        if name in chosen
-    }
+    return _shared.set_fields(model, value, rename=rename, exclude=exclude, only=only)

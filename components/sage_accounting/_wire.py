@@ -7,25 +7,19 @@ Every component turns its typed inputs into Sage's JSON through these functions,
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from pydantic import BaseModel
 
+from sageflow import _wire as _shared
 from sageflow._values import QueryValue
 
-_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Za-z])(?=[0-9])")
-
-
-@lru_cache(maxsize=1024)
-def snake(name: str) -> str:
-    """``contactTypeIds`` -> ``contact_type_ids``; ``addressLine1`` -> ``address_line_1``."""
-    return _BOUNDARY.sub("_", name).lower()
+# One place for the naming rule, shared with every pack.
+snake = _shared.snake
 
 
 def value(raw: Any) -> Any:
@@ -62,18 +56,7 @@ def fields(
     its own default or the existing value on update), while a set ``0``, ``""`` or ``False`` is.
     ``only`` picks a group of inputs that Sage nests in a sub-object (an address, bank details).
     """
-    chosen = model.model_fields_set.difference(exclude)
-    if only is not None:
-        chosen.intersection_update(only)
-    if not chosen:
-        return {}
-    rename = rename or {}
-    # Declaration order, not set order: the same inputs always make the same body bytes.
-    return {
-        rename.get(name, snake(name)): value(getattr(model, name))
-        for name in type(model).model_fields
-        if name in chosen
-    }
+    return _shared.set_fields(model, value, rename=rename, exclude=exclude, only=only)
 
 
 def body(resource: str, payload: Mapping[str, Any]) -> dict[str, Any]:
