@@ -54,13 +54,12 @@ def test_payment_changes_deliver_a_receipt_its_change_and_its_deletion_once() ->
 def test_payment_changes_filter_by_type() -> None:
     sage = Sage()
     bank, invoice = _ids(sage)
-    start = sage.poll("contactPaymentChanges", None, {"transactionTypeId": "VENDOR_PAYMENT"})
+    start = sage.poll("contactPaymentChanges", None)
     sage.advance(60)
-    _receipt(sage, bank, invoice, "10.00")
-    events, _ = sage.settle(
-        "contactPaymentChanges", start.cursor, {"transactionTypeId": "VENDOR_PAYMENT"}
-    )
-    assert events == []
+    made = _receipt(sage, bank, invoice, "10.00")
+    for kind, expected in (("VENDOR_PAYMENT", []), ("CUSTOMER_RECEIPT", [made["id"]])):
+        events, _ = sage.settle("contactPaymentChanges", start.cursor, {"transactionTypeId": kind})
+        assert [e.id for e in events] == expected, kind
 
 
 def test_bank_account_allocation_and_other_payment_changes_see_their_creates() -> None:
