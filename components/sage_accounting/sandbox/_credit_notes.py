@@ -393,12 +393,11 @@ def _matches(biz: Business) -> Callable[[Record, Mapping[str, str]], bool]:
     return matches
 
 
-_LINE_IN = res._LINE_IN
+#: The invoices' header fields, less due_date (credit notes have none), plus the invoice date.
 _HEADER_IN: dict[str, Any] = {
-    **res._INVOICE_IN,
+    **{k: v for k, v in res._INVOICE_IN.items() if k != "due_date"},
     "original_invoice_date": None,
 }
-del _HEADER_IN["due_date"]
 _SIMULATED: dict[CreditKind, dict[str, Any]] = {
     SALES: {
         **_HEADER_IN,
@@ -406,12 +405,12 @@ _SIMULATED: dict[CreditKind, dict[str, Any]] = {
         "terms_and_conditions": None,
         "main_address": res._INVOICE_ADDRESS_IN,
         "delivery_address": res._INVOICE_ADDRESS_IN,
-        LINES: [{**_LINE_IN, "discount_amount": None, "discount_percentage": None}],
+        LINES: [{**res._LINE_IN, "discount_amount": None, "discount_percentage": None}],
     },
     PURCHASES: {
         **_HEADER_IN,
         "vendor_reference": None,
-        LINES: [{**_LINE_IN, "is_purchase_for_resale": None}],
+        LINES: [{**res._LINE_IN, "is_purchase_for_resale": None}],
     },
 }
 #: [G-sort]: credit notes sort on created_at, updated_at and date.
