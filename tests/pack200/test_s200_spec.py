@@ -119,6 +119,8 @@ def test_requests_are_operations_of_the_spec(component: Component, variant: str)
     inputs = _inputs(component, variant)
     _, sent = drive(component.key, inputs, iter(lambda: _answer, None))
     assert sent
+    # The HTTP layer's timeout applies unless a caller asks otherwise (the seed's 2 s did not).
+    assert all(request.timeout is None for request in sent)
     for request in sent:
         template, operation, spec = _match(request)
         if request.json is None:
