@@ -264,3 +264,44 @@ def test_the_marker_only_covers_an_upload() -> None:
     assert marker.mark(HTTPRequest("POST", "/contacts", json={"contact": {}}), "k") is None
     own = HTTPRequest("POST", "/attachments", json={"attachment": {"description": "Mine"}})
     assert marker.mark(own, "k") is own
+
+
+FLOW = """
+name: attach-a-bill
+inputs:
+  bill: {type: string, contentEncoding: base64, description: The file, read as bytes.}
+steps:
+  - id: customer
+    uses: sage_accounting/findContact
+    with: {reference: ACME001}
+  - id: upload
+    uses: sage_accounting/createAttachment
+    with:
+      file: ${{ inputs.bill }}
+      fileName: statement.pdf
+      attachmentContextTypeId: CONTACT
+      attachmentContextId: ${{ steps.customer.output.items[0].id }}
+  - id: back
+    uses: sage_accounting/downloadAttachmentFile
+    with: {attachmentId: "${{ steps.upload.output.id }}"}
+outputs:
+  size: ${{ steps.upload.output.file_size }}
+  same: ${{ steps.back.output.file == inputs.bill }}
+"""
+
+
+def test_a_flow_input_with_base64_content_reads_at_file_as_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in list(os.environ):
+        if name.startswith("SAGEFLOW_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("SAGEFLOW_CONFIG_DIR", str(tmp_path / "config"))
+    (tmp_path / "attach.sageflow.yaml").write_text(FLOW, encoding="utf-8")
+    (tmp_path / "statement.pdf").write_bytes(PDF)
+    args = ["run", "attach.sageflow.yaml", "-i", "bill=@statement.pdf", "--json"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    outputs = json.loads(result.stdout.strip().splitlines()[-1])["outputs"]
+    assert outputs == {"size": len(PDF), "same": True}

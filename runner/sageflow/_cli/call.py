@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import difflib
 import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import click
@@ -27,7 +25,6 @@ from sageflow._cli.flows import (
     account_checked,
 )
 from sageflow._errors import InputValidationError, SageflowError
-from sageflow._files import MAX_INPUT_FILE_BYTES, LocalFileError, read_bytes_bounded
 from sageflow._flows._journal import DEFAULT_PATH
 from sageflow._registry import UnknownComponentError
 
@@ -55,30 +52,9 @@ def parse_inputs(component: Component, pairs: tuple[str, ...]) -> dict[str, Any]
     """``-i name=value`` pairs typed from the component's input schema (exit 2 on a bad pair).
 
     ``NAME=@FILE`` for an input whose schema says ``contentEncoding: base64`` (an attachment's
-    file) sends FILE's bytes, whatever they are, base64-encoded, rather than parse it as
-    text; the input its ``x-sageflow-file-name`` names gets the file's name unless given.
+    file) sends FILE's bytes base64-encoded, as ``run`` does for such a flow input.
     """
-    properties = component.input_schema().get("properties", {})
-    files: dict[str, str] = {}
-    names: dict[str, str] = {}
-    rest: list[str] = []
-    for pair in pairs:
-        name, sep, text = pair.partition("=")
-        schema = properties.get(name.strip(), {})
-        if not (sep and text.startswith("@") and schema.get("contentEncoding") == "base64"):
-            rest.append(pair)
-            continue
-        path = Path(text[1:])
-        try:
-            content = read_bytes_bounded(path, MAX_INPUT_FILE_BYTES)
-        except LocalFileError as error:
-            _invalid(f"-i {name.strip()}={text}: {error}")
-        files[name.strip()] = base64.b64encode(content).decode("ascii")
-        named = schema.get("x-sageflow-file-name")
-        if isinstance(named, str):
-            names[named] = path.name
-    values = _inputs(cast("Flow", _ComponentInputs(component)), tuple(rest), None)
-    return {**names, **values, **files}
+    return _inputs(cast("Flow", _ComponentInputs(component)), pairs, None)
 
 
 def resolve(ref: str) -> Component:

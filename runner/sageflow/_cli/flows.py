@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import csv
 import datetime as dt
 import io
@@ -24,7 +25,7 @@ import click
 from sageflow._cli import log_to_stderr
 from sageflow._cli._json import JsonCommand, JsonValidateCommand, json_mode, json_text
 from sageflow._errors import SageflowError
-from sageflow._files import MAX_INPUT_FILE_BYTES, read_text_bounded
+from sageflow._files import MAX_INPUT_FILE_BYTES, read_bytes_bounded, read_text_bounded
 from sageflow._flows._api import (
     FlowInputError,
     aresume_flow,
@@ -93,6 +94,7 @@ def _load(path: Path) -> Flow:
 
 def _inputs(flow: Flow, pairs: tuple[str, ...], file: Path | None) -> dict[str, Any]:
     values: dict[str, Any] = {}
+    named: dict[str, str] = {}
     if file is not None:
         try:
             values.update(read_inputs_file(file))
@@ -102,14 +104,30 @@ def _inputs(flow: Flow, pairs: tuple[str, ...], file: Path | None) -> dict[str, 
         name, sep, text = pair.partition("=")
         if not sep or not name:
             _invalid(f"-i {pair!r}: expected NAME=VALUE or NAME=@FILE")
+        name = name.strip()
         if text.startswith("@"):
+            spec = flow.inputs.get(name)
+            schema = spec.schema if spec is not None else {}
             try:
-                values[name.strip()] = read_value_file(Path(text[1:]))
+                if schema.get("contentEncoding") == "base64":
+                    values[name] = read_binary_file(Path(text[1:]))
+                    # The input the schema names for the file's name gets it, unless given.
+                    companion = schema.get("x-sageflow-file-name")
+                    if isinstance(companion, str):
+                        named[companion] = Path(text[1:]).name
+                else:
+                    values[name] = read_value_file(Path(text[1:]))
             except ValueError as error:
-                _invalid(f"-i {name.strip()}={text}: {error}")
+                _invalid(f"-i {name}={text}: {error}")
         else:
-            values[name.strip()] = parse_cli_value(flow, name.strip(), text)
-    return values
+            values[name] = parse_cli_value(flow, name, text)
+    return {**named, **values}
+
+
+def read_binary_file(path: Path) -> str:
+    """``-i name=@file`` for an input whose schema says ``contentEncoding: base64`` (an
+    attachment's file): the file's bytes, whatever they are, base64-encoded, not parsed."""
+    return base64.b64encode(read_bytes_bounded(path, MAX_INPUT_FILE_BYTES)).decode("ascii")
 
 
 def read_value_file(path: Path) -> Any:
