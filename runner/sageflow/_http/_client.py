@@ -23,6 +23,7 @@ from sageflow._errors import (
     UnsafeRequestError,
 )
 from sageflow._execute import CallOptions, adrive, drive, write_key
+from sageflow._http._exchange import ExchangedTokens
 from sageflow._http._limits import Limiter, shared_limiter
 from sageflow._http._oauth import TokenManager
 from sageflow._http._profile import APIProfile, ConnectionSettings, HTTPConnectionSpec
@@ -77,6 +78,11 @@ class Connection:
     profile: APIProfile = field(default_factory=APIProfile)
     tokens: TokenManager | None = None
     name: str = "default"
+    #: Set instead of ``tokens`` for a connection that buys its token (``token_exchange``).
+    exchange: ExchangedTokens | None = None
+
+    def token_source(self) -> TokenManager | ExchangedTokens | None:
+        return self.tokens if self.tokens is not None else self.exchange
 
     def __post_init__(self) -> None:
         for secret in self.settings.secrets():
@@ -101,7 +107,12 @@ class Connection:
 
                 store = FileTokenStore(name=name)
             tokens = TokenManager(settings.oauth, store, clock=clock)
-        return cls(settings=settings, profile=spec.profile, tokens=tokens, name=name)
+        exchange = None
+        if settings.token_exchange is not None:
+            exchange = ExchangedTokens(settings.token_exchange, clock=clock)
+        return cls(
+            settings=settings, profile=spec.profile, tokens=tokens, name=name, exchange=exchange
+        )
 
     @classmethod
     def with_token(
@@ -255,7 +266,11 @@ class _Base:
             serial = business or ""
         # Nearly every call: a JSON body or none, no query, no headers of the handler's own.
         fast = (
-            not request.query and request.form is None and not request.files and not request.headers
+            not request.query
+            and not self.connection.settings.query
+            and request.form is None
+            and not request.files
+            and not request.headers
         )
         return _Prepared(
             method=request.method,
@@ -274,8 +289,13 @@ class _Base:
 
     def _build_kwargs(self, request: HTTPRequest) -> dict[str, Any]:
         kwargs: dict[str, Any] = {}
-        if request.query:
-            kwargs["params"] = request.query_pairs()
+        fixed = self.connection.settings.query
+        if request.query or fixed:
+            pairs = request.query_pairs()
+            # The request's own value of a connection-wide parameter wins (one call to another
+            # dossier than the connection's).
+            named = {name for name, _ in pairs}
+            kwargs["params"] = [(k, v) for k, v in fixed.items() if k not in named] + pairs
         if request.files:
             kwargs["files"] = [
                 (f.field, (f.filename, f.content, f.content_type)) for f in request.files
@@ -331,7 +351,7 @@ class _Base:
     def _exchange(self, prepared: _Prepared) -> Generator[_Operation, Any, HTTPResponse]:
         """The one retry and token-refresh loop, as operations the sync and async clients
         perform (the shape of httpx's ``Auth.auth_flow``): policy written once, I/O twice."""
-        policy, tokens = prepared.policy, self.connection.tokens
+        policy, tokens = prepared.policy, self.connection.token_source()
         attempt = 0
         refreshed = False
         while True:
@@ -433,8 +453,8 @@ class _Base:
             await response.aclose()
         return HTTPResponse(response.status_code, dict(response.headers.items()), content)
 
-    def _tokens(self) -> TokenManager:
-        tokens = self.connection.tokens
+    def _tokens(self) -> TokenManager | ExchangedTokens:
+        tokens = self.connection.token_source()
         assert tokens is not None, "a refresh is only asked for when there is a token manager"
         return tokens
 
@@ -709,7 +729,7 @@ class Client(_Base):
             raise redact_exception(error) from None
 
     def _token(self) -> str | None:
-        tokens = self.connection.tokens
+        tokens = self.connection.token_source()
         if tokens is not None:
             return tokens.token(self.http)
         access = self.connection.settings.access_token
@@ -805,7 +825,7 @@ class AsyncClient(_Base):
             raise redact_exception(error) from None
 
     async def _token(self) -> str | None:
-        tokens = self.connection.tokens
+        tokens = self.connection.token_source()
         if tokens is not None:
             return await tokens.atoken(self.http)
         access = self.connection.settings.access_token

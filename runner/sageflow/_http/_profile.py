@@ -13,6 +13,7 @@ from sageflow._errors import SageflowError
 from sageflow._values import HTTPRequest, HTTPResponse
 
 if TYPE_CHECKING:
+    from sageflow._http._exchange import TokenExchange
     from sageflow._http._oauth import OAuthClient
 
 
@@ -95,11 +96,16 @@ class ConnectionSettings:
     business_id: str | None = None
     access_token: SecretStr | None = None
     oauth: OAuthClient | None = None
+    #: A token the connection buys with its own credentials (Chift's ``POST /token``).
+    token_exchange: TokenExchange | None = None
     #: Headers sent on every request of the connection (Sage 200's ``X-Site``, ``X-Company``
     #: and ``ocp-apim-subscription-key``). Those named in ``secret_headers`` (lower case) are
     #: credentials: registered for redaction like a token.
     headers: Mapping[str, str] = field(default_factory=dict)
     secret_headers: frozenset[str] = frozenset()
+    #: Query parameters sent on every request unless the request sets its own (Chift's
+    #: ``folder_id``, the dossier a multi-dossier connection works in).
+    query: Mapping[str, str] = field(default_factory=dict)
 
     def secrets(self) -> list[str]:
         found = [v for k, v in self.headers.items() if k.lower() in self.secret_headers]
@@ -107,6 +113,8 @@ class ConnectionSettings:
             found.append(self.access_token.get_secret_value())
         if self.oauth is not None:
             found.append(self.oauth.client_secret.get_secret_value())
+        if self.token_exchange is not None:
+            found.append(self.token_exchange.secret.get_secret_value())
         return found
 
 
