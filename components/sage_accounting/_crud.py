@@ -64,6 +64,8 @@ class Family:
         create_only: create inputs an update does not take.
         marker: how a create whose outcome is unknown is found again.
         find_by: the natural key a find matches exactly (``item_code``), or None for no find.
+        notes: a sentence added to an operation's description (``"delete": "Sage keeps..."``),
+            for what Sage does beyond the operation's name.
     """
 
     collection: str
