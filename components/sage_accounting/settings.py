@@ -9,7 +9,7 @@ resources are rows of the :mod:`sage_accounting._crud` table.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
@@ -41,6 +41,7 @@ from sage_accounting._models import (
 from sage_accounting._pack import PACK
 from sage_accounting._resources import Link, described
 from sageflow._component import IDEMPOTENT_WRITE, READ_ONLY, Action, Inputs
+from sageflow._options import closed_set
 
 # --- Output models ------------------------------------------------------------------------------
 
@@ -160,6 +161,28 @@ class UpdateBusinessSettingsInputs(Inputs):
     )
 
 
+if TYPE_CHECKING:
+    CustomerCreditTerms = str
+    VendorCreditTerms = str
+else:
+    # putInvoiceSettings' enums ("Only: ... are valid values"), labelled by its description:
+    # "end of next month, a delay of customer credit_days and immediately".
+    CustomerCreditTerms = closed_set(
+        {
+            "month_end_invoice": "End of next month",
+            "date_from_invoice": "The customer's credit days",
+            "immediate_invoice": "Immediately",
+        }
+    )
+    VendorCreditTerms = closed_set(
+        {
+            "month_end_payment": "End of next month",
+            "date_from_payment": "The supplier's credit days",
+            "immediate_payment": "Immediately",
+        }
+    )
+
+
 def _days(what: str, example: int) -> Any:
     return optional(what, example, ge=0, le=365)
 
@@ -183,12 +206,12 @@ class UpdateInvoiceSettingsInputs(Inputs):
     estimateDefaultDaysToExpiry: Int | None = _days("Days before an estimate expires.", 30)
     customerCreditDays: Int | None = _days("Default days a customer has to pay, 0-365.", 30)
     vendorCreditDays: Int | None = _days("Default days to pay a supplier, 0-365.", 30)
-    customerCreditTerms: (
-        Literal["month_end_invoice", "date_from_invoice", "immediate_invoice"] | None
-    ) = optional("How customer due dates are worked out.", "date_from_invoice")
-    vendorCreditTerms: (
-        Literal["month_end_payment", "date_from_payment", "immediate_payment"] | None
-    ) = optional("How supplier due dates are worked out.", "date_from_payment")
+    customerCreditTerms: CustomerCreditTerms | None = optional(
+        "How customer due dates are worked out.", "date_from_invoice"
+    )
+    vendorCreditTerms: VendorCreditTerms | None = optional(
+        "How supplier due dates are worked out.", "date_from_payment"
+    )
     deliveryNoteShowSignature: Bool | None = optional("Signature lines on delivery notes.", True)
     deliveryNoteShowPicked: Bool | None = optional("A picked column on delivery notes.", False)
     deliveryNoteShowNotes: Bool | None = optional("Document notes on delivery notes.", True)

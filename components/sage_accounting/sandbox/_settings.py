@@ -9,6 +9,7 @@ swagger.taxes.json), the putBusinessSettings, putInvoiceSettings and putTaxProfi
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -202,7 +203,10 @@ def _seed_settings(biz: Business, index: int) -> None:
         "_invoice_settings", {"id": "_invoice_settings", **_INVOICE_DEFAULTS, "updated_at": created}
     )
     tax = biz.collection("_settings").records["financial_settings"]
-    profile = biz.stamped("tax_profiles", "VAT")
+    # Its id comes from the business's, not the sandbox's id counter, so seeding it does not
+    # shift the ids every later record (and every recorded cassette) gets.
+    key = hashlib.blake2b(f"tax-profile:{biz.id}".encode(), digest_size=16).hexdigest()
+    profile = biz.stamped("tax_profiles", "VAT", key)
     profile.update(
         # INFERRED: a GB business has one VAT profile, of the MTD tax type (tax_types example:
         # the GB one), with the financial settings' tax number and return frequency.
