@@ -161,7 +161,7 @@ class PurchaseCreditNote(CreditNote):
     vendor_reference: str | None = _text("The supplier's credit note number.")
 
 
-class Quote(SageObject):
+class Quote(Dated):
     """Fields sales quotes and estimates share."""
 
     contact: Link | None = Field(default=None, description="The customer.")
@@ -176,8 +176,6 @@ class Quote(SageObject):
     currency: Link | None = Field(default=None, description="The quote currency.")
     status: Link | None = Field(default=None, description="DRAFT, UNPAID, ACCEPTED, ...")
     invoice: Link | None = Field(default=None, description="The invoice it became, if any.")
-    created_at: str | None = _text("When the record was created (ISO 8601).")
-    updated_at: str | None = _text("When the record last changed (ISO 8601).")
 
 
 class SalesQuote(Quote):
@@ -194,7 +192,7 @@ class SalesEstimate(Quote):
     estimate_lines: list[InvoiceLineOut] | None = Field(default=None, description="The lines.")
 
 
-class Attachment(SageObject):
+class Attachment(Dated):
     """A file attached to a transaction, contact or artefact (``/attachments``)."""
 
     file_name: str | None = _text("The file's name.")
@@ -206,7 +204,6 @@ class Attachment(SageObject):
     attachment_context_type: Link | None = Field(default=None, description="What it is on.")
     attachment_context: Link | None = Field(default=None, description="The record it is on.")
     transaction: Link | None = Field(default=None, description="The transaction it is on.")
-    created_at: str | None = _text("When the record was created (ISO 8601).")
 
 
 class FoundSalesInvoices(BaseModel):
