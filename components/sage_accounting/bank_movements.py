@@ -26,57 +26,54 @@ from sage_accounting._models import (
     Money,
     UpdatedSinceInputs,
     optional,
+    stub,
 )
-from sage_accounting._resources import Dated, Link
+from sage_accounting._resources import Dated, Link, described
 from sageflow._component import Inputs
 from sageflow._options import closed_set
 
 # --- Output models ------------------------------------------------------------------------------
 
 
-def _text(what: str) -> Any:
-    return Field(default=None, description=what)
-
-
 class BankTransfer(Dated):
     """Money moved from one of the business's bank accounts to another (``/bank_transfers``)."""
 
-    from_bank_account: Link | None = _text("Where the money left.")
-    to_bank_account: Link | None = _text("Where the money arrived.")
-    date: str | None = _text("The transfer's date.")
-    amount: str | None = _text("The amount, a decimal string as Sage sends it.")
-    reference: str | None = _text("The reference.")
-    description: str | None = _text("The description.")
-    transaction: Link | None = _text("The transaction it posted.")
+    from_bank_account: Link | None = described("Where the money left.")
+    to_bank_account: Link | None = described("Where the money arrived.")
+    date: str | None = described("The transfer's date.")
+    amount: str | None = described("The amount, a decimal string as Sage sends it.")
+    reference: str | None = described("The reference.")
+    description: str | None = described("The description.")
+    transaction: Link | None = described("The transaction it posted.")
 
 
 class BankDeposit(Dated):
     """Cash and cheques paid in from a cash-in-hand account (``/bank_deposits``)."""
 
-    from_bank_account: Link | None = _text("The cash-in-hand account the money left.")
-    to_bank_account: Link | None = _text("The bank account it was paid into.")
-    date: str | None = _text("The deposit's date.")
-    reference: str | None = _text("The reference.")
-    cash_amount: str | None = _text("Cash paid in, a decimal string.")
-    cheque_amount: str | None = _text("Cheques paid in, a decimal string.")
-    total_amount: str | None = _text("Cash and cheques, a decimal string.")
-    transaction: Link | None = _text("The transaction it posted.")
+    from_bank_account: Link | None = described("The cash-in-hand account the money left.")
+    to_bank_account: Link | None = described("The bank account it was paid into.")
+    date: str | None = described("The deposit's date.")
+    reference: str | None = described("The reference.")
+    cash_amount: str | None = described("Cash paid in, a decimal string.")
+    cheque_amount: str | None = described("Cheques paid in, a decimal string.")
+    total_amount: str | None = described("Cash and cheques, a decimal string.")
+    transaction: Link | None = described("The transaction it posted.")
 
 
 class BankReconciliation(Dated):
     """A bank statement matched against the books (``/bank_reconciliations``)."""
 
-    bank_account: Link | None = _text("The bank account reconciled.")
-    statement_date: str | None = _text("The statement's date.")
-    statement_end_balance: str | None = _text("The statement's closing balance.")
-    reference: str | None = _text("The reference.")
-    total_received: str | None = _text("Money in over the statement.")
-    total_paid: str | None = _text("Money out over the statement.")
-    starting_balance: str | None = _text("The balance the statement starts from.")
-    closing_balance: str | None = _text("Starting balance + received - paid.")
-    reconciled_balance: str | None = _text("The balance of the transactions reconciled.")
-    balance_difference: str | None = _text("Statement end balance - reconciled balance.")
-    status: Link | None = _text("DRAFT or COMPLETED.")
+    bank_account: Link | None = described("The bank account reconciled.")
+    statement_date: str | None = described("The statement's date.")
+    statement_end_balance: str | None = described("The statement's closing balance.")
+    reference: str | None = described("The reference.")
+    total_received: str | None = described("Money in over the statement.")
+    total_paid: str | None = described("Money out over the statement.")
+    starting_balance: str | None = described("The balance the statement starts from.")
+    closing_balance: str | None = described("Starting balance + received - paid.")
+    reconciled_balance: str | None = described("The balance of the transactions reconciled.")
+    balance_difference: str | None = described("Statement end balance - reconciled balance.")
+    status: Link | None = described("DRAFT or COMPLETED.")
 
 
 # --- Examples (invented, shaped like the swagger's examples) -----------------------------------
@@ -90,34 +87,30 @@ CASH = "5e7b9d1f3a2c4e6a8c0b2d4f6a8e1c3d"
 _STAMP = {"created_at": "2026-03-02T09:15:00Z", "updated_at": "2026-03-02T09:15:00Z"}
 
 
-def _stub(collection: str, key: str, shown: str) -> dict[str, str]:
-    return {"id": key, "displayed_as": shown, "$path": f"/{collection}/{key}"}
-
-
 def _transaction(kind: str, shown: str, key: str) -> dict[str, Any]:
     return {
-        "transaction": _stub("transactions", key, shown),
-        "transaction_type": _stub("transaction_types", kind, shown.title()),
+        "transaction": stub("transactions", key, shown),
+        "transaction_type": stub("transaction_types", kind, shown.title()),
     }
 
 
 _TRANSFER = {
-    **_stub("bank_transfers", TRANSFER_ID, "Move to savings"),
+    **stub("bank_transfers", TRANSFER_ID, "Move to savings"),
     **_STAMP,
     **_transaction("BANK_TRANSFER", "Bank Transfer", "9c1e3b5d7f0a4c2e6b8d0f2a4c6e8b1d"),
-    "from_bank_account": _stub("bank_accounts", CURRENT, "Current (1200)"),
-    "to_bank_account": _stub("bank_accounts", SAVINGS, "Business savings (1220)"),
+    "from_bank_account": stub("bank_accounts", CURRENT, "Current (1200)"),
+    "to_bank_account": stub("bank_accounts", SAVINGS, "Business savings (1220)"),
     "date": "2026-03-02",
     "reference": "SAV-03",
     "amount": "2500.0",
     "description": "Move to savings",
 }
 _DEPOSIT = {
-    **_stub("bank_deposits", DEPOSIT_ID, "Cash takings"),
+    **stub("bank_deposits", DEPOSIT_ID, "Cash takings"),
     **_STAMP,
     **_transaction("DEPOSIT", "Deposit", "0d2f4a6c8e1b4d3f5a7c9e2b4d6f8a1c"),
-    "from_bank_account": _stub("bank_accounts", CASH, "Cash in hand (1210)"),
-    "to_bank_account": _stub("bank_accounts", CURRENT, "Current (1200)"),
+    "from_bank_account": stub("bank_accounts", CASH, "Cash in hand (1210)"),
+    "to_bank_account": stub("bank_accounts", CURRENT, "Current (1200)"),
     "date": "2026-03-02",
     "reference": "Cash takings",
     "cash_amount": "640.0",
@@ -125,9 +118,9 @@ _DEPOSIT = {
     "total_amount": "760.0",
 }
 _RECONCILIATION = {
-    **_stub("bank_reconciliations", RECONCILIATION_ID, "Current (1200) - 2026-02-28"),
+    **stub("bank_reconciliations", RECONCILIATION_ID, "Current (1200) - 2026-02-28"),
     **_STAMP,
-    "bank_account": _stub("bank_accounts", CURRENT, "Current (1200)"),
+    "bank_account": stub("bank_accounts", CURRENT, "Current (1200)"),
     "statement_date": "2026-02-28",
     "statement_end_balance": "4210.5",
     "reference": "Statement 14",

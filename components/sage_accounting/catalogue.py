@@ -36,92 +36,89 @@ from sage_accounting._models import (
     PagingInputs,
     UpdatedSinceInputs,
     optional,
+    stub,
 )
-from sage_accounting._resources import Dated, Link
+from sage_accounting._resources import Dated, Link, described
 from sageflow._component import Inputs
 
 # --- Output models: the fields a flow commonly reads; Sage's others are kept (extra="allow") ---
 
 
-def _text(what: str) -> Any:
-    return Field(default=None, description=what)
-
-
 class SalesPriceOut(Dated):
     """One of a product's prices: one per price type (Sales Price, Trade, ...)."""
 
-    price_name: str | None = _text("The price's name.")
-    price: str | None = _text("The price, a decimal string as Sage sends it.")
-    price_includes_tax: bool | None = _text("Whether the price includes tax.")
-    product_sales_price_type: Link | None = _text("The price type.")
+    price_name: str | None = described("The price's name.")
+    price: str | None = described("The price, a decimal string as Sage sends it.")
+    price_includes_tax: bool | None = described("Whether the price includes tax.")
+    product_sales_price_type: Link | None = described("The price type.")
 
 
 class SalesRateOut(Dated):
     """One of a service's rates: one per rate type (Rate, Hourly, ...)."""
 
-    rate_name: str | None = _text("The rate's name.")
-    rate: str | None = _text("The rate, a decimal string as Sage sends it.")
-    rate_includes_tax: bool | None = _text("Whether the rate includes tax.")
-    service_rate_type: Link | None = _text("The rate type.")
+    rate_name: str | None = described("The rate's name.")
+    rate: str | None = described("The rate, a decimal string as Sage sends it.")
+    rate_includes_tax: bool | None = described("Whether the rate includes tax.")
+    service_rate_type: Link | None = described("The rate type.")
 
 
 class CatalogueItem(Dated):
     """What products, services and stock items share."""
 
-    item_code: str | None = _text("The item code (a shop's SKU).")
-    description: str | None = _text("The description, shown on invoices.")
-    notes: str | None = _text("Notes.")
-    sales_ledger_account: Link | None = _text("The ledger account sales post to.")
-    purchase_ledger_account: Link | None = _text("The ledger account purchases post to.")
-    sales_tax_rate: Link | None = _text("The sales tax rate.")
-    purchase_tax_rate: Link | None = _text("The purchase tax rate.")
-    usual_supplier: Link | None = _text("The usual supplier.")
-    cost_price: str | None = _text("The cost price, a decimal string as Sage sends it.")
-    active: bool | None = _text("Whether the item is offered.")
-    deletable: bool | None = _text("Whether Sage would delete it (unused on transactions).")
+    item_code: str | None = described("The item code (a shop's SKU).")
+    description: str | None = described("The description, shown on invoices.")
+    notes: str | None = described("Notes.")
+    sales_ledger_account: Link | None = described("The ledger account sales post to.")
+    purchase_ledger_account: Link | None = described("The ledger account purchases post to.")
+    sales_tax_rate: Link | None = described("The sales tax rate.")
+    purchase_tax_rate: Link | None = described("The purchase tax rate.")
+    usual_supplier: Link | None = described("The usual supplier.")
+    cost_price: str | None = described("The cost price, a decimal string as Sage sends it.")
+    active: bool | None = described("Whether the item is offered.")
+    deletable: bool | None = described("Whether Sage would delete it (unused on transactions).")
 
 
 class Product(CatalogueItem):
     """A product (``/products``); stock items are listed here too."""
 
-    sales_prices: list[SalesPriceOut] | None = _text("The prices, one per price type.")
-    catalog_item_type: Link | None = _text("PRODUCT (non-stock) or STOCK_ITEM.")
+    sales_prices: list[SalesPriceOut] | None = described("The prices, one per price type.")
+    catalog_item_type: Link | None = described("PRODUCT (non-stock) or STOCK_ITEM.")
 
 
 class Service(CatalogueItem):
     """A service (``/services``)."""
 
-    sales_rates: list[SalesRateOut] | None = _text("The rates, one per rate type.")
+    sales_rates: list[SalesRateOut] | None = described("The rates, one per rate type.")
 
 
 class StockItem(CatalogueItem):
     """A stock item (``/stock_items``): a product whose quantity in stock is tracked."""
 
-    sales_prices: list[SalesPriceOut] | None = _text("The prices, one per price type.")
-    quantity_in_stock: str | None = _text("Quantity held, a decimal string.")
-    reorder_level: str | None = _text("Reorder when stock falls below this.")
-    reorder_quantity: str | None = _text("How many to reorder.")
-    last_cost_price: str | None = _text("Latest purchase or adjustment-in unit cost.")
-    average_cost_price: str | None = _text("Average unit cost of the stock taken in.")
-    location: str | None = _text("Where the stock is kept.")
-    barcode: str | None = _text("The barcode.")
+    sales_prices: list[SalesPriceOut] | None = described("The prices, one per price type.")
+    quantity_in_stock: str | None = described("Quantity held, a decimal string.")
+    reorder_level: str | None = described("Reorder when stock falls below this.")
+    reorder_quantity: str | None = described("How many to reorder.")
+    last_cost_price: str | None = described("Latest purchase or adjustment-in unit cost.")
+    average_cost_price: str | None = described("Average unit cost of the stock taken in.")
+    location: str | None = described("Where the stock is kept.")
+    barcode: str | None = described("The barcode.")
 
 
 class StockMovement(Dated):
     """A stock adjustment (``/stock_movements``): it changes its item's quantity in stock."""
 
-    movement_number: int | str | None = _text("Sage's number of the movement.")
-    date: str | None = _text("The movement's date.")
-    quantity: str | None = _text("Quantity moved: positive in, negative out.")
-    cost_price: str | None = _text("Unit cost of the stock moved.")
-    details: str | None = _text("What the movement was.")
-    reference: str | None = _text("Your reference.")
-    stock_item: Link | None = _text("The stock item.")
+    movement_number: int | str | None = described("Sage's number of the movement.")
+    date: str | None = described("The movement's date.")
+    quantity: str | None = described("Quantity moved: positive in, negative out.")
+    cost_price: str | None = described("Unit cost of the stock moved.")
+    details: str | None = described("What the movement was.")
+    reference: str | None = described("Your reference.")
+    stock_item: Link | None = described("The stock item.")
 
 
 class CatalogueType(Dated):
-    name: str | None = _text("The type's name.")
-    active: bool | None = _text("Whether the type is offered.")
+    name: str | None = described("The type's name.")
+    active: bool | None = described("Whether the type is offered.")
 
 
 class ProductSalesPriceType(CatalogueType):
@@ -146,20 +143,16 @@ SUPPLIER_ID = "6f8b1d3a5c7e4f9b2d4a6c8e1f3b5d7a"
 _STAMP = {"created_at": "2026-03-02T09:15:00Z", "updated_at": "2026-03-02T09:15:00Z"}
 
 
-def _stub(collection: str, key: str, shown: str) -> dict[str, str]:
-    return {"id": key, "displayed_as": shown, "$path": f"/{collection}/{key}"}
-
-
-_GB_STANDARD = _stub("tax_rates", "GB_STANDARD", "Standard 20.00%")
-_SALES_LEDGER = _stub("ledger_accounts", SALES_LEDGER_ID, "Sales - Products (4000)")
-_PURCHASE_LEDGER = _stub("ledger_accounts", PURCHASE_LEDGER_ID, "Cost of sales - goods (5000)")
-_PRICE_TYPE = _stub("product_sales_price_types", PRICE_TYPE_ID, "Sales Price")
-_RATE_TYPE = _stub("service_rate_types", RATE_TYPE_ID, "Rate")
+_GB_STANDARD = stub("tax_rates", "GB_STANDARD", "Standard 20.00%")
+_SALES_LEDGER = stub("ledger_accounts", SALES_LEDGER_ID, "Sales - Products (4000)")
+_PURCHASE_LEDGER = stub("ledger_accounts", PURCHASE_LEDGER_ID, "Cost of sales - goods (5000)")
+_PRICE_TYPE = stub("product_sales_price_types", PRICE_TYPE_ID, "Sales Price")
+_RATE_TYPE = stub("service_rate_types", RATE_TYPE_ID, "Rate")
 
 
 def _item(collection: str, key: str, code: str, description: str, **more: Any) -> dict[str, Any]:
     return {
-        **_stub(collection, key, description),
+        **stub(collection, key, description),
         **_STAMP,
         "deletable": True,
         "item_code": code,
@@ -169,7 +162,7 @@ def _item(collection: str, key: str, code: str, description: str, **more: Any) -
         "purchase_ledger_account": _PURCHASE_LEDGER,
         "sales_tax_rate": _GB_STANDARD,
         "purchase_tax_rate": _GB_STANDARD,
-        "usual_supplier": _stub("contacts", SUPPLIER_ID, "Oakwood Timber Supplies (OAK001)"),
+        "usual_supplier": stub("contacts", SUPPLIER_ID, "Oakwood Timber Supplies (OAK001)"),
         "active": True,
         **more,
     }
@@ -234,7 +227,7 @@ _STOCK_ITEM = _item(
     barcode="5012345678900",
 )
 _MOVEMENT = {
-    **_stub("stock_movements", MOVEMENT_ID, "Stock take adjustment"),
+    **stub("stock_movements", MOVEMENT_ID, "Stock take adjustment"),
     **_STAMP,
     "movement_number": 2,
     "date": "2026-03-02",
@@ -242,7 +235,7 @@ _MOVEMENT = {
     "cost_price": "2.1",
     "details": "Stock take adjustment",
     "reference": "ST-2026-03",
-    "stock_item": _stub("stock_items", STOCK_ITEM_ID, "Brass hinge, pair"),
+    "stock_item": stub("stock_items", STOCK_ITEM_ID, "Brass hinge, pair"),
 }
 _PRICE_TYPE_RECORD = {**_PRICE_TYPE, **_STAMP, "name": "Sales Price", "active": True}
 _RATE_TYPE_RECORD = {**_RATE_TYPE, **_STAMP, "name": "Rate", "active": True}
