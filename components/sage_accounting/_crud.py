@@ -27,6 +27,7 @@ from sage_accounting._actions import (
 )
 from sage_accounting._markers import Marker
 from sage_accounting._models import (
+    Bool,
     DeleteOutput,
     Id,
     Int,
@@ -159,6 +160,15 @@ def _id_only(family: Family, verb: str) -> type[Inputs]:
     return _keyed(family, verb, f"The {family.singular.lower()} to {verb.lower()}.", {})
 
 
+#: The single GET's optional query parameters a family may name in ``get_query`` (the
+#: swagger's, per path): the input's type, description and example.
+GET_QUERY: dict[str, tuple[Any, str, Any]] = {
+    "nested_attributes": (str, "Expand linked records' fields too, or `all`.", "all"),
+    "show_payments_allocations": (Bool, "Include the payments and allocations.", True),
+    "expand_origin": (Bool, "Expand the record that made the transaction.", True),
+}
+
+
 def _get_inputs(family: Family) -> type[Inputs]:
     extra: dict[str, Any] = {
         "attributes": (
@@ -166,14 +176,11 @@ def _get_inputs(family: Family) -> type[Inputs]:
             Field(default=None, description="Extra fields to return, or `all`.", examples=["all"]),
         )
     }
-    if "nested_attributes" in family.get_query:
-        extra["nestedAttributes"] = (
-            str | None,
-            Field(
-                default=None,
-                description="Expand linked records' fields too, or `all`.",
-                examples=["all"],
-            ),
+    for name in family.get_query:
+        kind, description, example = GET_QUERY[name]
+        extra[_wire_to_input(name)] = (
+            kind | None,
+            Field(default=None, description=description, examples=[example]),
         )
     return _keyed(family, "Get", f"The {family.singular.lower()} to fetch.", extra)
 
@@ -289,7 +296,7 @@ def register_family(family: Family) -> dict[str, Callable[[Any], Action]]:
         get_inputs = _get_inputs(family)
 
         def get_handler(inputs: Inputs) -> Action:
-            names = ("attributes", "nestedAttributes")
+            names = ("attributes", *(_wire_to_input(name) for name in family.get_query))
             return (yield from get_one(_path(inputs), attributes_query(inputs, *names)))
 
         handlers[GET] = PACK.component(

@@ -450,6 +450,7 @@ READ_ONLY_FAMILIES = (
         list_inputs=ListTransactionsInputs,
         list_example={"transactionTypeId": "JOURNAL", "from_date": "2026-01-01"},
         lookup=TRANSACTIONS,
+        get_query=("expand_origin",),
     ),
     read_only(
         collection="transaction_types",

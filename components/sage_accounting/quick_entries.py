@@ -182,7 +182,7 @@ def _family(sale: bool) -> Family:
         list_example={"statusId": "UNPAID", "sort": "date:desc"},
         lookup=SALES_QUICK_ENTRIES if sale else PURCHASE_QUICK_ENTRIES,
         fields=_fields(sale),
-        get_query=("nested_attributes",),
+        get_query=("show_payments_allocations", "nested_attributes"),
         marker=QUICK_ENTRY,
     )
 
