@@ -105,3 +105,21 @@ def layer_client(sandbox: Sandbox, transport: httpx.BaseTransport | None = None)
         sleep=lambda _seconds: None,
         retry=RetryPolicy(random=lambda: 0.0),
     )
+
+
+def dropping_first_post(sandbox: Sandbox) -> tuple[httpx.MockTransport, list[int]]:
+    """``sandbox``, losing its answer to the first POST after handling it (a connection cut
+    after the commit), and the count of POSTs it saw."""
+    inner = sandbox.transport()
+    posts = [0]
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        response = inner.handle_request(request)
+        if request.method == "POST":
+            posts[0] += 1
+            if posts[0] == 1:
+                response.read()
+                raise httpx.ReadError("connection dropped after commit", request=request)
+        return response
+
+    return httpx.MockTransport(handle), posts

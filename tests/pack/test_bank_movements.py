@@ -3,14 +3,15 @@ anything is sent, and a transfer through the HTTP layer moving the sandbox's bal
 
 from __future__ import annotations
 
-import httpx
+from typing import Any
+
 import pytest
-from packkit import first, layer_client
+from packkit import dropping_first_post, first, layer_client
 
 from sage_accounting import PACK
 from sage_accounting.sandbox import Clock, Sandbox
 from sageflow import CallOptions, InputValidationError
-from sageflow._http import Client, Connection
+from sageflow._http import Client
 
 CURRENT, SAVINGS = "1a3c5e7b9d2f4a6c8e0b2d4f6a8c0e2b", "3c5e7b9d1f2a4c6e8a0b2d4f6e8a1c3b"
 
@@ -80,27 +81,30 @@ def test_requests_use_the_swaggers_names() -> None:
         )
 
 
+def _transfer(client: Client, amount: str, options: CallOptions | None = None) -> dict[str, Any]:
+    """A transfer of ``amount`` from the current account to savings, and the savings account
+    as read after it."""
+    banks = client.call("sage_accounting/listBankAccounts", {"attributes": "all"})["items"]
+    by_type = {b["bank_account_type"]["id"]: b["id"] for b in banks}
+    inputs = {
+        "fromBankAccountId": by_type["CHECKING"],
+        "toBankAccountId": by_type["SAVINGS"],
+        "date": "2026-01-05",
+        "amount": amount,
+    }
+    made = client.call("sage_accounting/createBankTransfer", inputs, options)
+    savings = client.call("sage_accounting/getBankAccount", {"bankAccountId": by_type["SAVINGS"]})
+    return {"transfer": made, "savings": savings}
+
+
 def test_a_transfer_through_the_http_layer_moves_the_sandbox_balances() -> None:
     sandbox = Sandbox(clock=Clock.manual())
-    with Client(
-        Connection.with_token(sandbox.api_base, sandbox.access_token), transport=sandbox.transport()
-    ) as client:
-        banks = client.call("sage_accounting/listBankAccounts", {"attributes": "all"})["items"]
-        by_type = {b["bank_account_type"]["id"]: b["id"] for b in banks}
-        made = client.call(
-            "sage_accounting/createBankTransfer",
-            {
-                "fromBankAccountId": by_type["CHECKING"],
-                "toBankAccountId": by_type["SAVINGS"],
-                "date": "2026-01-05",
-                "amount": "75.25",
-            },
+    with layer_client(sandbox) as client:
+        out = _transfer(client, "75.25")
+        same = client.call(
+            "sage_accounting/getBankTransfer", {"bankTransferId": out["transfer"]["id"]}
         )
-        savings = client.call(
-            "sage_accounting/getBankAccount", {"bankAccountId": by_type["SAVINGS"]}
-        )
-        same = client.call("sage_accounting/getBankTransfer", {"bankTransferId": made["id"]})
-    assert savings["balance"] == "75.25"
+    assert out["savings"]["balance"] == "75.25"
     assert same["amount"] == "75.25"
 
 
@@ -108,34 +112,9 @@ def test_a_dropped_transfer_is_retried_once_and_moves_the_money_once() -> None:
     # No marker can find a transfer (the list takes no search): exactly-once rests on Sage's
     # idempotency_id [G-idem], which the layer puts in the body and the retry repeats.
     sandbox = Sandbox(clock=Clock.manual())
-    inner = sandbox.transport()
-    posts = [0]
-
-    def handle(request: httpx.Request) -> httpx.Response:
-        response = inner.handle_request(request)
-        if request.method == "POST":
-            posts[0] += 1
-            if posts[0] == 1:
-                response.read()
-                raise httpx.ReadError("connection dropped after commit", request=request)
-        return response
-
-    with layer_client(sandbox, httpx.MockTransport(handle)) as client:
-        banks = client.call("sage_accounting/listBankAccounts", {"attributes": "all"})["items"]
-        by_type = {b["bank_account_type"]["id"]: b["id"] for b in banks}
-        made = client.call(
-            "sage_accounting/createBankTransfer",
-            {
-                "fromBankAccountId": by_type["CHECKING"],
-                "toBankAccountId": by_type["SAVINGS"],
-                "date": "2026-01-05",
-                "amount": "60.00",
-            },
-            CallOptions("k-transfer"),
-        )
-        savings = client.call(
-            "sage_accounting/getBankAccount", {"bankAccountId": by_type["SAVINGS"]}
-        )
+    transport, posts = dropping_first_post(sandbox)
+    with layer_client(sandbox, transport) as client:
+        out = _transfer(client, "60.00", CallOptions("k-transfer"))
     assert posts == [2]  # sent again with the same idempotency_id: Sage's first result back
-    assert [t["id"] for t in sandbox.records("bank_transfers")] == [made["id"]]
-    assert savings["balance"] == "60.0"
+    assert [t["id"] for t in sandbox.records("bank_transfers")] == [out["transfer"]["id"]]
+    assert out["savings"]["balance"] == "60.0"

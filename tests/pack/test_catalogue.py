@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import httpx
 import pytest
-from packkit import first, layer_client, page, run
+from packkit import dropping_first_post, first, layer_client, page, run
 
 from sage_accounting import PACK
 from sage_accounting._crud import update_inputs
@@ -118,23 +117,6 @@ def test_deletes_are_destructive_and_echo_the_id() -> None:
 # --- Against the sandbox, through the HTTP layer ---------------------------------------------
 
 
-def _dropping_first_post(sandbox: Sandbox) -> tuple[httpx.MockTransport, list[int]]:
-    """The sandbox, losing the answer to the first POST after it was handled."""
-    inner = sandbox.transport()
-    posts = [0]
-
-    def handle(request: httpx.Request) -> httpx.Response:
-        response = inner.handle_request(request)
-        if request.method == "POST":
-            posts[0] += 1
-            if posts[0] == 1:
-                response.read()
-                raise httpx.ReadError("connection dropped after commit", request=request)
-        return response
-
-    return httpx.MockTransport(handle), posts
-
-
 def _ids(sandbox: Sandbox, name: str, where: Callable[[dict[str, Any]], bool]) -> list[str]:
     return [r["id"] for r in sandbox.records(name) if where(r)]
 
@@ -175,7 +157,7 @@ def test_a_dropped_product_create_is_adopted_not_repeated(item_code: str | None)
     }
     if item_code:
         inputs["itemCode"] = item_code
-    transport, posts = _dropping_first_post(sandbox)
+    transport, posts = dropping_first_post(sandbox)
     with layer_client(sandbox, transport) as client:
         out = client.call("sage_accounting/createProduct", inputs, CallOptions("k-prod"))
     made = _ids(sandbox, "products", lambda r: r["description"] == "Marker board")
@@ -187,7 +169,7 @@ def test_a_dropped_product_create_is_adopted_not_repeated(item_code: str | None)
 def test_a_dropped_stock_movement_is_adopted_and_moves_stock_once() -> None:
     sandbox = Sandbox(clock=Clock.manual(), idempotency=False)
     item = next(r for r in sandbox.records("stock_items") if r["item_code"] == "HNG-BRASS")
-    transport, posts = _dropping_first_post(sandbox)
+    transport, posts = dropping_first_post(sandbox)
     movement = {
         "stockItemId": item["id"],
         "date": "2026-01-05",
