@@ -11,15 +11,12 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
-import httpx
 import pytest
-from packkit import by_path, first, page, run
+from packkit import by_path, dropping_first_post, first, layer_client, page, run
 
 from sage_accounting._markers import marker_text
-from sage_accounting.connection import PROFILE
-from sage_accounting.sandbox import DEV_TOKEN, Clock, Sandbox
+from sage_accounting.sandbox import Clock, Sandbox
 from sageflow import CallOptions, InputValidationError, components, get_component
-from sageflow._http import Client, Connection, RetryPolicy
 
 ACCOUNT_A, ACCOUNT_B = "a" * 32, "b" * 32
 
@@ -117,18 +114,9 @@ def sandbox() -> Sandbox:
     return Sandbox(clock=Clock.manual())
 
 
-def _client(sandbox: Sandbox, transport: httpx.BaseTransport | None = None) -> Client:
-    return Client(
-        Connection.with_token(sandbox.api_base, DEV_TOKEN, PROFILE),
-        transport=transport or sandbox.transport(),
-        sleep=lambda _seconds: None,
-        retry=RetryPolicy(random=lambda: 0.0),
-    )
-
-
 @pytest.fixture
 def call(sandbox: Sandbox) -> Iterator[Callable[..., dict[str, Any]]]:
-    with _client(sandbox) as client:
+    with layer_client(sandbox) as client:
 
         def call(key: str, inputs: dict[str, Any]) -> dict[str, Any]:
             component = get_component(f"sage_accounting/{key}")
@@ -278,35 +266,17 @@ def _quick(contact: str) -> dict[str, Any]:
     }
 
 
-def _first_post_dropped(sandbox: Sandbox) -> tuple[httpx.MockTransport, list[int]]:
-    """The sandbox in-process, losing the answer to the first POST after it committed; the
-    list counts the POSTs sent."""
-    inner = sandbox.transport()
-    posts = [0]
-
-    def handle(request: httpx.Request) -> httpx.Response:
-        response = inner.handle_request(request)
-        if request.method == "POST":
-            posts[0] += 1
-            if posts[0] == 1:
-                response.read()
-                raise httpx.ReadError("connection dropped after commit", request=request)
-        return response
-
-    return httpx.MockTransport(handle), posts
-
-
 def test_a_dropped_quick_entry_create_is_found_by_its_marker_not_repeated() -> None:
     sandbox = Sandbox(clock=Clock.manual(), idempotency=False)
-    transport, posts = _first_post_dropped(sandbox)
+    transport, posts = dropping_first_post(sandbox)
 
-    with _client(sandbox) as setup:
+    with layer_client(sandbox) as setup:
         customer = setup.call(
             "sage_accounting/findContact", {"search": "a", "contactTypeId": "CUSTOMER"}
         )["items"][0]["id"]
         account = setup.call("sage_accounting/listLedgerAccounts", {"visible_in": "sales"})
     inputs = {**_quick(customer), "ledgerAccountId": account["items"][0]["id"]}
-    with _client(sandbox, transport) as client:
+    with layer_client(sandbox, transport) as client:
         out = client.call("sage_accounting/createSalesQuickEntry", inputs, CallOptions("k-qe"))
     (made,) = sandbox.records("sales_quick_entries")
     assert out["id"] == made["id"]
@@ -422,13 +392,13 @@ def test_ledger_entry_changes_deliver_each_line_a_journal_posts() -> None:
 def test_a_dropped_journal_post_is_replayed_by_its_idempotency_id_not_posted_twice(
     sandbox: Sandbox,
 ) -> None:
-    transport, posts = _first_post_dropped(sandbox)
+    transport, posts = dropping_first_post(sandbox)
 
-    with _client(sandbox) as setup:
+    with layer_client(sandbox) as setup:
         fees = setup.call("sage_accounting/listLedgerAccounts", {"search": "7602"})["items"][0]
         other = setup.call("sage_accounting/listLedgerAccounts", {"search": "9998"})["items"][0]
     inputs = _journal(_debit("40.00", fees["id"]), _credit("40.00", other["id"]))
-    with _client(sandbox, transport) as client:
+    with layer_client(sandbox, transport) as client:
         out = client.call("sage_accounting/createJournal", inputs, CallOptions("k-journal"))
     (made,) = sandbox.records("journals")
     assert out["id"] == made["id"]
