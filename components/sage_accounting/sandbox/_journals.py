@@ -17,7 +17,12 @@ from decimal import Decimal
 from typing import Any
 
 from sage_accounting.sandbox import _resources as res
-from sage_accounting.sandbox._registry import READ, READ_DELETE, Resource, register
+from sage_accounting.sandbox._registry import (
+    READ_DELETE,
+    Resource,
+    register,
+    register_read_only,
+)
 from sage_accounting.sandbox._resources import (
     CENT,
     Business,
@@ -610,16 +615,7 @@ for _name, _rows in (
     ("quick_entry_types", QUICK_ENTRY_TYPES),
     ("journal_code_types", JOURNAL_CODE_TYPES),
 ):
-    register(
-        Resource(
-            _name,
-            _name[:-1],
-            on_collection=READ,
-            on_record=READ,
-            shared=True,
-            reference=_reference(_name, _rows),
-        )
-    )
+    register_read_only(_name, shared=True, reference=_reference(_name, _rows))
 
 register(
     Resource(
@@ -679,15 +675,6 @@ _ENTRY_FILTERS = frozenset(
     }
 )
 for _name, _view in (("ledger_entries", ledger_entries), ("transactions", transactions)):
-    register(
-        Resource(
-            _name,
-            _name,
-            on_collection=READ,
-            on_record=READ,
-            view=_view,
-            filters=_ENTRY_FILTERS,
-            matches=_entry_matches,
-            order=_by_date,
-        )
+    register_read_only(
+        _name, view=_view, filters=_ENTRY_FILTERS, matches=_entry_matches, order=_by_date
     )

@@ -93,3 +93,8 @@ def register(resource: Resource) -> Resource:
         raise ValueError(f"sandbox resource {resource.name!r} is registered twice")
     RESOURCES[resource.name] = resource
     return resource
+
+
+def register_read_only(name: str, **fields: Any) -> Resource:
+    """Register a resource Sage only lists and gets (reference data, views of the ledger)."""
+    return register(Resource(name, name, on_collection=READ, on_record=READ, **fields))

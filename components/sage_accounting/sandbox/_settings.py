@@ -13,7 +13,13 @@ import hashlib
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from sage_accounting.sandbox._registry import READ, READ_UPDATE, Resource, register
+from sage_accounting.sandbox._registry import (
+    READ,
+    READ_UPDATE,
+    Resource,
+    register,
+    register_read_only,
+)
 from sage_accounting.sandbox._resources import Business, invalid, link, text
 from sage_accounting.sandbox._store import Record
 
@@ -458,27 +464,13 @@ for _name, _reference in (
     ("tax_return_frequencies", _rows("tax_return_frequencies", TAX_RETURN_FREQUENCIES)),
     ("exchange_rates", _exchange_rates),
 ):
-    register(
-        Resource(
-            _name,
-            _name,
-            on_collection=READ,
-            on_record=READ,
-            shared=True,
-            reference=_reference,
-        )
-    )
-register(
-    Resource(
-        "address_regions",
-        "address_region",
-        on_collection=READ,
-        on_record=READ,
-        shared=True,
-        reference=_address_regions,
-        filters=frozenset({"country_id"}),
-        matches=_region_matches,
-    )
+    register_read_only(_name, shared=True, reference=_reference)
+register_read_only(
+    "address_regions",
+    shared=True,
+    reference=_address_regions,
+    filters=frozenset({"country_id"}),
+    matches=_region_matches,
 )
 _LEDGER_DEFAULTS = {f"{name}_ledger_account_id": None for name in _DEFAULT_ACCOUNTS}
 register(
