@@ -1,0 +1,1014 @@
+"""The Chift sandbox for Sage GE: token, bearer check, routes, paging, idempotency, the rules."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+from collections.abc import Callable, Mapping
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl
+
+import httpx
+from pydantic import ValidationError
+
+from sage_ge import _rules as rules
+from sage_ge.sandbox import _seed as seed
+from sageflow.sandbox import (
+    AsyncSandboxTransport,
+    Chaos,
+    ChaosGate,
+    Clock,
+    Collection,
+    Persistence,
+    Record,
+    Reply,
+    SandboxTransport,
+    Stats,
+    json_reply,
+)
+
+#: The path every Chift call of the sandbox is under (unique among the packs' sandboxes, so
+#: ``sageflow sandbox serve`` can mount it beside the others).
+API_PATH = "/chift"
+#: Accepted as bearer on every call and never expires (curl, the runner's no-account fallback).
+DEV_TOKEN = "sageflow-chift-sandbox-token"  # noqa: S105 - a published, sandbox-only credential
+#: Chift's OpenAPI, ``POST /token``: "The token is valid for 30 minutes".
+TOKEN_LIFETIME = 1800
+#: Every list operation of the OpenAPI: ``page`` >= 1 default 1, ``size`` 1..100 default 50.
+DEFAULT_SIZE = 50
+MAX_SIZE = 100
+#: The chift-samples README: ``x-chift-client-requestid`` is "up to 255 characters".
+REQUEST_ID_HEADER = "x-chift-client-requestid"
+REQUEST_ID_MAX = 255
+#: ``errors__400_max_difference_months``: at most 3 months between date_from and date_to.
+MAX_MONTHS = 3
+CONNECTOR = "Sage Generation Experts"
+
+
+class ChiftError(Exception):
+    """A refusal in Chift's ``ChiftError`` shape ``{message, status: "error", error_code}``."""
+
+    def __init__(self, status: int, message: str, code: str | None = None, detail: Any = None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.code = code
+        self.detail = detail
+
+    def reply(self) -> Reply:
+        body: dict[str, Any] = {"message": self.message, "status": "error"}
+        if self.code is not None:
+            body["error_code"] = self.code
+        if self.detail is not None:
+            body["detail"] = self.detail
+        return json_reply(self.status, body)
+
+
+def validation_error(where: str, field: str, message: str, kind: str) -> ChiftError:
+    """FastAPI's ``HTTPValidationError`` (the OpenAPI's 422 of every operation)."""
+    detail = [{"loc": [where, field], "msg": message, "type": kind}]
+    return ChiftError(422, "Validation error", None, detail)
+
+
+# Chift's routes under /consumers/{consumer_id}/accounting that the sandbox serves: the first
+# path segment(s) and the methods, each an operation of the OpenAPI (the fidelity test checks).
+ROUTES: dict[str, frozenset[str]] = {
+    "/folders": frozenset({"GET"}),
+    "/folders/{folder_id}": frozenset({"GET"}),
+    "/bookyears": frozenset({"GET"}),
+    "/chart-of-accounts": frozenset({"GET"}),
+    "/journals": frozenset({"GET"}),
+    "/vat-codes": frozenset({"GET"}),
+    "/clients": frozenset({"GET", "POST"}),
+    "/clients/{client_id}": frozenset({"GET"}),
+    "/suppliers": frozenset({"GET", "POST"}),
+    "/suppliers/{supplier_id}": frozenset({"GET"}),
+    "/journal-entries": frozenset({"POST"}),
+    "/journal/entries": frozenset({"GET"}),
+    "/journal/entries/{journal_entry_id}": frozenset({"GET"}),
+}
+#: Body fields each create takes (the OpenAPI's ``ClientItemIn``/``SupplierItemIn``,
+#: ``GenericJournalEntry``, ``GenericJournalItem``); any other is a 422 naming it.
+PARTY_FIELDS = frozenset(
+    {
+        "external_reference",
+        "first_name",
+        "last_name",
+        "name",
+        "function",
+        "is_company",
+        "company_id",
+        "phone",
+        "mobile",
+        "email",
+        "language",
+        "internal_notes",
+        "website",
+        "vat",
+        "company_number",
+        "iban",
+        "bank_account",
+        "currency",
+        "active",
+        "addresses",
+        "account_number",
+    }
+)
+ENTRY_FIELDS = frozenset(
+    {
+        "reference",
+        "due_date",
+        "journal_id",
+        "number",
+        "currency",
+        "currency_exchange_rate",
+        "date",
+        "items",
+        "pdf",
+        "pdf_name",
+        "posted",
+        "start_date",
+        "end_date",
+    }
+)
+ITEM_FIELDS = frozenset(
+    {
+        "account_type",
+        "account",
+        "force_general_account",
+        "prioritise_thirdparty_account",
+        "description",
+        "debit",
+        "credit",
+        "analytic_distribution",
+        "tax_code",
+        "tax_info",
+        "account_info",
+    }
+)
+THIRD_PARTY_TYPES = {
+    "customer_account": ("clients", seed.CLIENT_COLLECTIVE),
+    "supplier_account": ("suppliers", seed.SUPPLIER_COLLECTIVE),
+}
+RESOURCES = ("bookyears", "accounts", "journals", "vat_codes", "clients", "suppliers", "entries")
+
+
+class Folder:
+    """One dossier's records."""
+
+    def __init__(self, record: Record) -> None:
+        self.record = record
+        self.id = str(record["id"])
+        self.collections = {name: Collection(name) for name in RESOURCES}
+
+    def __getitem__(self, name: str) -> Collection:
+        return self.collections[name]
+
+
+class Sandbox:
+    """A simulated Chift unified accounting API over one Sage GE connection.
+
+    Args:
+        clock: sandbox time (:meth:`Clock.manual` for tests); it dates ``today`` for the rules,
+            token expiry and every reply's ``Date`` header.
+        chaos: fault injection (``sageflow.sandbox.Chaos``), settable later.
+        data: a SQLite file: state loads from it when it exists and every write goes to it.
+        open_years: how many fiscal years the seed leaves open: 2 (default, Sage GE's limit)
+            or 3 (the oldest of three is the case Sage GE refuses entries in).
+        missing_folder: a call without ``folder_id`` on this multi-dossier connection; what
+            Chift answers is unknown: ``"first"`` (default, the selected dossier) or
+            ``"error"`` (400 ``ERROR_CONNECTOR_CONFIGURATION``).
+        repeat_request_id: a create whose ``x-chift-client-requestid`` was seen before:
+            ``"replay"`` (default: the first answer again, no second record) or ``"conflict"``
+            (409, as Chift's older idempotency page says; that 409's body is unknown).
+        collective_error: the code of a line on a collective account without a third party:
+            ``"not_good_scope"`` (default, ``ERROR_ACCOUNT_NUMBER_NOT_GOOD_SCOPE``, issue 15)
+            or ``"partner_account_missing"`` (``ERROR_PARTNER_ACCOUNT_MISSING``, the 422
+            example of ``POST /journal-entries``).
+    """
+
+    api_base = f"http://sandbox{API_PATH}/consumers/{seed.CONSUMER_ID}/accounting"
+    access_token = DEV_TOKEN
+    consumer_id = seed.CONSUMER_ID
+    account_id = seed.ACCOUNT_ID
+
+    def __init__(
+        self,
+        *,
+        clock: Clock | None = None,
+        chaos: Chaos | None = None,
+        data: str | Path | None = None,
+        open_years: int = 2,
+        missing_folder: str = "first",
+        repeat_request_id: str = "replay",
+        collective_error: str = "not_good_scope",
+    ) -> None:
+        if open_years not in (2, 3):
+            raise ValueError("open_years must be 2 or 3")
+        if missing_folder not in ("first", "error"):
+            raise ValueError("missing_folder must be 'first' or 'error'")
+        if repeat_request_id not in ("replay", "conflict"):
+            raise ValueError("repeat_request_id must be 'replay' or 'conflict'")
+        if collective_error not in ("not_good_scope", "partner_account_missing"):
+            raise ValueError(
+                "collective_error must be 'not_good_scope' or 'partner_account_missing'"
+            )
+        self.clock = clock or Clock()
+        self.stats = Stats()
+        self._lock = threading.RLock()
+        self.gate = ChaosGate(chaos or Chaos(), self.stats, self.clock.time, self._lock)
+        self.open_years = open_years
+        self.missing_folder = missing_folder
+        self.repeat_request_id = repeat_request_id
+        self.collective_error = collective_error
+        self.tokens: dict[str, float] = {}
+        self.folders: dict[str, Folder] = {}
+        self.replies: dict[str, dict[str, Any]] = {}
+        self.next_entry = 1
+        self._dirty: list[tuple[str, str, Record]] = []
+        self._new_replies: list[tuple[str, dict[str, Any]]] = []
+        self.persist = Persistence(Path(data)) if data is not None else None
+        if self.persist is None:
+            self._seed()
+        else:
+            with self.persist.write():
+                if self.persist.is_empty():
+                    self._seed()
+                    self._flush()
+                else:
+                    self._load()
+
+    # -- public surface ------------------------------------------------------------------------
+
+    @property
+    def chaos(self) -> Chaos:
+        return self.gate.chaos
+
+    @chaos.setter
+    def chaos(self, value: Chaos) -> None:
+        self.gate.chaos = value
+
+    def transport(self) -> httpx.BaseTransport:
+        """An ``httpx`` transport that calls this sandbox in-process (no socket)."""
+        return SandboxTransport(self)
+
+    def async_transport(self) -> httpx.AsyncBaseTransport:
+        return AsyncSandboxTransport(self)
+
+    def describe(self, base: str) -> list[tuple[str, str]]:
+        """What ``sageflow sandbox serve`` prints under the API base."""
+        return [
+            ("Token", f"POST {base.split('/consumers/')[0]}/token (any clientId/clientSecret)"),
+            ("Account", self.account_id),
+            ("folder_id", ", ".join(self.folders)),
+        ]
+
+    def advance(self, seconds: float) -> None:
+        """Move sandbox time forward (expires tokens, refills the rate-limit bucket)."""
+        self.clock.advance(seconds)
+
+    def close(self) -> None:
+        if self.persist is not None:
+            self.persist.close()
+
+    def records(self, resource: str, folder: str = "DOSSIER01") -> list[Record]:
+        """The stored records of a resource in a dossier, for assertions."""
+        return list(self.folders[folder][resource])
+
+    def next_latency(self) -> float:
+        return self.gate.next_latency()
+
+    def enter(self) -> None:
+        self.gate.enter()
+
+    def leave(self) -> None:
+        self.gate.leave()
+
+    # -- the handler ---------------------------------------------------------------------------
+
+    def handle(
+        self,
+        method: str,
+        path: str,
+        query: str = "",
+        headers: Mapping[str, str] | None = None,
+        body: bytes = b"",
+    ) -> Reply:
+        """Answer one request. ``headers`` keys must be lower case (httpx and ASGI give that)."""
+        with self._lock:
+            self.stats.requests += 1
+            method = method.upper()
+            reply = self._persisted(
+                method, lambda: self._dispatch(method, path, query, headers or {}, body)
+            )
+            # RFC 9110 §6.6.1; the sage_ge components read today from it (``server_date``).
+            reply.headers.setdefault("date", format_datetime(self.clock.now(), usegmt=True))
+            self.stats.by_status[reply.status] += 1
+            if reply.status == 429:
+                self.stats.throttled += 1
+            if reply.fault:
+                self.stats.faults[reply.fault] += 1
+            return reply
+
+    def _dispatch(
+        self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes
+    ) -> Reply:
+        if not path.startswith(API_PATH + "/"):
+            return _unknown_route(method, path).reply()
+        route = path[len(API_PATH) :]
+        try:
+            if route == "/token":
+                if method != "POST":
+                    raise ChiftError(405, "Method Not Allowed")
+                return self._token(body)
+            self._authenticate(headers)
+            fault = self._chaos_before()
+            if fault is not None:
+                return fault
+            prefix = f"/consumers/{self.consumer_id}/accounting"
+            if not route.startswith(prefix + "/"):
+                if route.startswith("/consumers/"):
+                    raise ChiftError(
+                        400,
+                        "No active connection was found for this consumer.",
+                        "ERROR_NO_ACTIVE_CONNECTION",
+                    )
+                raise _unknown_route(method, route)
+            pairs = parse_qsl(query, keep_blank_values=True)
+            request_id = headers.get(REQUEST_ID_HEADER)
+            if method == "POST" and request_id:
+                if len(request_id) > REQUEST_ID_MAX:
+                    raise validation_error(
+                        "header", REQUEST_ID_HEADER, "at most 255 characters", "string_too_long"
+                    )
+                seen = self.replies.get(request_id)
+                if seen is not None:
+                    self.stats.replays += 1
+                    if self.repeat_request_id == "conflict":
+                        raise ChiftError(409, "This request id has already been used.")
+                    return json_reply(seen["status"], seen["body"])
+            reply = self._route(method, route[len(prefix) :], pairs, body)
+        except ChiftError as error:
+            return error.reply()
+        if method == "POST" and request_id and reply.status < 500:
+            stored = {"status": reply.status, "body": json.loads(reply.body)}
+            self.replies[request_id] = stored
+            self._new_replies.append((request_id, stored))
+        if method != "GET" and reply.status < 300 and self.gate.drops_after_commit():
+            reply.fault = "drop"
+        return reply
+
+    def _token(self, body: bytes) -> Reply:
+        """``POST /token`` (``AuthItem`` in, ``Token`` out)."""
+        data = _json_object(body)
+        for name in ("clientId", "clientSecret", "accountId"):
+            if not isinstance(data.get(name), str):
+                raise validation_error("body", name, "Field required", "missing")
+        extra = set(data) - {"clientId", "clientSecret", "accountId", "marketplaceId"}
+        if extra:
+            raise validation_error("body", sorted(extra)[0], "Extra inputs", "extra_forbidden")
+        if not data["clientId"] or not data["clientSecret"] or data["accountId"] != self.account_id:
+            raise ChiftError(401, "Authentication failed.", "ERROR_CHIFT_AUTHENTICATION_ERROR")
+        token = secrets.token_urlsafe(24)
+        expires = self.clock.time() + TOKEN_LIFETIME
+        self.tokens[token] = expires
+        return json_reply(
+            200,
+            {
+                "access_token": token,
+                "token_type": "bearer",
+                "expires_in": TOKEN_LIFETIME,
+                "expires_on": int(expires),
+            },
+        )
+
+    def _authenticate(self, headers: Mapping[str, str]) -> None:
+        scheme, _, token = headers.get("authorization", "").partition(" ")
+        token = token.strip()
+        if scheme.lower() == "bearer" and token:
+            if secrets.compare_digest(token.encode(), DEV_TOKEN.encode()):
+                return
+            expires = self.tokens.get(token)
+            if expires is not None and self.clock.time() < expires:
+                return
+        # Chift's errors page: ERROR_CHIFT_AUTHENTICATION_ERROR is a 401.
+        raise ChiftError(
+            401, "Invalid or expired access token.", "ERROR_CHIFT_AUTHENTICATION_ERROR"
+        )
+
+    def _chaos_before(self) -> Reply | None:
+        fault = self.gate.before()
+        if fault is None:
+            return None
+        if fault.status == 429:
+            return json_reply(
+                429,
+                {"message": "Too many requests.", "status": "error"},
+                {"retry-after": str(fault.throttle_seconds)},
+            )
+        if fault.status == 0:
+            return Reply(504, {}, b"", fault="timeout")
+        self.stats.faults[f"error_{fault.status}"] += 1
+        return json_reply(
+            fault.status,
+            {"message": "Error while trying to perform your request", "status": "error"},
+        )
+
+    # -- routing -------------------------------------------------------------------------------
+
+    def _route(self, method: str, route: str, pairs: list[tuple[str, str]], body: bytes) -> Reply:
+        parts = route.strip("/").split("/")
+        template = "/" + parts[0]
+        if parts[:2] == ["journal", "entries"]:
+            template = "/journal/entries" + ("/{journal_entry_id}" if len(parts) == 3 else "")
+            ident = parts[2] if len(parts) == 3 else None
+        elif len(parts) == 2:
+            template += (
+                "/{" + {"folders": "folder", "clients": "client"}.get(parts[0], "supplier") + "_id}"
+            )
+            ident = parts[1]
+        else:
+            ident = None
+        allowed = ROUTES.get(template)
+        if allowed is None or len(parts) > 3:
+            raise _unknown_route(method, route)
+        if method not in allowed:
+            raise ChiftError(
+                405,
+                f"The resource {method} - {route} is not supported by {CONNECTOR}",
+                "ERROR_RESOURCE_NOT_SUPPORTED",
+            )
+        query = dict(pairs)
+        if parts[0] == "folders":
+            folders = [f.record for f in self.folders.values()]
+            if ident is None:
+                return json_reply(200, folders)  # a bare array (the README's facts)
+            found = self.folders.get(ident)
+            if found is None:
+                raise ChiftError(
+                    404, f"The folder '{ident}' doesn't exist.", "ERROR_FOLDER_NOT_FOUND"
+                )
+            return json_reply(200, found.record)
+        folder = self._folder(query)
+        name = parts[0]
+        if name in ("clients", "suppliers"):
+            if method == "POST":
+                return json_reply(200, self._create_party(folder, name, body))
+            if ident is not None:
+                record = folder[name].get(ident)
+                if record is None:
+                    raise ChiftError(
+                        404,
+                        f"The client/supplier '{ident}' doesn't exist in the accounting system.",
+                        "ERROR_PARTNER_NOT_FOUND",
+                    )
+                return json_reply(200, record)
+            rows = list(folder[name])
+            search = query.get("search", "").casefold()
+            if search:
+                rows = [r for r in rows if search in str(r.get("name", "")).casefold()]
+            if query.get("updated_after"):
+                rows = [r for r in rows if r["last_updated_on"] > query["updated_after"]]
+            return self._page(rows, query)
+        if name == "journal-entries":
+            return json_reply(200, self._create_entry(folder, body))
+        if name == "journal":
+            if ident is not None:
+                entry = folder["entries"].get(ident)
+                if entry is None:
+                    raise ChiftError(404, "The entry doesn't exist.", "ERROR_ENTRY_NOT_FOUND")
+                return json_reply(200, entry)
+            return self._page(self._entries(folder, query), query)
+        if name == "chart-of-accounts":
+            rows = [{k: v for k, v in r.items() if k != "id"} for r in folder["accounts"]]
+            classes = [c.strip() for c in query.get("classes", "").split(",") if c.strip()]
+            if classes:
+                rows = [r for r in rows if str(r["number"]).startswith(tuple(classes))]
+            if query.get("type"):
+                rows = [r for r in rows if r.get("type") == query["type"]]
+            return self._page(rows, query)
+        if name == "bookyears":
+            rows = [{k: v for k, v in r.items() if k != "id"} for r in folder["bookyears"]]
+            return self._page(rows, query)
+        return self._page(list(folder[{"journals": "journals"}.get(name, "vat_codes")]), query)
+
+    def _folder(self, query: Mapping[str, str]) -> Folder:
+        ident = query.get("folder_id")
+        if not ident:
+            if self.missing_folder == "error":
+                raise ChiftError(
+                    400,
+                    "This connection holds several folders: give folder_id.",
+                    "ERROR_CONNECTOR_CONFIGURATION",
+                )
+            return next(iter(self.folders.values()))
+        found = self.folders.get(ident)
+        if found is None:
+            raise ChiftError(404, f"The folder '{ident}' doesn't exist.", "ERROR_FOLDER_NOT_FOUND")
+        return found
+
+    def _page(self, rows: list[Record], query: Mapping[str, str]) -> Reply:
+        page = _int_param(query, "page", 1, 1, None)
+        size = _int_param(query, "size", DEFAULT_SIZE, 1, MAX_SIZE)
+        items = rows[(page - 1) * size : page * size]
+        return json_reply(200, {"items": items, "total": len(rows), "page": page, "size": size})
+
+    # -- creates -------------------------------------------------------------------------------
+
+    def _create_party(self, folder: Folder, kind: str, body: bytes) -> Record:
+        data = _json_object(body)
+        _known_fields(data, PARTY_FIELDS, "body")
+        if not isinstance(data.get("name"), str) or not data["name"].strip():
+            raise validation_error("body", "name", "Field required", "missing")
+        if not isinstance(data.get("addresses"), list):
+            raise validation_error("body", "addresses", "Field required", "missing")
+        vat = data.get("vat")
+        if vat is not None and (not isinstance(vat, str) or not _vat_ok(vat)):
+            raise ChiftError(
+                422,
+                "The VAT number doesn't seem to be correct. Please remove dots and whitespaces."
+                " The expected format is the following: FR40303265045.",
+                "ERROR_INVALID_VAT_FORMAT",
+            )
+        code = data.get("account_number") or _auxiliary_code(kind, data["name"], folder[kind])
+        code = str(code).upper()
+        if folder[kind].get(code) is not None:
+            raise ChiftError(
+                400,
+                f"A client/supplier already exists with the same code/id ({code}) in the "
+                "accounting system.",
+                "ERROR_PARTNER_ALREADY_EXISTS",
+            )
+        collective = seed.CLIENT_COLLECTIVE if kind == "clients" else seed.SUPPLIER_COLLECTIVE
+        record = seed.party(code, data["name"], vat, collective, self.clock.stamp())
+        for key, value in data.items():
+            if key not in ("account_number", "addresses") and value is not None:
+                record[key] = value
+        record["addresses"] = data["addresses"]
+        self._put(folder, kind, record)
+        return record
+
+    def _create_entry(self, folder: Folder, body: bytes) -> Record:
+        data = _json_object(body)
+        _known_fields(data, ENTRY_FIELDS, "body")
+        for name in ("journal_id", "number", "currency", "date", "items"):
+            if name not in data:
+                raise validation_error("body", name, "Field required", "missing")
+        if not isinstance(data["items"], list) or not all(
+            isinstance(i, dict) for i in data["items"]
+        ):
+            raise validation_error("body", "items", "Input should be a valid list", "list_type")
+        try:
+            day = date.fromisoformat(str(data["date"]))
+        except ValueError:
+            raise validation_error(
+                "body", "date", "Input should be a valid date", "date_from_datetime_parsing"
+            ) from None
+        journal = folder["journals"].get(str(data["journal_id"]))
+        if journal is None:
+            raise ChiftError(
+                404,
+                f"The journal '{data['journal_id']}' doesn't exist in the accounting system.",
+                "ERROR_JOURNAL_NOT_FOUND",
+            )
+        if data["currency"] != "EUR":
+            raise ChiftError(
+                404,
+                f"No currency with code '{data['currency']}' was found in the accounting system.",
+                "ERROR_CURRENCY_NOT_FOUND",
+            )
+        lines, out_items, new_accounts = self._lines(folder, data["items"], journal)
+        entry = rules.Entry(
+            journalCode=journal["code"],
+            date=day,
+            lines=tuple(lines),
+            documentNumber=None,
+            currency="EUR",
+        )
+        books = rules.Books(
+            today=self.clock.now().date(),
+            fiscalYears=tuple(
+                rules.FiscalYear(start=y["start"], end=y["end"], closed=y["closed"])
+                for y in folder["bookyears"]
+            ),
+            journals=tuple(
+                rules.Journal(
+                    code=j["code"], kind=j["journal_type"], closed=j["blocked"], id=j["id"]
+                )
+                for j in folder["journals"]
+            ),
+        )
+        refusals = rules.check_entry(entry, books)
+        if refusals:
+            raise self._refusal(refusals[0], journal, lines)
+        for account in new_accounts:
+            self._put(folder, "accounts", account)
+        ident = f"E{self.next_entry:06d}"
+        self.next_entry += 1
+        record: Record = {
+            "id": ident,
+            "journal_id": journal["id"],
+            "journal_name": journal["name"],
+            "name": data["number"],
+            "date": day.isoformat(),
+            "reference": data.get("reference"),
+            "due_date": data.get("due_date"),
+            "posted": bool(data.get("posted", True)),
+            "attachments_info": {"status": "no", "attachments": []},
+            "items": [{**item, "id": f"{ident}-{n + 1}"} for n, item in enumerate(out_items)],
+        }
+        self._put(folder, "entries", record)
+        return record
+
+    def _lines(
+        self, folder: Folder, items: list[dict[str, Any]], journal: Record
+    ) -> tuple[list[rules.EntryLine], list[Record], list[Record]]:
+        lines: list[rules.EntryLine] = []
+        out: list[Record] = []
+        new_accounts: list[Record] = []
+        for n, item in enumerate(items):
+            _known_fields(item, ITEM_FIELDS, f"items.{n}")
+            kind = item.get("account_type")
+            if kind not in (
+                "customer_account",
+                "supplier_account",
+                "employee_account",
+                "general_account",
+            ):
+                raise validation_error(
+                    "body",
+                    f"items.{n}.account_type",
+                    "Input should be 'customer_account', 'supplier_account', "
+                    "'employee_account' or 'general_account'",
+                    "enum",
+                )
+            debit, credit = _amount(item, "debit", n), _amount(item, "credit", n)
+            if debit < 0 or credit < 0:
+                # errors__422_debit_credit_value__chift-openapi-example.json
+                raise ChiftError(
+                    422, "Debit and credit cannot be negative.", "ERROR_DEBIT_CREDIT_VALUE"
+                )
+            account = str(item.get("account") or "")
+            auxiliary: str | None = None
+            partner: Record | None = None
+            if kind in THIRD_PARTY_TYPES:
+                collection, collective = THIRD_PARTY_TYPES[kind]
+                partner = folder[collection].get(account)
+                if partner is None:
+                    raise ChiftError(
+                        404,
+                        f"The client/supplier '{account}' doesn't exist in the accounting system.",
+                        "ERROR_PARTNER_NOT_FOUND",
+                    )
+                auxiliary = account
+                account = str(
+                    item.get("force_general_account")
+                    or partner.get("third_party_account")
+                    or collective
+                )
+            general = folder["accounts"].get(account)
+            if general is None:
+                info = item.get("account_info")
+                if isinstance(info, dict) and str(info.get("account_number")) == account:
+                    general = {
+                        "id": account,
+                        "number": account,
+                        "active": True,
+                        "type": "other",
+                        "name": str(
+                            info.get("account_name") or rules.missing_account_label(account)
+                        ),
+                    }
+                    new_accounts.append(general)
+                else:
+                    raise ChiftError(
+                        404,
+                        f"The account number '{account}' doesn't exist in the accounting system.",
+                        "ERROR_ACCOUNT_NUMBER_NOT_FOUND",
+                    )
+            tax = item.get("tax_code")
+            if tax is not None and folder["vat_codes"].get(str(tax)) is None:
+                raise ChiftError(
+                    404,
+                    "A used tax code doesn't exist in the accounting system.",
+                    "ERROR_TAX_CODE_NOT_FOUND",
+                )
+            label = str(item.get("description") or general["name"])
+            if journal["journal_type"] == "financial_operation":
+                # Sage GE cuts bank-entry labels at 30 characters (issue 15, Qonto's rules).
+                label = label[: rules.BANK_LABEL_LIMIT]
+            try:
+                lines.append(
+                    rules.EntryLine(
+                        account=account,
+                        auxiliaryAccount=auxiliary,
+                        label=label or account,
+                        debit=debit,
+                        credit=credit,
+                    )
+                )
+            except ValidationError as error:
+                first = error.errors()[0]
+                raise validation_error(
+                    "body", f"items.{n}.{first['loc'][0]}", first["msg"], first["type"]
+                ) from None
+            out.append(
+                {
+                    "account_number": account,
+                    "account_name": general["name"],
+                    "partner_id": auxiliary,
+                    "partner_name": partner["name"] if partner else None,
+                    "description": label,
+                    "debit": float(debit),
+                    "credit": float(credit),
+                    "currency": "EUR",
+                    "currency_exchange_rate": 1.0,
+                    "matching_numbers": [],
+                    "analytic_distribution": item.get("analytic_distribution") or [],
+                }
+            )
+        return lines, out, new_accounts
+
+    def _refusal(
+        self, refusal: rules.Refusal, journal: Record, lines: list[rules.EntryLine]
+    ) -> ChiftError:
+        """The Sage GE rule a refused entry broke, as the Chift error the chain answers."""
+        rule = refusal.rule
+        if rule == "POSTING_DATE_IN_OPEN_YEAR":
+            # errors__400_bookyear_not_found__chift-openapi-example.json
+            return ChiftError(
+                400,
+                "The accounting system is not set up for this date.",
+                "ERROR_BOOKYEAR_NOT_FOUND",
+                refusal.message,
+            )
+        if rule == "JOURNAL_OPEN":
+            # The journal exists (checked before): it is closed. Chift's code for a journal
+            # that cannot take this operation (POST /invoices example ERROR_JOURNAL_NOT_GOOD_SCOPE).
+            return ChiftError(
+                400,
+                "The journal cannot be used for this scope.",
+                "ERROR_JOURNAL_NOT_GOOD_SCOPE",
+                refusal.message,
+            )
+        if rule in ("COLLECTIVE_NEEDS_AUXILIARY", "AUXILIARY_NEEDS_THIRD_PARTY_ACCOUNT"):
+            account = lines[refusal.line].account if refusal.line is not None else ""
+            if rule == "COLLECTIVE_NEEDS_AUXILIARY" and self.collective_error != "not_good_scope":
+                # POST /journal-entries' 422 example ERROR_PARTNER_ACCOUNT_MISSING.
+                return ChiftError(
+                    422,
+                    "Please provide a client/supplier account in the partner_id field.",
+                    "ERROR_PARTNER_ACCOUNT_MISSING",
+                    refusal.message,
+                )
+            # POST /miscellaneous-operation's 400 example ERROR_ACCOUNT_NUMBER_NOT_GOOD_SCOPE_2.
+            return ChiftError(
+                400,
+                f"The account number '{account}' cannot be used in this type of operation",
+                "ERROR_ACCOUNT_NUMBER_NOT_GOOD_SCOPE",
+                refusal.message,
+            )
+        if rule == "LINE_DEBIT_OR_CREDIT":
+            line = lines[refusal.line] if refusal.line is not None else None
+            if line is not None and line.debit and line.credit:
+                # POST /journal-entries' 422 example ERROR_DEBIT_CREDIT_VALUE_2.
+                message = "Debit and credit cannot be both positive."
+            else:
+                message = "Debit and credit cannot be both zero."
+            return ChiftError(422, message, "ERROR_DEBIT_CREDIT_VALUE", refusal.message)
+        # ENTRY_BALANCED, ENTRY_HAS_LINES: errors__422_entry_not_balanced__chift-openapi-example
+        return ChiftError(
+            422, "The entry is not balanced.", "ERROR_ENTRY_NOT_BALANCED", refusal.message
+        )
+
+    def _entries(self, folder: Folder, query: Mapping[str, str]) -> list[Record]:
+        rows = list(folder["entries"])
+        start = _date_param(query, "date_from")
+        end = _date_param(query, "date_to")
+        if start and end and _months_apart(start, end) > MAX_MONTHS:
+            # errors__400_max_difference_months__chift-openapi-example.json
+            raise ChiftError(
+                400,
+                "You can retrieve maximum 3 months of data at once. The difference between "
+                "'date_from' and 'date_to' is at maximum 3 months.",
+                "ERROR_MAX_DIFFERENCE_MONTHS",
+            )
+        if start:
+            rows = [r for r in rows if r["date"] >= start.isoformat()]
+        if end:
+            rows = [r for r in rows if r["date"] <= end.isoformat()]
+        if query.get("journal_id"):
+            rows = [r for r in rows if r["journal_id"] == query["journal_id"]]
+        if query.get("partner_id"):
+            rows = [
+                r for r in rows if any(i["partner_id"] == query["partner_id"] for i in r["items"])
+            ]
+        # The list answers ChiftPage_JournalEntryMonoAnalyticPlan_: one analytic account a line.
+        mono = []
+        for row in rows:
+            items = []
+            for item in row["items"]:
+                plain = {k: v for k, v in item.items() if k != "analytic_distribution"}
+                plain["analytic_account"] = None
+                plain["analytic_account_name"] = None
+                items.append(plain)
+            mono.append({**row, "items": items})
+        return mono
+
+    # -- state ---------------------------------------------------------------------------------
+
+    def _seed(self) -> None:
+        today = self.clock.now().date()
+        stamp = self.clock.stamp()
+        for record in seed.FOLDERS:
+            folder = Folder(dict(record))
+            for year in seed.fiscal_years(today, self.open_years):
+                folder["bookyears"].put(year)
+            for account in seed.accounts():
+                folder["accounts"].put(account)
+            for journal in seed.journals():
+                folder["journals"].put(journal)
+            for vat in seed.vat_codes():
+                folder["vat_codes"].put(vat)
+            for code, name, vat_number in seed.CLIENTS[folder.id]:
+                folder["clients"].put(
+                    seed.party(code, name, vat_number, seed.CLIENT_COLLECTIVE, stamp)
+                )
+            for code, name, vat_number in seed.SUPPLIERS[folder.id]:
+                folder["suppliers"].put(
+                    seed.party(code, name, vat_number, seed.SUPPLIER_COLLECTIVE, stamp)
+                )
+            self.folders[folder.id] = folder
+            for name in RESOURCES:
+                self._dirty.extend((folder.id, name, r) for r in folder[name])
+
+    def _put(self, folder: Folder, name: str, record: Record) -> None:
+        folder[name].put(record)
+        self._dirty.append((folder.id, name, record))
+
+    def _state(self) -> dict[str, Any]:
+        return {
+            "next_entry": self.next_entry,
+            "folders": [f.record for f in self.folders.values()],
+        }
+
+    def _flush(self) -> None:
+        if self.persist is not None:
+            for folder, name, record in self._dirty:
+                self.persist.save(folder, name, record)
+            for key, reply in self._new_replies:
+                self.persist.save_reply(self.consumer_id, key, reply)
+            self.persist.set_state(self._state())
+        self._dirty.clear()
+        self._new_replies.clear()
+
+    def _load(self) -> None:
+        assert self.persist is not None
+        state = self.persist.state()
+        try:
+            self.next_entry = int(state["next_entry"])
+            self.folders = {str(f["id"]): Folder(f) for f in state["folders"]}
+            for business, name, record in self.persist.records():
+                self.folders[business][name].put(record)
+        except (KeyError, TypeError, ValueError) as error:
+            raise ValueError(
+                f"{self.persist.path}: not a Chift (Sage GE) sandbox state file this version "
+                f"can read ({error!r}); delete it to start from a fresh seed"
+            ) from None
+        self.replies = {key: reply for _, key, reply in self.persist.replies()}
+        self._dirty.clear()
+        self._new_replies.clear()
+        self.persist.synced()
+
+    def _persisted(self, method: str, work: Callable[[], Reply]) -> Reply:
+        """``work`` against the state file: a write in one transaction (reloading first what
+        other processes committed), a read after catching up with them."""
+        persist = self.persist
+        if persist is None:
+            try:
+                return work()
+            finally:
+                self._flush()
+        if method in ("GET", "HEAD"):
+            with persist.read() as stale:
+                if stale:
+                    self._load()
+                return work()
+        try:
+            with persist.write() as stale:
+                if stale:
+                    self._load()
+                reply = work()
+                self._flush()
+                return reply
+        except BaseException:
+            with persist.read():
+                self._load()
+            raise
+
+
+# -- helpers -------------------------------------------------------------------------------------
+
+
+def _unknown_route(method: str, route: str) -> ChiftError:
+    # The chift-samples README (Chift's errors page): an unknown route is a 400.
+    return ChiftError(
+        400, f"The route {method} {route} does not exist.", "ERROR_API_RESOURCE_NOT_FOUND"
+    )
+
+
+def _json_object(body: bytes) -> dict[str, Any]:
+    try:
+        data = json.loads(body or b"null")
+    except ValueError:
+        raise validation_error("body", "", "JSON decode error", "json_invalid") from None
+    if not isinstance(data, dict):
+        raise validation_error("body", "", "Input should be a valid dictionary", "dict_type")
+    return data
+
+
+def _known_fields(data: Mapping[str, Any], allowed: frozenset[str], where: str) -> None:
+    extra = sorted(set(data) - allowed)
+    if extra:
+        raise validation_error(
+            "body",
+            f"{where}.{extra[0]}" if where != "body" else extra[0],
+            "Extra inputs are not permitted (the sandbox does not simulate this field)",
+            "extra_forbidden",
+        )
+
+
+def _int_param(
+    query: Mapping[str, str], name: str, default: int, low: int, high: int | None
+) -> int:
+    raw = query.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise validation_error(
+            "query", name, "Input should be a valid integer", "int_parsing"
+        ) from None
+    if value < low:
+        raise validation_error(
+            "query", name, f"Input should be greater than or equal to {low}", "greater_than_equal"
+        )
+    if high is not None and value > high:
+        raise validation_error(
+            "query", name, f"Input should be less than or equal to {high}", "less_than_equal"
+        )
+    return value
+
+
+def _date_param(query: Mapping[str, str], name: str) -> date | None:
+    raw = query.get(name)
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise validation_error(
+            "query", name, "Input should be a valid date", "date_parsing"
+        ) from None
+
+
+def _months_apart(start: date, end: date) -> float:
+    months = (end.year - start.year) * 12 + end.month - start.month
+    return months + (0.5 if end.day > start.day else 0)
+
+
+def _amount(item: Mapping[str, Any], name: str, n: int) -> Decimal:
+    value = item.get(name)
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise validation_error(
+            "body", f"items.{n}.{name}", "Input should be a valid number", "float_type"
+        )
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        raise validation_error(
+            "body", f"items.{n}.{name}", "Input should be a valid number", "float_parsing"
+        ) from None
+    return amount.quantize(rules.CENT) if amount == amount.quantize(rules.CENT) else amount
+
+
+def _vat_ok(vat: str) -> bool:
+    # The example message: "Please remove dots and whitespaces" (errors__422_invalid_vat_format).
+    return len(vat) >= 4 and vat[:2].isalpha() and vat[:2].isupper() and vat[2:].isalnum()
+
+
+def _auxiliary_code(kind: str, name: str, existing: Collection) -> str:
+    """Sage GE's habit: C/F then the name's letters, upper case, made unique with a digit."""
+    letters = "".join(c for c in name.upper() if c.isascii() and c.isalnum())[:8] or "TIERS"
+    base = ("C" if kind == "clients" else "F") + letters
+    code, n = base, 1
+    while existing.get(code) is not None:
+        n += 1
+        code = f"{base}{n}"
+    return code
