@@ -593,6 +593,7 @@ CONTACT_PAYMENT_CHANGES = changes_trigger(
     "/contact_payments",
     ContactPayment,
     filters=PaymentChangeFilters,
+    sortable=True,
     example=_PAYMENT,
 )
 CONTACT_ALLOCATION_CHANGES = changes_trigger(
@@ -600,6 +601,7 @@ CONTACT_ALLOCATION_CHANGES = changes_trigger(
     "/contact_allocations",
     ContactAllocation,
     filters=AllocationChangeFilters,
+    sortable=True,
     example=_ALLOCATION,
 )
 OTHER_PAYMENT_CHANGES = changes_trigger(
@@ -607,5 +609,6 @@ OTHER_PAYMENT_CHANGES = changes_trigger(
     "/other_payments",
     OtherPayment,
     filters=OtherPaymentChangeFilters,
+    sortable=True,
     example=_OTHER_PAYMENT,
 )
