@@ -95,7 +95,26 @@ def _calls(pack: str) -> dict[str, Any]:
     return dict(recorder.load_calls(CASSETTES, pack))
 
 
+#: Packs whose cassettes cannot be recorded yet, each with why. The cassettes are recorded
+#: against a pack's sandbox; once the pack has one, its entry here fails the test (drop it and
+#: record the cassettes).
+NOT_RECORDABLE_YET = {
+    "sage_ge": (
+        "no Chift sandbox to record against yet (issue 15: components/sage_ge/sandbox/ is "
+        "being built); sage_ge's components are tested offline in tests/sage_ge/"
+    ),
+}
+
+
 def _recorded(component: Component) -> tuple[Path, dict[str, Any]]:
+    why = NOT_RECORDABLE_YET.get(component.pack)
+    if why is not None:
+        if sageflow._registry.packs()[component.pack].sandbox_factory is not None:
+            pytest.fail(
+                f"{component.pack} has a sandbox now: drop it from NOT_RECORDABLE_YET and "
+                f"record its cassettes (`{RECORD} {component.key}`)"
+            )
+        pytest.skip(f"{component.ref}: {why}")
     path = recorder.cassette_path(CASSETTES, component)
     call = _calls(component.pack).get(component.key)
     if not path.is_file() or call is None:

@@ -40,7 +40,7 @@ def test_wheel_has_only_the_two_import_roots(wheel: Path) -> None:
         tops = {name.split("/")[0] for name in archive.namelist()}
     packages = {top for top in tops if not top.endswith(".dist-info")}
     # The runner and one import root per pack.
-    assert packages == {"sageflow", "sage_accounting", "sage200"}
+    assert packages == {"sageflow", "sage_accounting", "sage200", "sage_ge"}
 
 
 def test_wheel_declares_the_pack_entry_point_and_console_script(wheel: Path) -> None:

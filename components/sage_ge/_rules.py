@@ -21,6 +21,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sage_ge import _lookups
 from sageflow._types import Date, Money
 
 #: Sage GE cuts a bank entry's line label at this many characters.
@@ -40,6 +41,7 @@ Rule = Literal[
     "POSTING_DATE_IN_OPEN_YEAR",
     "JOURNAL_OPEN",
     "COLLECTIVE_NEEDS_AUXILIARY",
+    "AUXILIARY_NEEDS_THIRD_PARTY_ACCOUNT",
     "LINE_DEBIT_OR_CREDIT",
     "ENTRY_BALANCED",
     "DOCUMENT_NUMBER_UNIQUE",
@@ -69,6 +71,7 @@ JournalCode = Annotated[
         pattern=r"^[0-9A-Z]{1,6}$",
         description="The journal's code (VE sales, AC purchases, BQ bank, OD miscellaneous).",
         examples=["VE"],
+        json_schema_extra=_lookups.JOURNAL_CODES,
     ),
 ]
 Amount = Annotated[Money, Field(ge=0, decimal_places=2, description="Euros, at most 2 decimals.")]
@@ -100,7 +103,11 @@ class EntryLine(_Model):
     debit: Amount = Decimal(0)
     credit: Amount = Decimal(0)
     vatCode: str | None = Field(
-        default=None, min_length=1, description="The VAT code's id (code TVA).", examples=["20"]
+        default=None,
+        min_length=1,
+        description="The VAT code's id (code TVA).",
+        examples=["20"],
+        json_schema_extra=_lookups.VAT_CODES,
     )
     analytic: tuple[AnalyticShare, ...] = Field(
         default=(), description="Analytic distribution (ventilation analytique)."
@@ -135,22 +142,38 @@ class FiscalYear(_Model):
     name: str | None = None
 
 
+#: Chift's ``JournalType``: bank and cash journals are ``financial_operation``.
 JournalKind = Literal[
     "customer_invoice",
+    "customer_refund",
     "supplier_invoice",
-    "bank",
-    "cash",
+    "supplier_refund",
     "financial_operation",
     "miscellaneous_operation",
-    "other",
+    "unknown",
 ]
+#: Where an auxiliary account belongs: the PCG's third-party classes (401 suppliers, 411
+#: customers, 421 staff), as Chift's line types name them.
+THIRD_PARTY_CLASSES = (
+    ("40", "supplier_account"),
+    ("41", "customer_account"),
+    ("42", "employee_account"),
+)
+
+
+def third_party_type(account: str) -> str | None:
+    """Chift's ``account_type`` for an auxiliary account under this general account, if any."""
+    return next((kind for prefix, kind in THIRD_PARTY_CLASSES if account.startswith(prefix)), None)
 
 
 class Journal(_Model):
     """A journal of the dossier: its code, kind and whether it takes entries."""
 
     code: JournalCode
-    kind: JournalKind = "miscellaneous_operation"
+    kind: JournalKind = Field(
+        default="miscellaneous_operation",
+        description="Chift's journal_type; bank and cash journals are financial_operation.",
+    )
     closed: bool = Field(default=False, description="Closed or blocked: takes no entry.")
     id: str | None = Field(default=None, description="Chift's id of the journal.")
 
@@ -286,6 +309,14 @@ def check_entry(entry: Entry, books: Books, index: int = 0) -> list[Refusal]:
                 "auxiliary (third-party) account.",
                 "set auxiliaryAccount to the customer's or supplier's account (e.g. CDUPONT).",
             )
+        if line.auxiliaryAccount is not None and third_party_type(line.account) is None:
+            refuse(
+                "AUXILIARY_NEEDS_THIRD_PARTY_ACCOUNT",
+                number,
+                f"auxiliary account {line.auxiliaryAccount} is on account {line.account}, which "
+                "is not a third-party account (40x suppliers, 41x customers, 42x staff).",
+                "put the auxiliary account on the 401/411/421 line, or remove it.",
+            )
         if line.debit and line.credit:
             refuse(
                 "LINE_DEBIT_OR_CREDIT",
@@ -415,14 +446,15 @@ class Prepared(_Model):
 
 
 def prepare(entry: Entry, journal: Journal) -> Prepared:
-    """Cut bank-entry labels at 30 characters (the full text goes to the comment), and put the
-    marker in the comment and the technical document number on the entry."""
+    """Cut bank-entry labels at 30 characters (a journal of Chift's type financial_operation:
+    bank or cash), the full text moved to the comment; put the marker in the comment and the
+    technical document number on the entry."""
     mark = marker(entry)
     cut: list[int] = []
     lines = []
     full: list[str] = []
     for position, line in enumerate(entry.lines):
-        if journal.kind == "bank" and len(line.label) > BANK_LABEL_LIMIT:
+        if journal.kind == "financial_operation" and len(line.label) > BANK_LABEL_LIMIT:
             cut.append(position)
             if line.label not in full:
                 full.append(line.label)

@@ -49,6 +49,7 @@ Poll = Generator[HTTPRequest, HTTPResponse, dict[str, Any]]
 
 #: What a unit of a pack is: an action a flow step calls, or a trigger a flow starts on.
 Kind = Literal["action", "trigger"]
+Availability = Literal["live", "on_request"]
 
 InputsT = TypeVar("InputsT", bound="Inputs")
 RecordT = TypeVar("RecordT", bound=BaseModel)
@@ -281,6 +282,9 @@ class Component:
     #: Where its creates leave a marker, so that one whose outcome is unknown is found, not
     #: repeated (see ``sageflow._execute``).
     marker: Reconciler | None = None
+    #: Whether the API serves it for every account ("live") or only once the provider enables
+    #: it for the account ("on_request", Chift's Sage GE coverage); None when not stated.
+    availability: Availability | None = None
     #: What a host does with it: call it from a step ("action") or poll it ("trigger").
     kind: ClassVar[Kind] = "action"
 
@@ -305,7 +309,7 @@ class Component:
         return self.output.model_json_schema(mode="serialization")
 
     def manifest(self) -> dict[str, Any]:
-        return {
+        manifest: dict[str, Any] = {
             "key": self.key,
             "kind": self.kind,
             "pack": self.pack,
@@ -322,6 +326,9 @@ class Component:
                 "output": dict(self.example_output),
             },
         }
+        if self.availability is not None:
+            manifest["availability"] = self.availability
+        return manifest
 
 
 #: A trigger's pure poll: from its validated inputs, the cursor the previous poll returned
@@ -516,6 +523,7 @@ class Pack:
         connection: str | None = None,
         aliases: tuple[str, ...] = (),
         marker: Reconciler | None = None,
+        availability: Availability | None = None,
     ) -> Callable[[Callable[[InputsT], Action]], Callable[[InputsT], Action]]:
         """Register a handler as a component; the decorated function is returned unchanged."""
 
@@ -535,6 +543,7 @@ class Pack:
                     annotations=annotations,
                     aliases=aliases,
                     marker=marker,
+                    availability=availability,
                 )
             )
             return handler

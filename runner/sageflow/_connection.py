@@ -7,7 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-AuthKind = Literal["oauth2", "access_token", "none"]
+#: ``client_credentials``: the connection buys its own bearer with fields it holds (Chift).
+AuthKind = Literal["oauth2", "access_token", "client_credentials", "none"]
 
 
 @dataclass(frozen=True)

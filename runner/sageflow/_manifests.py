@@ -41,6 +41,7 @@ def index() -> dict[str, Any]:
                 "title": c.title,
                 "annotations": c.annotations.to_dict(),
                 "manifest": f"{c.pack}/{c.key}.json",
+                **({"availability": c.availability} if c.availability else {}),
             }
             for pack in installed.values()
             for c in sorted(pack.components.values(), key=lambda c: c.key)

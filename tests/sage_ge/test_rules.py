@@ -33,7 +33,7 @@ YEARS = (
 JOURNALS = (
     Journal(code="VE", kind="customer_invoice"),
     Journal(code="AC", kind="supplier_invoice"),
-    Journal(code="BQ", kind="bank"),
+    Journal(code="BQ", kind="financial_operation"),
     Journal(code="OD"),
     Journal(code="AN", closed=True),
 )
@@ -246,6 +246,29 @@ def test_identical_entries_in_one_batch_need_their_own_document_numbers() -> Non
     refusals = check_entries([sale(), sale()], BOOKS)
     assert [(r.rule, r.entry) for r in refusals] == [("DOCUMENT_NUMBER_UNIQUE", 1)]
     assert check_entries([sale(documentNumber="A1"), sale(documentNumber="A2")], BOOKS) == []
+
+
+def test_an_auxiliary_account_belongs_on_a_third_party_account() -> None:
+    entry = Entry.model_validate(
+        {"journalCode": "OD", "date": "2026-03-10", "lines": [
+            {"account": "512000", "auxiliaryAccount": "CDUPONT", "label": "x", "debit": "10"},
+            {"account": "421000", "auxiliaryAccount": "EMARTIN", "label": "y", "credit": "10"},
+        ]}
+    )  # fmt: skip
+    assert rules(check_entry(entry, BOOKS)) == [("AUXILIARY_NEEDS_THIRD_PARTY_ACCOUNT", 0)]
+
+
+def test_a_bank_entry_prepared_twice_keeps_one_marker() -> None:
+    entry = Entry.model_validate(
+        {"journalCode": "BQ", "date": "2026-03-10", "lines": [
+            {"account": "512000", "label": "L" * 40, "debit": "1"},
+            {"account": "471000", "label": "x", "credit": "1"},
+        ]}
+    )  # fmt: skip
+    once = prepare(entry, JOURNALS[2])
+    twice = prepare(once.entry, JOURNALS[2])
+    assert twice.marker == once.marker
+    assert (twice.entry.comment or "").count("#") == 2
 
 
 def test_missing_account_label() -> None:

@@ -1,0 +1,110 @@
+"""``exportFEC``: the Fichier des Écritures Comptables of a period, from Chift's journal
+entries, with the 18 columns of LPF art. A47 A-1 (Chift's own export-fec has 17)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, Field, model_validator
+
+from sage_ge import _fec
+from sage_ge._pack import PACK
+from sage_ge._paging import ListInputs, list_action
+from sageflow._component import READ_ONLY, Action, Inputs
+from sageflow._errors import FieldProblem, InputValidationError
+from sageflow._options import closed_set
+from sageflow._types import Date
+
+
+class ExportFECInputs(Inputs):
+    dateFrom: Date = Field(description="First day of the period (the fiscal year's start).")
+    dateTo: Date = Field(description="Last day of the period (the fiscal year's end).")
+    siren: str = Field(
+        pattern=r"^[0-9]{9}$", description="The company's SIREN (9 digits).", examples=["552100554"]
+    )
+    closingDate: Date | None = Field(
+        default=None,
+        description="The fiscal year's closing date in the file name; dateTo when not given.",
+    )
+    separator: closed_set({"tab": "Tab", "pipe": "Pipe (|)"}) = Field(  # type: ignore[valid-type]
+        default="tab", description="tab or pipe (|)."
+    )
+    decimalSeparator: str = Field(
+        default=",", pattern=r"^[,.]$", description="Amounts' decimal separator (, or .)."
+    )
+    unpostedAllowed: bool = Field(
+        default=False, description="Include unposted entries (brouillard); a FEC normally has none."
+    )
+
+    @model_validator(mode="after")
+    def _period(self) -> ExportFECInputs:
+        if self.dateTo < self.dateFrom:
+            raise ValueError("dateTo is before dateFrom")
+        return self
+
+
+class ExportFECOutput(BaseModel):
+    fileName: str = Field(description="<SIREN>FEC<AAAAMMJJ>.txt")
+    content: str = Field(description="The file's text: a header row and one row per line.")
+    entries: int = Field(description="Entries written.")
+    lines: int = Field(description="Rows written (header excluded).")
+
+
+_EXAMPLE_ROW = (
+    "VE\tVentes\tVE0042\t20260310\t411000\tClients\tCDUPONT\tDupont SARL\tFacture 12\t20260310\t"
+    "Facture 12\t120,00\t0,00\t\t\t20260310\t\t"
+)
+
+
+@PACK.component(
+    key="exportFEC",
+    title="Export FEC",
+    description=(
+        "Export the FEC (Fichier des Écritures Comptables) of a period: the 18 columns of LPF "
+        "art. A47 A-1 in order (EcritureLib included, which Chift's own export omits), dates "
+        "AAAAMMJJ, tab- or pipe-separated, named <SIREN>FEC<AAAAMMJJ>.txt; an entry that does "
+        "not balance stops the export, named. Reads GET /journals and GET /journal/entries."
+    ),
+    inputs=ExportFECInputs,
+    output=ExportFECOutput,
+    annotations=READ_ONLY,
+    example_input={"dateFrom": "2026-01-01", "dateTo": "2026-12-31", "siren": "552100554"},
+    example_output={
+        "fileName": "552100554FEC20261231.txt",
+        "content": "\t".join(_fec.COLUMNS) + "\n" + _EXAMPLE_ROW + "\n",
+        "entries": 1,
+        "lines": 1,
+    },
+    availability="live",
+)
+def export_fec(inputs: ExportFECInputs) -> Action:
+    journals = yield from list_action("/journals", ListInputs(fetchAll=True))
+    entries = yield from list_action(
+        "/journal/entries",
+        ListInputs(fetchAll=True),
+        {
+            "unposted_allowed": inputs.unpostedAllowed,
+            "date_from": inputs.dateFrom.isoformat(),
+            "date_to": inputs.dateTo.isoformat(),
+        },
+    )
+    by_id = {str(j.get("id")): j for j in journals["items"] if isinstance(j, dict)}
+    # Chift's listing is by posting date already; sorted again so the file is in date order
+    # whatever the server's page order.
+    ordered = sorted(
+        (e for e in entries["items"] if isinstance(e, dict)),
+        key=lambda e: (str(e.get("date") or ""), str(e.get("name") or e.get("id") or "")),
+    )
+    try:
+        rows = _fec.rows(ordered, by_id, point=inputs.decimalSeparator)
+    except _fec.FECError as error:
+        raise InputValidationError(
+            "sage_ge/exportFEC", [FieldProblem("$.dateFrom", f"the period's entries: {error}")]
+        ) from None
+    closing: date = inputs.closingDate or inputs.dateTo
+    return {
+        "fileName": _fec.file_name(inputs.siren, closing),
+        "content": _fec.text(rows, inputs.separator),
+        "entries": len(ordered),
+        "lines": len(rows),
+    }
