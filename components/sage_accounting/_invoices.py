@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import Field
 
 from sage_accounting import _tax, _wire
-from sage_accounting._actions import attributes_query, get_one, list_of, record_path, write_one
+from sage_accounting._actions import get_one, record_path, write_one
 from sage_accounting._lookups import (
     CONTACTS,
     CURRENCIES,
@@ -143,15 +143,6 @@ class InvoiceGetFields(Inputs):
     attributes: str | None = optional("Extra fields to return, or `all`.", "all")
     nestedAttributes: str | None = optional("Expand linked records' fields too, or `all`.", "all")
     showPaymentsAllocations: Bool | None = optional("Include payment allocations.", True)
-
-
-def get_invoice(path: str, inputs: InvoiceGetFields) -> Action:
-    query = attributes_query(inputs, "attributes", "nestedAttributes", "showPaymentsAllocations")
-    return (yield from get_one(path, query))
-
-
-def list_invoices(path: str, inputs: InvoiceListInputs) -> Action:
-    return (yield from list_of(path, inputs))
 
 
 def write_invoice(

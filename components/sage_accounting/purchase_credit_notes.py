@@ -10,8 +10,7 @@ from typing import Any
 
 from pydantic import Field
 
-from sage_accounting import _markers
-from sage_accounting._actions import delete_one, find_by, record_path
+from sage_accounting._artefacts import CREATE, DELETE, FIND, Artefact, register_artefact
 from sage_accounting._changes import InvoiceChangeFilters, changes_trigger
 from sage_accounting._invoices import (
     LEDGER_ACCOUNT_ID,
@@ -19,24 +18,10 @@ from sage_accounting._invoices import (
     InvoiceGetFields,
     InvoiceListInputs,
     PurchaseInvoiceLine,
-    get_invoice,
-    list_invoices,
-    release_invoice,
-    write_invoice,
 )
 from sage_accounting._lookups import PURCHASE_CREDIT_NOTES, SUPPLIERS, NewCreditNoteStatusId
-from sage_accounting._models import (
-    Date,
-    DeleteOutput,
-    Id,
-    ListOutput,
-    optional,
-    page_of,
-    required_id,
-)
-from sage_accounting._pack import PACK
+from sage_accounting._models import Date, Id, optional, required_id
 from sage_accounting._resources import FoundPurchaseCreditNotes, PurchaseCreditNote
-from sageflow._component import DESTRUCTIVE, IDEMPOTENT_WRITE, READ_ONLY, WRITE, Action, Inputs
 
 CREDIT_NOTE_ID = "3bfcaf03913b421cbde8bb3c33b97881"
 SUPPLIER_ID = "e1f2a3b4c5d64e7f8a9b0c1d2e3f4a5b"
@@ -69,71 +54,10 @@ _LINE = {
 }
 
 
-def _path(key: str = "") -> str:
-    return record_path("purchase_credit_notes", key) if key else "/purchase_credit_notes"
-
-
 def _credit_note_id() -> Any:
     return required_id(
         "purchase credit note", CREDIT_NOTE_ID, json_schema_extra=PURCHASE_CREDIT_NOTES
     )
-
-
-@PACK.component(
-    key="listPurchaseCreditNotes",
-    title="List Purchase Credit Notes",
-    description="List purchase credit notes (GET /purchase_credit_notes), one page or every page.",
-    inputs=InvoiceListInputs,
-    output=ListOutput[PurchaseCreditNote],
-    annotations=READ_ONLY,
-    example_input={"contactId": SUPPLIER_ID, "statusId": "UNPAID"},
-    example_output=page_of(_EXAMPLE),
-)
-def list_purchase_credit_notes(inputs: InvoiceListInputs) -> Action:
-    return (yield from list_invoices(_path(), inputs))
-
-
-class FindPurchaseCreditNoteInputs(Inputs):
-    vendorReference: str = Field(
-        description="The supplier's credit note number, compared whole and without case.",
-        examples=["CN-0098"],
-        min_length=1,
-    )
-
-
-@PACK.component(
-    key="findPurchaseCreditNote",
-    title="Find Purchase Credit Note",
-    description=(
-        "Find purchase credit notes by the supplier's number (GET /purchase_credit_notes?"
-        "search=...), following every page; zero or more exact matches."
-    ),
-    inputs=FindPurchaseCreditNoteInputs,
-    output=FoundPurchaseCreditNotes,
-    annotations=READ_ONLY,
-    example_input={"vendorReference": "CN-0098"},
-    example_output={"items": [_EXAMPLE]},
-)
-def find_purchase_credit_note(inputs: FindPurchaseCreditNoteInputs) -> Action:
-    return (yield from find_by(_path(), "vendor_reference", inputs.vendorReference))
-
-
-class GetPurchaseCreditNoteInputs(InvoiceGetFields):
-    purchaseCreditNoteId: Id = _credit_note_id()
-
-
-@PACK.component(
-    key="getPurchaseCreditNote",
-    title="Get Purchase Credit Note",
-    description="Fetch one purchase credit note by id (GET /purchase_credit_notes/{key}).",
-    inputs=GetPurchaseCreditNoteInputs,
-    output=PurchaseCreditNote,
-    annotations=READ_ONLY,
-    example_input={"purchaseCreditNoteId": CREDIT_NOTE_ID},
-    example_output=_EXAMPLE,
-)
-def get_purchase_credit_note(inputs: GetPurchaseCreditNoteInputs) -> Action:
-    return (yield from get_invoice(_path(inputs.purchaseCreditNoteId), inputs))
 
 
 class PurchaseCreditNoteFields(ArtefactFields):
@@ -158,30 +82,6 @@ class CreatePurchaseCreditNoteInputs(PurchaseCreditNoteFields):
     )
 
 
-@PACK.component(
-    key="createPurchaseCreditNote",
-    title="Create Purchase Credit Note",
-    description="Record a supplier's credit note (POST /purchase_credit_notes).",
-    inputs=CreatePurchaseCreditNoteInputs,
-    output=PurchaseCreditNote,
-    annotations=WRITE,
-    marker=_markers.INVOICE,
-    example_input={
-        "contactId": SUPPLIER_ID,
-        "date": "2026-03-20",
-        "vendorReference": "CN-0098",
-        "creditNoteLines": [_LINE],
-    },
-    example_output=_EXAMPLE,
-)
-def create_purchase_credit_note(inputs: CreatePurchaseCreditNoteInputs) -> Action:
-    return (
-        yield from write_invoice(
-            "POST", _path(), "purchase_credit_note", inputs, lines_input="creditNoteLines"
-        )
-    )
-
-
 class UpdatePurchaseCreditNoteInputs(PurchaseCreditNoteFields):
     purchaseCreditNoteId: Id = _credit_note_id()
     contactId: str | None = optional(
@@ -193,67 +93,40 @@ class UpdatePurchaseCreditNoteInputs(PurchaseCreditNoteFields):
     )
 
 
-@PACK.component(
-    key="updatePurchaseCreditNote",
-    title="Update Purchase Credit Note",
-    description=(
-        "Change a purchase credit note; only inputs given are sent "
-        "(PUT /purchase_credit_notes/{key})."
-    ),
-    inputs=UpdatePurchaseCreditNoteInputs,
-    output=PurchaseCreditNote,
-    annotations=IDEMPOTENT_WRITE,
-    example_input={"purchaseCreditNoteId": CREDIT_NOTE_ID, "notes": "Goods returned."},
-    example_output=_EXAMPLE,
-)
-def update_purchase_credit_note(inputs: UpdatePurchaseCreditNoteInputs) -> Action:
-    key = inputs.purchaseCreditNoteId
-    return (
-        yield from write_invoice(
-            "PUT",
-            _path(key),
-            "purchase_credit_note",
-            inputs,
-            "purchaseCreditNoteId",
-            lines_input="creditNoteLines",
-        )
+register_artefact(
+    Artefact(
+        name="Purchase Credit Note",
+        example=_EXAMPLE,
+        record_id=_credit_note_id,
+        output=PurchaseCreditNote,
+        found=FoundPurchaseCreditNotes,
+        list_inputs=InvoiceListInputs,
+        list_example={"contactId": SUPPLIER_ID, "statusId": "UNPAID"},
+        get_fields=InvoiceGetFields,
+        find_by="vendor_reference",
+        find_help="The supplier's credit note number, compared whole and without case.",
+        find_example="CN-0098",
+        create_inputs=CreatePurchaseCreditNoteInputs,
+        create_example={
+            "contactId": SUPPLIER_ID,
+            "date": "2026-03-20",
+            "vendorReference": "CN-0098",
+            "creditNoteLines": [_LINE],
+        },
+        update_inputs=UpdatePurchaseCreditNoteInputs,
+        update_example={"notes": "Goods returned."},
+        lines="creditNoteLines",
+        release="Post",
+        descriptions={
+            FIND: "Find purchase credit notes by the supplier's number (GET "
+            "/purchase_credit_notes?search=...), following every page; zero or more exact "
+            "matches.",
+            CREATE: "Record a supplier's credit note (POST /purchase_credit_notes).",
+            DELETE: "Delete a purchase credit note for good (DELETE /purchase_credit_notes/{key}); "
+            "Sage refuses one with allocations.",
+        },
     )
-
-
-class PurchaseCreditNoteKey(Inputs):
-    purchaseCreditNoteId: Id = _credit_note_id()
-
-
-@PACK.component(
-    key="deletePurchaseCreditNote",
-    title="Delete Purchase Credit Note",
-    description=(
-        "Delete a purchase credit note for good (DELETE /purchase_credit_notes/{key}); Sage "
-        "refuses one with allocations."
-    ),
-    inputs=PurchaseCreditNoteKey,
-    output=DeleteOutput,
-    annotations=DESTRUCTIVE,
-    example_input={"purchaseCreditNoteId": CREDIT_NOTE_ID},
-    example_output={"id": CREDIT_NOTE_ID, "deleted": True},
 )
-def delete_purchase_credit_note(inputs: PurchaseCreditNoteKey) -> Action:
-    key = inputs.purchaseCreditNoteId
-    return (yield from delete_one(key, _path(key)))
-
-
-@PACK.component(
-    key="releasePurchaseCreditNote",
-    title="Release Purchase Credit Note",
-    description="Post a draft purchase credit note (POST /purchase_credit_notes/{key}/release).",
-    inputs=PurchaseCreditNoteKey,
-    output=PurchaseCreditNote,
-    annotations=IDEMPOTENT_WRITE,
-    example_input={"purchaseCreditNoteId": CREDIT_NOTE_ID},
-    example_output=_EXAMPLE,
-)
-def release_purchase_credit_note(inputs: PurchaseCreditNoteKey) -> Action:
-    return (yield from release_invoice(_path(inputs.purchaseCreditNoteId)))
 
 
 PURCHASE_CREDIT_NOTE_CHANGES = changes_trigger(

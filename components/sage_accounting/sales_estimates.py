@@ -8,26 +8,12 @@ from typing import Any
 from pydantic import Field
 
 from sage_accounting import _markers
-from sage_accounting._actions import (
-    attributes_query,
-    delete_one,
-    find_by,
-    get_one,
-    list_of,
-    record_path,
-)
+from sage_accounting._actions import record_path
+from sage_accounting._artefacts import CREATE, FIND, UPDATE, Artefact, register_artefact
 from sage_accounting._changes import changes_trigger
-from sage_accounting._invoices import LEDGER_ACCOUNT_ID, SalesInvoiceLine, write_invoice
+from sage_accounting._invoices import LEDGER_ACCOUNT_ID, SalesInvoiceLine
 from sage_accounting._lookups import CUSTOMERS, SALES_ESTIMATES
-from sage_accounting._models import (
-    Date,
-    DeleteOutput,
-    Id,
-    ListOutput,
-    optional,
-    page_of,
-    required_id,
-)
+from sage_accounting._models import Date, Id, optional, required_id
 from sage_accounting._pack import PACK
 from sage_accounting._resources import FoundSalesEstimates, SalesEstimate
 from sage_accounting.sales_quotes import (
@@ -39,7 +25,7 @@ from sage_accounting.sales_quotes import (
     SalesQuoteFields,
     convert_to_invoice,
 )
-from sageflow._component import DESTRUCTIVE, IDEMPOTENT_WRITE, READ_ONLY, WRITE, Action, Inputs
+from sageflow._component import WRITE, Action
 
 ESTIMATE_ID = "9c8b7a6f5e4d4c3b2a1f0e9d8c7b6a5f"
 CONTACT_ID = "6c5b3bd7a5d84c4b9a3f4dc4f6b0a1e2"
@@ -81,64 +67,6 @@ def _estimate_id() -> Any:
     return required_id("sales estimate", ESTIMATE_ID, json_schema_extra=SALES_ESTIMATES)
 
 
-@PACK.component(
-    key="listSalesEstimates",
-    title="List Sales Estimates",
-    description="List sales estimates (GET /sales_estimates), one page or every page.",
-    inputs=QuoteListInputs,
-    output=ListOutput[SalesEstimate],
-    annotations=READ_ONLY,
-    example_input={"contactId": CONTACT_ID, "from_date": "2026-03-01"},
-    example_output=page_of(_EXAMPLE),
-)
-def list_sales_estimates(inputs: QuoteListInputs) -> Action:
-    return (yield from list_of(_path(), inputs))
-
-
-class FindSalesEstimateInputs(Inputs):
-    estimateNumber: str = Field(
-        description="The estimate number, compared whole and without case (SE-4 is not SE-40).",
-        examples=["SE-4"],
-        min_length=1,
-    )
-
-
-@PACK.component(
-    key="findSalesEstimate",
-    title="Find Sales Estimate",
-    description=(
-        "Find sales estimates by number (GET /sales_estimates?search=...), following every "
-        "page; zero or one match, so a flow can branch on `size(items)`."
-    ),
-    inputs=FindSalesEstimateInputs,
-    output=FoundSalesEstimates,
-    annotations=READ_ONLY,
-    example_input={"estimateNumber": "SE-4"},
-    example_output={"items": [_EXAMPLE]},
-)
-def find_sales_estimate(inputs: FindSalesEstimateInputs) -> Action:
-    return (yield from find_by(_path(), "estimate_number", inputs.estimateNumber))
-
-
-class GetSalesEstimateInputs(QuoteGetFields):
-    salesEstimateId: Id = _estimate_id()
-
-
-@PACK.component(
-    key="getSalesEstimate",
-    title="Get Sales Estimate",
-    description="Fetch one sales estimate by id (GET /sales_estimates/{key}).",
-    inputs=GetSalesEstimateInputs,
-    output=SalesEstimate,
-    annotations=READ_ONLY,
-    example_input={"salesEstimateId": ESTIMATE_ID},
-    example_output=_EXAMPLE,
-)
-def get_sales_estimate(inputs: GetSalesEstimateInputs) -> Action:
-    query = attributes_query(inputs, "attributes", "nestedAttributes")
-    return (yield from get_one(_path(inputs.salesEstimateId), query))
-
-
 class CreateSalesEstimateInputs(SalesQuoteFields):
     contactId: str = required_id("customer contact", CONTACT_ID, json_schema_extra=CUSTOMERS)
     date: Date = Field(description="The estimate date.", examples=["2026-03-02"])
@@ -149,30 +77,6 @@ class CreateSalesEstimateInputs(SalesQuoteFields):
         min_length=1,
     )
     estimateNumberPrefix: str | None = optional("Prefix of the estimate number.", "SE-")
-
-
-@PACK.component(
-    key="createSalesEstimate",
-    title="Create Sales Estimate",
-    description="Give a customer an estimate (POST /sales_estimates).",
-    inputs=CreateSalesEstimateInputs,
-    output=SalesEstimate,
-    annotations=WRITE,
-    marker=_markers.INVOICE,
-    example_input={
-        "contactId": CONTACT_ID,
-        "date": "2026-03-02",
-        "expiryDate": "2026-04-01",
-        "estimateLines": [_LINE],
-    },
-    example_output=_EXAMPLE,
-)
-def create_sales_estimate(inputs: CreateSalesEstimateInputs) -> Action:
-    return (
-        yield from write_invoice(
-            "POST", _path(), "sales_estimate", inputs, lines_input="estimateLines"
-        )
-    )
 
 
 class UpdateSalesEstimateInputs(SalesQuoteFields):
@@ -187,50 +91,38 @@ class UpdateSalesEstimateInputs(SalesQuoteFields):
     )
 
 
-@PACK.component(
-    key="updateSalesEstimate",
-    title="Update Sales Estimate",
-    description=(
-        "Change a sales estimate (accept or decline it with statusId); only inputs given are "
-        "sent (PUT /sales_estimates/{key})."
-    ),
-    inputs=UpdateSalesEstimateInputs,
-    output=SalesEstimate,
-    annotations=IDEMPOTENT_WRITE,
-    example_input={"salesEstimateId": ESTIMATE_ID, "statusId": "ACCEPTED"},
-    example_output=_EXAMPLE,
-)
-def update_sales_estimate(inputs: UpdateSalesEstimateInputs) -> Action:
-    key = inputs.salesEstimateId
-    return (
-        yield from write_invoice(
-            "PUT",
-            _path(key),
-            "sales_estimate",
-            inputs,
-            "salesEstimateId",
-            lines_input="estimateLines",
-        )
+register_artefact(
+    Artefact(
+        name="Sales Estimate",
+        example=_EXAMPLE,
+        record_id=_estimate_id,
+        output=SalesEstimate,
+        found=FoundSalesEstimates,
+        list_inputs=QuoteListInputs,
+        list_example={"contactId": CONTACT_ID, "from_date": "2026-03-01"},
+        get_fields=QuoteGetFields,
+        find_by="estimate_number",
+        find_help="The estimate number, compared whole and without case (SE-4 is not SE-40).",
+        find_example="SE-4",
+        create_inputs=CreateSalesEstimateInputs,
+        create_example={
+            "contactId": CONTACT_ID,
+            "date": "2026-03-02",
+            "expiryDate": "2026-04-01",
+            "estimateLines": [_LINE],
+        },
+        update_inputs=UpdateSalesEstimateInputs,
+        update_example={"statusId": "ACCEPTED"},
+        lines="estimateLines",
+        descriptions={
+            FIND: "Find sales estimates by number (GET /sales_estimates?search=...), following "
+            "every page; zero or one match, so a flow can branch on `size(items)`.",
+            CREATE: "Give a customer an estimate (POST /sales_estimates).",
+            UPDATE: "Change a sales estimate (accept or decline it with statusId); only inputs "
+            "given are sent (PUT /sales_estimates/{key}).",
+        },
     )
-
-
-class SalesEstimateKey(Inputs):
-    salesEstimateId: Id = _estimate_id()
-
-
-@PACK.component(
-    key="deleteSalesEstimate",
-    title="Delete Sales Estimate",
-    description="Delete a sales estimate for good (DELETE /sales_estimates/{key}).",
-    inputs=SalesEstimateKey,
-    output=DeleteOutput,
-    annotations=DESTRUCTIVE,
-    example_input={"salesEstimateId": ESTIMATE_ID},
-    example_output={"id": ESTIMATE_ID, "deleted": True},
 )
-def delete_sales_estimate(inputs: SalesEstimateKey) -> Action:
-    key = inputs.salesEstimateId
-    return (yield from delete_one(key, _path(key)))
 
 
 class ConvertSalesEstimateInputs(ConvertFields):

@@ -14,22 +14,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from sage_accounting import _markers, _wire
-from sage_accounting._actions import (
-    attributes_query,
-    delete_one,
-    find_by,
-    get_one,
-    list_of,
-    record_path,
-    write_one,
-)
+from sage_accounting._actions import get_one, record_path, write_one
+from sage_accounting._artefacts import CREATE, FIND, UPDATE, Artefact, register_artefact
 from sage_accounting._changes import changes_trigger
-from sage_accounting._invoices import (
-    LEDGER_ACCOUNT_ID,
-    ArtefactFields,
-    SalesInvoiceLine,
-    write_invoice,
-)
+from sage_accounting._invoices import LEDGER_ACCOUNT_ID, ArtefactFields, SalesInvoiceLine
 from sage_accounting._lookups import (
     CONTACTS,
     CUSTOMERS,
@@ -40,17 +28,14 @@ from sage_accounting._lookups import (
 from sage_accounting._models import (
     Bool,
     Date,
-    DeleteOutput,
     Id,
-    ListOutput,
     UpdatedSinceInputs,
     optional,
-    page_of,
     required_id,
 )
 from sage_accounting._pack import PACK
 from sage_accounting._resources import FoundSalesQuotes, SalesInvoice, SalesQuote
-from sageflow._component import DESTRUCTIVE, IDEMPOTENT_WRITE, READ_ONLY, WRITE, Action, Inputs
+from sageflow._component import WRITE, Action, Inputs
 
 QUOTE_ID = "401aa0e1424242ea98de55608dacf869"
 CONTACT_ID = "6c5b3bd7a5d84c4b9a3f4dc4f6b0a1e2"
@@ -131,67 +116,9 @@ class SortedQuoteListInputs(QuoteListInputs):
     )
 
 
-@PACK.component(
-    key="listSalesQuotes",
-    title="List Sales Quotes",
-    description="List sales quotes (GET /sales_quotes), one page or every page.",
-    inputs=SortedQuoteListInputs,
-    output=ListOutput[SalesQuote],
-    annotations=READ_ONLY,
-    example_input={"statusId": "ACCEPTED", "sort": "expiry_date:asc"},
-    example_output=page_of(_EXAMPLE),
-)
-def list_sales_quotes(inputs: SortedQuoteListInputs) -> Action:
-    return (yield from list_of(_path(), inputs))
-
-
-class FindSalesQuoteInputs(Inputs):
-    quoteNumber: str = Field(
-        description="The quote number, compared whole and without case (SQ-2 is not SQ-20).",
-        examples=["SQ-2"],
-        min_length=1,
-    )
-
-
-@PACK.component(
-    key="findSalesQuote",
-    title="Find Sales Quote",
-    description=(
-        "Find sales quotes by number (GET /sales_quotes?search=...), following every page; "
-        "zero or one match, so a flow can branch on `size(items)`."
-    ),
-    inputs=FindSalesQuoteInputs,
-    output=FoundSalesQuotes,
-    annotations=READ_ONLY,
-    example_input={"quoteNumber": "SQ-2"},
-    example_output={"items": [_EXAMPLE]},
-)
-def find_sales_quote(inputs: FindSalesQuoteInputs) -> Action:
-    return (yield from find_by(_path(), "quote_number", inputs.quoteNumber))
-
-
 class QuoteGetFields(Inputs):
     attributes: str | None = optional("Extra fields to return, or `all`.", "all")
     nestedAttributes: str | None = optional("Expand linked records' fields too, or `all`.", "all")
-
-
-class GetSalesQuoteInputs(QuoteGetFields):
-    salesQuoteId: Id = _quote_id()
-
-
-@PACK.component(
-    key="getSalesQuote",
-    title="Get Sales Quote",
-    description="Fetch one sales quote by id (GET /sales_quotes/{key}).",
-    inputs=GetSalesQuoteInputs,
-    output=SalesQuote,
-    annotations=READ_ONLY,
-    example_input={"salesQuoteId": QUOTE_ID},
-    example_output=_EXAMPLE,
-)
-def get_sales_quote(inputs: GetSalesQuoteInputs) -> Action:
-    query = attributes_query(inputs, "attributes", "nestedAttributes")
-    return (yield from get_one(_path(inputs.salesQuoteId), query))
 
 
 class SalesQuoteFields(ArtefactFields):
@@ -213,29 +140,6 @@ class CreateSalesQuoteInputs(SalesQuoteFields):
     quoteNumberPrefix: str | None = optional("Prefix of the quote number.", "SQ-")
 
 
-@PACK.component(
-    key="createSalesQuote",
-    title="Create Sales Quote",
-    description="Quote a customer (POST /sales_quotes).",
-    inputs=CreateSalesQuoteInputs,
-    output=SalesQuote,
-    annotations=WRITE,
-    marker=_markers.INVOICE,
-    example_input={
-        "contactId": CONTACT_ID,
-        "date": "2026-03-02",
-        "expiryDate": "2026-04-01",
-        "reference": "Website rebuild",
-        "quoteLines": [_LINE],
-    },
-    example_output=_EXAMPLE,
-)
-def create_sales_quote(inputs: CreateSalesQuoteInputs) -> Action:
-    return (
-        yield from write_invoice("POST", _path(), "sales_quote", inputs, lines_input="quoteLines")
-    )
-
-
 class UpdateSalesQuoteInputs(SalesQuoteFields):
     salesQuoteId: Id = _quote_id()
     contactId: str | None = optional(
@@ -248,45 +152,39 @@ class UpdateSalesQuoteInputs(SalesQuoteFields):
     )
 
 
-@PACK.component(
-    key="updateSalesQuote",
-    title="Update Sales Quote",
-    description=(
-        "Change a sales quote (accept or decline it with statusId); only inputs given are sent "
-        "(PUT /sales_quotes/{key})."
-    ),
-    inputs=UpdateSalesQuoteInputs,
-    output=SalesQuote,
-    annotations=IDEMPOTENT_WRITE,
-    example_input={"salesQuoteId": QUOTE_ID, "statusId": "ACCEPTED"},
-    example_output=_EXAMPLE,
-)
-def update_sales_quote(inputs: UpdateSalesQuoteInputs) -> Action:
-    key = inputs.salesQuoteId
-    return (
-        yield from write_invoice(
-            "PUT", _path(key), "sales_quote", inputs, "salesQuoteId", lines_input="quoteLines"
-        )
+register_artefact(
+    Artefact(
+        name="Sales Quote",
+        example=_EXAMPLE,
+        record_id=_quote_id,
+        output=SalesQuote,
+        found=FoundSalesQuotes,
+        list_inputs=SortedQuoteListInputs,
+        list_example={"statusId": "ACCEPTED", "sort": "expiry_date:asc"},
+        get_fields=QuoteGetFields,
+        find_by="quote_number",
+        find_help="The quote number, compared whole and without case (SQ-2 is not SQ-20).",
+        find_example="SQ-2",
+        create_inputs=CreateSalesQuoteInputs,
+        create_example={
+            "contactId": CONTACT_ID,
+            "date": "2026-03-02",
+            "expiryDate": "2026-04-01",
+            "reference": "Website rebuild",
+            "quoteLines": [_LINE],
+        },
+        update_inputs=UpdateSalesQuoteInputs,
+        update_example={"statusId": "ACCEPTED"},
+        lines="quoteLines",
+        descriptions={
+            FIND: "Find sales quotes by number (GET /sales_quotes?search=...), following every "
+            "page; zero or one match, so a flow can branch on `size(items)`.",
+            CREATE: "Quote a customer (POST /sales_quotes).",
+            UPDATE: "Change a sales quote (accept or decline it with statusId); only inputs given "
+            "are sent (PUT /sales_quotes/{key}).",
+        },
     )
-
-
-class SalesQuoteKey(Inputs):
-    salesQuoteId: Id = _quote_id()
-
-
-@PACK.component(
-    key="deleteSalesQuote",
-    title="Delete Sales Quote",
-    description="Delete a sales quote for good (DELETE /sales_quotes/{key}).",
-    inputs=SalesQuoteKey,
-    output=DeleteOutput,
-    annotations=DESTRUCTIVE,
-    example_input={"salesQuoteId": QUOTE_ID},
-    example_output={"id": QUOTE_ID, "deleted": True},
 )
-def delete_sales_quote(inputs: SalesQuoteKey) -> Action:
-    key = inputs.salesQuoteId
-    return (yield from delete_one(key, _path(key)))
 
 
 # --- Converting a quote (or an estimate) into an invoice ------------------------------------
