@@ -1,0 +1,329 @@
+"""sage_ge's components through the HTTP client against a scripted Chift (httpx.MockTransport):
+the token bought and renewed, folder_id and the request id sent, the rules refusing locally
+with nothing sent, the FEC read over every page."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+import pytest
+
+from sage_ge.connection import CHIFT, REQUEST_ID_HEADER
+from sageflow import CallOptions
+from sageflow._errors import APIError, InputValidationError
+from sageflow._http import Client, Connection
+
+ACCOUNT = "0f3e4c2a-5b6d-4e7f-8a9b-0c1d2e3f4a5b"
+CONSUMER = "7d0c1b2a-3e4f-4a5b-8c6d-7e8f9a0b1c2d"
+BASE = f"https://api.chift.eu/consumers/{CONSUMER}/accounting"
+SECRET = "s3cret-never-logged"
+DATE = "Sun, 15 Mar 2026 09:00:00 GMT"
+YEARS = [
+    {"name": "2024", "start": "2024-01-01", "end": "2024-12-31", "closed": True},
+    {"name": "2025", "start": "2025-01-01", "end": "2025-12-31", "closed": False},
+    {"name": "2026", "start": "2026-01-01", "end": "2026-12-31", "closed": False},
+]
+JOURNALS = [
+    {"id": "1", "code": "VE", "name": "Ventes", "journal_type": "customer_invoice"},
+    {"id": "3", "code": "BQ", "name": "Banque", "journal_type": "financial_operation"},
+    {"id": "4", "code": "OD", "name": "Opérations diverses",
+     "journal_type": "miscellaneous_operation"},
+    {"id": "9", "code": "AN", "name": "A nouveaux", "journal_type": "miscellaneous_operation",
+     "blocked": True},
+]  # fmt: skip
+
+
+class FakeChift:
+    """What Chift answers, scripted; every request kept."""
+
+    def __init__(self, years: list[dict[str, Any]] | None = None) -> None:
+        self.requests: list[httpx.Request] = []
+        self.years = YEARS if years is None else years
+        self.tokens = 0
+        self.reject_next = False
+        self.entries: list[dict[str, Any]] = []
+
+    def page(self, request: httpx.Request, items: list[Any]) -> httpx.Response:
+        page = int(request.url.params.get("page", 1))
+        size = int(request.url.params.get("size", 50))
+        chunk = items[(page - 1) * size : page * size]
+        body = {"items": chunk, "total": len(items), "page": page, "size": size}
+        return httpx.Response(200, json=body, headers={"date": DATE})
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        path = request.url.path
+        if path == "/token":
+            self.tokens += 1
+            return httpx.Response(
+                200,
+                json={"access_token": f"tok-{self.tokens}", "token_type": "bearer",
+                      "expires_in": 1800, "expires_on": 0},
+            )  # fmt: skip
+        if self.reject_next:
+            self.reject_next = False
+            return httpx.Response(401, json={"status": "error", "message": "Token expired"})
+        assert path.startswith(f"/consumers/{CONSUMER}/accounting/")
+        route = path.removeprefix(f"/consumers/{CONSUMER}/accounting")
+        if route == "/bookyears":
+            return self.page(request, self.years)
+        if route == "/journals":
+            return self.page(request, JOURNALS)
+        if route == "/journal/entries":
+            return self.page(request, self.entries)
+        if route == "/journal-entries" and request.method == "POST":
+            body = json.loads(request.content)
+            if body["journal_id"] == "4" and body["number"] == "BOOM":
+                return httpx.Response(
+                    422,
+                    json={"status": "error", "message": "The entry is not balanced.",
+                          "error_code": "ERROR_ENTRY_NOT_BALANCED", "detail": ""},
+                )  # fmt: skip
+            return httpx.Response(200, json={"id": "E-1", **body, "items": []})
+        return httpx.Response(404, json={"status": "error", "message": f"no route {route}"})
+
+    def sent(self, method: str, route: str) -> list[httpx.Request]:
+        return [r for r in self.requests if r.method == method and r.url.path.endswith(route)]
+
+
+def client(chift: FakeChift, folder: str | None = "DOSSIER01") -> Client:
+    values: dict[str, Any] = {
+        "clientId": "cid", "clientSecret": SECRET, "accountId": ACCOUNT, "consumerId": CONSUMER,
+    }  # fmt: skip
+    if folder:
+        values["folderId"] = folder
+    return Client(Connection.from_spec(CHIFT, values), transport=httpx.MockTransport(chift))
+
+
+def sale(**changes: Any) -> dict[str, Any]:
+    raw: dict[str, Any] = {
+        "journalCode": "VE",
+        "date": "2026-03-10",
+        "lines": [
+            {"account": "411000", "auxiliaryAccount": "CDUPONT", "label": "Facture 12",
+             "debit": "120.00"},
+            {"account": "706000", "label": "Facture 12", "credit": "100.00", "vatCode": "20",
+             "analytic": [{"plan": "1", "account": "PARIS", "percentage": "60"},
+                          {"plan": "1", "account": "LYON", "percentage": "40"}]},
+            {"account": "445710", "label": "TVA", "credit": "20.00"},
+        ],
+    }  # fmt: skip
+    raw.update(changes)
+    return raw
+
+
+def test_a_checked_entry_is_sent_in_chifts_shape_with_token_folder_and_request_id() -> None:
+    chift = FakeChift()
+    with client(chift) as c:
+        out = c.call("sage_ge/createJournalEntry", sale(), CallOptions(idempotency_key="k1"))
+    assert chift.tokens == 1
+    (token,) = chift.sent("POST", "/token")
+    assert json.loads(token.content) == {"clientId": "cid", "accountId": ACCOUNT,
+                                         "clientSecret": SECRET}  # fmt: skip
+    (post,) = chift.sent("POST", "/journal-entries")
+    assert post.headers["authorization"] == "Bearer tok-1"
+    assert post.url.params["folder_id"] == "DOSSIER01"
+    request_id = post.headers[REQUEST_ID_HEADER]
+    body = json.loads(post.content)
+    assert body["journal_id"] == "1"
+    assert body["number"] == out["documentNumber"]
+    assert body["reference"] == out["marker"]
+    assert body["items"][0] == {
+        "account_type": "customer_account", "account": "CDUPONT",
+        "force_general_account": "411000", "description": "Facture 12", "debit": 120,
+        "credit": 0,
+    }  # fmt: skip
+    assert body["items"][1]["tax_code"] == "20"
+    assert body["items"][1]["analytic_distribution"] == [
+        {"analytic_plan": "1", "analytic_accounts": [
+            {"analytic_account": "PARIS", "percentage": 60},
+            {"analytic_account": "LYON", "percentage": 40}]}
+    ]  # fmt: skip
+    # every read carried the dossier too
+    assert all(r.url.params.get("folder_id") == "DOSSIER01" for r in chift.requests[1:])
+    # the same call's write carries the same request id (Chift deduplicates by it)
+    chift2 = FakeChift()
+    with client(chift2) as c:
+        c.call("sage_ge/createJournalEntry", sale(), CallOptions(idempotency_key="k1"))
+    assert chift2.sent("POST", "/journal-entries")[0].headers[REQUEST_ID_HEADER] == request_id
+
+
+@pytest.mark.parametrize(
+    ("changes", "rule", "path"),
+    [
+        ({"lines": [
+            {"account": "411000", "label": "Facture 12", "debit": "120.00"},
+            {"account": "706000", "label": "Facture 12", "credit": "120.00"}]},
+         "COLLECTIVE_NEEDS_AUXILIARY", "$.lines[0].auxiliaryAccount"),
+        ({"date": "2024-06-30"}, "POSTING_DATE_IN_OPEN_YEAR", "$.date"),
+        ({"lines": [
+            {"account": "411000", "auxiliaryAccount": "CDUPONT", "label": "x", "debit": "120"},
+            {"account": "706000", "label": "x", "credit": "119.99"}]},
+         "ENTRY_BALANCED", "$.lines"),
+        ({"journalCode": "AN"}, "JOURNAL_OPEN", "$.journalCode"),
+        ({"lines": [
+            {"account": "512000", "label": "x", "debit": "10", "credit": "10"},
+            {"account": "471000", "label": "y", "credit": "0.01"}]},
+         "LINE_DEBIT_OR_CREDIT", "$.lines[0]"),
+    ],
+)  # fmt: skip
+def test_a_broken_rule_is_refused_locally_and_nothing_is_sent(
+    changes: dict[str, Any], rule: str, path: str
+) -> None:
+    chift = FakeChift()
+    with client(chift) as c, pytest.raises(InputValidationError) as caught:
+        c.call("sage_ge/createJournalEntry", sale(**changes))
+    problems = caught.value.problems
+    assert any(p.path == path and f"[{rule}]" in p.message and "Fix:" in p.message
+               for p in problems), problems  # fmt: skip
+    assert chift.sent("POST", "/journal-entries") == []
+
+
+def test_an_entry_in_a_third_open_year_is_refused_and_not_sent() -> None:
+    years = [{**YEARS[0], "closed": False}, *YEARS[1:]]
+    chift = FakeChift(years)
+    with client(chift) as c, pytest.raises(InputValidationError) as caught:
+        c.call("sage_ge/createJournalEntry", sale(date="2024-06-30"))
+    messages = [p.message for p in caught.value.problems]
+    assert any("[AT_MOST_TWO_OPEN_YEARS]" in m for m in messages)
+    assert any("[POSTING_DATE_IN_OPEN_YEAR]" in m and "older than the two" in m for m in messages)
+    assert chift.sent("POST", "/journal-entries") == []
+
+
+def test_a_45_character_bank_label_arrives_as_30_with_the_full_label_in_the_comment() -> None:
+    label = "Prélèvement SEPA ORANGE SA facture 2026-03 n."
+    assert len(label) == 45
+    entry = {
+        "journalCode": "BQ", "date": "2026-03-12",
+        "lines": [
+            {"account": "401000", "auxiliaryAccount": "FORANGE", "label": label, "debit": "49.99"},
+            {"account": "512000", "label": label, "credit": "49.99"},
+        ],
+    }  # fmt: skip
+    chift = FakeChift()
+    with client(chift) as c:
+        out = c.call("sage_ge/createJournalEntry", entry)
+    body = json.loads(chift.sent("POST", "/journal-entries")[0].content)
+    assert [i["description"] for i in body["items"]] == [label[:30], label[:30]]
+    assert body["reference"] == f"{label} {out['marker']}"
+    assert out["cutLabels"] == [0, 1]
+    assert body["items"][0]["account_type"] == "supplier_account"
+
+
+def test_today_comes_from_chifts_date_header_unless_given() -> None:
+    chift = FakeChift()
+    with client(chift) as c:
+        late = c.call("sage_ge/checkEntries", {"entries": [sale()], "today": "2027-06-01"})
+        now = c.call("sage_ge/checkEntries", {"entries": [sale()]})
+    assert [r["rule"] for r in late["refusals"]] == ["OPEN_YEAR_COVERS_TODAY"]
+    assert now == {"ok": True, "refusals": [], "entries": now["entries"]}
+    assert chift.sent("POST", "/journal-entries") == []
+
+
+def test_check_entries_reports_every_entry_instead_of_failing() -> None:
+    chift = FakeChift()
+    broken = sale(lines=[{"account": "411000", "label": "x", "debit": "1"}])
+    with client(chift) as c:
+        out = c.call(
+            "sage_ge/checkEntries",
+            {"entries": [sale(), broken], "fiscalYears": YEARS[1:], "today": "2026-03-15"},
+        )
+    assert out["ok"] is False
+    assert [(r["rule"], r["entry"], r["line"]) for r in out["refusals"]] == [
+        ("ENTRY_HAS_LINES", 1, None),
+        ("COLLECTIVE_NEEDS_AUXILIARY", 1, 0),
+        ("ENTRY_BALANCED", 1, None),
+    ]
+    assert chift.sent("GET", "/bookyears") == []  # the flow gave the fiscal years
+    assert len(out["entries"]) == 2
+
+
+def test_a_chift_refusal_is_parsed_with_its_error_code() -> None:
+    chift = FakeChift()
+    entry = sale(journalCode="OD", documentNumber="BOOM", lines=[
+        {"account": "471000", "label": "x", "debit": "1"},
+        {"account": "471100", "label": "y", "credit": "1"}])  # fmt: skip
+    with client(chift) as c, pytest.raises(APIError) as caught:
+        c.call("sage_ge/createJournalEntry", entry)
+    assert caught.value.status == 422
+    assert caught.value.entries[0].code == "ERROR_ENTRY_NOT_BALANCED"
+    assert "The entry is not balanced." in str(caught.value)
+
+
+def test_a_rejected_token_is_renewed_once_and_the_secret_never_shows() -> None:
+    chift = FakeChift()
+    with client(chift) as c:
+        c.call("sage_ge/listJournals", {})
+        chift.reject_next = True
+        out = c.call("sage_ge/listJournals", {})
+    assert chift.tokens == 2
+    assert len(out["items"]) == 4
+    last = chift.sent("GET", "/journals")[-1]
+    assert last.headers["authorization"] == "Bearer tok-2"
+    assert SECRET not in repr(c.connection.settings)
+
+
+def test_a_refused_token_request_is_an_authentication_error() -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(401, json={"status": "error", "message": "Invalid credentials"})
+
+    values = {"clientId": "cid", "clientSecret": SECRET, "accountId": ACCOUNT,
+              "consumerId": CONSUMER}  # fmt: skip
+    c = Client(Connection.from_spec(CHIFT, values), transport=httpx.MockTransport(refuse))
+    with c, pytest.raises(APIError, match="Invalid credentials") as caught:
+        c.call("sage_ge/listFolders", {})
+    assert caught.value.status == 401
+    assert SECRET not in str(caught.value)
+
+
+def test_every_page_is_read_and_the_fec_balances() -> None:
+    chift = FakeChift()
+    for n in range(150):
+        chift.entries.append({
+            "id": f"E{n}", "name": f"VE{n:04d}", "journal_id": "1", "date": "2026-03-10",
+            "posted": True, "items": [
+                {"account_number": "411000", "partner_id": "CDUPONT", "debit": 12.5,
+                 "credit": 0},
+                {"account_number": "706000", "debit": 0, "credit": 12.5},
+            ]})  # fmt: skip
+    with client(chift) as c:
+        out = c.call(
+            "sage_ge/exportFEC",
+            {"dateFrom": "2026-01-01", "dateTo": "2026-12-31", "siren": "552100554"},
+        )
+    assert out["fileName"] == "552100554FEC20261231.txt"
+    assert (out["entries"], out["lines"]) == (150, 300)
+    pages = chift.sent("GET", "/journal/entries")
+    assert [p.url.params["page"] for p in pages] == ["1", "2"]
+    assert pages[0].url.params["unposted_allowed"] == "false"
+    assert pages[0].url.params["date_from"] == "2026-01-01"
+    header = out["content"].splitlines()[0].split("\t")
+    assert header[10] == "EcritureLib"
+    assert len(header) == 18
+
+
+def test_a_list_with_the_wrong_shape_or_a_looping_server_is_refused() -> None:
+    def same_page(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/token":
+            return httpx.Response(200, json={"access_token": "t", "expires_in": 1800})
+        body = {"items": [{"id": "1", "name": "x"}] * 2, "total": 10, "page": 1, "size": 2}
+        return httpx.Response(200, json=body)
+
+    values = {"clientId": "cid", "clientSecret": SECRET, "accountId": ACCOUNT,
+              "consumerId": CONSUMER}  # fmt: skip
+    c = Client(Connection.from_spec(CHIFT, values), transport=httpx.MockTransport(same_page))
+    with c, pytest.raises(Exception, match="the page it had just sent"):
+        c.call("sage_ge/listAnalyticPlans", {"size": 2, "fetchAll": True})
+
+
+def test_client_and_supplier_filters_both_map_to_partner_id_so_only_one_is_taken() -> None:
+    chift = FakeChift()
+    with client(chift) as c:
+        c.call("sage_ge/listJournalEntries", {"clientId": "CDUPONT", "journalId": "1"})
+        with pytest.raises(InputValidationError, match="supplierId"):
+            c.call("sage_ge/listJournalEntries", {"clientId": "C", "supplierId": "F"})
+    (listing,) = chift.sent("GET", "/journal/entries")
+    assert listing.url.params["partner_id"] == "CDUPONT"
+    assert listing.url.params["journal_id"] == "1"
