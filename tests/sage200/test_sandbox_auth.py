@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+
 from sage200.sandbox import DEV_SUBSCRIPTION_KEY, DEV_TOKEN, SITE_ID, Clock, Sandbox
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from sage200.sandbox import Clock, Sandbox
 from sage200.sandbox._odata_parse import (
     Compare,

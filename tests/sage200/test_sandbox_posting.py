@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from sage200.sandbox import Clock, Sandbox
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from sage200.sandbox import Clock, Sandbox
 from sage200.sandbox._core import _EXPAND_TARGETS, ACTIONS, RESOURCES
 from sage200.sandbox._wire import Kind

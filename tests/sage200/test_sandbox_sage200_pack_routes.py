@@ -15,11 +15,11 @@ from typing import Any
 
 import httpx
 import pytest
+from test_sandbox_sage200_fidelity import _operations, _resolve
+
 from sage200.sandbox import Clock, Sandbox
 from sage200.sandbox._core import RESOURCES
 from sage200.sandbox._odata_parse import parse_filter, parse_orderby
-from test_sandbox_sage200_fidelity import _operations, _resolve
-
 from sageflow._values import HTTPRequest, HTTPResponse
 
 #: Requests one component may send before the test stops following it (a fetchAll pages on).

@@ -8,8 +8,8 @@ from typing import Any
 
 import httpx
 import pytest
-from sage200.sandbox import Chaos, Clock, Sandbox, create_app
 
+from sage200.sandbox import Chaos, Clock, Sandbox, create_app
 from sageflow.sandbox import SandboxesASGI
 
 
