@@ -428,3 +428,16 @@ def test_async_transport_and_date_header(sandbox: Sandbox) -> None:
     answer = asyncio.run(run())
     assert answer.json()["total"] == 5
     assert answer.headers["date"] == "Mon, 05 Jan 2026 09:00:00 GMT"  # the sandbox clock's
+
+
+def test_the_pack_builds_this_sandbox_lazily() -> None:
+    from sage_ge._pack import PACK
+
+    assert PACK.sandbox_factory is not None
+    box = PACK.sandbox_factory(clock=Clock.manual(), open_years=3)
+    assert isinstance(box, Sandbox)
+    assert box.api_base.startswith("http://sandbox/chift/consumers/")
+    lines = dict(box.describe("http://127.0.0.1:8765"))
+    assert lines["Token"].startswith("POST http://127.0.0.1:8765/chift/token")
+    assert lines["folder_id"] == "DOSSIER01, DOSSIER02"
+    box.close()

@@ -261,9 +261,10 @@ class Sandbox:
         return AsyncSandboxTransport(self)
 
     def describe(self, base: str) -> list[tuple[str, str]]:
-        """What ``sageflow sandbox serve`` prints under the API base."""
+        """What ``sageflow sandbox serve`` prints under the API base (``base`` is the server's
+        root, ``http://127.0.0.1:<port>``)."""
         return [
-            ("Token", f"POST {base.split('/consumers/')[0]}/token (any clientId/clientSecret)"),
+            ("Token", f"POST {base.rstrip('/')}{API_PATH}/token  (any clientId, clientSecret)"),
             ("Account", self.account_id),
             ("folder_id", ", ".join(self.folders)),
         ]
