@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import enum
-import json
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sageflow.sandbox import Record, Reply
+from sageflow.sandbox import json_reply as shared_json_reply
 
 #: How many places the spec's ``format: decimal 2dp`` money fields take.
 CENT = Decimal("0.01")
@@ -56,23 +56,22 @@ def gateway_error(status: int, message: str, headers: Mapping[str, str] | None =
     return json_reply(status, {"statusCode": status, "message": message}, headers)
 
 
-def _default(value: object) -> object:
+def wire(value: Any) -> Any:
+    """A payload with its Decimals as JSON numbers. The spec types money ``number``
+    (``decimal 2dp``); with two places and at most 15 significant digits (``MONEY_LIMIT``) a
+    double holds the value exactly, so the number's text is the Decimal's."""
     if isinstance(value, Decimal):
-        # The spec types money ``number`` (``decimal 2dp``): a JSON number. Two places and at
-        # most 15 significant digits survive a double exactly, so the text is the Decimal's.
         return float(value)
-    raise TypeError(f"not JSON: {type(value).__name__}")
-
-
-def dumps(payload: object) -> bytes:
-    return json.dumps(payload, default=_default).encode()
+    if isinstance(value, dict):
+        return {key: wire(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [wire(item) for item in value]
+    return value
 
 
 def json_reply(status: int, payload: object, headers: Mapping[str, str] | None = None) -> Reply:
-    merged = {"content-type": "application/json; charset=utf-8"}
-    if headers:
-        merged.update(headers)
-    return Reply(status, merged, dumps(payload))
+    """The shared sandbox reply (``sageflow.sandbox.json_reply``) of a Sage 200 payload."""
+    return shared_json_reply(status, wire(payload), headers)
 
 
 # -- persistence: Decimal survives the JSON rows of sageflow.sandbox.Persistence ---------------
