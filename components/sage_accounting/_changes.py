@@ -35,9 +35,10 @@ How a poll stays exact (issue 12; the Sage facts are ``updated_or_created_since`
   moves it to the first page's last change, keeping the overlap), and the next poll reads it
   again; the memory drops what was already delivered.
 * ``created`` is a record whose ``created_at`` equals its ``updated_at``, or one first seen
-  that was created inside the window; every other change is ``updated``. Deletions come from
-  the tombstones, which carry no fields to filter on: a filtered trigger's deletions are every
-  deletion of the resource.
+  that was created after the last instant every record was seen (the window's start, or
+  before a partial advance, the start it moved from); every other change is ``updated``.
+  Deletions come from the tombstones, which carry no fields to filter on: a filtered
+  trigger's deletions are every deletion of the resource.
 * Events come oldest first within a poll; a record a disturbed listing skipped comes with the
   next poll, after newer ones it already delivered.
 * The cursor is JSON: each window's start and the keys delivered inside it (after a quiet
@@ -150,34 +151,47 @@ def server_time(response: HTTPResponse) -> datetime | None:
 
 @dataclass
 class _Window:
-    """One listing's window: where the next poll starts, and the changes delivered inside it."""
+    """One listing's window: where the next poll starts, and the changes delivered inside it.
+
+    ``born`` is where every record seen since was created, as far as the trigger knows: a
+    record first seen that was created at or after it is new. It trails ``since`` while a
+    sorted list's window moved past records it has not seen yet (their creation must still
+    read as one), and what was delivered after it stays remembered.
+    """
 
     since: datetime | None
     #: ``id@at`` -> "c" (delivered as created) or "u" (updated) or "d" (deleted)
     seen: dict[str, str]
+    born: datetime | None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "since": _stamp(self.since) if self.since is not None else None,
             "seen": dict(sorted(self.seen.items())),
         }
+        if self.born != self.since:
+            out["born"] = _stamp(self.born) if self.born is not None else None
+        return out
 
 
 def _read_window(raw: Any, name: str) -> _Window:
     if not isinstance(raw, Mapping):
         raise CursorError(f"the cursor's {name} is not an object")
     since, seen = raw.get("since"), raw.get("seen")
-    if since is not None and not isinstance(since, str):
-        raise CursorError(f"the cursor's {name}.since is not an ISO 8601 string")
+    born = raw.get("born", since)
+    for field, value in (("since", since), ("born", born)):
+        if value is not None and not isinstance(value, str):
+            raise CursorError(f"the cursor's {name}.{field} is not an ISO 8601 string")
     if not isinstance(seen, Mapping) or not all(
         isinstance(k, str) and v in ("c", "u", "d") for k, v in seen.items()
     ):
         raise CursorError(f"the cursor's {name}.seen is not a map of id@at to c, u or d")
     try:
         start = _instant(since) if since is not None else None
+        floor = _instant(born) if born is not None else None
     except ValueError:
         raise CursorError(f"the cursor's {name}.since {since!r} is not an instant") from None
-    return _Window(start, dict(seen))
+    return _Window(start, dict(seen), floor)
 
 
 def _read_cursor(raw: Mapping[str, Any], path: str) -> tuple[_Window, _Window]:
@@ -228,7 +242,10 @@ def _advanced(
         start = min(start, overlapped)
     if start is not None:
         since = start if since is None else max(since, start)
-    return _Window(since, _kept(seen, since))
+    # A trusted listing saw every record changed since the old start, so creations before the
+    # new one were classified; a partial advance did not, so ``born`` stays where it was.
+    born = since if trusted else window.born
+    return _Window(since, _kept(seen, born), born)
 
 
 # --- one listing -----------------------------------------------------------------------------
@@ -333,7 +350,7 @@ def _changes(path: str, filters: Mapping[str, QueryValue], window: _Window, sort
         born_at = _instant(born) if isinstance(born, str) and born else None
         is_new = born_at is not None and (
             born_at == updated
-            or (ident not in created and (window.since is None or born_at >= window.since))
+            or (ident not in created and (window.born is None or born_at >= window.born))
         )
         seen[key] = "c" if is_new else "u"
         if is_new:
@@ -503,9 +520,9 @@ def _poll(
         if since is None:
             found = yield from _server_now(path)
             start: datetime | None = found["now"]
-            fresh = _Window(start, {})
-            return {"events": [], "cursor": _cursor(path, fresh, _Window(start, {}))}
-        changes, gone = _Window(since, {}), _Window(since, {})
+            fresh = _Window(start, {}, start)
+            return {"events": [], "cursor": _cursor(path, fresh, _Window(start, {}, start))}
+        changes, gone = _Window(since, {}, since), _Window(since, {}, since)
     else:
         changes, gone = _read_cursor(cursor, path)
     events: list[dict[str, Any]] = []

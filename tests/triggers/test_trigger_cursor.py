@@ -532,3 +532,33 @@ def test_a_sorted_windows_partial_advance_still_keeps_the_overlap() -> None:
         ),
     )
     assert out["cursor"]["changes"]["since"] == at(3600 - 120)
+
+
+def test_a_record_skipped_before_a_partial_advance_still_reads_as_created() -> None:
+    # A disturbed sorted listing moves its window to its first page's last change, past a
+    # record created inside the old window that the poll never saw (shifted off a page).
+    server = T + timedelta(hours=1)
+    link = "/sales_invoices?page=2&items_per_page=200&sort=updated_at%3Aasc"
+    first, _ = drive(
+        "salesInvoiceChanges",
+        CHANGES,
+        cursor(resource="/sales_invoices"),
+        only(
+            page(
+                [record("i1", at(10)), record("i2", at(20))], date=server, total=4, next_link=link
+            ),
+            page([record("busy", at(3599))], date=server, total=3),
+        ),
+    )
+    assert first["cursor"]["changes"]["since"] == at(20)
+    assert first["cursor"]["changes"]["born"] == at(0)
+    skipped = [record("late", at(5), at(30))]
+    later, _ = drive(
+        "salesInvoiceChanges",
+        CHANGES,
+        first["cursor"],
+        only(page(skipped, date=server + timedelta(seconds=30))),
+    )
+    assert [(e["type"], e["id"]) for e in later["events"]] == [("created", "late")]
+    # That listing was trusted: the window and what counts as new move on together.
+    assert "born" not in later["cursor"]["changes"]
