@@ -214,7 +214,9 @@ def test_four_sageflow_runs_sharing_the_default_sandbox_keep_every_contact(
             if run.poll() is None:
                 run.kill()
                 run.wait()
-    sandbox = Sandbox(data=tmp_path / ".sageflow" / "sandbox.db", require_auth=False)
+    # Each pack's sandbox keeps its own file beside the journal (pack_state_file).
+    state = tmp_path / ".sageflow" / "sandbox-sage_accounting.db"
+    sandbox = Sandbox(data=state, require_auth=False)
     references = [r.get("reference") for r in sandbox.records("contacts")]
     expected = {f"R{w}X{n:03}" for w in range(4) for n in range(count)}
     assert expected <= set(references)
