@@ -37,6 +37,21 @@ READS: dict[str, set[str]] = {
         "folder_id", "page", "size", "journal_id", "date_from", "date_to", "partner_id",
     },
     "/journal/entries/{journal_entry_id}": {"folder_id"},
+    "/invoices/{invoice_id}": {"folder_id", "include_invoice_lines"},
+    "/invoices/type/{invoice_type}": {
+        "folder_id", "page", "size", "date_from", "date_to", "journal_ids", "updated_after",
+        "include_invoice_lines",
+    },
+}  # fmt: skip
+
+
+INVOICE = {
+    "invoice_type": "customer_invoice", "invoice_number": "F2026-0001", "currency": "EUR",
+    "untaxed_amount": 100, "tax_amount": 20, "total": 120, "invoice_date": "2026-01-04",
+    "due_date": "2026-02-03", "partner_id": "CDUPONT", "reference": "Commande 12",
+    "lines": [{"unit_price": 50, "quantity": 2, "untaxed_amount": 100, "tax_rate": 20,
+               "tax_amount": 20, "total": 120, "account_number": "706000", "tax_code": "20",
+               "description": "Prestation"}],
 }  # fmt: skip
 
 
@@ -113,6 +128,10 @@ def test_accepted_body_fields_are_the_schemas() -> None:
         assert set(schema(name)["properties"]) == core.PARTY_FIELDS
     assert set(schema("GenericJournalEntry")["properties"]) == core.ENTRY_FIELDS
     assert set(schema("GenericJournalItem")["properties"]) == core.ITEM_FIELDS
+    assert set(schema("InvoiceItemInMonoAnalyticPlan")["properties"]) == core.INVOICE_FIELDS
+    line = schema("InvoiceLineItemInMonoAnalyticPlan")
+    assert set(line["properties"]) == core.INVOICE_LINE_FIELDS
+    assert set(schema("InvoiceType")["enum"]) == set(core.INVOICE_TYPES)
     assert set(schema("AuthItem")["properties"]) == {
         "clientId", "clientSecret", "accountId", "marketplaceId",
     }  # fmt: skip
@@ -150,6 +169,9 @@ def test_answers_conform_to_the_response_schemas() -> None:
     conforms(client.json(), response_schema("/clients", "POST"), "POST clients")
     supplier = http.post("/suppliers", json={"name": "La Poste", "addresses": []})
     conforms(supplier.json(), response_schema("/suppliers", "POST"), "POST suppliers")
+    invoice = http.post("/invoices", json=INVOICE)
+    assert invoice.status_code == 200, invoice.text
+    conforms(invoice.json(), response_schema("/invoices", "POST"), "POST invoices")
     token = httpx.Client(transport=box.transport()).post(
         "http://sandbox/chift/token",
         json={"clientId": "c", "clientSecret": "s", "accountId": box.account_id},
@@ -160,6 +182,8 @@ def test_answers_conform_to_the_response_schemas() -> None:
         "{client_id}": "CDUPONT",
         "{supplier_id}": "FORANGE",
         "{journal_entry_id}": created.json()["id"],
+        "{invoice_id}": invoice.json()["id"],
+        "{invoice_type}": "customer_invoice",
     }
     for template, methods in ROUTES.items():
         if "GET" not in methods:
@@ -167,7 +191,9 @@ def test_answers_conform_to_the_response_schemas() -> None:
         path = template
         for placeholder, value in ids.items():
             path = path.replace(placeholder, value)
-        answer = http.get(path)
+        answer = http.get(
+            path, params={"include_invoice_lines": "true"} if "invoice" in path else {}
+        )
         assert answer.status_code == 200, (path, answer.text)
         conforms(answer.json(), response_schema(template, "GET"), f"GET {path}")
     box.close()

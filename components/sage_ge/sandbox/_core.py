@@ -91,6 +91,9 @@ ROUTES: dict[str, frozenset[str]] = {
     "/journal-entries": frozenset({"POST"}),
     "/journal/entries": frozenset({"GET"}),
     "/journal/entries/{journal_entry_id}": frozenset({"GET"}),
+    "/invoices": frozenset({"POST"}),
+    "/invoices/{invoice_id}": frozenset({"GET"}),
+    "/invoices/type/{invoice_type}": frozenset({"GET"}),
 }
 #: Body fields each create takes (the OpenAPI's ``ClientItemIn``/``SupplierItemIn``,
 #: ``GenericJournalEntry``, ``GenericJournalItem``); any other is a 422 naming it.
@@ -151,11 +154,40 @@ ITEM_FIELDS = frozenset(
         "account_info",
     }
 )
+#: ``InvoiceItemInMonoAnalyticPlan`` and ``InvoiceLineItemInMonoAnalyticPlan``.
+INVOICE_FIELDS = frozenset(
+    {
+        "invoice_type", "invoice_number", "currency", "untaxed_amount", "tax_amount", "total",
+        "reference", "payment_communication", "customer_memo", "payment_term_id",
+        "withholding_tax", "invoice_date", "due_date", "partner_id", "journal_id", "status",
+        "pdf", "pdf_name", "currency_exchange_rate", "invoice_correction",
+        "nl_payment_terms_split", "shipping_country", "partner_info", "lines", "start_date",
+        "end_date", "payment_method_id", "delivery_date",
+    }
+)  # fmt: skip
+INVOICE_LINE_FIELDS = frozenset(
+    {
+        "line_number", "unit_price", "unit_of_measure", "quantity", "untaxed_amount",
+        "tax_rate", "tax_amount", "total", "account_number", "tax_code", "description",
+        "analytic_account",
+    }
+)  # fmt: skip
+#: Chift's InvoiceType -> the journal type it is posted in, the partner's line type and side
+#: (+1 debit), and the VAT account (PCG 445710 collected on sales, 445660 deductible).
+INVOICE_TYPES: dict[str, tuple[str, str, int, str]] = {
+    "customer_invoice": ("customer_invoice", "customer_account", 1, "445710"),
+    "customer_refund": ("customer_invoice", "customer_account", -1, "445710"),
+    "supplier_invoice": ("supplier_invoice", "supplier_account", -1, "445660"),
+    "supplier_refund": ("supplier_invoice", "supplier_account", 1, "445660"),
+}
 THIRD_PARTY_TYPES = {
     "customer_account": ("clients", seed.CLIENT_COLLECTIVE),
     "supplier_account": ("suppliers", seed.SUPPLIER_COLLECTIVE),
 }
-RESOURCES = ("bookyears", "accounts", "journals", "vat_codes", "clients", "suppliers", "entries")
+RESOURCES = (
+    "bookyears", "accounts", "journals", "vat_codes", "clients", "suppliers", "entries",
+    "invoices",
+)  # fmt: skip
 
 
 class Folder:
@@ -427,16 +459,16 @@ class Sandbox:
     def _route(self, method: str, route: str, pairs: list[tuple[str, str]], body: bytes) -> Reply:
         parts = route.strip("/").split("/")
         template = "/" + parts[0]
-        if parts[:2] == ["journal", "entries"]:
+        ident: str | None = None
+        if parts[:2] == ["invoices", "type"] and len(parts) == 3:
+            template, ident = "/invoices/type/{invoice_type}", parts[2]
+        elif parts[:2] == ["journal", "entries"]:
             template = "/journal/entries" + ("/{journal_entry_id}" if len(parts) == 3 else "")
             ident = parts[2] if len(parts) == 3 else None
         elif len(parts) == 2:
-            template += (
-                "/{" + {"folders": "folder", "clients": "client"}.get(parts[0], "supplier") + "_id}"
-            )
+            names = {"folders": "folder", "clients": "client", "invoices": "invoice"}
+            template += "/{" + names.get(parts[0], "supplier") + "_id}"
             ident = parts[1]
-        else:
-            ident = None
         allowed = ROUTES.get(template)
         if allowed is None or len(parts) > 3:
             raise _unknown_route(method, route)
@@ -476,6 +508,20 @@ class Sandbox:
             if query.get("updated_after"):
                 rows = [r for r in rows if r["last_updated_on"] > query["updated_after"]]
             return self._page(rows, query)
+        if name == "invoices":
+            if method == "POST":
+                return json_reply(200, self._create_invoice(folder, body))
+            if template == "/invoices/type/{invoice_type}":
+                return self._page(self._invoices(folder, str(ident), query), query)
+            invoice = folder["invoices"].get(str(ident))
+            if invoice is None:
+                # GET /invoices/{invoice_id}'s 404 example ERROR_INVOICE_NOT_FOUND_2.
+                raise ChiftError(
+                    404,
+                    f"The invoice '{ident}' doesn't exist in the accounting system.",
+                    "ERROR_INVOICE_NOT_FOUND",
+                )
+            return json_reply(200, _invoice_view(invoice, query))
         if name == "journal-entries":
             return json_reply(200, self._create_entry(folder, body))
         if name == "journal":
@@ -583,7 +629,32 @@ class Sandbox:
                 f"No currency with code '{data['currency']}' was found in the accounting system.",
                 "ERROR_CURRENCY_NOT_FOUND",
             )
-        lines, out_items, new_accounts = self._lines(folder, data["items"], journal)
+        return self._post(
+            folder,
+            journal,
+            day,
+            data["items"],
+            number=str(data["number"]),
+            reference=data.get("reference"),
+            due_date=data.get("due_date"),
+            posted=bool(data.get("posted", True)),
+        )
+
+    def _post(
+        self,
+        folder: Folder,
+        journal: Record,
+        day: date,
+        items: list[dict[str, Any]],
+        *,
+        number: str,
+        reference: str | None,
+        due_date: str | None,
+        posted: bool = True,
+    ) -> Record:
+        """Check ``items`` (``GenericJournalItem``s) against the dossier and Sage GE's rules,
+        then store the entry; a refusal raises before anything is stored."""
+        lines, out_items, new_accounts = self._lines(folder, items, journal)
         entry = rules.Entry(
             journalCode=journal["code"],
             date=day,
@@ -615,16 +686,165 @@ class Sandbox:
             "id": ident,
             "journal_id": journal["id"],
             "journal_name": journal["name"],
-            "name": data["number"],
+            "name": number,
             "date": day.isoformat(),
-            "reference": data.get("reference"),
-            "due_date": data.get("due_date"),
-            "posted": bool(data.get("posted", True)),
+            "reference": reference,
+            "due_date": due_date,
+            "posted": posted,
             "attachments_info": {"status": "no", "attachments": []},
             "items": [{**item, "id": f"{ident}-{n + 1}"} for n, item in enumerate(out_items)],
         }
         self._put(folder, "entries", record)
         return record
+
+    def _create_invoice(self, folder: Folder, body: bytes) -> Record:
+        """``POST /invoices``: the invoice is posted as an entry in a sales or purchase journal
+        (partner on its collective, each line on its account, VAT on 445710/445660), under
+        the same Sage GE rules as a journal entry."""
+        data = _json_object(body)
+        _known_fields(data, INVOICE_FIELDS, "body")
+        required = ("invoice_type", "currency", "untaxed_amount", "tax_amount", "total")
+        for name in (*required, "invoice_date", "due_date", "lines", "partner_id"):
+            if data.get(name) is None:
+                raise validation_error("body", name, "Field required", "missing")
+        kind = INVOICE_TYPES.get(str(data["invoice_type"]))
+        if kind is None:
+            raise validation_error("body", "invoice_type", INVOICE_TYPE_ENUM, "enum")
+        journal_type, partner_type, side, vat_account = kind
+        lines = data["lines"]
+        if not isinstance(lines, list) or not all(isinstance(x, dict) for x in lines):
+            raise validation_error("body", "lines", "Input should be a valid list", "list_type")
+        if not lines:
+            # POST /invoices' 400 example ERROR_NO_INVOICE_LINE.
+            raise ChiftError(
+                400, "The invoice must contain at least one invoice line.", "ERROR_NO_INVOICE_LINE"
+            )
+        for n, line in enumerate(lines):
+            _known_fields(line, INVOICE_LINE_FIELDS, f"lines.{n}")
+            for name in ("untaxed_amount", "tax_amount", "account_number"):
+                if line.get(name) is None:
+                    raise validation_error("body", f"lines.{n}.{name}", "Field required", "missing")
+        untaxed = _amount(data, "untaxed_amount")
+        if untaxed == 0:
+            # POST /invoices' 400 example ERROR_ZERO_INVOICE.
+            raise ChiftError(
+                400,
+                "You cannot create an invoice with an untaxed amount of 0.",
+                "ERROR_ZERO_INVOICE",
+            )
+        day = _body_date(data, "invoice_date")
+        _body_date(data, "due_date")
+        if data["currency"] != "EUR":
+            raise ChiftError(
+                404,
+                f"No currency with code '{data['currency']}' was found in the accounting system.",
+                "ERROR_CURRENCY_NOT_FOUND",
+            )
+        journal = self._invoice_journal(folder, data.get("journal_id"), journal_type)
+        number = str(data.get("invoice_number") or "")
+        family = {t for t, k in INVOICE_TYPES.items() if k[0] == journal_type}
+        if number and any(
+            i["invoice_number"] == number and i["invoice_type"] in family
+            for i in folder["invoices"]
+        ):
+            # errors__409_invoice_number_already_used__chift-openapi-example.json
+            raise ChiftError(
+                409,
+                "The invoice number is already used in the accounting system.",
+                "ERROR_INVOICE_NUMBER_ALREADY_USED",
+            )
+        if not number:
+            number = f"{journal['code']}{len(folder['invoices']) + 1:06d}"
+        label = str(data.get("reference") or number)
+        total = _amount(data, "total")
+        items = [_item(partner_type, str(data["partner_id"]), side * total, label)]
+        for n, line in enumerate(lines):
+            amount = _amount(line, "untaxed_amount", f"lines.{n}.")
+            item = _item(
+                "general_account",
+                str(line["account_number"]),
+                -side * amount,
+                str(line.get("description") or label),
+            )
+            if line.get("tax_code") is not None:
+                item["tax_code"] = str(line["tax_code"])
+            items.append(item)
+            tax = _amount(line, "tax_amount", f"lines.{n}.")
+            if tax:
+                items.append(_item("general_account", vat_account, -side * tax, label))
+        entry = self._post(
+            folder,
+            journal,
+            day,
+            items,
+            number=number,
+            reference=data.get("reference"),
+            due_date=str(data["due_date"]),
+        )
+        record: Record = {
+            "id": f"INV{len(folder['invoices']) + 1:06d}",
+            "invoice_type": data["invoice_type"],
+            "invoice_number": number,
+            "currency": "EUR",
+            "untaxed_amount": float(untaxed),
+            "tax_amount": float(_amount(data, "tax_amount")),
+            "total": float(total),
+            "reference": data.get("reference"),
+            "invoice_date": day.isoformat(),
+            "due_date": str(data["due_date"]),
+            "partner_id": str(data["partner_id"]),
+            "journal_id": journal["id"],
+            "status": "posted",
+            "payments": [],
+            "last_updated_on": self.clock.stamp(),
+            "attachments_info": {"status": "no", "attachments": []},
+            "lines": [_invoice_line(n, line) for n, line in enumerate(lines)],
+            "entry_id": entry["id"],
+        }
+        self._put(folder, "invoices", record)
+        return _invoice_view(record, {"include_invoice_lines": "true"})
+
+    def _invoice_journal(self, folder: Folder, given: Any, journal_type: str) -> Record:
+        """The journal an invoice is posted in: the one given, which must be of the invoice's
+        kind, or the dossier's first open journal of that kind."""
+        if given is None:
+            for journal in folder["journals"]:
+                if journal["journal_type"] == journal_type and not journal["blocked"]:
+                    return journal
+            raise ChiftError(
+                404,
+                "The journal doesn't exist in the accounting system.",
+                "ERROR_JOURNAL_NOT_FOUND",
+            )
+        found = folder["journals"].get(str(given))
+        if found is None:
+            raise ChiftError(
+                404,
+                f"The journal '{given}' doesn't exist in the accounting system.",
+                "ERROR_JOURNAL_NOT_FOUND",
+            )
+        if found["journal_type"] != journal_type:
+            # POST /invoices' 400 example ERROR_JOURNAL_NOT_GOOD_SCOPE.
+            raise ChiftError(
+                400, "The journal cannot be used for this scope.", "ERROR_JOURNAL_NOT_GOOD_SCOPE"
+            )
+        return found
+
+    def _invoices(self, folder: Folder, kind: str, query: Mapping[str, str]) -> list[Record]:
+        if kind not in INVOICE_TYPES:
+            raise validation_error("path", "invoice_type", INVOICE_TYPE_ENUM, "enum")
+        rows = [i for i in folder["invoices"] if i["invoice_type"] == kind]
+        start, end = _date_param(query, "date_from"), _date_param(query, "date_to")
+        if start:
+            rows = [r for r in rows if r["invoice_date"] >= start.isoformat()]
+        if end:
+            rows = [r for r in rows if r["invoice_date"] <= end.isoformat()]
+        journals = [j for j in query.get("journal_ids", "").split(",") if j]
+        if journals:
+            rows = [r for r in rows if r["journal_id"] in journals]
+        if query.get("updated_after"):
+            rows = [r for r in rows if r["last_updated_on"] > query["updated_after"]]
+        return [_invoice_view(r, query) for r in rows]
 
     def _lines(
         self, folder: Folder, items: list[dict[str, Any]], journal: Record
@@ -648,7 +868,10 @@ class Sandbox:
                     "'employee_account' or 'general_account'",
                     "enum",
                 )
-            debit, credit = _amount(item, "debit", n), _amount(item, "credit", n)
+            debit, credit = (
+                _amount(item, "debit", f"items.{n}."),
+                _amount(item, "credit", f"items.{n}."),
+            )
             if debit < 0 or credit < 0:
                 # errors__422_debit_credit_value__chift-openapi-example.json
                 raise ChiftError(
@@ -923,6 +1146,33 @@ def _unknown_route(method: str, route: str) -> ChiftError:
     )
 
 
+def _item(kind: str, account: str, amount: Decimal, label: str) -> dict[str, Any]:
+    """A ``GenericJournalItem``: a positive amount is a debit, a negative one a credit."""
+    debit, credit = (amount, Decimal(0)) if amount >= 0 else (Decimal(0), -amount)
+    return {
+        "account_type": kind, "account": account, "debit": str(debit), "credit": str(credit),
+        "description": label,
+    }  # fmt: skip
+
+
+def _invoice_view(record: Record, query: Mapping[str, str]) -> Record:
+    """An invoice as ``InvoiceItemOutMonoAnalyticPlan``: lines only with
+    ``include_invoice_lines=true`` (the OpenAPI's default is false)."""
+    view = {k: v for k, v in record.items() if k != "entry_id"}
+    if query.get("include_invoice_lines", "false").lower() != "true":
+        view["lines"] = []
+    return view
+
+
+def _body_date(data: Mapping[str, Any], name: str) -> date:
+    try:
+        return date.fromisoformat(str(data[name]))
+    except ValueError:
+        raise validation_error(
+            "body", name, "Input should be a valid date", "date_from_datetime_parsing"
+        ) from None
+
+
 def _no_folder(ident: str) -> ChiftError:
     # No Chift code for an unknown folder is published (the OpenAPI's GET /folders/{folder_id}
     # has only the generic 400 example): a 404 without error_code, which ChiftError allows.
@@ -990,19 +1240,21 @@ def _months_apart(start: date, end: date) -> float:
     return months + (0.5 if end.day > start.day else 0)
 
 
-def _amount(item: Mapping[str, Any], name: str, n: int) -> Decimal:
+def _amount(item: Mapping[str, Any], name: str, prefix: str = "") -> Decimal:
+    """A JSON number (or numeric string) as Decimal; ``prefix`` locates it in the body."""
     value = item.get(name)
+    where = prefix + name
     if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise validation_error(
-            "body", f"items.{n}.{name}", "Input should be a valid number", "float_type"
-        )
+        raise validation_error("body", where, "Input should be a valid number", "float_type")
     try:
         amount = Decimal(str(value))
     except InvalidOperation:
         raise validation_error(
-            "body", f"items.{n}.{name}", "Input should be a valid number", "float_parsing"
+            "body", where, "Input should be a valid number", "float_parsing"
         ) from None
-    return amount.quantize(rules.CENT) if amount == amount.quantize(rules.CENT) else amount
+    if not amount.is_finite():
+        raise validation_error("body", where, "Input should be a finite number", "finite_number")
+    return amount
 
 
 def _vat_ok(vat: str) -> bool:
@@ -1019,3 +1271,27 @@ def _auxiliary_code(kind: str, name: str, existing: Collection) -> str:
         n += 1
         code = f"{base}{n}"
     return code
+
+
+INVOICE_TYPE_ENUM = (
+    "Input should be 'customer_invoice', 'customer_refund', 'supplier_invoice' or 'supplier_refund'"
+)
+
+
+def _invoice_line(n: int, line: Mapping[str, Any]) -> Record:
+    """An invoice line as ``InvoiceLineItemOutMonoAnalyticPlan`` (amounts as JSON numbers)."""
+    untaxed = float(_amount(line, "untaxed_amount", f"lines.{n}."))
+    tax = float(_amount(line, "tax_amount", f"lines.{n}."))
+    return {
+        "line_number": line.get("line_number", n + 1),
+        "unit_price": line.get("unit_price", untaxed),
+        "quantity": line.get("quantity", 1),
+        "untaxed_amount": untaxed,
+        "tax_rate": line.get("tax_rate", 0),
+        "tax_amount": tax,
+        "total": line.get("total", untaxed + tax),
+        "account_number": str(line["account_number"]),
+        "tax_code": line.get("tax_code"),
+        "description": line.get("description"),
+        "analytic_account": line.get("analytic_account"),
+    }
