@@ -30,10 +30,10 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import record_cassettes as common
+
 from sage200 import PACK
 from sage200.connection import PROFILE
 from sage200.sandbox import DEFAULT_START, Clock
-
 from sageflow import CallOptions, Component
 from sageflow._http import Client, Connection
 from sageflow._http._config import sandbox_limiter

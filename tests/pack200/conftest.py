@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from sage200 import PACK
 
+from sage200 import PACK
 from sageflow._registry import packs
 
 

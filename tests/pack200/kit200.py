@@ -7,7 +7,6 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from sage200 import PACK
-
 from sageflow import HTTPRequest, HTTPResponse
 
 Answer = Any | Callable[[HTTPRequest], Any]

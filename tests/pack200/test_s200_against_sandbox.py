@@ -8,10 +8,10 @@ from typing import Any
 
 import httpx
 import pytest
+
 from sage200 import PACK
 from sage200.connection import PROFILE
 from sage200.sandbox import DEFAULT_START, Clock
-
 from sageflow._errors import APIError
 from sageflow._http import Client, Connection
 

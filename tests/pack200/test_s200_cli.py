@@ -7,9 +7,9 @@ from pathlib import Path
 import httpx
 import pytest
 from click.testing import CliRunner
+
 from sage200 import PACK
 from sage200.sandbox import DEFAULT_START, DEV_SUBSCRIPTION_KEY, DEV_TOKEN, Clock
-
 from sageflow._cli.auth import auth
 
 

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 from kit200 import drive
+
 from sage200 import PACK
 from sage200._errors import TUNNEL_DOWN, parse_error
-
 from sageflow import HTTPRequest, HTTPResponse, InputValidationError
 from sageflow._errors import APIError
 

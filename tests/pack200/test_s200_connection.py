@@ -7,6 +7,7 @@ import logging
 
 import httpx
 import pytest
+
 from sage200 import PACK
 from sage200.connection import (
     ACCESS_TOKEN,
@@ -17,7 +18,6 @@ from sage200.connection import (
     SCOPES,
     TOKEN_URL,
 )
-
 from sageflow._http import Client, Connection
 from sageflow._http._oauth import authorization_url
 from sageflow._http._profile import ConfigurationError

@@ -8,11 +8,11 @@ from typing import Any
 
 import httpx
 import pytest
+
 from sage200 import PACK
 from sage200._markers import BANK, CUSTOMER, SALES
 from sage200.connection import PROFILE
 from sage200.sandbox import DEFAULT_START, Clock
-
 from sageflow import CallOptions, HTTPRequest, HTTPResponse
 from sageflow._execute import write_key
 from sageflow._http import Client, Connection, RetryPolicy

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from kit200 import drive
+
 from sage200 import PACK
 from sage200._odata import Condition, ODataError, compile_filter, eq, order_by, quote
-
 from sageflow import InputValidationError
 
 

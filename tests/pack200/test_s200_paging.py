@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 from kit200 import drive
-from sage200._paging import page_progress
 
+from sage200._paging import page_progress
 from sageflow import HTTPRequest, HTTPResponse
 from sageflow._errors import ResponseLimitError
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 from kit200 import drive
+
 from sage200 import PACK
 from sage200._wire import moment, number
-
 from sageflow import InputValidationError
 
 LINES = [

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 from kit200 import drive
-from sage200 import PACK
 
+from sage200 import PACK
 from sageflow import HTTPRequest
 from sageflow._component import Component
 
