@@ -1,5 +1,5 @@
-"""A sales or purchase artefact's list, find, get, create, update, delete and release components,
-from one table row.
+"""A sales or purchase artefact's list, find, get, create, update, delete, release and convert
+components, from one table row.
 
 Invoices, credit notes, quotes and estimates differ only in their names, examples, input
 models and a few flags; each module describes its family once with an :class:`Artefact` and
@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from pydantic import BaseModel, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from sage_accounting import _markers, _wire
 from sage_accounting._actions import (
@@ -23,13 +23,24 @@ from sage_accounting._actions import (
     get_one,
     list_of,
     record_path,
+    write_one,
 )
 from sage_accounting._invoices import release_invoice, void_artefact, write_invoice
-from sage_accounting._models import DeleteOutput, Id, ListOutput, PageControls, optional, page_of
+from sage_accounting._lookups import NewInvoiceStatusId
+from sage_accounting._models import (
+    Date,
+    DeleteOutput,
+    Id,
+    ListOutput,
+    PageControls,
+    optional,
+    page_of,
+)
 from sage_accounting._pack import PACK
+from sage_accounting._resources import SalesInvoice
 from sageflow._component import DESTRUCTIVE, IDEMPOTENT_WRITE, READ_ONLY, WRITE, Action, Inputs
 
-LIST, FIND, GET, CREATE, UPDATE, DELETE, RELEASE = (
+LIST, FIND, GET, CREATE, UPDATE, DELETE, RELEASE, CONVERT = (
     "list",
     "find",
     "get",
@@ -37,6 +48,7 @@ LIST, FIND, GET, CREATE, UPDATE, DELETE, RELEASE = (
     "update",
     "delete",
     "release",
+    "convert",
 )
 
 
@@ -64,7 +76,10 @@ class Artefact:
         void_output: set when a DELETE voids an issued artefact rather than removing it: the
             output naming the voided record.
         release: the verb of the release's description (``Issue``), or None for no release.
-        descriptions: an operation's description when it is not the generated one.
+        invoiced: for a quote or estimate, the invoice its conversion makes (the convert's
+            example output); None for no conversion.
+        descriptions: an operation's description when it is not the generated one (the find's
+            and the convert's are never generated: each row words its own).
         list_key, aliases: the list's key when it is not ``list<Plural>``, and its aliases.
         update_output: the update's example output when it is not ``example``.
     """
@@ -87,6 +102,7 @@ class Artefact:
     lines: str = "invoiceLines"
     void_output: type[DeleteOutput] | None = None
     release: str | None = None
+    invoiced: Mapping[str, Any] | None = None
     descriptions: Mapping[str, str] = field(default_factory=dict)
     list_key: str = ""
     aliases: tuple[str, ...] = ()
@@ -230,6 +246,8 @@ def register_artefact(family: Artefact) -> None:
     )(update_handler)
 
     key_inputs = _register_delete(family, record, ident)
+    if family.invoiced is not None:
+        _register_convert(family, family.invoiced)
     if family.release is None:
         return
 
@@ -309,3 +327,108 @@ def _register_delete(
         },
     )(void_handler)
     return None
+
+
+def _register_convert(family: Artefact, invoice: Mapping[str, Any]) -> None:
+    lines = _wire.snake(family.lines)
+    key = family.example["id"]
+
+    def convert_handler(inputs: Inputs) -> Action:
+        source = str(getattr(inputs, family.id_input))
+        converting = cast(ConvertFields, inputs)
+        return (yield from convert_to_invoice(family.path(source), lines, converting, source))
+
+    PACK.component(
+        key=f"convert{family.singular}ToInvoice",
+        title=f"Convert {family.name} to Invoice",
+        description=family.descriptions[CONVERT],
+        inputs=family.keyed(f"Convert{family.singular}Inputs", ConvertFields),
+        output=ConvertedQuote,
+        annotations=WRITE,
+        marker=_markers.INVOICE,
+        example_input={family.id_input: key, "date": "2026-04-02"},
+        example_output={"invoice": dict(invoice), "sourceId": key, "created": True},
+    )(convert_handler)
+
+
+# --- Converting a quote (or an estimate) into an invoice ------------------------------------
+
+#: Line fields carried from the quote to the invoice as they are: its tax amount too, so the
+#: invoice books exactly the VAT the customer accepted (postSalesInvoices invoice_lines).
+_CARRIED = ("description", "quantity", "unit_price", "unit_price_includes_tax", "tax_amount")
+_CARRIED_LINKS = {
+    "ledger_account": "ledger_account_id",
+    "tax_rate": "tax_rate_id",
+    "product": "product_id",
+    "service": "service_id",
+}
+
+
+def _invoice_line(line: dict[str, Any]) -> dict[str, Any]:
+    out = {k: line[k] for k in _CARRIED if line.get(k) is not None}
+    out.update(
+        (wire, line[name]["id"])
+        for name, wire in _CARRIED_LINKS.items()
+        if isinstance(line.get(name), dict) and line[name].get("id")
+    )
+    discount = line.get("discount_amount")
+    if discount not in (None, "", "0.0", "0"):
+        out["discount_amount"] = discount
+    return out
+
+
+class ConvertFields(Inputs):
+    date: Date = Field(description="The invoice date.", examples=["2026-04-02"])
+    dueDate: Date | None = optional(
+        "When payment is due (Sage's default: the date plus the customer's credit days).",
+        "2026-05-02",
+    )
+    reference: str | None = optional("The invoice's reference (default: the quote's).", "PO-7781")
+    statusId: NewInvoiceStatusId | None = optional(
+        "DRAFT to keep the invoice a draft; Sage's default is UNPAID.", "DRAFT"
+    )
+
+
+class ConvertedQuote(BaseModel):
+    """The invoice a quote or estimate became."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    invoice: SalesInvoice = Field(description="The sales invoice, as Sage returned it.")
+    sourceId: str = Field(description="The quote's (or estimate's) id.")
+    created: bool = Field(
+        description="False when the quote had been invoiced already: that invoice is returned "
+        "and no second one is made."
+    )
+
+
+def convert_to_invoice(path: str, lines: str, inputs: ConvertFields, key: str) -> Action:
+    """Read the quote or estimate at ``path``; create its invoice unless it has one already.
+
+    Exactly once: a quote Sage already links to an invoice (its ``invoice``) returns that
+    invoice; the create itself carries ``idempotency_id`` and the invoice marker like any
+    invoice create, for an outcome lost in flight.
+    """
+    quote = yield from get_one(path)
+    done = quote.get("invoice")
+    if isinstance(done, dict) and done.get("id"):
+        invoice = yield from get_one(record_path("sales_invoices", str(done["id"])))
+        return {"invoice": invoice, "sourceId": key, "created": False}
+    header: dict[str, Any] = {
+        "contact_id": (quote.get("contact") or {}).get("id"),
+        "original_quote_estimate_id": key,
+        "date": _wire.value(inputs.date),
+    }
+    header.update(_wire.fields(inputs, only=("dueDate", "statusId")))
+    reference = inputs.reference if inputs.reference is not None else quote.get("reference")
+    if reference:
+        header["reference"] = reference
+    if quote.get("notes"):
+        header["notes"] = quote["notes"]
+    currency = (quote.get("currency") or {}).get("id")
+    if currency:
+        header["currency_id"] = currency
+        header["exchange_rate"] = quote.get("exchange_rate") or "1.0"
+    header["invoice_lines"] = [_invoice_line(line) for line in quote.get(lines) or []]
+    invoice = yield from write_one("POST", "/sales_invoices", "sales_invoice", header)
+    return {"invoice": invoice, "sourceId": key, "created": True}

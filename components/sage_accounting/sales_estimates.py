@@ -7,25 +7,18 @@ from typing import Any
 
 from pydantic import Field
 
-from sage_accounting import _markers
-from sage_accounting._actions import record_path
-from sage_accounting._artefacts import CREATE, FIND, UPDATE, Artefact, register_artefact
+from sage_accounting._artefacts import CONVERT, CREATE, FIND, UPDATE, Artefact, register_artefact
 from sage_accounting._changes import changes_trigger
 from sage_accounting._invoices import LEDGER_ACCOUNT_ID, SalesInvoiceLine
 from sage_accounting._lookups import CUSTOMERS, SALES_ESTIMATES
 from sage_accounting._models import Date, Id, optional, required_id
-from sage_accounting._pack import PACK
 from sage_accounting._resources import FoundSalesEstimates, SalesEstimate
 from sage_accounting.sales_quotes import (
-    ConvertedQuote,
-    ConvertFields,
     QuoteChangeFilters,
     QuoteGetFields,
     QuoteListInputs,
     SalesQuoteFields,
-    convert_to_invoice,
 )
-from sageflow._component import WRITE, Action
 
 ESTIMATE_ID = "9c8b7a6f5e4d4c3b2a1f0e9d8c7b6a5f"
 CONTACT_ID = "6c5b3bd7a5d84c4b9a3f4dc4f6b0a1e2"
@@ -57,10 +50,6 @@ _LINE = {
     "unitPrice": "300.00",
     "taxRateId": "GB_STANDARD",
 }
-
-
-def _path(key: str = "") -> str:
-    return record_path("sales_estimates", key) if key else "/sales_estimates"
 
 
 def _estimate_id() -> Any:
@@ -114,49 +103,25 @@ register_artefact(
         update_inputs=UpdateSalesEstimateInputs,
         update_example={"statusId": "ACCEPTED"},
         lines="estimateLines",
-        descriptions={
-            FIND: "Find sales estimates by number (GET /sales_estimates?search=...), following "
-            "every page; zero or one match, so a flow can branch on `size(items)`.",
-            CREATE: "Give a customer an estimate (POST /sales_estimates).",
-            UPDATE: "Change a sales estimate (accept or decline it with statusId); only inputs "
-            "given are sent (PUT /sales_estimates/{key}).",
-        },
-    )
-)
-
-
-class ConvertSalesEstimateInputs(ConvertFields):
-    salesEstimateId: Id = _estimate_id()
-
-
-@PACK.component(
-    key="convertSalesEstimateToInvoice",
-    title="Convert Sales Estimate to Invoice",
-    description=(
-        "Invoice an accepted estimate: reads it (GET /sales_estimates/{key}) and creates a "
-        "sales invoice with its lines and VAT, linked by original_quote_estimate_id "
-        "(POST /sales_invoices); an estimate already invoiced returns that invoice instead."
-    ),
-    inputs=ConvertSalesEstimateInputs,
-    output=ConvertedQuote,
-    annotations=WRITE,
-    marker=_markers.INVOICE,
-    example_input={"salesEstimateId": ESTIMATE_ID, "date": "2026-04-02"},
-    example_output={
-        "invoice": {
+        invoiced={
             "id": INVOICE_ID,
             "displayed_as": "SI-14",
             "$path": f"/sales_invoices/{INVOICE_ID}",
             "invoice_number": "SI-14",
             "total_amount": "360.0",
         },
-        "sourceId": ESTIMATE_ID,
-        "created": True,
-    },
+        descriptions={
+            FIND: "Find sales estimates by number (GET /sales_estimates?search=...), following "
+            "every page; zero or one match, so a flow can branch on `size(items)`.",
+            CREATE: "Give a customer an estimate (POST /sales_estimates).",
+            UPDATE: "Change a sales estimate (accept or decline it with statusId); only inputs "
+            "given are sent (PUT /sales_estimates/{key}).",
+            CONVERT: "Invoice an accepted estimate: reads it (GET /sales_estimates/{key}) and "
+            "creates a sales invoice with its lines and VAT, linked by original_quote_estimate_id "
+            "(POST /sales_invoices); an estimate already invoiced returns that invoice instead.",
+        },
+    )
 )
-def convert_sales_estimate(inputs: ConvertSalesEstimateInputs) -> Action:
-    key = inputs.salesEstimateId
-    return (yield from convert_to_invoice(_path(key), "estimate_lines", inputs, key))
 
 
 # getSalesEstimates declares updated_or_created_since but no deleted_since (the swagger).

@@ -4,38 +4,23 @@ into a sales invoice.
 A quote's lines and VAT go through the invoices' one implementation (``_invoices``, ``_tax``).
 Sage has no "convert" operation: its spec links the two records instead (``postSalesInvoices``
 takes ``original_quote_estimate_id``, a quote reads back its ``invoice``), so conversion here is
-a component that reads the quote and creates the invoice with the quote's lines.
+a component that reads the quote and creates the invoice with the quote's lines
+(``_artefacts.convert_to_invoice``, shared with the estimates).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from sage_accounting import _markers, _wire
-from sage_accounting._actions import get_one, record_path, write_one
-from sage_accounting._artefacts import CREATE, FIND, UPDATE, Artefact, register_artefact
+from sage_accounting._artefacts import CONVERT, CREATE, FIND, UPDATE, Artefact, register_artefact
 from sage_accounting._changes import changes_trigger
 from sage_accounting._invoices import LEDGER_ACCOUNT_ID, ArtefactFields, SalesInvoiceLine
-from sage_accounting._lookups import (
-    CONTACTS,
-    CUSTOMERS,
-    SALES_QUOTES,
-    NewInvoiceStatusId,
-    QuoteStatusId,
-)
-from sage_accounting._models import (
-    Bool,
-    Date,
-    Id,
-    UpdatedSinceInputs,
-    optional,
-    required_id,
-)
-from sage_accounting._pack import PACK
-from sage_accounting._resources import FoundSalesQuotes, SalesInvoice, SalesQuote
-from sageflow._component import WRITE, Action, Inputs
+from sage_accounting._lookups import CONTACTS, CUSTOMERS, SALES_QUOTES, QuoteStatusId
+from sage_accounting._models import Bool, Date, Id, UpdatedSinceInputs, optional, required_id
+from sage_accounting._resources import FoundSalesQuotes, SalesQuote
+from sageflow._component import Inputs
 
 QUOTE_ID = "401aa0e1424242ea98de55608dacf869"
 CONTACT_ID = "6c5b3bd7a5d84c4b9a3f4dc4f6b0a1e2"
@@ -86,10 +71,6 @@ _LINE = {
     "unitPrice": "450.00",
     "taxRateId": "GB_STANDARD",
 }
-
-
-def _path(key: str = "") -> str:
-    return record_path("sales_quotes", key) if key else "/sales_quotes"
 
 
 def _quote_id() -> Any:
@@ -176,119 +157,7 @@ register_artefact(
         update_inputs=UpdateSalesQuoteInputs,
         update_example={"statusId": "ACCEPTED"},
         lines="quoteLines",
-        descriptions={
-            FIND: "Find sales quotes by number (GET /sales_quotes?search=...), following every "
-            "page; zero or one match, so a flow can branch on `size(items)`.",
-            CREATE: "Quote a customer (POST /sales_quotes).",
-            UPDATE: "Change a sales quote (accept or decline it with statusId); only inputs given "
-            "are sent (PUT /sales_quotes/{key}).",
-        },
-    )
-)
-
-
-# --- Converting a quote (or an estimate) into an invoice ------------------------------------
-
-#: Line fields carried from the quote to the invoice as they are: its tax amount too, so the
-#: invoice books exactly the VAT the customer accepted (postSalesInvoices invoice_lines).
-_CARRIED = ("description", "quantity", "unit_price", "unit_price_includes_tax", "tax_amount")
-_CARRIED_LINKS = {
-    "ledger_account": "ledger_account_id",
-    "tax_rate": "tax_rate_id",
-    "product": "product_id",
-    "service": "service_id",
-}
-
-
-def _invoice_line(line: dict[str, Any]) -> dict[str, Any]:
-    out = {k: line[k] for k in _CARRIED if line.get(k) is not None}
-    out.update(
-        (wire, line[name]["id"])
-        for name, wire in _CARRIED_LINKS.items()
-        if isinstance(line.get(name), dict) and line[name].get("id")
-    )
-    discount = line.get("discount_amount")
-    if discount not in (None, "", "0.0", "0"):
-        out["discount_amount"] = discount
-    return out
-
-
-class ConvertFields(Inputs):
-    date: Date = Field(description="The invoice date.", examples=["2026-04-02"])
-    dueDate: Date | None = optional(
-        "When payment is due (Sage's default: the date plus the customer's credit days).",
-        "2026-05-02",
-    )
-    reference: str | None = optional("The invoice's reference (default: the quote's).", "PO-7781")
-    statusId: NewInvoiceStatusId | None = optional(
-        "DRAFT to keep the invoice a draft; Sage's default is UNPAID.", "DRAFT"
-    )
-
-
-class ConvertSalesQuoteInputs(ConvertFields):
-    salesQuoteId: Id = _quote_id()
-
-
-class ConvertedQuote(BaseModel):
-    """The invoice a quote or estimate became."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    invoice: SalesInvoice = Field(description="The sales invoice, as Sage returned it.")
-    sourceId: str = Field(description="The quote's (or estimate's) id.")
-    created: bool = Field(
-        description="False when the quote had been invoiced already: that invoice is returned "
-        "and no second one is made."
-    )
-
-
-def convert_to_invoice(path: str, lines: str, inputs: ConvertFields, key: str) -> Action:
-    """Read the quote or estimate at ``path``; create its invoice unless it has one already.
-
-    Exactly once: a quote Sage already links to an invoice (its ``invoice``) returns that
-    invoice; the create itself carries ``idempotency_id`` and the invoice marker like any
-    invoice create, for an outcome lost in flight.
-    """
-    quote = yield from get_one(path)
-    done = quote.get("invoice")
-    if isinstance(done, dict) and done.get("id"):
-        invoice = yield from get_one(record_path("sales_invoices", str(done["id"])))
-        return {"invoice": invoice, "sourceId": key, "created": False}
-    header: dict[str, Any] = {
-        "contact_id": (quote.get("contact") or {}).get("id"),
-        "original_quote_estimate_id": key,
-        "date": _wire.value(inputs.date),
-    }
-    header.update(_wire.fields(inputs, only=("dueDate", "statusId")))
-    reference = inputs.reference if inputs.reference is not None else quote.get("reference")
-    if reference:
-        header["reference"] = reference
-    if quote.get("notes"):
-        header["notes"] = quote["notes"]
-    currency = (quote.get("currency") or {}).get("id")
-    if currency:
-        header["currency_id"] = currency
-        header["exchange_rate"] = quote.get("exchange_rate") or "1.0"
-    header["invoice_lines"] = [_invoice_line(line) for line in quote.get(lines) or []]
-    invoice = yield from write_one("POST", "/sales_invoices", "sales_invoice", header)
-    return {"invoice": invoice, "sourceId": key, "created": True}
-
-
-@PACK.component(
-    key="convertSalesQuoteToInvoice",
-    title="Convert Sales Quote to Invoice",
-    description=(
-        "Invoice an accepted quote: reads it (GET /sales_quotes/{key}) and creates a sales "
-        "invoice with its lines and VAT, linked to it by original_quote_estimate_id "
-        "(POST /sales_invoices); a quote already invoiced returns that invoice instead."
-    ),
-    inputs=ConvertSalesQuoteInputs,
-    output=ConvertedQuote,
-    annotations=WRITE,
-    marker=_markers.INVOICE,
-    example_input={"salesQuoteId": QUOTE_ID, "date": "2026-04-02"},
-    example_output={
-        "invoice": {
+        invoiced={
             "id": INVOICE_ID,
             "displayed_as": "SI-13",
             "$path": f"/sales_invoices/{INVOICE_ID}",
@@ -301,13 +170,18 @@ def convert_to_invoice(path: str, lines: str, inputs: ConvertFields, key: str) -
                 "$path": f"/sales_quotes/{QUOTE_ID}",
             },
         },
-        "sourceId": QUOTE_ID,
-        "created": True,
-    },
+        descriptions={
+            FIND: "Find sales quotes by number (GET /sales_quotes?search=...), following every "
+            "page; zero or one match, so a flow can branch on `size(items)`.",
+            CREATE: "Quote a customer (POST /sales_quotes).",
+            UPDATE: "Change a sales quote (accept or decline it with statusId); only inputs given "
+            "are sent (PUT /sales_quotes/{key}).",
+            CONVERT: "Invoice an accepted quote: reads it (GET /sales_quotes/{key}) and creates a "
+            "sales invoice with its lines and VAT, linked to it by original_quote_estimate_id "
+            "(POST /sales_invoices); a quote already invoiced returns that invoice instead.",
+        },
+    )
 )
-def convert_sales_quote(inputs: ConvertSalesQuoteInputs) -> Action:
-    key = inputs.salesQuoteId
-    return (yield from convert_to_invoice(_path(key), "quote_lines", inputs, key))
 
 
 class QuoteChangeFilters(Inputs):
