@@ -16,6 +16,7 @@ MODULES = (
     "sage_ge.entries",
     "sage_ge.fec",
     "sage_ge.reads",
+    "sage_ge.writes",
 )
 PACK.modules = MODULES
 PACK.index_file = Path(__file__).with_name("_index.json")

@@ -18,5 +18,6 @@ PACK = Pack(
     page_progress=page_progress,
 )
 PACK.add_connection(CHIFT)
-# No sandbox_factory yet: the Chift sandbox (components/sage_ge/sandbox/) is issue 15's second
-# half; until it lands, a flow needs a Chift connection.
+# Lazy: importing the pack must not import the simulator; the runner calls this only when no
+# credentials are configured (the Chift sandbox, components/sage_ge/sandbox/).
+PACK.sandbox_factory = lambda **options: __import__("sage_ge.sandbox").sandbox.Sandbox(**options)

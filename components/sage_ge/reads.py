@@ -43,6 +43,11 @@ PartnerType = closed_set({"client": "Clients", "supplier": "Suppliers"})
 JournalIds = list[Annotated[str, Field(min_length=1, json_schema_extra=_lookups.JOURNALS)]]
 
 
+#: A record id that goes in a path: Chift's ids are codes and numbers; nothing that could
+#: climb or leave the route (a slash, a leading dot, a percent sign) is one.
+ID_PATTERN = r"^[0-9A-Za-z_:-][0-9A-Za-z_:.-]*$"
+
+
 def segment(value: str) -> str:
     """An id as one path segment: nothing in it can reach another route."""
     return quote(value, safe="")
@@ -326,6 +331,8 @@ def _inputs(read: Read) -> type[Inputs]:
         if param.type is str:
             kind = str
             extra["min_length"] = 1
+            if param.where == "path":
+                extra["pattern"] = ID_PATTERN
         default = ... if param.required else (False if param.type is bool else None)
         annotation = kind if param.required or param.type is bool else kind | None
         fields[param.name] = (

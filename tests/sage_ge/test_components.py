@@ -327,3 +327,56 @@ def test_client_and_supplier_filters_both_map_to_partner_id_so_only_one_is_taken
     (listing,) = chift.sent("GET", "/journal/entries")
     assert listing.url.params["partner_id"] == "CDUPONT"
     assert listing.url.params["journal_id"] == "1"
+
+
+def test_create_client_sends_chifts_names_at_every_depth_with_a_request_id() -> None:
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if request.url.path == "/token":
+            return httpx.Response(200, json={"access_token": "t", "expires_in": 1800})
+        return httpx.Response(200, json={"id": "CDUPONT", **json.loads(request.content or b"{}")})
+
+    values = {"clientId": "cid", "clientSecret": SECRET, "accountId": ACCOUNT,
+              "consumerId": CONSUMER}  # fmt: skip
+    with Client(Connection.from_spec(CHIFT, values), transport=httpx.MockTransport(answer)) as c:
+        c.call("sage_ge/createClient", {
+            "name": "Dupont SARL", "accountNumber": "CDUPONT", "addresses": [
+                {"addressType": "main", "street": "rue de la Paix", "city": "Paris",
+                 "postalCode": "75002", "country": "FR"}]})  # fmt: skip
+        c.call("sage_ge/updateClient", {"clientId": "CDUPONT", "email": "a@b.fr"})
+    create, update = seen[1], seen[2]
+    assert json.loads(create.content) == {
+        "name": "Dupont SARL", "account_number": "CDUPONT", "addresses": [
+            {"address_type": "main", "street": "rue de la Paix", "city": "Paris",
+             "postal_code": "75002", "country": "FR"}]}  # fmt: skip
+    assert REQUEST_ID_HEADER in create.headers
+    assert "folder_id" not in create.url.params  # no dossier configured, none sent
+    assert update.method == "PATCH"
+    assert update.url.path.endswith("/accounting/clients/CDUPONT")
+    assert json.loads(update.content) == {"email": "a@b.fr"}
+    assert REQUEST_ID_HEADER not in update.headers
+
+
+@pytest.mark.parametrize(
+    ("key", "inputs", "field"),
+    [
+        ("createClient", {"name": "X", "addresses": [], "accountNumber": "c dupont"},
+         "$.accountNumber"),
+        ("createLedgerAccount", {"number": "62A100", "name": "x"}, "$.number"),
+        ("createJournal", {"code": "B", "name": "x", "journalType": "bank"}, "$.code"),
+        ("createJournal", {"code": "BQ2", "name": "x", "journalType": "banque"},
+         "$.journalType"),
+        ("updateClient", {"clientId": "C/../1", "email": "a@b.fr"}, "$.clientId"),
+        ("getSupplier", {"supplierId": "..%2F"}, "$.supplierId"),
+    ],
+)  # fmt: skip
+def test_hostile_reference_data_is_refused_before_sending(
+    key: str, inputs: dict[str, Any], field: str
+) -> None:
+    chift = FakeChift()
+    with client(chift) as c, pytest.raises(InputValidationError) as caught:
+        c.call(f"sage_ge/{key}", inputs)
+    assert field in [p.path for p in caught.value.problems]
+    assert chift.requests == []
