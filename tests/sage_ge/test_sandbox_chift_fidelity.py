@@ -37,6 +37,13 @@ READS: dict[str, set[str]] = {
         "folder_id", "page", "size", "journal_id", "date_from", "date_to", "partner_id",
     },
     "/journal/entries/{journal_entry_id}": {"folder_id"},
+    "/journal/entries/multi-analytic-plans": {
+        "folder_id", "page", "size", "journal_id", "date_from", "date_to", "partner_id",
+    },
+    "/analytic-plans": {"folder_id", "page", "size"},
+    "/analytic-accounts": {"folder_id", "page", "size"},
+    "/analytic-accounts/{analytic_account_id}": {"folder_id"},
+    "/analytic-accounts/multi-analytic-plans": {"folder_id", "page", "size"},
     "/invoices/{invoice_id}": {"folder_id", "include_invoice_lines"},
     "/invoices/type/{invoice_type}": {
         "folder_id", "page", "size", "date_from", "date_to", "journal_ids", "updated_after",
@@ -184,6 +191,7 @@ def test_answers_conform_to_the_response_schemas() -> None:
         "{journal_entry_id}": created.json()["id"],
         "{invoice_id}": invoice.json()["id"],
         "{invoice_type}": "customer_invoice",
+        "{analytic_account_id}": "PARIS",
     }
     for template, methods in ROUTES.items():
         if "GET" not in methods:

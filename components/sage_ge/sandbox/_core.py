@@ -91,6 +91,11 @@ ROUTES: dict[str, frozenset[str]] = {
     "/journal-entries": frozenset({"POST"}),
     "/journal/entries": frozenset({"GET"}),
     "/journal/entries/{journal_entry_id}": frozenset({"GET"}),
+    "/journal/entries/multi-analytic-plans": frozenset({"GET"}),
+    "/analytic-plans": frozenset({"GET"}),
+    "/analytic-accounts": frozenset({"GET"}),
+    "/analytic-accounts/{analytic_account_id}": frozenset({"GET"}),
+    "/analytic-accounts/multi-analytic-plans": frozenset({"GET"}),
     "/invoices": frozenset({"POST"}),
     "/invoices/{invoice_id}": frozenset({"GET"}),
     "/invoices/type/{invoice_type}": frozenset({"GET"}),
@@ -186,7 +191,7 @@ THIRD_PARTY_TYPES = {
 }
 RESOURCES = (
     "bookyears", "accounts", "journals", "vat_codes", "clients", "suppliers", "entries",
-    "invoices",
+    "invoices", "analytic_plans", "analytic_accounts",
 )  # fmt: skip
 
 
@@ -462,11 +467,19 @@ class Sandbox:
         ident: str | None = None
         if parts[:2] == ["invoices", "type"] and len(parts) == 3:
             template, ident = "/invoices/type/{invoice_type}", parts[2]
+        elif parts[1:] == ["multi-analytic-plans"] or parts[1:] == [
+            "entries",
+            "multi-analytic-plans",
+        ]:
+            template = route.rstrip("/")
         elif parts[:2] == ["journal", "entries"]:
             template = "/journal/entries" + ("/{journal_entry_id}" if len(parts) == 3 else "")
             ident = parts[2] if len(parts) == 3 else None
         elif len(parts) == 2:
-            names = {"folders": "folder", "clients": "client", "invoices": "invoice"}
+            names = {
+                "folders": "folder", "clients": "client", "invoices": "invoice",
+                "analytic-accounts": "analytic_account",
+            }  # fmt: skip
             template += "/{" + names.get(parts[0], "supplier") + "_id}"
             ident = parts[1]
         allowed = ROUTES.get(template)
@@ -524,6 +537,12 @@ class Sandbox:
             return json_reply(200, _invoice_view(invoice, query))
         if name == "journal-entries":
             return json_reply(200, self._create_entry(folder, body))
+        if template == "/journal/entries/multi-analytic-plans":
+            return self._page(self._entries(folder, query, multi=True), query)
+        if name == "analytic-plans":
+            return self._page(list(folder["analytic_plans"]), query)
+        if name == "analytic-accounts":
+            return self._analytic_accounts(folder, template, ident, query)
         if name == "journal":
             if ident is not None:
                 entry = folder["entries"].get(ident)
@@ -953,7 +972,11 @@ class Sandbox:
                     "currency": "EUR",
                     "currency_exchange_rate": 1.0,
                     "matching_numbers": [],
-                    "analytic_distribution": item.get("analytic_distribution") or [],
+                    "analytic_distribution": self._distribution(
+                        folder,
+                        item.get("analytic_distribution"),
+                        f"items.{n}.analytic_distribution",
+                    ),
                 }
             )
         return lines, out, new_accounts
@@ -1010,7 +1033,86 @@ class Sandbox:
             422, "The entry is not balanced.", "ERROR_ENTRY_NOT_BALANCED", refusal.message
         )
 
-    def _entries(self, folder: Folder, query: Mapping[str, str]) -> list[Record]:
+    def _analytic_accounts(
+        self, folder: Folder, template: str, ident: str | None, query: Mapping[str, str]
+    ) -> Reply:
+        """Analytic accounts with their debit, credit and balance from the posted lines'
+        distributions; without ``multi-analytic-plans`` only the default (first) plan's."""
+        totals: dict[tuple[str, str], list[Decimal]] = {}
+        for entry in folder["entries"]:
+            for item in entry["items"]:
+                for plan in item.get("analytic_distribution") or []:
+                    for share in plan["analytic_accounts"]:
+                        key = (str(plan["analytic_plan"]), str(share["analytic_account"]))
+                        part = Decimal(str(share["percentage"])) / 100
+                        sums = totals.setdefault(key, [Decimal(0), Decimal(0)])
+                        sums[0] += Decimal(str(item["debit"])) * part
+                        sums[1] += Decimal(str(item["credit"])) * part
+        default = next(iter(folder["analytic_plans"]))["id"]
+        rows = []
+        for record in folder["analytic_accounts"]:
+            debit, credit = totals.get((record["analytic_plan"], record["code"]), [0, 0])
+            row = {
+                **record,
+                "id": record["code"],
+                "debit": float(round(Decimal(debit), 2)),
+                "credit": float(round(Decimal(credit), 2)),
+                "balance": float(round(Decimal(debit) - Decimal(credit), 2)),
+            }
+            if template != "/analytic-accounts/multi-analytic-plans":
+                if record["analytic_plan"] != default:
+                    continue
+                del row["analytic_plan"]
+            rows.append(row)
+        if ident is None:
+            return self._page(rows, query)
+        found = next((r for r in rows if r["id"] == ident), None)
+        if found is None:
+            # GET /analytic-accounts/{analytic_account_id}'s 404 example.
+            raise ChiftError(
+                404,
+                f"The analytic account '{ident}' doesn't exist in the accounting system.",
+                "ERROR_ANALYTIC_ACCOUNT_NOT_FOUND",
+            )
+        return json_reply(200, found)
+
+    def _distribution(self, folder: Folder, value: Any, where: str) -> list[Record]:
+        """A line's ``analytic_distribution``: every plan and account must exist (POST
+        /invoices' 404 examples ERROR_ANALYTIC_PLAN_NOT_FOUND, ERROR_ANALYTIC_ACCOUNT_NOT_FOUND)."""
+        if value is None:
+            return []
+        if not isinstance(value, list) or not all(isinstance(p, dict) for p in value):
+            raise validation_error("body", where, "Input should be a valid list", "list_type")
+        for plan in value:
+            ident = str(plan.get("analytic_plan"))
+            if folder["analytic_plans"].get(ident) is None:
+                raise ChiftError(
+                    404,
+                    f"The analytic plan '{ident}' doesn't exist in the accounting system.",
+                    "ERROR_ANALYTIC_PLAN_NOT_FOUND",
+                )
+            shares = plan.get("analytic_accounts")
+            if not isinstance(shares, list) or not all(isinstance(a, dict) for a in shares):
+                raise validation_error(
+                    "body",
+                    f"{where}.analytic_accounts",
+                    "Input should be a valid list",
+                    "list_type",
+                )
+            for share in shares:
+                code = str(share.get("analytic_account"))
+                if folder["analytic_accounts"].get(f"{ident}:{code}") is None:
+                    raise ChiftError(
+                        404,
+                        f"The analytic account '{code}' doesn't exist in the accounting system.",
+                        "ERROR_ANALYTIC_ACCOUNT_NOT_FOUND",
+                    )
+                _amount(share, "percentage", f"{where}.analytic_accounts.")
+        return list(value)
+
+    def _entries(
+        self, folder: Folder, query: Mapping[str, str], *, multi: bool = False
+    ) -> list[Record]:
         rows = list(folder["entries"])
         start = _date_param(query, "date_from")
         end = _date_param(query, "date_to")
@@ -1032,14 +1134,26 @@ class Sandbox:
             rows = [
                 r for r in rows if any(i["partner_id"] == query["partner_id"] for i in r["items"])
             ]
-        # The list answers ChiftPage_JournalEntryMonoAnalyticPlan_: one analytic account a line.
+        if multi:
+            return rows
+        # The list answers ChiftPage_JournalEntryMonoAnalyticPlan_: one analytic account a line,
+        # the default plan's (the first of the distribution there).
+        default = next(iter(folder["analytic_plans"]))["id"]
         mono = []
         for row in rows:
             items = []
             for item in row["items"]:
                 plain = {k: v for k, v in item.items() if k != "analytic_distribution"}
-                plain["analytic_account"] = None
-                plain["analytic_account_name"] = None
+                code = next(
+                    (share["analytic_account"]
+                     for plan in item.get("analytic_distribution") or []
+                     if str(plan["analytic_plan"]) == default
+                     for share in plan["analytic_accounts"]),
+                    None,
+                )  # fmt: skip
+                account = folder["analytic_accounts"].get(f"{default}:{code}")
+                plain["analytic_account"] = code
+                plain["analytic_account_name"] = account["name"] if account else None
                 items.append(plain)
             mono.append({**row, "items": items})
         return mono
@@ -1059,6 +1173,10 @@ class Sandbox:
                 folder["journals"].put(journal)
             for vat in seed.vat_codes():
                 folder["vat_codes"].put(vat)
+            for plan in seed.analytic_plans():
+                folder["analytic_plans"].put(plan)
+            for account in seed.analytic_accounts():
+                folder["analytic_accounts"].put(account)
             for code, name, vat_number in seed.CLIENTS[folder.id]:
                 folder["clients"].put(
                     seed.party(code, name, vat_number, seed.CLIENT_COLLECTIVE, stamp)

@@ -168,3 +168,30 @@ def party(code: str, name: str, vat: str | None, collective: str, stamp: str) ->
         "addresses": [],
         "last_updated_on": stamp,
     }
+
+
+#: Analytic plans (axes) and their accounts (sections): plan id, plan name, accounts.
+ANALYTIC: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = (
+    ("1", "Sites", (("PARIS", "Paris"), ("LYON", "Lyon"))),
+    ("2", "Activités", (("BOUL", "Boulangerie"), ("TRAIT", "Traiteur"))),
+)
+
+
+def analytic_plans() -> list[Record]:
+    return [{"id": ident, "name": name, "active": True} for ident, name, _ in ANALYTIC]
+
+
+def analytic_accounts() -> list[Record]:
+    """Keyed ``<plan>:<code>`` (a code is unique within its plan only)."""
+    return [
+        {
+            "id": f"{plan}:{code}",
+            "code": code,
+            "name": name,
+            "active": True,
+            "currency": "EUR",
+            "analytic_plan": plan,
+        }
+        for plan, _, accounts in ANALYTIC
+        for code, name in accounts
+    ]
