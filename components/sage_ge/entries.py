@@ -95,7 +95,9 @@ class CheckEntriesOutput(BaseModel):
         ],
         "entries": [{"documentNumber": "SF3C1F0A9B2D4E", "marker": "#QKZTA#"}],
     },
-    availability="on_request",
+    # Live with fiscalYears given; without, it reads GET /bookyears, which Chift serves for
+    # Sage GE on request (as createJournalEntry does).
+    availability="live",
 )
 def check_entries_component(inputs: CheckEntriesInputs) -> Action:
     read = yield from read_books(inputs.today, inputs.fiscalYears)
