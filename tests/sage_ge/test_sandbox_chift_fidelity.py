@@ -139,6 +139,13 @@ def test_accepted_body_fields_are_the_schemas() -> None:
     line = schema("InvoiceLineItemInMonoAnalyticPlan")
     assert set(line["properties"]) == core.INVOICE_LINE_FIELDS
     assert set(schema("InvoiceType")["enum"]) == set(core.INVOICE_TYPES)
+    for name in ("ClientItemUpdate", "SupplierItemUpdate"):
+        assert set(schema(name)["properties"]) == core.PARTY_UPDATE_FIELDS
+    assert set(schema("LedgerAccountItemIn")["properties"]) == core.ACCOUNT_FIELDS
+    assert set(schema("JournalIn")["properties"]) == core.JOURNAL_FIELDS
+    assert set(schema("JournalInType")["enum"]) == set(core.JOURNAL_IN_TYPES)
+    assert set(schema("AccountItemType")["enum"]) == core.ACCOUNT_TYPES
+    assert set(core.JOURNAL_IN_TYPES.values()) <= set(schema("JournalType")["enum"])
     assert set(schema("AuthItem")["properties"]) == {
         "clientId", "clientSecret", "accountId", "marketplaceId",
     }  # fmt: skip
@@ -179,6 +186,16 @@ def test_answers_conform_to_the_response_schemas() -> None:
     invoice = http.post("/invoices", json=INVOICE)
     assert invoice.status_code == 200, invoice.text
     conforms(invoice.json(), response_schema("/invoices", "POST"), "POST invoices")
+    for template, method, path, body in (
+        ("/accounts", "POST", "/accounts", {"number": "758000", "name": "Produits divers"}),
+        ("/journal", "POST", "/journal", {"code": "BQ3", "name": "Banque 3",
+                                          "journal_type": "bank", "counterpart_account": "512000"}),
+        ("/clients/{client_id}", "PATCH", "/clients/CDUPONT", {"email": "compta@dupont.fr"}),
+        ("/suppliers/{supplier_id}", "PATCH", "/suppliers/FORANGE", {"phone": "0102030405"}),
+    ):  # fmt: skip
+        written = http.request(method, path, json=body)
+        assert written.status_code == 200, written.text
+        conforms(written.json(), response_schema(template, method), f"{method} {path}")
     token = httpx.Client(transport=box.transport()).post(
         "http://sandbox/chift/token",
         json={"clientId": "c", "clientSecret": "s", "accountId": box.account_id},
@@ -236,7 +253,7 @@ def test_error_bodies_have_chifts_shapes() -> None:
         http.get("/clients/NOBODY", headers=bearer),
         http.get("/journals", params={"size": 500}, headers=bearer),
         http.post("/journal-entries", json={"journal_id": "1"}, headers=bearer),
-        http.patch("/clients/CDUPONT", json={}, headers=bearer),
+        http.delete("/clients/CDUPONT", headers=bearer),
     ]
     for answer in answers:
         body = answer.json()

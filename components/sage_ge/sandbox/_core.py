@@ -85,9 +85,11 @@ ROUTES: dict[str, frozenset[str]] = {
     "/journals": frozenset({"GET"}),
     "/vat-codes": frozenset({"GET"}),
     "/clients": frozenset({"GET", "POST"}),
-    "/clients/{client_id}": frozenset({"GET"}),
+    "/clients/{client_id}": frozenset({"GET", "PATCH"}),
     "/suppliers": frozenset({"GET", "POST"}),
-    "/suppliers/{supplier_id}": frozenset({"GET"}),
+    "/suppliers/{supplier_id}": frozenset({"GET", "PATCH"}),
+    "/accounts": frozenset({"POST"}),
+    "/journal": frozenset({"POST"}),
     "/journal-entries": frozenset({"POST"}),
     "/journal/entries": frozenset({"GET"}),
     "/journal/entries/{journal_entry_id}": frozenset({"GET"}),
@@ -159,6 +161,22 @@ ITEM_FIELDS = frozenset(
         "account_info",
     }
 )
+#: ``ClientItemUpdate``/``SupplierItemUpdate``: the create's fields but the code.
+PARTY_UPDATE_FIELDS = PARTY_FIELDS - {"account_number"}
+#: ``LedgerAccountItemIn`` and ``JournalIn``.
+ACCOUNT_FIELDS = frozenset({"name", "number", "type"})
+JOURNAL_FIELDS = frozenset({"code", "name", "journal_type", "counterpart_account"})
+#: ``JournalInType`` -> the ``JournalType`` the journal then lists with.
+JOURNAL_IN_TYPES = {
+    "customer_invoice": "customer_invoice", "customer_refund": "customer_refund",
+    "supplier_invoice": "supplier_invoice", "supplier_refund": "supplier_refund",
+    "bank": "financial_operation", "cash": "financial_operation",
+    "miscellaneous_operation": "miscellaneous_operation",
+}  # fmt: skip
+ACCOUNT_TYPES = frozenset(
+    {"bank", "cash", "other_financial", "receivable", "payable", "income", "expense",
+     "other_expense", "vat", "other"}
+)  # fmt: skip
 #: ``InvoiceItemInMonoAnalyticPlan`` and ``InvoiceLineItemInMonoAnalyticPlan``.
 INVOICE_FIELDS = frozenset(
     {
@@ -505,6 +523,8 @@ class Sandbox:
         if name in ("clients", "suppliers"):
             if method == "POST":
                 return json_reply(200, self._create_party(folder, name, body))
+            if method == "PATCH":
+                return json_reply(200, self._update_party(folder, name, str(ident), body))
             if ident is not None:
                 record = folder[name].get(ident)
                 if record is None:
@@ -535,6 +555,10 @@ class Sandbox:
                     "ERROR_INVOICE_NOT_FOUND",
                 )
             return json_reply(200, _invoice_view(invoice, query))
+        if name == "accounts":
+            return json_reply(200, self._create_account(folder, body))
+        if template == "/journal":
+            return json_reply(200, self._create_journal(folder, body))
         if name == "journal-entries":
             return json_reply(200, self._create_entry(folder, body))
         if template == "/journal/entries/multi-analytic-plans":
@@ -595,12 +619,7 @@ class Sandbox:
             raise validation_error("body", "addresses", "Field required", "missing")
         vat = data.get("vat")
         if vat is not None and (not isinstance(vat, str) or not _vat_ok(vat)):
-            raise ChiftError(
-                422,
-                "The VAT number doesn't seem to be correct. Please remove dots and whitespaces."
-                " The expected format is the following: FR40303265045.",
-                "ERROR_INVALID_VAT_FORMAT",
-            )
+            raise _bad_vat()
         code = data.get("account_number") or _auxiliary_code(kind, data["name"], folder[kind])
         code = str(code).upper()
         if folder[kind].get(code) is not None:
@@ -617,6 +636,105 @@ class Sandbox:
                 record[key] = value
         record["addresses"] = data["addresses"]
         self._put(folder, kind, record)
+        return record
+
+    def _update_party(self, folder: Folder, kind: str, ident: str, body: bytes) -> Record:
+        """``PATCH /clients/{id}`` and ``/suppliers/{id}``: the fields given replace theirs."""
+        record = folder[kind].get(ident)
+        if record is None:
+            raise ChiftError(
+                404,
+                f"The client/supplier '{ident}' doesn't exist in the accounting system.",
+                "ERROR_PARTNER_NOT_FOUND",
+            )
+        data = _json_object(body)
+        _known_fields(data, PARTY_UPDATE_FIELDS, "body")
+        vat = data.get("vat")
+        if vat is not None and (not isinstance(vat, str) or not _vat_ok(vat)):
+            raise _bad_vat()
+        name = data.get("name")
+        if name is not None and (not isinstance(name, str) or not name.strip()):
+            raise validation_error(
+                "body", "name", "String should have at least 1 character", "string_too_short"
+            )
+        updated = {**record, **{k: v for k, v in data.items() if v is not None}}
+        updated["last_updated_on"] = self.clock.stamp()
+        self._put(folder, kind, updated)
+        return updated
+
+    def _create_account(self, folder: Folder, body: bytes) -> Record:
+        """``POST /accounts`` (``LedgerAccountItemIn``): a general account of the PCG."""
+        data = _json_object(body)
+        _known_fields(data, ACCOUNT_FIELDS, "body")
+        for name in ("name", "number"):
+            if not isinstance(data.get(name), str) or not data[name].strip():
+                raise validation_error("body", name, "Field required", "missing")
+        number = data["number"]
+        # The schema: minLength 3, and in France the number follows the PCG (digits).
+        if not number.isdigit() or len(number) < 3:
+            raise validation_error(
+                "body",
+                "number",
+                "A PCG account number: at least 3 digits",
+                "string_pattern_mismatch",
+            )
+        kind = data.get("type") or "other"
+        if kind not in ACCOUNT_TYPES:
+            raise validation_error("body", "type", "Input should be an AccountItemType", "enum")
+        if folder["accounts"].get(number) is not None:
+            # errors__400_ledger_account_already_exists__chift-openapi-example.json
+            raise ChiftError(
+                400,
+                "A ledger account already exists with the same number in the accounting system.",
+                "ERROR_LEDGER_ACCOUNT_ALREADY_EXISTS",
+            )
+        record = {
+            "id": number,
+            "number": number,
+            "name": data["name"],
+            "active": True,
+            "type": kind,
+        }
+        self._put(folder, "accounts", record)
+        return {k: v for k, v in record.items() if k != "id"}
+
+    def _create_journal(self, folder: Folder, body: bytes) -> Record:
+        """``POST /journal`` (``JournalIn``); bank and cash journals list as
+        ``financial_operation``."""
+        data = _json_object(body)
+        _known_fields(data, JOURNAL_FIELDS, "body")
+        for name in ("code", "name", "journal_type"):
+            if not isinstance(data.get(name), str) or not data[name].strip():
+                raise validation_error("body", name, "Field required", "missing")
+        kind = JOURNAL_IN_TYPES.get(data["journal_type"])
+        if kind is None:
+            raise validation_error(
+                "body", "journal_type", "Input should be a JournalInType", "enum"
+            )
+        code = data["code"]
+        if any(j["code"] == code for j in folder["journals"]):
+            # POST /journal's 400 example ERROR_JOURNAL_ALREADY_EXISTS_2.
+            raise ChiftError(
+                400,
+                f"A journal already exists with the same code ({code}) in the accounting system.",
+                "ERROR_JOURNAL_ALREADY_EXISTS",
+            )
+        counterpart = data.get("counterpart_account")
+        if counterpart is not None and folder["accounts"].get(str(counterpart)) is None:
+            # POST /journal's 400 example ERROR_COUNTERPART_ACCOUNT_NOT_FOUND.
+            raise ChiftError(
+                400,
+                "The counterpart account doesn't exist in the accounting system.",
+                "ERROR_COUNTERPART_ACCOUNT_NOT_FOUND",
+            )
+        ident = str(
+            max((int(j["id"]) for j in folder["journals"] if j["id"].isdigit()), default=0) + 1
+        )
+        record = {
+            "id": ident, "code": code, "name": data["name"], "journal_type": kind,
+            "blocked": False, "currency": "EUR", "counterpart_account": counterpart,
+        }  # fmt: skip
+        self._put(folder, "journals", record)
         return record
 
     def _create_entry(self, folder: Folder, body: bytes) -> Record:
@@ -1373,6 +1491,16 @@ def _amount(item: Mapping[str, Any], name: str, prefix: str = "") -> Decimal:
     if not amount.is_finite():
         raise validation_error("body", where, "Input should be a finite number", "finite_number")
     return amount
+
+
+def _bad_vat() -> ChiftError:
+    # errors__422_invalid_vat_format__chift-openapi-example.json, with a French example.
+    return ChiftError(
+        422,
+        "The VAT number doesn't seem to be correct. Please remove dots and whitespaces."
+        " The expected format is the following: FR40303265045.",
+        "ERROR_INVALID_VAT_FORMAT",
+    )
 
 
 def _vat_ok(vat: str) -> bool:
