@@ -130,6 +130,18 @@ def test_every_route_is_an_operation_with_its_query_parameters() -> None:
                 assert READS[template] <= declared, (template, READS[template] - declared)
 
 
+def test_the_sandboxs_list_of_chift_routes_is_the_openapis() -> None:
+    paths = spec()["paths"]
+    listed = {
+        path[len(PREFIX) :]: frozenset(m.upper() for m in methods)
+        for path, methods in paths.items()
+        if path.startswith(PREFIX + "/")
+    }
+    assert listed == core.CHIFT_ROUTES
+    for template, methods in ROUTES.items():
+        assert methods <= core.CHIFT_ROUTES[template], template
+
+
 def test_accepted_body_fields_are_the_schemas() -> None:
     for name in ("ClientItemIn", "SupplierItemIn"):
         assert set(schema(name)["properties"]) == core.PARTY_FIELDS

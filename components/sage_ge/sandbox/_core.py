@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import threading
 from collections.abc import Callable, Mapping
@@ -102,6 +103,65 @@ ROUTES: dict[str, frozenset[str]] = {
     "/invoices/{invoice_id}": frozenset({"GET"}),
     "/invoices/type/{invoice_type}": frozenset({"GET"}),
 }
+#: Every accounting route of Chift's unified API (the OpenAPI's paths and methods; the fidelity
+#: test holds this list to it). One the sandbox does not serve is a connector's gap, answered
+#: 405 ``ERROR_RESOURCE_NOT_SUPPORTED``, not an unknown route's 400.
+CHIFT_ROUTES: dict[str, frozenset[str]] = {
+    "/folders": frozenset({"GET"}),
+    "/folders/{folder_id}": frozenset({"GET"}),
+    "/bookyears": frozenset({"GET"}),
+    "/analytic-plans": frozenset({"GET"}),
+    "/schemes": frozenset({"GET"}),
+    "/clients": frozenset({"GET", "POST"}),
+    "/clients/{client_id}": frozenset({"GET", "PATCH"}),
+    "/suppliers": frozenset({"GET", "POST"}),
+    "/suppliers/{supplier_id}": frozenset({"GET", "PATCH"}),
+    "/contacts": frozenset({"GET"}),
+    "/invoices": frozenset({"POST"}),
+    "/invoices/multi-analytic-plans": frozenset({"POST"}),
+    "/invoices/type/{invoice_type}": frozenset({"GET"}),
+    "/invoices/multi-analytic-plans/type/{invoice_type}": frozenset({"GET"}),
+    "/invoices/{invoice_id}": frozenset({"GET"}),
+    "/invoices/multi-analytic-plans/{invoice_id}": frozenset({"GET"}),
+    "/analytic-accounts": frozenset({"GET", "POST"}),
+    "/analytic-accounts/multi-analytic-plans/{analytic_plan}": frozenset({"POST"}),
+    "/analytic-accounts/{analytic_account_id}": frozenset({"GET", "PATCH"}),
+    "/analytic-accounts/{analytic_account_id}/multi-analytic-plans/{analytic_plan}": frozenset(
+        {"GET", "PATCH"}
+    ),
+    "/analytic-accounts/multi-analytic-plans": frozenset({"GET"}),
+    "/journal/entries": frozenset({"GET"}),
+    "/journal/entries/multi-analytic-plans": frozenset({"GET"}),
+    "/journal/entries/{journal_entry_id}": frozenset({"GET"}),
+    "/journal-entries": frozenset({"POST"}),
+    "/invoices/id/{invoice_id}/payments": frozenset({"GET"}),
+    "/payment-methods": frozenset({"GET"}),
+    "/invoices/payments": frozenset({"POST"}),
+    "/payment-terms": frozenset({"GET"}),
+    "/journals": frozenset({"GET"}),
+    "/journal": frozenset({"POST"}),
+    "/vat-codes": frozenset({"GET"}),
+    "/miscellaneous-operation": frozenset({"GET", "POST"}),
+    "/miscellaneous-operation/{operation_id}": frozenset({"GET"}),
+    "/matching": frozenset({"POST"}),
+    "/matching-multiple": frozenset({"POST"}),
+    "/attachments": frozenset({"GET"}),
+    "/invoices/pdf/{invoice_id}": frozenset({"POST"}),
+    "/chart-of-accounts": frozenset({"GET"}),
+    "/chart-of-accounts/balance": frozenset({"POST"}),
+    "/bank-accounts": frozenset({"GET", "POST"}),
+    "/bank-transactions": frozenset({"POST"}),
+    "/employees": frozenset({"GET"}),
+    "/financial-entries": frozenset({"POST"}),
+    "/expenses": frozenset({"POST"}),
+    "/outstandings": frozenset({"GET"}),
+    "/accounts": frozenset({"POST"}),
+    "/export-fec": frozenset({"GET"}),
+}
+_CHIFT_PATTERNS = [
+    (re.compile("^" + re.sub(r"\\{[a-z_]+\\}", "[^/]+", re.escape(t)) + "$"), t)
+    for t in CHIFT_ROUTES
+]
 #: Body fields each create takes (the OpenAPI's ``ClientItemIn``/``SupplierItemIn``,
 #: ``GenericJournalEntry``, ``GenericJournalItem``); any other is a 422 naming it.
 PARTY_FIELDS = frozenset(
@@ -500,15 +560,15 @@ class Sandbox:
             }  # fmt: skip
             template += "/{" + names.get(parts[0], "supplier") + "_id}"
             ident = parts[1]
+        elif len(parts) > 1:
+            template = route  # no served route has this shape (/invoices/pdf/{id}, ...)
         allowed = ROUTES.get(template)
         if allowed is None or len(parts) > 3:
+            if any(pattern.match(route.rstrip("/")) for pattern, _ in _CHIFT_PATTERNS):
+                raise _not_supported(method, route)
             raise _unknown_route(method, route)
         if method not in allowed:
-            raise ChiftError(
-                405,
-                f"The resource {method} - {route} is not supported by {CONNECTOR}",
-                "ERROR_RESOURCE_NOT_SUPPORTED",
-            )
+            raise _not_supported(method, route)
         query = dict(pairs)
         if parts[0] == "folders":
             folders = [f.record for f in self.folders.values()]
@@ -1373,6 +1433,15 @@ class Sandbox:
 
 
 # -- helpers -------------------------------------------------------------------------------------
+
+
+def _not_supported(method: str, route: str) -> ChiftError:
+    # errors__405_resource_not_supported__chift-docs-errors.json, naming this connector.
+    return ChiftError(
+        405,
+        f"The resource {method} - {route} is not supported by {CONNECTOR}",
+        "ERROR_RESOURCE_NOT_SUPPORTED",
+    )
 
 
 def _unknown_route(method: str, route: str) -> ChiftError:
