@@ -48,6 +48,7 @@ NO_LIST_COMPONENT_YET = {
 CHOSEN_BY_ANOTHER_INPUT = {
     "attachmentContextId": "an invoice, credit note, quote, contact... (attachmentContextTypeId)",
     "artefactId": "an invoice, credit note or payment on account (transactionTypeId, contactId)",
+    "documentId": "a Sage GE invoice or journal entry (sage_ge/listAttachments' type)",
 }
 
 _ID_LIKE = re.compile(r"(Id|Ids|Code)$")

@@ -40,6 +40,7 @@ AccountType = closed_set(
     }
 )
 PartnerType = closed_set({"client": "Clients", "supplier": "Suppliers"})
+DocumentType = closed_set({"invoice": "Invoice", "entry": "Journal entry"})
 JournalIds = list[Annotated[str, Field(min_length=1, json_schema_extra=_lookups.JOURNALS)]]
 
 
@@ -296,6 +297,14 @@ READS = (
          "one miscellaneous operation", "on_request", kind="one",
          params=(Param("operationId", "operation_id", str, "The operation's id.", "OD-1",
                        required=True, where="path", extra=_lookups.OPERATIONS),)),
+    Read("listAttachments", "List Attachments", "/attachments", _records.Named,
+         {"id": "A-1", "base64_string": "JVBERi0xLjQK"},
+         "attachments (pièces jointes) of one invoice or entry, as base 64", "on_request",
+         params=(Param("type", "type", DocumentType, "invoice or entry.", "invoice",
+                       required=True),
+                 Param("documentId", "document_id", str, "The invoice's or entry's id.",
+                       "INV-12", required=True)),
+         example_input={"type": "invoice", "documentId": "INV-12"}),
     Read("listEmployees", "List Employees", "/employees", _records.Named,
          {"id": "EMARTIN", "name": "Martin Emma", "account_number": "421000"},
          "employees (salariés) with their accounts", "on_request"),

@@ -380,3 +380,34 @@ def test_hostile_reference_data_is_refused_before_sending(
         c.call(f"sage_ge/{key}", inputs)
     assert field in [p.path for p in caught.value.problems]
     assert chift.requests == []
+
+
+def test_match_entries_needs_exactly_one_party_and_sends_it_as_partner_id() -> None:
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if request.url.path == "/token":
+            return httpx.Response(200, json={"access_token": "t", "expires_in": 1800})
+        return httpx.Response(200, json={"matching_number": "AB", "balance": 0})
+
+    values = {"clientId": "cid", "clientSecret": SECRET, "accountId": ACCOUNT,
+              "consumerId": CONSUMER}  # fmt: skip
+    with Client(Connection.from_spec(CHIFT, values), transport=httpx.MockTransport(answer)) as c:
+        out = c.call("sage_ge/matchEntries", {"entries": ["E1", "E2"], "supplierId": "FORANGE"})
+        for wrong in ({"entries": ["E1", "E2"]},
+                      {"entries": ["E1", "E2"], "clientId": "C", "supplierId": "F"},
+                      {"entries": ["E1"], "clientId": "C"}):  # fmt: skip
+            with pytest.raises(InputValidationError):
+                c.call("sage_ge/matchEntries", wrong)
+    assert out == {"matching_number": "AB", "balance": 0}
+    assert len(seen) == 2
+    assert json.loads(seen[1].content) == {"entries": ["E1", "E2"], "partner_id": "FORANGE"}
+
+
+def test_attachments_are_listed_for_one_document() -> None:
+    chift = FakeChift()
+    with client(chift) as c, pytest.raises(APIError):
+        c.call("sage_ge/listAttachments", {"type": "entry", "documentId": "E-1"})
+    (listing,) = chift.sent("GET", "/attachments")
+    assert (listing.url.params["type"], listing.url.params["document_id"]) == ("entry", "E-1")
