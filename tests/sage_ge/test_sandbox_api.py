@@ -445,3 +445,22 @@ def test_the_pack_builds_this_sandbox_lazily() -> None:
     assert lines["Token"].startswith("POST http://127.0.0.1:8765/chift/token")
     assert lines["folder_id"] == "DOSSIER01, DOSSIER02"
     box.close()
+
+
+def test_two_processes_share_one_state_file(tmp_path: Path) -> None:
+    """Two sandboxes on one file (two `sageflow run` side by side): each sees the other's
+    writes, and entry ids are never handed out twice."""
+    data = tmp_path / "shared.db"
+    first, second = (
+        Sandbox(clock=Clock.manual(), data=data),
+        Sandbox(clock=Clock.manual(), data=data),
+    )
+    with client(first) as a, client(second) as b:
+        one = a.post("/journal-entries", json=sale()).json()
+        two = b.post("/journal-entries", json=sale()).json()
+        assert one["id"] != two["id"]
+        a.post("/clients", json={"name": "Épicerie Fine", "addresses": []})
+        assert b.get("/clients/CPICERIEF").status_code == 200
+        assert a.get("/journal/entries").json()["total"] == 2
+    first.close()
+    second.close()
