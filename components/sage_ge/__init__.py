@@ -15,6 +15,7 @@ from sage_ge._pack import PACK
 MODULES = (
     "sage_ge.entries",
     "sage_ge.fec",
+    "sage_ge.invoices",
     "sage_ge.ledger",
     "sage_ge.reads",
     "sage_ge.writes",

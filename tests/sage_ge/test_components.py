@@ -411,3 +411,42 @@ def test_attachments_are_listed_for_one_document() -> None:
         c.call("sage_ge/listAttachments", {"type": "entry", "documentId": "E-1"})
     (listing,) = chift.sent("GET", "/attachments")
     assert (listing.url.params["type"], listing.url.params["document_id"]) == ("entry", "E-1")
+
+
+def test_create_invoice_computes_amounts_to_the_cent_and_they_add_up() -> None:
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if request.url.path == "/token":
+            return httpx.Response(200, json={"access_token": "t", "expires_in": 1800})
+        return httpx.Response(200, json={"id": "INV-1", **json.loads(request.content)})
+
+    values = {"clientId": "cid", "clientSecret": SECRET, "accountId": ACCOUNT,
+              "consumerId": CONSUMER}  # fmt: skip
+    invoice = {
+        "invoiceType": "customer_invoice", "invoiceDate": "2026-03-10", "dueDate": "2026-04-09",
+        "clientId": "CDUPONT", "lines": [
+            {"accountNumber": "706000", "quantity": 3, "unitPrice": "0.35", "taxRate": "5.5",
+             "vatCode": "5.5"},
+            {"accountNumber": "706100", "quantity": "1", "unitPrice": 0.1, "taxRate": 20,
+             "vatCode": "20"},
+        ],
+    }  # fmt: skip
+    with Client(Connection.from_spec(CHIFT, values), transport=httpx.MockTransport(answer)) as c:
+        c.call("sage_ge/createInvoice", invoice)
+        for wrong in ({**invoice, "clientId": None, "supplierId": "F"},
+                      {**invoice, "supplierId": "F"},
+                      {**invoice, "dueDate": "2026-03-01"}):  # fmt: skip
+            wrong = {k: v for k, v in wrong.items() if v is not None}
+            with pytest.raises(InputValidationError):
+                c.call("sage_ge/createInvoice", wrong)
+    assert len(seen) == 2
+    body = json.loads(seen[1].content)
+    first, second = body["lines"]
+    # 3 x 0.35 = 1.05; 5.5 % of it is 0.05775 -> 0.06 (half up)
+    assert (first["untaxed_amount"], first["tax_amount"], first["total"]) == (1.05, 0.06, 1.11)
+    assert (second["untaxed_amount"], second["tax_amount"], second["total"]) == (0.1, 0.02, 0.12)
+    assert (body["untaxed_amount"], body["tax_amount"], body["total"]) == (1.15, 0.08, 1.23)
+    assert body["partner_id"] == "CDUPONT"
+    assert REQUEST_ID_HEADER in seen[1].headers

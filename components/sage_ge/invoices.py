@@ -1,0 +1,176 @@
+"""``createInvoice``: a sales or purchase invoice (or credit note) posted by Sage GE in its
+journal, through Chift's ``POST /invoices``. The amounts Chift wants on each line and in total
+(untaxed, tax, total) are computed here from quantity, unit price and VAT rate, in exact
+decimals rounded to the cent, so that they always add up."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from pydantic import Field, model_validator
+
+from sage_ge import _lookups, _records
+from sage_ge._pack import PACK
+from sage_ge._rules import AccountNumber
+from sageflow._component import WRITE, Action, Inputs
+from sageflow._options import closed_set
+from sageflow._types import Date, Money
+from sageflow._values import HTTPRequest
+
+if TYPE_CHECKING:
+    InvoiceType = Literal[
+        "customer_invoice", "customer_refund", "supplier_invoice", "supplier_refund"
+    ]
+else:
+    InvoiceType = closed_set(
+        {
+            "customer_invoice": "Sales invoice",
+            "customer_refund": "Sales credit note",
+            "supplier_invoice": "Purchase invoice",
+            "supplier_refund": "Purchase credit note",
+        }
+    )
+
+CENT = Decimal("0.01")
+
+
+def cents(amount: Decimal) -> Decimal:
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+class InvoiceLine(Inputs):
+    accountNumber: AccountNumber = Field(description="The income or expense account (706000).")
+    description: str = Field(default="", max_length=255, description="The line's text.")
+    quantity: Annotated[Money, Field(gt=0)] = Field(description="Quantity.", examples=[2])
+    unitPrice: Annotated[Money, Field(ge=0)] = Field(
+        description="Unit price before VAT.", examples=["50.00"]
+    )
+    taxRate: Annotated[Money, Field(ge=0, le=100)] = Field(
+        description="VAT rate in percent (20, 10, 5.5, 2.1, 0).", examples=["20"]
+    )
+    vatCode: str = Field(
+        min_length=1, description="The VAT code's id.", examples=["20"],
+        json_schema_extra=_lookups.VAT_CODES,
+    )  # fmt: skip
+    analyticAccount: str | None = Field(default=None, min_length=1, description="Analytic code.")
+
+    def amounts(self) -> tuple[Decimal, Decimal]:
+        untaxed = cents(self.quantity * self.unitPrice)
+        return untaxed, cents(untaxed * self.taxRate / 100)
+
+
+class CreateInvoiceInputs(Inputs):
+    invoiceType: InvoiceType = Field(description="Which kind of invoice.")
+    invoiceNumber: str | None = Field(default=None, min_length=1, max_length=40)
+    invoiceDate: Date = Field(description="The accounting date: it decides the fiscal year.")
+    dueDate: Date = Field(description="When payment is due.")
+    clientId: str | None = Field(
+        default=None, min_length=1, description="The client (sales invoices and credit notes).",
+        json_schema_extra=_lookups.CLIENTS,
+    )  # fmt: skip
+    supplierId: str | None = Field(
+        default=None, min_length=1,
+        description="The supplier (purchase invoices and credit notes).",
+        json_schema_extra=_lookups.SUPPLIERS,
+    )  # fmt: skip
+    journalId: str | None = Field(
+        default=None, min_length=1, description="The journal; Sage GE's default when absent.",
+        json_schema_extra=_lookups.JOURNALS,
+    )  # fmt: skip
+    currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
+    reference: str | None = Field(default=None, max_length=100)
+    lines: list[InvoiceLine] = Field(min_length=1, max_length=500)
+
+    @model_validator(mode="after")
+    def _party(self) -> CreateInvoiceInputs:
+        sales = self.invoiceType.startswith("customer")
+        if sales and (self.clientId is None or self.supplierId is not None):
+            raise ValueError("a sales invoice or credit note takes clientId (and no supplierId)")
+        if not sales and (self.supplierId is None or self.clientId is not None):
+            raise ValueError("a purchase invoice or credit note takes supplierId (and no clientId)")
+        if self.dueDate < self.invoiceDate:
+            raise ValueError("dueDate is before invoiceDate")
+        return self
+
+
+def _number(amount: Decimal) -> int | float:
+    return int(amount) if amount == amount.to_integral_value() else float(amount)
+
+
+def invoice_body(inputs: CreateInvoiceInputs) -> dict[str, Any]:
+    """Chift's ``InvoiceItemInMonoAnalyticPlan``, its totals the sums of its lines'."""
+    lines = []
+    untaxed_total = tax_total = Decimal(0)
+    for number, line in enumerate(inputs.lines, start=1):
+        untaxed, tax = line.amounts()
+        untaxed_total += untaxed
+        tax_total += tax
+        item: dict[str, Any] = {
+            "line_number": number,
+            "unit_price": _number(line.unitPrice),
+            "quantity": _number(line.quantity),
+            "untaxed_amount": _number(untaxed),
+            "tax_rate": _number(line.taxRate),
+            "tax_amount": _number(tax),
+            "total": _number(untaxed + tax),
+            "account_number": line.accountNumber,
+            "tax_code": line.vatCode,
+            "description": line.description,
+        }
+        if line.analyticAccount:
+            item["analytic_account"] = line.analyticAccount
+        lines.append(item)
+    body: dict[str, Any] = {
+        "invoice_type": inputs.invoiceType,
+        "currency": inputs.currency,
+        "untaxed_amount": _number(untaxed_total),
+        "tax_amount": _number(tax_total),
+        "total": _number(untaxed_total + tax_total),
+        "invoice_date": inputs.invoiceDate.isoformat(),
+        "due_date": inputs.dueDate.isoformat(),
+        "partner_id": inputs.clientId or inputs.supplierId,
+        "lines": lines,
+    }
+    for name, key in (("invoiceNumber", "invoice_number"), ("journalId", "journal_id"),
+                      ("reference", "reference")):  # fmt: skip
+        value = getattr(inputs, name)
+        if value is not None:
+            body[key] = value
+    return body
+
+
+_EXAMPLE = {
+    "invoiceType": "customer_invoice", "invoiceNumber": "F2026-012", "invoiceDate": "2026-03-10",
+    "dueDate": "2026-04-09", "clientId": "CDUPONT",
+    "lines": [{"accountNumber": "706000", "description": "Conseil", "quantity": 2,
+               "unitPrice": "50.00", "taxRate": "20", "vatCode": "20"}],
+}  # fmt: skip
+
+
+@PACK.component(
+    key="createInvoice",
+    title="Create Invoice",
+    description=(
+        "Create a sales or purchase invoice or credit note in Sage GE (POST /invoices through "
+        "Chift; live): each line's untaxed amount, VAT and total, and the invoice's, computed "
+        "from quantity, unit price and VAT rate to the cent."
+    ),
+    inputs=CreateInvoiceInputs,
+    output=_records.Invoice,
+    annotations=WRITE,
+    example_input=_EXAMPLE,
+    example_output={
+        "id": "INV-12",
+        "invoice_number": "F2026-012",
+        "invoice_type": "customer_invoice",
+        "total": 120.0,
+    },
+    availability="live",
+)
+def create_invoice(inputs: CreateInvoiceInputs) -> Action:
+    response = yield HTTPRequest("POST", "/invoices", json=invoice_body(inputs))
+    created = response.json()
+    if not isinstance(created, dict):
+        raise ValueError("POST /invoices did not answer an invoice")
+    return created
