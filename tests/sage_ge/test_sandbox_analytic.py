@@ -3,7 +3,9 @@ analytic distribution of journal entry lines."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -91,3 +93,22 @@ def test_unknown_plan_or_account_is_refused(
     assert answer.status_code == 404
     assert answer.json()["error_code"] == code
     assert http.get("/journal/entries").json()["total"] == 0
+
+
+def test_a_state_file_from_before_analytics_still_lists(tmp_path: Path) -> None:
+    """A .sageflow state file written before the sandbox seeded analytic plans has none: the
+    lists still answer (the default plan is then none)."""
+    data = tmp_path / "old.db"
+    Sandbox(clock=Clock.manual(), data=data).close()
+    with sqlite3.connect(data) as db:
+        db.execute("DELETE FROM records WHERE resource LIKE 'analytic_%'")
+    box = Sandbox(clock=Clock.manual(), data=data)
+    with httpx.Client(
+        transport=box.transport(),
+        base_url=box.api_base,
+        headers={"authorization": f"Bearer {DEV_TOKEN}"},
+    ) as old:
+        assert old.post("/journal-entries", json=entry([])).status_code == 200
+        assert old.get("/journal/entries").json()["total"] == 1
+        assert old.get("/analytic-accounts").json()["items"] == []
+    box.close()

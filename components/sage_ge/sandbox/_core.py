@@ -1226,7 +1226,7 @@ class Sandbox:
                         sums = totals.setdefault(key, [Decimal(0), Decimal(0)])
                         sums[0] += Decimal(str(item["debit"])) * part
                         sums[1] += Decimal(str(item["credit"])) * part
-        default = next(iter(folder["analytic_plans"]))["id"]
+        default = next((p["id"] for p in folder["analytic_plans"]), None)
         rows = []
         for record in folder["analytic_accounts"]:
             debit, credit = totals.get((record["analytic_plan"], record["code"]), [0, 0])
@@ -1316,7 +1316,7 @@ class Sandbox:
             return rows
         # The list answers ChiftPage_JournalEntryMonoAnalyticPlan_: one analytic account a line,
         # the default plan's (the first of the distribution there).
-        default = next(iter(folder["analytic_plans"]))["id"]
+        default = next((p["id"] for p in folder["analytic_plans"]), None)
         mono = []
         for row in rows:
             items = []
