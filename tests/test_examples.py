@@ -50,7 +50,7 @@ def test_every_example_flow_is_exercised_here() -> None:
         "new-sales-invoice-follow-up",  # a triggered flow: tests/triggers/test_poll_example.py
         "sage200-invoice-customer",
         "sage200-export-posted-sales",
-        "sage-ge-sync-sales",  # tests/sage_ge/test_sandbox_examples.py
+        "sage-ge-sync-sales",  # tests/sage_ge/test_sandbox_ge_examples.py
     }
     found = {p.name.removesuffix(".sageflow.yaml") for p in EXAMPLES.glob("*.sageflow.yaml")}
     assert found == tested
