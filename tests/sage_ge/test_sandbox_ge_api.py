@@ -464,3 +464,27 @@ def test_two_processes_share_one_state_file(tmp_path: Path) -> None:
         assert a.get("/journal/entries").json()["total"] == 2
     first.close()
     second.close()
+
+
+def test_served_beside_other_packs_token_reaches_this_sandbox() -> None:
+    """`sageflow sandbox serve` mounts each pack's sandbox on a path; this one's is its
+    mount_path (/chift), which holds /token as well as the API base."""
+    from sage200.sandbox import Sandbox as Sage200Sandbox
+    from sageflow.sandbox import SandboxesASGI
+
+    other, box = Sage200Sandbox(clock=Clock.manual()), Sandbox(clock=Clock.manual())
+    assert box.api_base.split("://sandbox", 1)[1].startswith(box.mount_path + "/")
+    app = SandboxesASGI([("/uk/sage200extra/accounts/v1", other), (box.mount_path, box)])
+
+    async def token() -> httpx.Response:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1"
+        ) as http:
+            body = {"clientId": "c", "clientSecret": "s", "accountId": ACCOUNT_ID}
+            return await http.post("/chift/token", json=body)
+
+    answer = asyncio.run(token())
+    assert answer.status_code == 200
+    assert answer.json()["expires_in"] == 1800
+    other.close()
+    box.close()

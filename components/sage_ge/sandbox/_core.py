@@ -308,6 +308,8 @@ class Sandbox:
     """
 
     api_base = f"http://sandbox{API_PATH}/consumers/{seed.CONSUMER_ID}/accounting"
+    #: What ``sageflow sandbox serve`` mounts this sandbox under: /token is outside api_base.
+    mount_path = API_PATH
     access_token = DEV_TOKEN
     consumer_id = seed.CONSUMER_ID
     account_id = seed.ACCOUNT_ID

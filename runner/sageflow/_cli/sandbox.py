@@ -203,7 +203,9 @@ def serve(
                     " serve the packs that have it with --pack"
                 ) from None
             api_path = urlsplit(str(simulator.api_base)).path
-            mounts.append((api_path, simulator))
+            # A sandbox whose routes outside its API base share a root (Chift's /chift/token
+            # beside /chift/consumers/...) names that root as its mount_path.
+            mounts.append((getattr(simulator, "mount_path", None) or api_path, simulator))
             click.echo(f"{pack} sandbox on {base}")
             click.echo(f"  API base:     {base}{api_path}")
             click.echo(f"  Access token: {simulator.access_token}  (never expires)")
