@@ -488,3 +488,12 @@ def test_served_beside_other_packs_token_reaches_this_sandbox() -> None:
     assert answer.json()["expires_in"] == 1800
     other.close()
     box.close()
+
+
+def test_journal_entry_window_limit_is_a_switch() -> None:
+    year = {"date_from": "2026-01-01", "date_to": "2026-12-31"}
+    box = Sandbox(clock=Clock.manual(), max_months=None)
+    with client(box) as http:
+        http.post("/journal-entries", json=sale())
+        assert http.get("/journal/entries", params=year).json()["total"] == 1
+    box.close()

@@ -305,6 +305,9 @@ class Sandbox:
             ``"not_good_scope"`` (default, ``ERROR_ACCOUNT_NUMBER_NOT_GOOD_SCOPE``, issue 15)
             or ``"partner_account_missing"`` (``ERROR_PARTNER_ACCOUNT_MISSING``, the 422
             example of ``POST /journal-entries``).
+        max_months: the widest ``date_from``..``date_to`` window ``GET /journal/entries``
+            takes (3, Chift's ``ERROR_MAX_DIFFERENCE_MONTHS`` example; whether Sage GE's
+            connector applies it is unknown); ``None`` takes any window.
     """
 
     api_base = f"http://sandbox{API_PATH}/consumers/{seed.CONSUMER_ID}/accounting"
@@ -324,6 +327,7 @@ class Sandbox:
         missing_folder: str = "first",
         repeat_request_id: str = "replay",
         collective_error: str = "not_good_scope",
+        max_months: int | None = MAX_MONTHS,
     ) -> None:
         if open_years not in (2, 3):
             raise ValueError("open_years must be 2 or 3")
@@ -343,6 +347,7 @@ class Sandbox:
         self.missing_folder = missing_folder
         self.repeat_request_id = repeat_request_id
         self.collective_error = collective_error
+        self.max_months = max_months
         self.tokens: dict[str, float] = {}
         self.folders: dict[str, Folder] = {}
         self.replies: dict[str, dict[str, Any]] = {}
@@ -1296,7 +1301,8 @@ class Sandbox:
         rows = list(folder["entries"])
         start = _date_param(query, "date_from")
         end = _date_param(query, "date_to")
-        if start and end and _months_apart(start, end) > MAX_MONTHS:
+        limit = self.max_months
+        if start and end and limit is not None and _months_apart(start, end) > limit:
             # errors__400_max_difference_months__chift-openapi-example.json
             raise ChiftError(
                 400,
