@@ -282,7 +282,7 @@ def check_entry(entry: Entry, books: Books, index: int = 0) -> list[Refusal]:
             f"the entry has {len(entry.lines)} line(s); an entry needs at least two.",
             "give at least one debit line and one credit line.",
         )
-    _check_date(entry, books, refuse)
+    _check_date(entry.date, books, refuse)
     journal = books.journal(entry.journalCode)
     if journal is None:
         known = ", ".join(j.code for j in books.journals) or "none"
@@ -343,9 +343,9 @@ def check_entry(entry: Entry, books: Books, index: int = 0) -> list[Refusal]:
     return refusals
 
 
-def _check_date(entry: Entry, books: Books, refuse: _Refuse) -> None:
-    day = entry.date.isoformat()
-    found = year_of(entry.date, books.fiscalYears)
+def _check_date(posting: date, books: Books, refuse: _Refuse) -> None:
+    day = posting.isoformat()
+    found = year_of(posting, books.fiscalYears)
     opened = open_years(books.fiscalYears)
     latest = opened[-2:]
     if found is None:
@@ -372,6 +372,26 @@ def _check_date(entry: Entry, books: Books, refuse: _Refuse) -> None:
             "recent open years; Sage GE rejects it.",
             "date the entry in one of the two most recent open years, or close the older year.",
         )
+
+
+def check_posting(posting: date, journal_id: str | None, books: Books) -> list[Refusal]:
+    """What Sage GE checks of a document it posts itself (an invoice): the dossier's years,
+    the posting date's year and, when one is named, the journal (by Chift's id)."""
+    refusals = check_fiscal_years(books)
+
+    def refuse(rule: Rule, line: int | None, message: str, fix: str) -> None:
+        refusals.append(Refusal(rule=rule, entry=0, line=line, message=message, fix=fix))
+
+    _check_date(posting, books, refuse)
+    if journal_id is not None:
+        journal = next((j for j in books.journals if j.id == journal_id), None)
+        if journal is None:
+            refuse("JOURNAL_OPEN", None, f"journal id {journal_id!r} is not in the dossier.",
+                   "use a journal id from listJournals.")  # fmt: skip
+        elif journal.closed:
+            refuse("JOURNAL_OPEN", None, f"journal {journal.code} is closed.",
+                   "post to an open journal, or reopen this one in Sage GE.")  # fmt: skip
+    return refusals
 
 
 def check_entries(entries: Sequence[Entry], books: Books) -> list[Refusal]:

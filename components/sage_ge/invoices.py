@@ -5,15 +5,18 @@ decimals rounded to the cent, so that they always add up."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
 from sage_ge import _lookups, _records
+from sage_ge._books import read_books, refusal_problems
 from sage_ge._pack import PACK
-from sage_ge._rules import AccountNumber
+from sage_ge._rules import AccountNumber, FiscalYear, check_posting
 from sageflow._component import WRITE, Action, Inputs
+from sageflow._errors import InputValidationError
 from sageflow._options import closed_set
 from sageflow._types import Date, Money
 from sageflow._values import HTTPRequest
@@ -81,6 +84,14 @@ class CreateInvoiceInputs(Inputs):
     currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
     reference: str | None = Field(default=None, max_length=100)
     lines: list[InvoiceLine] = Field(min_length=1, max_length=500)
+    today: Date | None = Field(
+        default=None, description="Today for the open-year rule; Chift's Date header if absent."
+    )
+    fiscalYears: list[FiscalYear] | None = Field(
+        default=None,
+        min_length=1,
+        description="The dossier's fiscal years; otherwise read from GET /bookyears (on request).",
+    )
 
     @model_validator(mode="after")
     def _party(self) -> CreateInvoiceInputs:
@@ -142,7 +153,7 @@ def invoice_body(inputs: CreateInvoiceInputs) -> dict[str, Any]:
 
 _EXAMPLE = {
     "invoiceType": "customer_invoice", "invoiceNumber": "F2026-012", "invoiceDate": "2026-03-10",
-    "dueDate": "2026-04-09", "clientId": "CDUPONT",
+    "dueDate": "2026-04-09", "clientId": "CDUPONT", "today": "2026-03-15",
     "lines": [{"accountNumber": "706000", "description": "Conseil", "quantity": 2,
                "unitPrice": "50.00", "taxRate": "20", "vatCode": "20"}],
 }  # fmt: skip
@@ -154,7 +165,8 @@ _EXAMPLE = {
     description=(
         "Create a sales or purchase invoice or credit note in Sage GE (POST /invoices through "
         "Chift; live): each line's untaxed amount, VAT and total, and the invoice's, computed "
-        "from quantity, unit price and VAT rate to the cent."
+        "from quantity, unit price and VAT rate to the cent; Sage GE's fiscal-year, posting-date "
+        "and journal rules checked first, nothing sent when one is broken."
     ),
     inputs=CreateInvoiceInputs,
     output=_records.Invoice,
@@ -169,6 +181,13 @@ _EXAMPLE = {
     availability="live",
 )
 def create_invoice(inputs: CreateInvoiceInputs) -> Action:
+    read = yield from read_books(inputs.today, inputs.fiscalYears)
+    refusals = check_posting(inputs.invoiceDate, inputs.journalId, read["books"])
+    if refusals:
+        # The invoice's own names for the entry's fields.
+        names = {"$.date": "$.invoiceDate", "$.journalCode": "$.journalId"}
+        problems = [replace(p, path=names.get(p.path, p.path)) for p in refusal_problems(refusals)]
+        raise InputValidationError("sage_ge/createInvoice", problems)
     response = yield HTTPRequest("POST", "/invoices", json=invoice_body(inputs))
     created = response.json()
     if not isinstance(created, dict):

@@ -420,13 +420,15 @@ def test_create_invoice_computes_amounts_to_the_cent_and_they_add_up() -> None:
         seen.append(request)
         if request.url.path == "/token":
             return httpx.Response(200, json={"access_token": "t", "expires_in": 1800})
+        if request.method == "GET":
+            return FakeChift().page(request, JOURNALS)
         return httpx.Response(200, json={"id": "INV-1", **json.loads(request.content)})
 
     values = {"clientId": "cid", "clientSecret": SECRET, "accountId": ACCOUNT,
               "consumerId": CONSUMER}  # fmt: skip
     invoice = {
         "invoiceType": "customer_invoice", "invoiceDate": "2026-03-10", "dueDate": "2026-04-09",
-        "clientId": "CDUPONT", "lines": [
+        "clientId": "CDUPONT", "fiscalYears": YEARS[1:], "today": "2026-03-15", "lines": [
             {"accountNumber": "706000", "quantity": 3, "unitPrice": "0.35", "taxRate": "5.5",
              "vatCode": "5.5"},
             {"accountNumber": "706100", "quantity": "1", "unitPrice": 0.1, "taxRate": 20,
@@ -441,12 +443,40 @@ def test_create_invoice_computes_amounts_to_the_cent_and_they_add_up() -> None:
             wrong = {k: v for k, v in wrong.items() if v is not None}
             with pytest.raises(InputValidationError):
                 c.call("sage_ge/createInvoice", wrong)
-    assert len(seen) == 2
-    body = json.loads(seen[1].content)
+    posts = [r for r in seen if r.method == "POST" and r.url.path.endswith("/invoices")]
+    assert len(posts) == 1
+    body = json.loads(posts[0].content)
     first, second = body["lines"]
     # 3 x 0.35 = 1.05; 5.5 % of it is 0.05775 -> 0.06 (half up)
     assert (first["untaxed_amount"], first["tax_amount"], first["total"]) == (1.05, 0.06, 1.11)
     assert (second["untaxed_amount"], second["tax_amount"], second["total"]) == (0.1, 0.02, 0.12)
     assert (body["untaxed_amount"], body["tax_amount"], body["total"]) == (1.15, 0.08, 1.23)
     assert body["partner_id"] == "CDUPONT"
-    assert REQUEST_ID_HEADER in seen[1].headers
+    assert REQUEST_ID_HEADER in posts[0].headers
+
+
+@pytest.mark.parametrize(
+    ("changes", "rule", "path"),
+    [
+        ({"invoiceDate": "2024-05-02", "dueDate": "2024-06-01"}, "POSTING_DATE_IN_OPEN_YEAR",
+         "$.invoiceDate"),
+        ({"journalId": "9"}, "JOURNAL_OPEN", "$.journalId"),
+        ({"today": "2027-06-01"}, "OPEN_YEAR_COVERS_TODAY", "$"),
+    ],
+)  # fmt: skip
+def test_an_invoice_breaking_a_sage_ge_rule_is_refused_and_not_sent(
+    changes: dict[str, Any], rule: str, path: str
+) -> None:
+    chift = FakeChift()
+    invoice = {
+        "invoiceType": "supplier_invoice", "invoiceDate": "2026-03-10", "dueDate": "2026-04-09",
+        "supplierId": "FORANGE", "lines": [
+            {"accountNumber": "626000", "quantity": 1, "unitPrice": "41.66", "taxRate": "20",
+             "vatCode": "20"}],
+        **changes,
+    }  # fmt: skip
+    with client(chift) as c, pytest.raises(InputValidationError) as caught:
+        c.call("sage_ge/createInvoice", invoice)
+    assert any(p.path == path and f"[{rule}]" in p.message for p in caught.value.problems)
+    assert chift.sent("POST", "/invoices") == []
+    assert chift.sent("GET", "/bookyears")  # read, as no fiscalYears were given
