@@ -497,3 +497,20 @@ def test_journal_entry_window_limit_is_a_switch() -> None:
         http.post("/journal-entries", json=sale())
         assert http.get("/journal/entries", params=year).json()["total"] == 1
     box.close()
+
+
+def test_a_dropped_create_is_answered_on_retry_under_its_request_id() -> None:
+    """The case x-chift-client-requestid is for: the connection drops after the entry was
+    stored; the retry under the same id gets the stored answer, not a second entry."""
+    box = Sandbox(clock=Clock.manual(), chaos=Chaos(drop_rate=1.0))
+    key = {"x-chift-client-requestid": "dropped-once"}
+    with client(box, **key) as http:
+        with pytest.raises(httpx.RemoteProtocolError):
+            http.post("/journal-entries", json=sale())
+        assert len(box.records("entries")) == 1
+        box.chaos = Chaos()
+        retried = http.post("/journal-entries", json=sale())
+        assert retried.status_code == 200
+        assert retried.json()["id"] == box.records("entries")[0]["id"]
+    assert len(box.records("entries")) == 1
+    box.close()
