@@ -9,7 +9,9 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from sage_ge._books import entry_body, post, read_books, refusal_problems
+from sage_ge._lookups import JOURNALS
 from sage_ge._pack import PACK
+from sage_ge._paging import ListInputs, list_action
 from sage_ge._records import Entry as EntryRecord
 from sage_ge._rules import (
     AnalyticShare,
@@ -210,3 +212,52 @@ def create_journal_entry(inputs: CreateJournalEntryInputs) -> Action:
 
 
 __all__ = ["AnalyticShare", "check_entries_component", "create_journal_entry"]
+
+
+class FindJournalEntryInputs(Inputs):
+    marker: str = Field(
+        pattern=r"^#[A-Z]{5}#$",
+        description="The #AAAAA# marker createJournalEntry or checkEntries gave the entry.",
+        examples=["#QKZTA#"],
+    )
+    date: Date = Field(description="The entry's posting date.", examples=["2026-03-10"])
+    journalId: str | None = Field(
+        default=None, min_length=1, description="The journal's id, to read fewer entries.",
+        examples=["1"], json_schema_extra=JOURNALS,
+    )  # fmt: skip
+    unpostedAllowed: bool = Field(default=True, description="Look among unposted entries too.")
+
+
+class FindJournalEntryOutput(BaseModel):
+    found: bool = Field(description="Whether Sage GE holds an entry with this marker.")
+    entries: list[EntryRecord] = Field(description="The entries carrying it (one, normally).")
+
+
+@PACK.component(
+    key="findJournalEntry",
+    title="Find Journal Entry",
+    description=(
+        "Verify that an entry reached Sage GE: the entries of its posting date (GET "
+        "/journal/entries through Chift; live) whose reference carries its #AAAAA# marker."
+    ),
+    inputs=FindJournalEntryInputs,
+    output=FindJournalEntryOutput,
+    annotations=READ_ONLY,
+    example_input={"marker": "#QKZTA#", "date": "2026-03-10", "journalId": "1"},
+    example_output={"found": True, "entries": [_CREATED]},
+    availability="live",
+)
+def find_journal_entry(inputs: FindJournalEntryInputs) -> Action:
+    query: dict[str, Any] = {
+        "unposted_allowed": inputs.unpostedAllowed,
+        "date_from": inputs.date.isoformat(),
+        "date_to": inputs.date.isoformat(),
+    }
+    if inputs.journalId is not None:
+        query["journal_id"] = inputs.journalId
+    listing = yield from list_action("/journal/entries", ListInputs(fetchAll=True), query)
+    found = [
+        e for e in listing["items"]
+        if isinstance(e, dict) and inputs.marker in str(e.get("reference") or "")
+    ]  # fmt: skip
+    return {"found": bool(found), "entries": found}

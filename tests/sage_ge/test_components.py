@@ -81,7 +81,9 @@ class FakeChift:
                     json={"status": "error", "message": "The entry is not balanced.",
                           "error_code": "ERROR_ENTRY_NOT_BALANCED", "detail": ""},
                 )  # fmt: skip
-            return httpx.Response(200, json={"id": "E-1", **body, "items": []})
+            created = {"id": f"E-{len(self.entries) + 1}", **body, "items": []}
+            self.entries.append(created)
+            return httpx.Response(200, json=created)
         return httpx.Response(404, json={"status": "error", "message": f"no route {route}"})
 
     def sent(self, method: str, route: str) -> list[httpx.Request]:
@@ -480,3 +482,20 @@ def test_an_invoice_breaking_a_sage_ge_rule_is_refused_and_not_sent(
     assert any(p.path == path and f"[{rule}]" in p.message for p in caught.value.problems)
     assert chift.sent("POST", "/invoices") == []
     assert chift.sent("GET", "/bookyears")  # read, as no fiscalYears were given
+
+
+def test_a_created_entry_is_found_again_by_its_marker() -> None:
+    chift = FakeChift()
+    with client(chift) as c:
+        made = c.call("sage_ge/createJournalEntry", sale())
+        c.call("sage_ge/createJournalEntry", sale(documentNumber="OTHER1"))
+        found = c.call("sage_ge/findJournalEntry", {"marker": made["marker"], "date": "2026-03-10"})
+        missing = c.call("sage_ge/findJournalEntry", {"marker": "#ZZZZZ#", "date": "2026-03-10"})
+    assert found["found"] is True
+    assert [e["id"] for e in found["entries"]] == [made["entry"]["id"]]
+    assert missing == {"found": False, "entries": []}
+    listing = chift.sent("GET", "/journal/entries")[-1]
+    assert (listing.url.params["date_from"], listing.url.params["date_to"]) == (
+        "2026-03-10",
+        "2026-03-10",
+    )
