@@ -499,3 +499,26 @@ def test_a_created_entry_is_found_again_by_its_marker() -> None:
         "2026-03-10",
         "2026-03-10",
     )
+
+
+def test_the_async_client_buys_one_token_for_concurrent_calls_and_renews_on_401() -> None:
+    import asyncio
+
+    from sageflow._http import AsyncClient
+
+    chift = FakeChift()
+    values = {"clientId": "cid", "clientSecret": SECRET, "accountId": ACCOUNT,
+              "consumerId": CONSUMER, "folderId": "DOSSIER01"}  # fmt: skip
+
+    async def run() -> list[dict[str, Any]]:
+        connection = Connection.from_spec(CHIFT, values)
+        async with AsyncClient(connection, transport=httpx.MockTransport(chift)) as c:
+            outs = await asyncio.gather(*(c.acall("sage_ge/listJournals", {}) for _ in range(5)))
+            chift.reject_next = True
+            outs.append(await c.acall("sage_ge/listJournals", {}))
+            return list(outs)
+
+    outs = asyncio.run(run())
+    assert chift.tokens == 2  # one bought for five concurrent calls, one after the 401
+    assert all(len(o["items"]) == 4 for o in outs[:5])
+    assert chift.requests[-1].headers["authorization"] == "Bearer tok-2"
