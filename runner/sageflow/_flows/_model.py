@@ -395,6 +395,8 @@ class _Parser:
             if schema_problem:
                 self.add(path, f"not a valid JSON Schema: {schema_problem}")
                 continue
+            for where, message in _unknown_keywords(clean, path):
+                self.add(where, message, key=True)  # the input still exists: no knock-on errors
             refused = list(_schema_policy(clean, path))
             for where, message in refused:
                 self.add(where, message, key=where[-1] == "patternProperties")
@@ -640,6 +642,51 @@ def _schema_problem(schema: dict[str, Any]) -> str | None:
     except jsonschema.SchemaError as error:
         return str(error.message)
     return None
+
+
+#: JSON Schema 2020-12's keywords (draft-07's ``definitions`` too) and sageflow's ``secret``
+#: and ``optional``. JSON Schema ignores a keyword it does not know, so ``defualt: 10`` or a
+#: stray ``80 cm`` from an unquoted comma would pass and change nothing: they are refused.
+SCHEMA_KEYWORDS = frozenset(
+    {
+        *("$schema", "$id", "$ref", "$defs", "$comment", "$anchor", "$dynamicRef"),
+        *("$dynamicAnchor", "definitions", "type", "enum", "const", "multipleOf"),
+        *("maximum", "exclusiveMaximum", "minimum", "exclusiveMinimum", "maxLength"),
+        *("minLength", "pattern", "maxItems", "minItems", "uniqueItems", "maxContains"),
+        *("minContains", "contains", "maxProperties", "minProperties", "required"),
+        *("dependentRequired", "properties", "patternProperties", "additionalProperties"),
+        *("propertyNames", "items", "prefixItems", "unevaluatedItems"),
+        *("unevaluatedProperties", "allOf", "anyOf", "oneOf", "not", "if", "then", "else"),
+        *("dependentSchemas", "title", "description", "default", "deprecated", "readOnly"),
+        *("writeOnly", "examples", "format", "contentEncoding", "contentMediaType"),
+        *("contentSchema", "secret", "optional"),
+    }
+)
+#: Keywords whose value is a schema, a list of schemas, or a mapping of names to schemas.
+_ONE_SCHEMA = ("items", "not", "if", "then", "else", "contains", "additionalProperties")
+_SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
+_SCHEMA_MAPS = ("properties", "$defs", "definitions", "dependentSchemas")
+
+
+def _unknown_keywords(schema: Any, path: Path) -> Iterator[tuple[Path, str]]:
+    """Keys of an input schema (and the schemas inside it) that JSON Schema does not define."""
+    if not isinstance(schema, dict):
+        return
+    for key, value in schema.items():
+        if key not in SCHEMA_KEYWORDS and not key.startswith("x-"):
+            hint = did_you_mean(key, set(SCHEMA_KEYWORDS))
+            if value is None and not hint:
+                # {default: Pine shelf, 80 cm}: the comma ended the value and began a key.
+                hint = " (a comma in an unquoted value starts a new key: quote the value)"
+            yield (*path, key), f"unknown JSON Schema keyword{hint}"
+        elif key in _ONE_SCHEMA:
+            yield from _unknown_keywords(value, (*path, key))
+        elif key in _SCHEMA_LISTS and isinstance(value, list):
+            for index, item in enumerate(value):
+                yield from _unknown_keywords(item, (*path, key, index))
+        elif key in _SCHEMA_MAPS and isinstance(value, dict):
+            for name, item in value.items():
+                yield from _unknown_keywords(item, (*path, key, name))
 
 
 def _schema_policy(schema: Any, path: Path) -> Iterator[tuple[Path, str]]:
