@@ -69,9 +69,15 @@ def page_progress(response: HTTPResponse) -> tuple[int, int | None] | None:
     return len(body["items"]), total if isinstance(total, int) else None
 
 
-def list_action(path: str, inputs: ListInputs, query: Mapping[str, Any] | None = None) -> Action:
+def list_action(
+    path: str,
+    inputs: ListInputs,
+    query: Mapping[str, Any] | None = None,
+    body: Mapping[str, Any] | None = None,
+) -> Action:
     """One page of ``path`` (with the component's own ``query``), or every page from
-    ``inputs.page`` when ``fetchAll``; stops at ``limit``."""
+    ``inputs.page`` when ``fetchAll``; stops at ``limit``. With a ``body``, each page is a POST
+    of it (Chift's account balances are read that way), paged by the query all the same."""
     items: list[Any] = []
     page, pages = inputs.page, 0
     previous: str | None = None
@@ -84,7 +90,10 @@ def list_action(path: str, inputs: ListInputs, query: Mapping[str, Any] | None =
                 "requests; stopped (use limit, or a narrower filter)"
             )
         params = {**(query or {}), "page": page, "size": inputs.size}
-        response = yield HTTPRequest("GET", path, query=params)
+        if body is None:
+            response = yield HTTPRequest("GET", path, query=params)
+        else:
+            response = yield HTTPRequest("POST", path, query=params, json=dict(body))
         found, total = page_of(response.json(), path)
         pages += 1
         if len(found) > inputs.size:

@@ -1,13 +1,16 @@
-"""Lettrage (matching) of journal entries through Chift: ``POST /matching`` pairs a third
-party's open entries, e.g. an invoice and its payment."""
+"""The general ledger through Chift: lettrage (``POST /matching`` pairs a third party's open
+entries, e.g. an invoice and its payment) and account balances (soldes)."""
 
 from __future__ import annotations
+
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sage_ge import _lookups
 from sage_ge._pack import PACK
-from sageflow._component import WRITE, Action, Inputs
+from sage_ge._paging import ListInputs, ListOutput, list_action
+from sageflow._component import READ_ONLY, WRITE, Action, Inputs
 from sageflow._values import HTTPRequest
 
 
@@ -63,3 +66,73 @@ def match_entries(inputs: MatchEntriesInputs) -> Action:
     if not isinstance(answer, dict):
         raise ValueError("POST /matching did not answer a matching")
     return answer
+
+
+_MONTH = r"^[0-9]{4}(0[1-9]|1[0-2])$"
+
+
+class AccountBalancesInputs(ListInputs):
+    accounts: list[Annotated[str, Field(pattern=r"^[0-9]{1,13}$")]] = Field(
+        min_length=1,
+        description="Account numbers or their beginnings: 601 takes 601xxx, 7 the whole class.",
+        examples=[["601", "7"]],
+    )
+    endMonth: str = Field(
+        pattern=_MONTH, description="Last month, YYYYMM (balances at its end).", examples=["202612"]
+    )
+    startMonth: str | None = Field(
+        default=None, pattern=_MONTH, description="First month of the period's movements.",
+        examples=["202601"],
+    )  # fmt: skip
+
+    @model_validator(mode="after")
+    def _order(self) -> AccountBalancesInputs:
+        if self.startMonth is not None and self.startMonth > self.endMonth:
+            raise ValueError("startMonth is after endMonth")
+        return self
+
+
+class AccountBalance(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    account_number: str = Field(description="The general account.")
+    account_name: str | None = Field(default=None, description="Its label.")
+
+
+@PACK.component(
+    key="getAccountBalances",
+    title="Get Account Balances",
+    description=(
+        "Balances (soldes) of general accounts at a month's end, with the period's movements "
+        "from a start month (POST /chart-of-accounts/balance through Chift; on request)."
+    ),
+    inputs=AccountBalancesInputs,
+    output=ListOutput[AccountBalance],
+    annotations=READ_ONLY,
+    example_input={"accounts": ["512", "411"], "startMonth": "202601", "endMonth": "202603"},
+    example_output={
+        "items": [
+            {
+                "account_number": "512000",
+                "account_name": "Banque",
+                "debit": 15230.75,
+                "credit": 0.0,
+                "balance": 15230.75,
+                "period_debit": 4200.0,
+                "period_credit": 1800.0,
+                "period_balance": 2400.0,
+            }
+        ],
+        "total": 1,
+        "page": 1,
+        "size": 100,
+        "pagesFetched": 1,
+        "mayHaveMore": False,
+    },
+    availability="on_request",
+)
+def get_account_balances(inputs: AccountBalancesInputs) -> Action:
+    body: dict[str, Any] = {"accounts": list(inputs.accounts), "end": inputs.endMonth}
+    if inputs.startMonth is not None:
+        body["start"] = inputs.startMonth
+    return (yield from list_action("/chart-of-accounts/balance", inputs, body=body))

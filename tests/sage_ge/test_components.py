@@ -522,3 +522,44 @@ def test_the_async_client_buys_one_token_for_concurrent_calls_and_renews_on_401(
     assert chift.tokens == 2  # one bought for five concurrent calls, one after the 401
     assert all(len(o["items"]) == 4 for o in outs[:5])
     assert chift.requests[-1].headers["authorization"] == "Bearer tok-2"
+
+
+def test_account_balances_are_posted_page_by_page() -> None:
+    seen: list[httpx.Request] = []
+    balances = [
+        {
+            "account_number": f"6010{n:02d}",
+            "debit": 1,
+            "credit": 0,
+            "balance": 1,
+            "period_debit": 1,
+            "period_credit": 0,
+            "period_balance": 1,
+        }
+        for n in range(3)
+    ]
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if request.url.path == "/token":
+            return httpx.Response(200, json={"access_token": "t", "expires_in": 1800})
+        page, size = int(request.url.params["page"]), int(request.url.params["size"])
+        chunk = balances[(page - 1) * size : page * size]
+        return httpx.Response(200, json={"items": chunk, "total": 3, "page": page, "size": size})
+
+    values = {"clientId": "cid", "clientSecret": SECRET, "accountId": ACCOUNT,
+              "consumerId": CONSUMER}  # fmt: skip
+    with Client(Connection.from_spec(CHIFT, values), transport=httpx.MockTransport(answer)) as c:
+        out = c.call("sage_ge/getAccountBalances", {
+            "accounts": ["601"], "startMonth": "202601", "endMonth": "202603", "size": 2,
+            "fetchAll": True})  # fmt: skip
+        with pytest.raises(InputValidationError, match="startMonth"):
+            c.call("sage_ge/getAccountBalances", {"accounts": ["601"], "startMonth": "202604",
+                                                  "endMonth": "202603"})  # fmt: skip
+        with pytest.raises(InputValidationError, match="endMonth"):
+            c.call("sage_ge/getAccountBalances", {"accounts": ["601"], "endMonth": "202613"})
+    assert [b["account_number"] for b in out["items"]] == ["601000", "601001", "601002"]
+    posts = [r for r in seen if r.url.path.endswith("/chart-of-accounts/balance")]
+    assert [(r.method, r.url.params["page"]) for r in posts] == [("POST", "1"), ("POST", "2")]
+    assert json.loads(posts[0].content) == {"accounts": ["601"], "end": "202603",
+                                            "start": "202601"}  # fmt: skip
