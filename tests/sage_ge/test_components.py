@@ -563,3 +563,21 @@ def test_account_balances_are_posted_page_by_page() -> None:
     assert [(r.method, r.url.params["page"]) for r in posts] == [("POST", "1"), ("POST", "2")]
     assert json.loads(posts[0].content) == {"accounts": ["601"], "end": "202603",
                                             "start": "202601"}  # fmt: skip
+
+
+def test_a_token_is_renewed_a_minute_before_its_30_minutes_run_out() -> None:
+    now = [1_000_000.0]
+    chift = FakeChift()
+    values = {"clientId": "cid", "clientSecret": SECRET, "accountId": ACCOUNT,
+              "consumerId": CONSUMER}  # fmt: skip
+    connection = Connection.from_spec(CHIFT, values, clock=lambda: now[0])
+    with Client(connection, transport=httpx.MockTransport(chift)) as c:
+        c.call("sage_ge/listJournals", {})
+        now[0] += 1800 - 61  # still over a minute left: kept
+        c.call("sage_ge/listJournals", {})
+        assert chift.tokens == 1
+        now[0] += 2  # under a minute left: bought again before the call
+        c.call("sage_ge/listJournals", {})
+    assert chift.tokens == 2
+    assert [r.headers["authorization"] for r in chift.sent("GET", "/journals")] == [
+        "Bearer tok-1", "Bearer tok-1", "Bearer tok-2"]  # fmt: skip
