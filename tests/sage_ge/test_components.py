@@ -581,3 +581,17 @@ def test_a_token_is_renewed_a_minute_before_its_30_minutes_run_out() -> None:
     assert chift.tokens == 2
     assert [r.headers["authorization"] for r in chift.sent("GET", "/journals")] == [
         "Bearer tok-1", "Bearer tok-1", "Bearer tok-2"]  # fmt: skip
+
+
+def test_missing_general_accounts_are_created_as_compte_number_when_asked() -> None:
+    chift = FakeChift()
+    with client(chift) as c:
+        c.call("sage_ge/createJournalEntry", sale(createMissingAccounts=True))
+        c.call("sage_ge/createJournalEntry", sale(documentNumber="N2"))
+    asked, plain = (json.loads(r.content) for r in chift.sent("POST", "/journal-entries"))
+    assert [i.get("account_info") for i in asked["items"]] == [
+        None,  # a third-party line names its auxiliary account, not a general one to create
+        {"account_number": "706000", "account_name": "Compte 706000"},
+        {"account_number": "445710", "account_name": "Compte 445710"},
+    ]
+    assert all("account_info" not in i for i in plain["items"])
