@@ -5,16 +5,18 @@ decimals rounded to the cent, so that they always add up."""
 
 from __future__ import annotations
 
+import base64
 from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from sage_ge import _lookups, _records
 from sage_ge._books import read_books, refusal_problems
 from sage_ge._pack import PACK
 from sage_ge._rules import AccountNumber, FiscalYear, check_posting
+from sage_ge.reads import ID_PATTERN, segment
 from sageflow._component import WRITE, Action, Inputs
 from sageflow._errors import InputValidationError
 from sageflow._options import closed_set
@@ -193,3 +195,61 @@ def create_invoice(inputs: CreateInvoiceInputs) -> Action:
     if not isinstance(created, dict):
         raise ValueError("POST /invoices did not answer an invoice")
     return created
+
+
+#: Chift's ``pdf_name`` pattern: letters, digits, dashes, underscores and spaces, .pdf optional.
+PDF_NAME = r"^[a-zA-Z0-9\-_ ]{1,196}(?:.pdf)?$"
+#: 10 MB of PDF (about 13.4 million base 64 characters): more than an invoice needs.
+MAX_PDF_CHARS = 14_000_000
+
+
+class AddInvoicePdfInputs(Inputs):
+    invoiceId: str = Field(
+        pattern=ID_PATTERN, description="The invoice's id.", examples=["INV-12"],
+        json_schema_extra=_lookups.INVOICES,
+    )  # fmt: skip
+    pdf: str = Field(
+        min_length=8, max_length=MAX_PDF_CHARS, pattern=r"^[A-Za-z0-9+/]+={0,2}$",
+        description="The PDF, base 64 encoded.", examples=["JVBERi0xLjQKJcfs"],
+    )  # fmt: skip
+    name: str | None = Field(default=None, pattern=PDF_NAME, description="The file's name.")
+    overwriteExisting: bool = Field(default=False, description="Replace a PDF already attached.")
+
+    @model_validator(mode="after")
+    def _is_pdf(self) -> AddInvoicePdfInputs:
+        # Only the first bytes are decoded: a PDF starts with %PDF-, whatever its size.
+        head = base64.b64decode(self.pdf[:8])
+        if not head.startswith(b"%PDF-"):
+            raise ValueError("pdf: the base 64 text is not a PDF (it must start with %PDF-)")
+        return self
+
+
+class AddInvoicePdfOutput(BaseModel):
+    attached: bool = Field(description="Chift accepted the PDF (204).")
+
+
+@PACK.component(
+    key="addInvoicePdf",
+    title="Add Invoice PDF",
+    description=(
+        "Attach a PDF to an invoice in Sage GE (POST /invoices/pdf/{invoice_id} through Chift; "
+        "on request)."
+    ),
+    inputs=AddInvoicePdfInputs,
+    output=AddInvoicePdfOutput,
+    annotations=WRITE,
+    example_input={"invoiceId": "INV-12", "pdf": "JVBERi0xLjQKJcfs", "name": "F2026-012.pdf"},
+    example_output={"attached": True},
+    availability="on_request",
+)
+def add_invoice_pdf(inputs: AddInvoicePdfInputs) -> Action:
+    body: dict[str, Any] = {"base64_string": inputs.pdf}
+    if inputs.name is not None:
+        body["name"] = inputs.name
+    yield HTTPRequest(
+        "POST",
+        f"/invoices/pdf/{segment(inputs.invoiceId)}",
+        query={"overwrite_existing": inputs.overwriteExisting},
+        json=body,
+    )
+    return {"attached": True}

@@ -595,3 +595,34 @@ def test_missing_general_accounts_are_created_as_compte_number_when_asked() -> N
         {"account_number": "445710", "account_name": "Compte 445710"},
     ]
     assert all("account_info" not in i for i in plain["items"])
+
+
+def test_an_invoice_pdf_is_attached_and_anything_else_refused_before_sending() -> None:
+    import base64
+
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if request.url.path == "/token":
+            return httpx.Response(200, json={"access_token": "t", "expires_in": 1800})
+        return httpx.Response(204)
+
+    pdf = base64.b64encode(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n").decode()
+    values = {"clientId": "cid", "clientSecret": SECRET, "accountId": ACCOUNT,
+              "consumerId": CONSUMER}  # fmt: skip
+    with Client(Connection.from_spec(CHIFT, values), transport=httpx.MockTransport(answer)) as c:
+        out = c.call("sage_ge/addInvoicePdf", {"invoiceId": "INV-12", "pdf": pdf,
+                                               "name": "F2026-012.pdf"})  # fmt: skip
+        png = base64.b64encode(b"\x89PNG\r\n\x1a\n0000").decode()
+        for wrong in ({"invoiceId": "INV-12", "pdf": png},
+                      {"invoiceId": "INV-12", "pdf": pdf[:-4] + "!!!!"},
+                      {"invoiceId": "INV-12", "pdf": pdf, "name": "../etc/passwd"}):  # fmt: skip
+            with pytest.raises(InputValidationError):
+                c.call("sage_ge/addInvoicePdf", wrong)
+    assert out == {"attached": True}
+    assert len(seen) == 2
+    sent = seen[1]
+    assert sent.url.path.endswith("/accounting/invoices/pdf/INV-12")
+    assert sent.url.params["overwrite_existing"] == "false"
+    assert json.loads(sent.content) == {"base64_string": pdf, "name": "F2026-012.pdf"}
