@@ -97,7 +97,7 @@ class AnalyticShare(_Model):
 class EntryLine(_Model):
     """One line of an entry (écriture): an account debited or credited."""
 
-    account: AccountNumber
+    account: AccountNumber = Field(json_schema_extra=_lookups.ACCOUNTS)
     auxiliaryAccount: AuxiliaryAccount | None = None
     label: str = Field(min_length=1, max_length=255, description="The line's label (libellé).")
     debit: Amount = Decimal(0)

@@ -45,7 +45,10 @@ def cents(amount: Decimal) -> Decimal:
 
 
 class InvoiceLine(Inputs):
-    accountNumber: AccountNumber = Field(description="The income or expense account (706000).")
+    accountNumber: AccountNumber = Field(
+        description="The income or expense account (706000).",
+        json_schema_extra=_lookups.ACCOUNTS,
+    )
     description: str = Field(default="", max_length=255, description="The line's text.")
     quantity: Annotated[Money, Field(gt=0)] = Field(description="Quantity.", examples=[2])
     unitPrice: Annotated[Money, Field(ge=0)] = Field(
