@@ -626,3 +626,26 @@ def test_an_invoice_pdf_is_attached_and_anything_else_refused_before_sending() -
     assert sent.url.path.endswith("/accounting/invoices/pdf/INV-12")
     assert sent.url.params["overwrite_existing"] == "false"
     assert json.loads(sent.content) == {"base64_string": pdf, "name": "F2026-012.pdf"}
+
+
+def test_chifts_two_error_shapes_are_read() -> None:
+    from sage_ge._errors import parse_error
+    from sageflow import HTTPRequest
+    from sageflow._values import HTTPResponse
+
+    request = HTTPRequest("POST", "/journal-entries", json={})
+    coded = parse_error(HTTPResponse.from_json(400, {
+        "status": "error", "message": "The accounting system is not set up for this date.",
+        "error_code": "ERROR_BOOKYEAR_NOT_FOUND", "detail": "2023-01-01"}), request)  # fmt: skip
+    assert coded.entries[0].code == "ERROR_BOOKYEAR_NOT_FOUND"
+    assert "not set up for this date. (2023-01-01)" in coded.entries[0].message
+    validation = parse_error(HTTPResponse.from_json(422, {
+        "message": "Validation error", "status": "error",
+        "detail": [{"loc": ["body", "items", 0, "debit"], "msg": "Input should be a valid number",
+                    "type": "float_parsing"}]}), request)  # fmt: skip
+    assert [(e.code, e.source) for e in validation.entries] == [
+        (None, None), ("float_parsing", "body.items.0.debit")]  # fmt: skip
+    gateway = parse_error(HTTPResponse(502, {}, b"<html>Bad gateway</html>"), request)
+    assert gateway.entries[0].message == "<html>Bad gateway</html>"
+    empty = parse_error(HTTPResponse(500, {}, b""), request)
+    assert empty.entries[0].message == "no error details in the response"
