@@ -20,7 +20,7 @@ def _modules_after(code: str) -> set[str]:
     script = f"import sys, json\n{code}\nprint(json.dumps(sorted(sys.modules)))"
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    return {m for m in json.loads(done.stdout.splitlines()[-1]) if m.startswith("sage_accounting")}
+    return {m for m in json.loads(done.stdout.splitlines()[-1]) if m.startswith("sage")}
 
 
 def test_one_component_loads_one_module_of_the_pack() -> None:
@@ -30,11 +30,13 @@ def test_one_component_loads_one_module_of_the_pack() -> None:
     )
     assert "sage_accounting.contacts" in loaded
     assert not loaded & {"sage_accounting.catalogue", "sage_accounting.journals"}
+    # Nor another pack: a pack's entry point is loaded when a component of it is named.
+    assert not {m for m in loaded if m.split(".")[0] in {"sage200", "sage_ge"}}
 
 
 def test_listing_every_component_loads_every_module() -> None:
     loaded = _modules_after("import sageflow\nsageflow.components()")
-    assert {"sage_accounting.catalogue", "sage_accounting.journals"} <= loaded
+    assert {"sage_accounting.catalogue", "sage_accounting.journals", "sage200"} <= loaded
 
 
 def test_the_committed_index_names_each_components_module() -> None:

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import threading
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
 
 from sageflow._component import Component, Pack
 from sageflow._errors import SageflowError
 
 ENTRY_POINT_GROUP = "sageflow.packs"
 
-_lock = threading.Lock()
-_packs: dict[str, Pack] | None = None
+_lock = threading.RLock()
+#: Packs loaded so far (and packs registered by hand), by name.
+_loaded: dict[str, Pack] = {}
+_all_loaded = False
+_points: dict[str, EntryPoint] | None = None
 
 
 class UnknownComponentError(SageflowError, KeyError):
@@ -21,19 +24,55 @@ class UnknownComponentError(SageflowError, KeyError):
         return str(self.args[0])
 
 
+def _entry_points() -> dict[str, EntryPoint]:
+    global _points
+    if _points is None:
+        _points = {point.name: point for point in entry_points(group=ENTRY_POINT_GROUP)}
+    return _points
+
+
+def _load(point: EntryPoint) -> Pack:
+    pack = point.load()
+    if not isinstance(pack, Pack):
+        raise TypeError(f"entry point {point.value} is not a sageflow Pack")
+    _loaded.setdefault(pack.name, pack)
+    return pack
+
+
+def pack_names() -> list[str]:
+    """The names of the installed packs, without importing any of them."""
+    with _lock:
+        return sorted({*_entry_points(), *_loaded})
+
+
+def get_pack(name: str) -> Pack | None:
+    """One installed pack, importing only it (a pack's entry point is named after the pack)."""
+    with _lock:
+        found = _loaded.get(name)
+        if found is None and name in _entry_points():
+            found = _load(_entry_points()[name])
+            if found.name != name:  # an entry point named otherwise: find it the slow way
+                found = packs().get(name)
+        return found
+
+
+def known_pack(name: str) -> Pack:
+    """The pack a component names (it exists, since the component does); KeyError if not."""
+    found = get_pack(name)
+    if found is None:
+        raise KeyError(name)
+    return found
+
+
 def packs() -> dict[str, Pack]:
     """Every installed pack, by name; loaded once, on first use (not at import time)."""
-    global _packs
+    global _all_loaded
     with _lock:
-        if _packs is None:
-            found: dict[str, Pack] = {}
-            for point in entry_points(group=ENTRY_POINT_GROUP):
-                pack = point.load()
-                if not isinstance(pack, Pack):
-                    raise TypeError(f"entry point {point.value} is not a sageflow Pack")
-                found[pack.name] = pack
-            _packs = found
-        return _packs
+        if not _all_loaded:
+            for point in _entry_points().values():
+                _load(point)
+            _all_loaded = True
+        return _loaded
 
 
 def pack_env_prefix(pack: Pack) -> str:
@@ -61,7 +100,8 @@ class AmbiguousPackError(SageflowError):
 
 def register_pack(pack: Pack) -> None:
     """Add a pack that is not installed as a distribution (a host's own, or a test's)."""
-    packs()[pack.name] = pack
+    with _lock:
+        _loaded[pack.name] = pack
 
 
 def components() -> list[Component]:
@@ -77,11 +117,11 @@ def get_component(ref: str) -> Component:
     pack_name, sep, key = ref.partition("/")
     if not sep or not key:
         raise UnknownComponentError(f"{ref!r} is not of the form pack/componentKey")
-    installed = packs()
-    if pack_name not in installed:
-        known = ", ".join(sorted(installed)) or "none"
+    pack = get_pack(pack_name)
+    if pack is None:
+        known = ", ".join(pack_names()) or "none"
         raise UnknownComponentError(f"no pack named {pack_name!r} (installed: {known})")
     try:
-        return installed[pack_name].get(key)
+        return pack.get(key)
     except KeyError:
         raise UnknownComponentError(f"{pack_name} has no component {key!r}") from None

@@ -105,7 +105,7 @@ async def _first_write(
     """The component's reads sent, its first write described unsent (see ``afirst_write``)."""
     from sageflow._execute import CallOptions, afirst_write, describe_write, pack_caller
     from sageflow._flows._api import default_caller_factory
-    from sageflow._registry import packs
+    from sageflow._registry import known_pack
 
     validated = component.validate(inputs)
     routed = default_caller_factory(connection, debug=debug)(None)
@@ -117,7 +117,7 @@ async def _first_write(
 
     try:
         write, reads = await afirst_write(
-            component, validated, send, packs()[component.pack].error_parser
+            component, validated, send, known_pack(component.pack).error_parser
         )
         return (None if write is None else describe_write(write)), reads
     finally:

@@ -28,7 +28,7 @@ from sageflow._flows._expr import Clock, ExpressionError, Scope, Template, helpe
 from sageflow._flows._journal import Journal
 from sageflow._flows._model import Flow, Step, reserved_env
 from sageflow._http._redact import registered_secrets
-from sageflow._registry import get_component, packs
+from sageflow._registry import get_component, get_pack, known_pack
 from sageflow._values import HTTPRequest, HTTPResponse
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -558,7 +558,7 @@ class Engine:
                 component,
                 inputs,
                 send if single is not None else None,
-                packs()[component.pack].error_parser,
+                known_pack(component.pack).error_parser,
             )
         except Exception as error:  # a failed read fails the step, as in a real run
             raise StepFailedError(path, self._error(error)) from None
@@ -628,7 +628,7 @@ class Engine:
         What a page is belongs to the pack; the bar appears from the second page on, so a
         one-request step never draws one.
         """
-        pack = packs().get(component.pack)
+        pack = get_pack(component.pack)
         reader = pack.page_progress if pack is not None else None
         if self.progress is None or reader is None:
             return None

@@ -38,7 +38,7 @@ from sageflow._http._redact import (
 from sageflow._http._retry import THROTTLE_STATUSES, RetryPolicy
 from sageflow._http._tokens import TokenStore
 from sageflow._paths import ensure_api_path
-from sageflow._registry import get_component, packs
+from sageflow._registry import get_component, known_pack
 from sageflow._values import HTTPRequest, HTTPResponse
 from sageflow._version import __version__
 
@@ -662,7 +662,7 @@ class _AsyncHTTP(httpx.AsyncClient):
 
 def _component(ref: Component | str) -> tuple[Component, Any]:
     component = get_component(ref) if isinstance(ref, str) else ref
-    return component, packs()[component.pack].error_parser
+    return component, known_pack(component.pack).error_parser
 
 
 class Client(_Base):

@@ -34,7 +34,14 @@ from sageflow._http._profile import (
     describe_problems,
 )
 from sageflow._http._tokens import FileTokenStore, TokenStore, config_dir
-from sageflow._registry import AmbiguousPackError, only_pack, pack_env_prefix, packs
+from sageflow._registry import (
+    AmbiguousPackError,
+    get_pack,
+    known_pack,
+    only_pack,
+    pack_env_prefix,
+    packs,
+)
 
 #: Field names that hold a credential (clientSecret, accessToken, a host's password).
 _CREDENTIAL = re.compile(r"secret|token|password", re.IGNORECASE)
@@ -71,7 +78,7 @@ class ConnectionConfig:
 
     def spec(self) -> HTTPConnectionSpec:
         try:
-            spec = packs()[self.pack].connections[self.kind]
+            spec = known_pack(self.pack).connections[self.kind]
         except KeyError:
             raise ConfigurationError(
                 f"connection {self.name!r} ({self.source}) names unknown kind "
@@ -93,14 +100,14 @@ def _env_name(field: str, prefix: str = ENV_PREFIX) -> str:
 
 def env_prefix(pack: str | None) -> str:
     """The prefix of ``pack``'s credential variables (``SAGEFLOW_`` for a pack that says so)."""
-    installed = packs().get(pack) if pack is not None else None
+    installed = get_pack(pack) if pack is not None else None
     return pack_env_prefix(installed) if installed is not None else ENV_PREFIX
 
 
 def _from_env(pack: str, environ: Mapping[str, str]) -> ConnectionConfig | None:
     # The first connection kind of the pack whose required fields are all in the environment:
     # SAGEFLOW_ACCESS_TOKEN alone, or SAGEFLOW_CLIENT_ID + SAGEFLOW_CLIENT_SECRET.
-    installed = packs().get(pack)
+    installed = get_pack(pack)
     if installed is None:
         return None
     prefix = pack_env_prefix(installed)
@@ -300,7 +307,7 @@ def _sandbox(pack: str, options: Mapping[str, Any]) -> _Sandbox:
         private_dir(state.parent)
         private_file(state)
         options = {**options, "data": state}
-    installed = packs().get(pack)
+    installed = get_pack(pack)
     factory = installed.sandbox_factory if installed is not None else None
     if installed is None or factory is None:
         raise ConfigurationError(
