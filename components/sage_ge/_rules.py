@@ -99,7 +99,10 @@ class EntryLine(_Model):
 
     account: AccountNumber = Field(json_schema_extra=_lookups.ACCOUNTS)
     auxiliaryAccount: AuxiliaryAccount | None = None
-    label: str = Field(min_length=1, max_length=255, description="The line's label (libellé).")
+    label: str = Field(
+        min_length=1, max_length=255, description="The line's label (libellé).",
+        examples=["Facture F2026-012"],
+    )  # fmt: skip
     debit: Amount = Decimal(0)
     credit: Amount = Decimal(0)
     vatCode: str | None = Field(
@@ -118,9 +121,13 @@ class Entry(_Model):
     """A journal entry (écriture) as a flow gives it."""
 
     journalCode: JournalCode
-    date: Date = Field(description="The posting date: it decides the fiscal year.")
+    date: Date = Field(
+        description="The posting date: it decides the fiscal year.", examples=["2026-03-10"]
+    )
     lines: tuple[EntryLine, ...] = Field(description="At least two lines, debit = credit.")
-    comment: str | None = Field(default=None, max_length=1000, description="The comment.")
+    comment: str | None = Field(
+        default=None, max_length=1000, description="The comment.", examples=["Import Qonto"]
+    )
     documentNumber: str | None = Field(
         default=None,
         pattern=r"^[0-9A-Za-z_-]{1,20}$",
@@ -128,18 +135,21 @@ class Entry(_Model):
             "Unique technical document number (numéro de pièce); derived from the entry's "
             "content when absent."
         ),
+        examples=["QONTO-000123"],
     )
-    reference: str | None = Field(default=None, max_length=100, description="Piece reference.")
-    currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
+    reference: str | None = Field(
+        default=None, max_length=100, description="Piece reference.", examples=["F2026-012"]
+    )
+    currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$", description="ISO currency.")
 
 
 class FiscalYear(_Model):
     """A fiscal year (exercice) of the dossier, as Chift's ``/bookyears`` gives it."""
 
-    start: Date
-    end: Date
-    closed: bool = False
-    name: str | None = None
+    start: Date = Field(description="First day.", examples=["2026-01-01"])
+    end: Date = Field(description="Last day.", examples=["2026-12-31"])
+    closed: bool = Field(default=False, description="Closed (clôturé): takes no entry.")
+    name: str | None = Field(default=None, description="Its name.", examples=["2026"])
 
 
 #: Chift's ``JournalType``: bank and cash journals are ``financial_operation``.

@@ -115,21 +115,29 @@ def check_entries_component(inputs: CheckEntriesInputs) -> Action:
 
 class CreateJournalEntryInputs(Inputs):
     journalCode: JournalCode
-    date: Date = Field(description="The posting date: it decides the fiscal year.")
+    date: Date = Field(
+        description="The posting date: it decides the fiscal year.", examples=["2026-03-10"]
+    )
     lines: list[EntryLine] = Field(
         min_length=1, description="At least two lines, debits equal to credits."
     )
-    comment: str | None = Field(default=None, max_length=1000, description="The comment.")
+    comment: str | None = Field(
+        default=None, max_length=1000, description="The comment.", examples=["Import Qonto"]
+    )
     documentNumber: str | None = Field(
         default=None,
         pattern=r"^[0-9A-Za-z_-]{1,20}$",
         description="Unique technical document number; derived from the entry when absent.",
+        examples=["QONTO-000123"],
     )
-    reference: str | None = Field(default=None, max_length=100, description="Piece reference.")
+    reference: str | None = Field(
+        default=None, max_length=100, description="Piece reference.", examples=["F2026-012"]
+    )
     currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$", description="ISO currency.")
     today: Date | None = Field(
         default=None,
         description="Today for the open-year rule; Chift's Date header when not given.",
+        examples=["2026-03-15"],
     )
     createMissingAccounts: bool = Field(
         default=False,

@@ -17,14 +17,19 @@ from sageflow._types import Date
 
 
 class ExportFECInputs(Inputs):
-    dateFrom: Date = Field(description="First day of the period (the fiscal year's start).")
-    dateTo: Date = Field(description="Last day of the period (the fiscal year's end).")
+    dateFrom: Date = Field(
+        description="First day of the period (the fiscal year's start).", examples=["2026-01-01"]
+    )
+    dateTo: Date = Field(
+        description="Last day of the period (the fiscal year's end).", examples=["2026-12-31"]
+    )
     siren: str = Field(
         pattern=r"^[0-9]{9}$", description="The company's SIREN (9 digits).", examples=["552100554"]
     )
     closingDate: Date | None = Field(
         default=None,
         description="The fiscal year's closing date in the file name; dateTo when not given.",
+        examples=["2026-12-31"],
     )
     separator: closed_set({"tab": "Tab", "pipe": "Pipe (|)"}) = Field(  # type: ignore[valid-type]
         default="tab", description="tab or pipe (|)."

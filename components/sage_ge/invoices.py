@@ -61,7 +61,9 @@ class InvoiceLine(Inputs):
         min_length=1, description="The VAT code's id.", examples=["20"],
         json_schema_extra=_lookups.VAT_CODES,
     )  # fmt: skip
-    analyticAccount: str | None = Field(default=None, min_length=1, description="Analytic code.")
+    analyticAccount: str | None = Field(
+        default=None, min_length=1, description="Analytic code.", examples=["PARIS"]
+    )
 
     def amounts(self) -> tuple[Decimal, Decimal]:
         untaxed = cents(self.quantity * self.unitPrice)
@@ -69,29 +71,39 @@ class InvoiceLine(Inputs):
 
 
 class CreateInvoiceInputs(Inputs):
-    invoiceType: InvoiceType = Field(description="Which kind of invoice.")
-    invoiceNumber: str | None = Field(default=None, min_length=1, max_length=40)
-    invoiceDate: Date = Field(description="The accounting date: it decides the fiscal year.")
-    dueDate: Date = Field(description="When payment is due.")
+    invoiceType: InvoiceType = Field(
+        description="Which kind of invoice.", examples=["customer_invoice"]
+    )
+    invoiceNumber: str | None = Field(
+        default=None, min_length=1, max_length=40, description="The invoice's number.",
+        examples=["F2026-012"],
+    )  # fmt: skip
+    invoiceDate: Date = Field(
+        description="The accounting date: it decides the fiscal year.", examples=["2026-03-10"]
+    )
+    dueDate: Date = Field(description="When payment is due.", examples=["2026-04-09"])
     clientId: str | None = Field(
         default=None, min_length=1, description="The client (sales invoices and credit notes).",
-        json_schema_extra=_lookups.CLIENTS,
+        examples=["CDUPONT"], json_schema_extra=_lookups.CLIENTS,
     )  # fmt: skip
     supplierId: str | None = Field(
         default=None, min_length=1,
-        description="The supplier (purchase invoices and credit notes).",
+        description="The supplier (purchase invoices and credit notes).", examples=["FORANGE"],
         json_schema_extra=_lookups.SUPPLIERS,
     )  # fmt: skip
     journalId: str | None = Field(
         default=None, min_length=1, description="The journal; Sage GE's default when absent.",
-        json_schema_extra=_lookups.JOURNALS,
+        examples=["1"], json_schema_extra=_lookups.JOURNALS,
     )  # fmt: skip
-    currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
-    reference: str | None = Field(default=None, max_length=100)
-    lines: list[InvoiceLine] = Field(min_length=1, max_length=500)
-    today: Date | None = Field(
-        default=None, description="Today for the open-year rule; Chift's Date header if absent."
+    currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$", description="ISO currency.")
+    reference: str | None = Field(
+        default=None, max_length=100, description="Your reference.", examples=["PO-4411"]
     )
+    lines: list[InvoiceLine] = Field(min_length=1, max_length=500, description="The lines.")
+    today: Date | None = Field(
+        default=None, description="Today for the open-year rule; Chift's Date header if absent.",
+        examples=["2026-03-15"],
+    )  # fmt: skip
     fiscalYears: list[FiscalYear] | None = Field(
         default=None,
         min_length=1,
@@ -215,7 +227,9 @@ class AddInvoicePdfInputs(Inputs):
         min_length=8, max_length=MAX_PDF_CHARS, pattern=r"^[A-Za-z0-9+/]+={0,2}$",
         description="The PDF, base 64 encoded.", examples=["JVBERi0xLjQKJcfs"],
     )  # fmt: skip
-    name: str | None = Field(default=None, pattern=PDF_NAME, description="The file's name.")
+    name: str | None = Field(
+        default=None, pattern=PDF_NAME, description="The file's name.", examples=["F2026-012.pdf"]
+    )
     overwriteExisting: bool = Field(default=False, description="Replace a PDF already attached.")
 
     @model_validator(mode="after")

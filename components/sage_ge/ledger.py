@@ -26,7 +26,7 @@ class MatchEntriesInputs(Inputs):
     )  # fmt: skip
     supplierId: str | None = Field(
         default=None, min_length=1, description="The supplier whose entries they are.",
-        json_schema_extra=_lookups.SUPPLIERS,
+        examples=["FORANGE"], json_schema_extra=_lookups.SUPPLIERS,
     )  # fmt: skip
 
     @model_validator(mode="after")

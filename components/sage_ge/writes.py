@@ -72,20 +72,39 @@ class Address(Inputs):
 
 
 class _Party(Inputs):
-    isCompany: bool | None = Field(default=None, description="A company, not a person.")
-    firstName: str | None = Field(default=None, min_length=1, description="A person's first name.")
-    lastName: str | None = Field(default=None, min_length=1, description="A person's last name.")
-    email: str | None = Field(default=None, min_length=3, description="Email address.")
-    phone: str | None = Field(default=None, min_length=1, description="Phone number.")
+    isCompany: bool | None = Field(
+        default=None, description="A company, not a person.", examples=[True]
+    )
+    firstName: str | None = Field(
+        default=None, min_length=1, description="A person's first name.", examples=["Marie"]
+    )
+    lastName: str | None = Field(
+        default=None, min_length=1, description="A person's last name.", examples=["Dupont"]
+    )
+    email: str | None = Field(
+        default=None, min_length=3, description="Email address.", examples=["compta@dupont.fr"]
+    )
+    phone: str | None = Field(
+        default=None, min_length=1, description="Phone number.", examples=["+33 1 42 68 53 00"]
+    )
     vat: str | None = Field(
-        default=None, pattern=r"^[A-Z]{2}[0-9A-Z]{2,13}$", description="VAT number (FR...)."
-    )
+        default=None, pattern=r"^[A-Z]{2}[0-9A-Z]{2,13}$", description="VAT number (FR...).",
+        examples=["FR40303265045"],
+    )  # fmt: skip
     companyNumber: str | None = Field(
-        default=None, pattern=r"^[0-9]{9}([0-9]{5})?$", description="SIREN (9) or SIRET (14)."
+        default=None, pattern=r"^[0-9]{9}([0-9]{5})?$", description="SIREN (9) or SIRET (14).",
+        examples=["552100554"],
+    )  # fmt: skip
+    iban: str | None = Field(
+        default=None, pattern=r"^[A-Z]{2}[0-9A-Z]{13,32}$", description="Bank account (IBAN).",
+        examples=["FR7630006000011234567890189"],
+    )  # fmt: skip
+    currency: str | None = Field(
+        default=None, pattern=r"^[A-Z]{3}$", description="ISO currency.", examples=["EUR"]
     )
-    iban: str | None = Field(default=None, pattern=r"^[A-Z]{2}[0-9A-Z]{13,32}$")
-    currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
-    externalReference: str | None = Field(default=None, min_length=1, description="Your id.")
+    externalReference: str | None = Field(
+        default=None, min_length=1, description="Your id.", examples=["CRM-0042"]
+    )
     accountNumber: AuxiliaryAccount | None = Field(
         default=None, description="The auxiliary account (compte auxiliaire) to give it."
     )
@@ -101,8 +120,12 @@ class UpdateClientInputs(_Party):
         pattern=ID_PATTERN, description="The client's id.", examples=["CDUPONT"],
         json_schema_extra=_lookups.CLIENTS,
     )  # fmt: skip
-    name: str | None = Field(default=None, min_length=1, description="Legal or full name.")
-    active: bool | None = Field(default=None, description="Whether the client is active.")
+    name: str | None = Field(
+        default=None, min_length=1, description="Legal or full name.", examples=["Dupont SAS"]
+    )
+    active: bool | None = Field(
+        default=None, description="Whether the client is active.", examples=[False]
+    )
 
 
 class UpdateSupplierInputs(_Party):
@@ -110,14 +133,20 @@ class UpdateSupplierInputs(_Party):
         pattern=ID_PATTERN, description="The supplier's id.", examples=["FORANGE"],
         json_schema_extra=_lookups.SUPPLIERS,
     )  # fmt: skip
-    name: str | None = Field(default=None, min_length=1, description="Legal or full name.")
-    active: bool | None = Field(default=None, description="Whether the supplier is active.")
+    name: str | None = Field(
+        default=None, min_length=1, description="Legal or full name.", examples=["Orange SA"]
+    )
+    active: bool | None = Field(
+        default=None, description="Whether the supplier is active.", examples=[False]
+    )
 
 
 class CreateLedgerAccountInputs(Inputs):
     number: AccountNumber
     name: str = Field(min_length=1, description="The account's label.", examples=["Clients"])
-    type: LedgerType | None = Field(default=None, description="The account's kind.")
+    type: LedgerType | None = Field(
+        default=None, description="The account's kind.", examples=["expense"]
+    )
 
 
 class CreateJournalInputs(Inputs):
@@ -136,7 +165,9 @@ class CreateAnalyticAccountInputs(Inputs):
     code: str = Field(min_length=1, description="The analytic code.", examples=["PARIS"])
     name: str = Field(min_length=1, description="The analytic account's name.", examples=["Paris"])
     currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$", description="Its currency.")
-    active: bool | None = Field(default=None, description="Whether it takes new entries.")
+    active: bool | None = Field(
+        default=None, description="Whether it takes new entries.", examples=[True]
+    )
 
 
 class UpdateAnalyticAccountInputs(Inputs):
@@ -144,10 +175,18 @@ class UpdateAnalyticAccountInputs(Inputs):
         pattern=ID_PATTERN, description="The analytic account's id.", examples=["PARIS"],
         json_schema_extra=_lookups.ANALYTIC_ACCOUNTS,
     )  # fmt: skip
-    code: str | None = Field(default=None, min_length=1, description="The analytic code.")
-    name: str | None = Field(default=None, min_length=1, description="Its name.")
-    currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$", description="Its currency.")
-    active: bool | None = Field(default=None, description="Whether it takes new entries.")
+    code: str | None = Field(
+        default=None, min_length=1, description="The analytic code.", examples=["PARIS"]
+    )
+    name: str | None = Field(
+        default=None, min_length=1, description="Its name.", examples=["Paris"]
+    )
+    currency: str | None = Field(
+        default=None, pattern=r"^[A-Z]{3}$", description="Its currency.", examples=["EUR"]
+    )
+    active: bool | None = Field(
+        default=None, description="Whether it takes new entries.", examples=[False]
+    )
 
 
 @dataclass(frozen=True)
