@@ -269,7 +269,7 @@ def test_the_marker_only_covers_an_upload() -> None:
 FLOW = """
 name: attach-a-bill
 inputs:
-  bill: {type: string, contentEncoding: base64, description: The file, read as bytes.}
+  bill: {type: string, contentEncoding: base64, description: "The file, read as bytes."}
 steps:
   - id: customer
     uses: sage_accounting/findContact
