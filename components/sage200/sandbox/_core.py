@@ -51,6 +51,7 @@ from sageflow.sandbox import (
     SandboxTransport,
     Stats,
 )
+from sageflow.sandbox._shell import SimulatorShell
 
 #: The two editions' API paths (issue 14: Standard ``sage200``, Professional ``sage200extra``);
 #: the sandbox answers both the same way.
@@ -686,7 +687,7 @@ class _Query:
     count: bool
 
 
-class Sandbox:
+class Sandbox(SimulatorShell):
     """A simulated Sage 200 (Standard and Professional) API, usable synchronously.
 
     Args:
@@ -829,42 +830,7 @@ class Sandbox:
         """Move sandbox time forward (expires issued tokens, refills the rate-limit bucket)."""
         self.clock.advance(seconds)
 
-    def close(self) -> None:
-        if self.persist is not None:
-            self.persist.close()
-
-    def next_latency(self) -> float:
-        return self.gate.next_latency()
-
-    def enter(self) -> None:
-        self.gate.enter()
-
-    def leave(self) -> None:
-        self.gate.leave()
-
     # -- the handler -----------------------------------------------------------------------------
-
-    def handle(
-        self,
-        method: str,
-        path: str,
-        query: str = "",
-        headers: Mapping[str, str] | None = None,
-        body: bytes = b"",
-    ) -> Reply:
-        """Answer one request. ``headers`` keys must be lower case (httpx and ASGI give that)."""
-        with self._lock:
-            self.stats.requests += 1
-            method = method.upper()
-            reply: Reply = self._persisted(
-                method, lambda: self._dispatch(method, path, query, headers or {}, body)
-            )
-            self.stats.by_status[reply.status] += 1
-            if reply.status == 429:
-                self.stats.throttled += 1
-            if reply.fault:
-                self.stats.faults[reply.fault] += 1
-            return reply
 
     def _dispatch(
         self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes

@@ -9,7 +9,6 @@ import threading
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -29,6 +28,7 @@ from sage_accounting.sandbox._registry import RESOURCES, Resource
 from sage_accounting.sandbox._resources import Business, SageError, invalid, link, not_found
 from sageflow.sandbox._chaos import Chaos, ChaosGate, Stats
 from sageflow.sandbox._reply import Reply, json_reply
+from sageflow.sandbox._shell import SimulatorShell
 from sageflow.sandbox._store import Clock, Collection, Persistence, Record
 
 API_PREFIX = "/v3.1"
@@ -100,7 +100,7 @@ def _digest(method: str, path: str, body: bytes) -> str:
     return hashlib.sha256(f"{method} {path} ".encode() + body).hexdigest()
 
 
-class Sandbox:
+class Sandbox(SimulatorShell):
     """A simulated Sage Business Cloud Accounting v3.1 API, usable synchronously.
 
     Args:
@@ -275,46 +275,7 @@ class Sandbox:
             paid: Record = self._persisted("POST", pay)
             return paid
 
-    def close(self) -> None:
-        if self.persist is not None:
-            self.persist.close()
-
-    def next_latency(self) -> float:
-        return self.gate.next_latency()
-
-    def enter(self) -> None:
-        """A transport calls this when a request arrives, before any latency (for the limit)."""
-        self.gate.enter()
-
-    def leave(self) -> None:
-        self.gate.leave()
-
     # -- the handler -------------------------------------------------------------------------------
-
-    def handle(
-        self,
-        method: str,
-        path: str,
-        query: str = "",
-        headers: Mapping[str, str] | None = None,
-        body: bytes = b"",
-    ) -> Reply:
-        """Answer one request. ``headers`` keys must be lower case (httpx and ASGI give that)."""
-        with self._lock:
-            self.stats.requests += 1
-            method = method.upper()
-            reply: Reply = self._persisted(
-                method, lambda: self._dispatch(method, path, query, headers or {}, body)
-            )
-            # RFC 9110 §6.6.1: an origin server with a clock MUST send Date. The sandbox's
-            # clock is the one its records are stamped by; triggers take their time from it.
-            reply.headers.setdefault("date", format_datetime(self.clock.now(), usegmt=True))
-            self.stats.by_status[reply.status] += 1
-            if reply.status == 429:
-                self.stats.throttled += 1
-            if reply.fault:
-                self.stats.faults[reply.fault] += 1
-            return reply
 
     def _persisted(self, method: str, work: Callable[[], Any]) -> Any:
         """Run ``work`` against the state file: a write in one transaction, reloading first

@@ -9,7 +9,6 @@ import threading
 from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
@@ -32,6 +31,7 @@ from sageflow.sandbox import (
     Stats,
     json_reply,
 )
+from sageflow.sandbox._shell import SimulatorShell
 
 #: The path every Chift call of the sandbox is under (unique among the packs' sandboxes, so
 #: ``sageflow sandbox serve`` can mount it beside the others).
@@ -285,7 +285,7 @@ class Folder:
         return self.collections[name]
 
 
-class Sandbox:
+class Sandbox(SimulatorShell):
     """A simulated Chift unified accounting API over one Sage GE connection.
 
     Args:
@@ -395,48 +395,11 @@ class Sandbox:
         """Move sandbox time forward (expires tokens, refills the rate-limit bucket)."""
         self.clock.advance(seconds)
 
-    def close(self) -> None:
-        if self.persist is not None:
-            self.persist.close()
-
     def records(self, resource: str, folder: str = "DOSSIER01") -> list[Record]:
         """The stored records of a resource in a dossier, for assertions."""
         return list(self.folders[folder][resource])
 
-    def next_latency(self) -> float:
-        return self.gate.next_latency()
-
-    def enter(self) -> None:
-        self.gate.enter()
-
-    def leave(self) -> None:
-        self.gate.leave()
-
     # -- the handler ---------------------------------------------------------------------------
-
-    def handle(
-        self,
-        method: str,
-        path: str,
-        query: str = "",
-        headers: Mapping[str, str] | None = None,
-        body: bytes = b"",
-    ) -> Reply:
-        """Answer one request. ``headers`` keys must be lower case (httpx and ASGI give that)."""
-        with self._lock:
-            self.stats.requests += 1
-            method = method.upper()
-            reply = self._persisted(
-                method, lambda: self._dispatch(method, path, query, headers or {}, body)
-            )
-            # RFC 9110 §6.6.1; the sage_ge components read today from it (``server_date``).
-            reply.headers.setdefault("date", format_datetime(self.clock.now(), usegmt=True))
-            self.stats.by_status[reply.status] += 1
-            if reply.status == 429:
-                self.stats.throttled += 1
-            if reply.fault:
-                self.stats.faults[reply.fault] += 1
-            return reply
 
     def _dispatch(
         self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes

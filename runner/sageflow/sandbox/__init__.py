@@ -6,6 +6,8 @@ resources, seed and rules; it answers ``handle(method, path, query, headers, bod
 
 - :class:`Clock` (wall or manual time), :class:`Collection` (records in order, tombstones for
   ``deleted_since``-style queries), :class:`Persistence` (SQLite, for ``serve --data``);
+- :class:`SimulatorShell`: ``handle`` (counters, chaos hooks, the ``Date`` header) around a
+  pack's ``_dispatch`` and ``_persisted``;
 - :class:`Chaos`, :class:`Stats`, :class:`ChaosGate` (latency, 429/500/503/timeouts, rate and
   concurrency limits, drops after commit);
 - :class:`SandboxTransport`, :class:`AsyncSandboxTransport` (httpx, no socket) and
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 from sageflow.sandbox._chaos import Chaos, ChaosGate, Fault, Stats
 from sageflow.sandbox._reply import Reply, json_reply
+from sageflow.sandbox._shell import SimulatorShell
 from sageflow.sandbox._store import DEFAULT_START, Clock, Collection, Persistence, Record
 from sageflow.sandbox._transports import (
     AsyncSandboxTransport,
@@ -42,6 +45,7 @@ __all__ = [
     "SandboxTransport",
     "SandboxesASGI",
     "Simulator",
+    "SimulatorShell",
     "Stats",
     "json_reply",
 ]
