@@ -51,7 +51,7 @@ from sageflow.sandbox import (
     SandboxTransport,
     Stats,
 )
-from sageflow.sandbox._shell import SimulatorShell
+from sageflow.sandbox._shell import SimulatorShell, T
 
 #: The two editions' API paths (issue 14: Standard ``sage200``, Professional ``sage200extra``);
 #: the sandbox answers both the same way.
@@ -1225,6 +1225,22 @@ class Sandbox(SimulatorShell):
                     self.persist.save(str(company.id), name, encode(record))
         self.persist.set_state(self._state())
 
+    def _in_memory(self, work: Callable[[], T]) -> T:
+        try:
+            return work()
+        finally:
+            self._flush()
+
+    def _written(self, result: object) -> None:
+        # A refused write may have changed memory before it was refused: the file is right.
+        if not isinstance(result, Reply) or result.status < 300:
+            self._flush()
+        else:
+            self._discard()
+
+    def _reload(self) -> None:
+        self._load()
+
     def _flush(self) -> None:
         """Write what this request changed, in the request's transaction."""
         for company in self.companies.values():
@@ -1259,35 +1275,6 @@ class Sandbox(SimulatorShell):
         for business, name, record in self.persist.records():
             self.companies[int(business)].collection(name).put(decode_record(record))
         self.persist.synced()
-
-    def _persisted(self, method: str, work: Callable[[], Reply]) -> Reply:
-        """Run ``work`` against the state file: a write in one transaction (reloading first what
-        other processes committed), a read after catching up with them."""
-        persist = self.persist
-        if persist is None:
-            try:
-                return work()
-            finally:
-                self._flush()
-        if method in ("GET", "HEAD"):
-            with persist.read() as stale:
-                if stale:
-                    self._load()
-                return work()
-        try:
-            with persist.write() as stale:
-                if stale:
-                    self._load()
-                reply = work()
-                if reply.status < 300:
-                    self._flush()
-                else:
-                    self._discard()
-                return reply
-        except BaseException:
-            with persist.read():
-                self._load()
-            raise
 
     def _discard(self) -> None:
         """A refused write may have changed memory before it was refused: reload the file."""

@@ -277,32 +277,6 @@ class Sandbox(SimulatorShell):
 
     # -- the handler -------------------------------------------------------------------------------
 
-    def _persisted(self, method: str, work: Callable[[], Any]) -> Any:
-        """Run ``work`` against the state file: a write in one transaction, reloading first
-        what other processes committed to the same file; a read after catching up with them.
-
-        The record, the id counter and the idempotency reply of a request commit together, so
-        a crash between them cannot hand the same id to a later record.
-        """
-        persist = self.persist
-        if persist is None:
-            return work()
-        if method in ("GET", "HEAD"):
-            with persist.read() as stale:
-                if stale:
-                    self._reload()
-                return work()
-        try:
-            with persist.write() as stale:
-                if stale:
-                    self._reload()
-                return work()
-        except BaseException:
-            # Rolled back: memory may hold what the file does not; the file is the truth.
-            with persist.read():
-                self._reload()
-            raise
-
     def _reload(self) -> None:
         """Replace the in-memory books with the state file's (another process wrote to it)."""
         assert self.persist is not None

@@ -31,7 +31,7 @@ from sageflow.sandbox import (
     Stats,
     json_reply,
 )
-from sageflow.sandbox._shell import SimulatorShell
+from sageflow.sandbox._shell import SimulatorShell, T
 
 #: The path every Chift call of the sandbox is under (unique among the packs' sandboxes, so
 #: ``sageflow sandbox serve`` can mount it beside the others).
@@ -1348,6 +1348,18 @@ class Sandbox(SimulatorShell):
             "folders": [f.record for f in self.folders.values()],
         }
 
+    def _in_memory(self, work: Callable[[], T]) -> T:
+        try:
+            return work()
+        finally:
+            self._flush()
+
+    def _written(self, result: object) -> None:
+        self._flush()
+
+    def _reload(self) -> None:
+        self._load()
+
     def _flush(self) -> None:
         if self.persist is not None:
             for folder, name, record in self._dirty:
@@ -1375,32 +1387,6 @@ class Sandbox(SimulatorShell):
         self._dirty.clear()
         self._new_replies.clear()
         self.persist.synced()
-
-    def _persisted(self, method: str, work: Callable[[], Reply]) -> Reply:
-        """``work`` against the state file: a write in one transaction (reloading first what
-        other processes committed), a read after catching up with them."""
-        persist = self.persist
-        if persist is None:
-            try:
-                return work()
-            finally:
-                self._flush()
-        if method in ("GET", "HEAD"):
-            with persist.read() as stale:
-                if stale:
-                    self._load()
-                return work()
-        try:
-            with persist.write() as stale:
-                if stale:
-                    self._load()
-                reply = work()
-                self._flush()
-                return reply
-        except BaseException:
-            with persist.read():
-                self._load()
-            raise
 
 
 # -- helpers -------------------------------------------------------------------------------------

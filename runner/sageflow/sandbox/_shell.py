@@ -9,11 +9,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from email.utils import format_datetime
-from typing import Any
+from typing import TypeVar
 
 from sageflow.sandbox._chaos import ChaosGate, Stats
 from sageflow.sandbox._reply import Reply
 from sageflow.sandbox._store import Clock, Persistence
+
+T = TypeVar("T")
 
 
 class SimulatorShell:
@@ -64,7 +66,44 @@ class SimulatorShell:
                 self.stats.faults[reply.fault] += 1
             return reply
 
-    def _persisted(self, method: str, work: Callable[[], Any]) -> Any:
+    def _persisted(self, method: str, work: Callable[[], T]) -> T:
+        """Run ``work`` against the state file: a write in one transaction, reloading first
+        what other processes committed to the same file; a read after catching up with them.
+
+        A request's writes (the record, the id counter, the idempotency reply) commit
+        together, so a crash between them cannot hand the same id to a later record.
+        """
+        persist = self.persist
+        if persist is None:
+            return self._in_memory(work)
+        if method in ("GET", "HEAD"):
+            with persist.read() as stale:
+                if stale:
+                    self._reload()
+                return work()
+        try:
+            with persist.write() as stale:
+                if stale:
+                    self._reload()
+                result = work()
+                self._written(result)
+                return result
+        except BaseException:
+            # Rolled back: memory may hold what the file does not; the file is the truth.
+            with persist.read():
+                self._reload()
+            raise
+
+    def _in_memory(self, work: Callable[[], T]) -> T:
+        """A request with no state file."""
+        return work()
+
+    def _written(self, result: object) -> None:
+        """Inside a write's transaction, after ``work``: save what it changed (if the pack
+        saves at the end rather than as it goes)."""
+
+    def _reload(self) -> None:
+        """Replace memory with the state file's contents (another process wrote to it)."""
         raise NotImplementedError
 
     def _dispatch(
