@@ -80,3 +80,18 @@ def test_a_key_missing_from_a_stale_index_still_resolves(tmp_path: Path) -> None
     assert pack.get("listThings").key == "listThings"
     # Defined from a module the pack does not list: the index cannot say where it lives.
     assert pack.module_index() == {"listThings": ""}
+
+
+def test_the_index_is_the_same_whichever_pack_a_command_loaded_first() -> None:
+    # Packs load one at a time now; the manifests must not follow the order they loaded in.
+    script = (
+        "import json, sys\n"
+        "from sageflow._registry import get_component\n"
+        "from sageflow import _manifests\n"
+        "get_component('sage_ge/checkEntries')\n"
+        "get_component('sage_accounting/createContact')\n"
+        "sys.stdout.write(_manifests.dump(_manifests.index()))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == (ROOT / "manifests" / "index.json").read_text(encoding="utf-8")

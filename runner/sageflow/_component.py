@@ -455,9 +455,11 @@ class Pack:
         """Import every module of the pack (once): for listing or describing every component."""
         if self._loaded_all:
             return
-        self._loaded_all = True
         for module in self.modules:
             importlib.import_module(module)
+        # Only once every module imported, and only once the pack has said which they are:
+        # a call made while the package is still being set up must not settle it for good.
+        self._loaded_all = bool(self.modules)
 
     def _load_for(self, key: str) -> None:
         if self._index is None:

@@ -43,7 +43,7 @@ def index() -> dict[str, Any]:
                 "manifest": f"{c.pack}/{c.key}.json",
                 **({"availability": c.availability} if c.availability else {}),
             }
-            for pack in installed.values()
+            for _name, pack in sorted(installed.items())
             for c in sorted(pack.components.values(), key=lambda c: c.key)
         ],
     }

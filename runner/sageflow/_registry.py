@@ -71,6 +71,11 @@ def packs() -> dict[str, Pack]:
         if not _all_loaded:
             for point in _entry_points().values():
                 _load(point)
+            # In name order, whichever pack a command happened to load first (the same dict:
+            # callers may hold it).
+            ordered = sorted(_loaded.items())
+            _loaded.clear()
+            _loaded.update(ordered)
             _all_loaded = True
         return _loaded
 
