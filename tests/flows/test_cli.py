@@ -186,6 +186,19 @@ def test_resume_takes_secret_inputs_again(tmp_path: Path, fake: FakeServer) -> N
     assert [t["name"] for t in fake.things] == ["n7"]
 
 
+def test_a_missing_input_says_what_it_is_and_how_to_give_it(tmp_path: Path) -> None:
+    path = tmp_path / "secret.sageflow.yaml"
+    described = "n: {type: integer, description: Serial.}"
+    path.write_text(SECRET.replace("n: {type: integer}", described))
+    result = invoke(tmp_path, "run", str(path), "-i", "token=x")
+    assert result.exit_code == 2
+    assert "missing input 'n' (integer: Serial.)" in result.output
+    assert "-i NAME=VALUE" in result.output
+    unknown_only = invoke(tmp_path, "run", str(path), "-i", "token=x", "-i", "n=1", "-i", "m=2")
+    assert unknown_only.exit_code == 2
+    assert "-i NAME=VALUE" not in unknown_only.output  # the hint is for a missing input only
+
+
 def test_run_json_reports_an_invalid_flow_as_json(tmp_path: Path) -> None:
     path = tmp_path / "bad.sageflow.yaml"
     path.write_text("name: x\nsteps: 3\n")

@@ -426,12 +426,22 @@ def _check_connection(
         return  # anything else is reported by the run, where it happens
 
 
+_GIVE_INPUTS = (
+    "give each input with -i NAME=VALUE (-i NAME=@FILE reads a file: .json, or .csv for a list"
+    " of rows), or all of them with --inputs FILE.json"
+)
+
+
 @contextmanager
 def _guard(debug: bool) -> Iterator[None]:
     # Bad input is reported, never a traceback; an unexpected bug says how to see one.
     try:
         yield
     except (FlowInputError, ResumeRefusedError, JournalError, TokenFileError) as error:
+        problems = getattr(error, "problems", ())
+        if any(p.startswith("missing input") for p in problems):
+            # A first run without inputs is the usual way to learn that a flow needs some.
+            _invalid(f"error: {error}\n  {_GIVE_INPUTS}")
         _invalid(f"error: {error}")
     except SageflowError as error:
         _failed(f"error: {error}")

@@ -84,7 +84,7 @@ def resolve_inputs(flow: Flow, given: Mapping[str, Any]) -> dict[str, Any]:
         elif "default" in spec.schema:
             value = spec.default
         elif spec.required:
-            problems.append(f"missing input {name!r}")
+            problems.append(f"missing input {name!r}{_described(spec.schema)}")
             continue
         else:
             continue
@@ -101,6 +101,16 @@ def resolve_inputs(flow: Flow, given: Mapping[str, Any]) -> dict[str, Any]:
     if problems:
         raise FlowInputError(problems)
     return values
+
+
+def _described(schema: Mapping[str, Any]) -> str:
+    """`` (array: Rows with ...)``: what a missing input is, without a trip to the flow file."""
+    kind = schema.get("type")
+    about = " ".join(str(schema.get("description") or "").split())
+    if len(about) > 80:
+        about = about[:79] + "…"
+    said = ": ".join(str(part) for part in (kind, about) if part)
+    return f" ({said})" if said else ""
 
 
 def _excerpt(value: Any, width: int = 60) -> str:
