@@ -1,0 +1,1 @@
+"""Flows on Temporal: a workflow running the engine, activities calling components, a worker."""
