@@ -11,7 +11,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Protocol
 
 from sageflow._component import Component
 from sageflow._errors import (
@@ -25,7 +25,6 @@ from sageflow._errors import (
 )
 from sageflow._execute import Caller, CallOptions, afirst_write, describe_write, pack_caller
 from sageflow._flows._expr import Clock, ExpressionError, Scope, Template, helpers, render
-from sageflow._flows._journal import Journal
 from sageflow._flows._model import Flow, Step, reserved_env
 from sageflow._http._redact import registered_secrets
 from sageflow._registry import get_component, get_pack, known_pack
@@ -54,6 +53,55 @@ class StepFailedError(SageflowError):
 
 class ResumeRefusedError(SageflowError):
     """Resume was asked for a run that cannot or must not continue."""
+
+
+class RemoteError(SageflowError):
+    """An error raised where the call ran (a Temporal activity), carried back as the dict
+    :func:`error_details` made of it there: retries (``retry.on``) and ``runs show`` see the
+    same kind and details as in a local run."""
+
+    def __init__(self, details: dict[str, Any], retry_after: float | None = None) -> None:
+        self.details = details
+        self.retry_after = retry_after
+        super().__init__(str(details.get("message", details.get("type", "error"))))
+
+
+class RunJournal(Protocol):
+    """What the engine writes a run to: the SQLite :class:`Journal`, or the in-workflow
+    recorder of the Temporal engine (``sageflow._temporal``)."""
+
+    def start_run(
+        self, run_id: str, name: str, file: str, flow_hash: str, inputs: Mapping[str, Any]
+    ) -> None: ...
+
+    def set_run_trigger(self, run_id: str, payload: Mapping[str, Any]) -> None: ...
+
+    def set_run_status(
+        self, run_id: str, status: str, *, outputs: Any = None, error: Any = None
+    ) -> None: ...
+
+    def step_started(
+        self, run_id: str, path: str, step_id: str, index: int | None, attempt: int
+    ) -> None: ...
+
+    def step_finished(
+        self,
+        run_id: str,
+        path: str,
+        attempt: int,
+        status: str,
+        *,
+        output: Any = None,
+        error: Any = None,
+    ) -> None: ...
+
+    def step_skipped(self, run_id: str, path: str, step_id: str, index: int | None) -> None: ...
+
+    def completed(self, run_id: str) -> Mapping[str, Any]: ...
+
+    def attempts(self, run_id: str) -> dict[str, int]: ...
+
+    def run(self, run_id: str) -> Any: ...
 
 
 @dataclass
@@ -140,6 +188,8 @@ def idempotency_key(run_id: str, path: str) -> str:
 
 def error_kind(error: BaseException) -> str:
     """The retry category of an error, as named in a step's ``retry.on``."""
+    if isinstance(error, RemoteError):
+        return str(error.details.get("kind", "other"))
     if isinstance(error, RateLimitedError):
         return "rate_limited"
     if isinstance(error, ServerError):
@@ -159,6 +209,27 @@ def error_kind(error: BaseException) -> str:
     return "other"
 
 
+def error_details(error: BaseException) -> dict[str, Any]:
+    """What a step's failure journals and reports: type, message, kind and the API's entries
+    (unmasked: the engine masks the run's secrets, an activity the connection's)."""
+    if isinstance(error, RemoteError):
+        return dict(error.details)
+    if isinstance(error, APIError):
+        details = error.to_dict()
+    elif isinstance(error, InputValidationError):
+        details = {
+            "type": "InputValidationError",
+            "message": str(error),
+            "problems": [{"path": p.path, "message": p.message} for p in error.problems],
+        }
+    elif isinstance(error, TimeoutError):
+        details = {"type": "TimeoutError", "message": "the step timed out"}
+    else:
+        details = {"type": type(error).__name__, "message": str(error) or type(error).__name__}
+    details["kind"] = error_kind(error)
+    return details
+
+
 def _retryable(error: BaseException, on: tuple[str, ...]) -> bool:
     if isinstance(error, InputValidationError | ExpressionError):
         return False  # the same inputs fail the same way
@@ -173,7 +244,7 @@ class Engine:
         flow: Flow,
         caller_for: CallerFactory,
         *,
-        journal: Journal | None = None,
+        journal: RunJournal | None = None,
         env: Mapping[str, str] | None = None,
         sleep: Sleep = asyncio.sleep,
         clock: Clock | None = None,
@@ -581,20 +652,7 @@ class Engine:
         return value
 
     def _error(self, error: BaseException) -> dict[str, Any]:
-        if isinstance(error, APIError):
-            details = error.to_dict()
-        elif isinstance(error, InputValidationError):
-            details = {
-                "type": "InputValidationError",
-                "message": str(error),
-                "problems": [{"path": p.path, "message": p.message} for p in error.problems],
-            }
-        elif isinstance(error, TimeoutError):
-            details = {"type": "TimeoutError", "message": "the step timed out"}
-        else:
-            details = {"type": type(error).__name__, "message": str(error) or type(error).__name__}
-        details["kind"] = error_kind(error)
-        scrubbed: dict[str, Any] = self._scrub(details)
+        scrubbed: dict[str, Any] = self._scrub(error_details(error))
         return scrubbed
 
     def _scrub(self, value: Any) -> Any:

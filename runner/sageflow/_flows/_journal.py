@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -434,6 +434,31 @@ class Journal:
             " VALUES (?, ?, ?, ?, 1, 'skipped', ?, ?)",
             (run_id, path, step_id, index, now, now),
         )
+
+    def put_steps(self, run_id: str, rows: Iterable[Mapping[str, Any]]) -> None:
+        """Step rows a run recorded elsewhere (a Temporal workflow's, shaped as
+        :meth:`StepRecord.to_dict`), replacing any row of the same path and attempt."""
+        self.flush()
+        values = [
+            (
+                run_id,
+                r["path"],
+                r["step"],
+                r["index"],
+                r["attempt"],
+                r["status"],
+                r["started"],
+                r["finished"],
+                None if r["output"] is None else dumps(r["output"]),
+                None if r["error"] is None else dumps(r["error"]),
+            )
+            for r in rows
+        ]
+        if values:
+            self._batches.append(
+                self._writer.submit(self._commit, [(_FINISHED, v) for v in values])
+            )
+            self.flush()
 
     def completed(self, run_id: str) -> dict[str, StepRecord]:
         """The final record of every step path that finished (ok or skipped), by path."""

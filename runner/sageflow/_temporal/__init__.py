@@ -1,1 +1,58 @@
 """Flows on Temporal: a workflow running the engine, activities calling components, a worker."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+#: Environment variables :meth:`TemporalSettings.from_env` reads (the CLI's option defaults).
+ADDRESS_ENV = "SAGEFLOW_TEMPORAL_ADDRESS"
+NAMESPACE_ENV = "SAGEFLOW_TEMPORAL_NAMESPACE"
+TASK_QUEUE_ENV = "SAGEFLOW_TEMPORAL_TASK_QUEUE"
+API_KEY_ENV = "SAGEFLOW_TEMPORAL_API_KEY"
+TLS_ENV = "SAGEFLOW_TEMPORAL_TLS"
+
+
+@dataclass(frozen=True)
+class TemporalSettings:
+    """Where flows run on Temporal, and how their component calls are scheduled.
+
+    Attributes:
+        address: the frontend, ``host:port`` (a dev server's, a cluster's, or Temporal
+            Cloud's ``<namespace>.<account>.tmprl.cloud:7233``).
+        namespace: the Temporal namespace.
+        task_queue: the queue the workers poll; a run and its workers must name the same one.
+        api_key: Temporal Cloud's API key (implies TLS); never shown.
+        tls: connect with TLS (a production cluster; implied by ``api_key``).
+        activity_timeout: a component call's longest time on a worker (start to close).
+        heartbeat_timeout: a worker silent this long is taken as lost and its call retried
+            on another worker (the call heartbeats every third of it).
+        activity_attempts: Temporal's attempts per call after worker loss or timeouts
+            (0: unlimited). A component's own error is never retried by Temporal.
+    """
+
+    address: str = "localhost:7233"
+    namespace: str = "default"
+    task_queue: str = "sageflow"
+    api_key: str | None = field(default=None, repr=False)
+    tls: bool = False
+    activity_timeout: float = 600.0
+    heartbeat_timeout: float = 30.0
+    activity_attempts: int = 10
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> TemporalSettings:
+        """Settings from ``SAGEFLOW_TEMPORAL_*`` variables, defaults for the rest."""
+        env = os.environ if environ is None else environ
+        default = cls()
+        return cls(
+            address=env.get(ADDRESS_ENV) or default.address,
+            namespace=env.get(NAMESPACE_ENV) or default.namespace,
+            task_queue=env.get(TASK_QUEUE_ENV) or default.task_queue,
+            api_key=env.get(API_KEY_ENV) or None,
+            tls=env.get(TLS_ENV, "").strip().lower() in {"1", "true", "yes", "on"},
+        )
+
+
+__all__ = ["TemporalSettings"]

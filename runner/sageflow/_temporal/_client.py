@@ -1,0 +1,225 @@
+"""Starting a flow on Temporal, waiting for it, and writing its rows into the local journal.
+
+The local SQLite journal stays the place ``sageflow runs`` reads: a Temporal run has its run
+row there from the start, its step rows once it ends (or whenever ``runs show`` asks the
+running workflow), and a ``temporal_runs`` row naming the workflow(s) that ran it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureError
+from temporalio.service import RPCError
+
+from sageflow._errors import SageflowError
+from sageflow._flows._engine import RunResult
+from sageflow._flows._journal import Journal
+from sageflow._flows._model import Flow
+from sageflow._temporal import TemporalSettings
+from sageflow._temporal._wire import decode, encode
+from sageflow._temporal._worker import connect
+from sageflow._temporal._workflow import (
+    JOURNAL_QUERY,
+    WORKFLOW_NAME,
+    ActivityPolicy,
+    ResumeSeed,
+    RunArgs,
+    result_from,
+)
+
+# Kept in the journal's file, beside its tables: which workflow ran which run, and where.
+_TABLE = """
+CREATE TABLE IF NOT EXISTS temporal_runs (
+    workflow_id TEXT PRIMARY KEY,
+    run_id TEXT NOT NULL,
+    address TEXT NOT NULL,
+    namespace TEXT NOT NULL,
+    task_queue TEXT NOT NULL,
+    started REAL NOT NULL
+)
+"""
+
+
+class TemporalRunError(SageflowError):
+    """A Temporal run that could not start, or whose workflow failed outside the flow."""
+
+
+@dataclass(frozen=True)
+class Started:
+    """A run started on Temporal and not waited for (``--detach``)."""
+
+    run_id: str
+    workflow_id: str
+
+
+def workflows_of(journal: Journal, run_id: str) -> list[tuple[str, TemporalSettings]]:
+    """The workflows that ran ``run_id``, oldest first ([] for a local run)."""
+    journal.flush()
+    journal.db.execute(_TABLE)
+    rows = journal.db.execute(
+        "SELECT workflow_id, address, namespace, task_queue FROM temporal_runs"
+        " WHERE run_id = ? ORDER BY started",
+        (run_id,),
+    ).fetchall()
+    env = TemporalSettings.from_env()
+    return [
+        (wid, TemporalSettings(address, namespace, queue, api_key=env.api_key, tls=env.tls))
+        for wid, address, namespace, queue in rows
+    ]
+
+
+def _policy(settings: TemporalSettings) -> ActivityPolicy:
+    return ActivityPolicy(
+        start_to_close_seconds=settings.activity_timeout,
+        heartbeat_seconds=settings.heartbeat_timeout,
+        max_attempts=settings.activity_attempts,
+    )
+
+
+async def arun_on_temporal(
+    flow: Flow,
+    values: Mapping[str, Any],
+    *,
+    settings: TemporalSettings,
+    journal: Journal | None,
+    env: Mapping[str, str],
+    run_id: str | None = None,
+    trigger: Mapping[str, Any] | None = None,
+    debug: bool = False,
+    detach: bool = False,
+    resume: ResumeSeed | None = None,
+    client: Client | None = None,
+) -> RunResult | Started:
+    """Start ``flow`` as a workflow and (unless ``detach``) wait for its result."""
+    run_id = run_id or uuid.uuid4().hex[:16]
+    try:
+        client = client or await connect(settings)
+    except RuntimeError as error:  # the SDK's connection failure
+        raise TemporalRunError(
+            f"cannot reach Temporal at {settings.address} (namespace {settings.namespace}): {error}"
+        ) from None
+    known = workflows_of(journal, run_id) if journal is not None else []
+    workflow_id = f"sageflow-{run_id}" + (f"-resume-{len(known)}" if resume is not None else "")
+    args = RunArgs(
+        run_id=run_id,
+        flow_file=flow.file,
+        flow_text=flow.source.text,  # the workers parse it: they need no copy of the file
+        inputs=encode(dict(values)),
+        # The starter's values of the declared names only, as a local run reads them.
+        env=encode({k: env[k] for k in flow.env if k in env}),
+        trigger=encode(dict(trigger)) if trigger is not None else None,
+        debug=debug,
+        policy=_policy(settings),
+        resume=resume,
+    )
+    if journal is not None and resume is None:
+        secret = flow.secret_inputs()
+        public = {k: ("[secret]" if k in secret else v) for k, v in values.items()}
+        if trigger is not None:
+            journal.set_run_trigger(run_id, trigger)
+        journal.start_run(run_id, flow.name, flow.file, flow.hash, public)
+    elif journal is not None:
+        journal.set_run_status(run_id, "running")
+    try:
+        handle = await client.start_workflow(
+            WORKFLOW_NAME,
+            args,
+            id=workflow_id,
+            task_queue=settings.task_queue,
+            result_type=str,
+        )
+    except RPCError as error:
+        if journal is not None:
+            journal.set_run_status(
+                run_id, "failed", error={"type": "TemporalRunError", "message": str(error)}
+            )
+        raise TemporalRunError(f"cannot start workflow {workflow_id}: {error}") from None
+    if journal is not None:
+        journal.db.execute(_TABLE)
+        journal.db.execute(
+            "INSERT OR REPLACE INTO temporal_runs VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                workflow_id,
+                run_id,
+                settings.address,
+                settings.namespace,
+                settings.task_queue,
+                time.time(),
+            ),
+        )
+    if detach:
+        return Started(run_id, workflow_id)
+    try:
+        text = await handle.result()
+    except WorkflowFailureError as error:
+        message = f"workflow {workflow_id} failed: {error.cause or error}"
+        if journal is not None:
+            journal.set_run_status(
+                run_id, "failed", error={"type": "TemporalRunError", "message": message}
+            )
+        raise TemporalRunError(message) from None
+    payload = decode(text)
+    if journal is not None:
+        record_payload(journal, run_id, payload)
+    return result_from(payload)
+
+
+def record_payload(journal: Journal, run_id: str, payload: Mapping[str, Any]) -> None:
+    """Write a workflow's journal (its result's, or its query's) into the local journal."""
+    exported = payload.get("journal", payload)
+    journal.put_steps(run_id, exported.get("steps") or ())
+    run = exported.get("run")
+    if run and run.get("status") not in (None, "running"):
+        journal.set_run_status(
+            run_id, run["status"], outputs=run.get("outputs") or None, error=run.get("error")
+        )
+
+
+def seed_from(journal: Journal, run_id: str) -> ResumeSeed:
+    """What a resumed Temporal run starts from: the run's rows so far, and whether it died."""
+    record = journal.run(run_id)
+    rows = [s.to_dict() for s in journal.steps(run_id)]
+    return ResumeSeed(rows=encode(rows), crashed=record is not None and record.status == "running")
+
+
+async def arefresh(journal: Journal, run_id: str, *, query_timeout: float = 10.0) -> str | None:
+    """Bring a Temporal run's rows into ``journal`` (``runs show``); returns a notice when
+    Temporal could not be asked (the journal is then shown as it is)."""
+    found = workflows_of(journal, run_id)
+    record = journal.run(run_id)
+    if not found or record is None or record.status != "running":
+        return None
+    workflow_id, settings = found[-1]
+    try:
+        client = await connect(settings)
+        handle = client.get_workflow_handle(workflow_id)
+        described = await handle.describe()
+        if described.status == WorkflowExecutionStatus.COMPLETED:
+            record_payload(journal, run_id, decode(await handle.result()))
+        elif described.status == WorkflowExecutionStatus.RUNNING:
+            text = await handle.query(
+                JOURNAL_QUERY, result_type=str, rpc_timeout=dt.timedelta(seconds=query_timeout)
+            )
+            record_payload(journal, run_id, {"journal": decode(text)})
+        else:
+            state = described.status.name.lower() if described.status else "gone"
+            journal.set_run_status(
+                run_id,
+                "failed",
+                error={"type": "TemporalRunError", "message": f"workflow {workflow_id} {state}"},
+            )
+    except (RuntimeError, RPCError, WorkflowFailureError) as error:
+        return f"could not ask Temporal at {settings.address} about {workflow_id}: {error}"
+    return None
+
+
+def refresh(journal: Journal, run_id: str) -> str | None:
+    """The synchronous twin of :func:`arefresh` (the CLI's)."""
+    return asyncio.run(arefresh(journal, run_id))

@@ -1,0 +1,87 @@
+"""The worker: polls a task queue for flow workflows and component-call activities."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from temporalio.client import Client
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker
+
+from sageflow._flows._engine import CallerFactory
+from sageflow._temporal import TemporalSettings
+from sageflow._temporal._activities import ComponentActivities
+from sageflow._temporal._workflow import FlowWorkflow
+
+
+async def connect(settings: TemporalSettings) -> Client:
+    """A client for ``settings`` (TLS when asked, or when an API key is given)."""
+    return await Client.connect(
+        settings.address,
+        namespace=settings.namespace,
+        api_key=settings.api_key,
+        tls=settings.tls or settings.api_key is not None,
+    )
+
+
+def build_worker(
+    client: Client,
+    settings: TemporalSettings,
+    activities: ComponentActivities,
+    *,
+    max_concurrent_activities: int | None = None,
+) -> Worker:
+    """A worker for flow workflows and component calls on ``settings.task_queue``.
+
+    The workflow runs unsandboxed: Temporal's sandbox re-imports a workflow's modules for
+    every run, which for the engine means pydantic models, CEL and every pack's components;
+    the engine's determinism comes from what it is given instead (workflow timers and clock,
+    activities for every call, run ids from the starter), and nothing in it does I/O.
+    """
+    return Worker(
+        client,
+        task_queue=settings.task_queue,
+        workflows=[FlowWorkflow],
+        activities=[activities.call_component],
+        workflow_runner=UnsandboxedWorkflowRunner(),
+        max_concurrent_activities=max_concurrent_activities,
+        # Activities are async (httpx); the executor is only for the SDK's sync fallbacks.
+        activity_executor=concurrent.futures.ThreadPoolExecutor(max_workers=4),
+    )
+
+
+@asynccontextmanager
+async def running_worker(
+    settings: TemporalSettings,
+    *,
+    client: Client | None = None,
+    caller_for: CallerFactory | None = None,
+    connection: str | None = None,
+    debug: bool = False,
+) -> AsyncIterator[ComponentActivities]:
+    """A worker running in this event loop for the block (tests, a host's own process)."""
+    client = client or await connect(settings)
+    activities = ComponentActivities(caller_for, connection=connection, debug=debug)
+    worker = build_worker(client, settings, activities)
+    try:
+        async with worker:
+            yield activities
+    finally:
+        await activities.aclose()
+
+
+async def run_worker(
+    settings: TemporalSettings,
+    *,
+    connection: str | None = None,
+    debug: bool = False,
+    stop: asyncio.Event | None = None,
+    on_ready: object = None,
+) -> None:
+    """``sageflow worker``: run until ``stop`` is set (or the task is cancelled)."""
+    async with running_worker(settings, connection=connection, debug=debug):
+        if callable(on_ready):
+            on_ready()
+        await (stop or asyncio.Event()).wait()

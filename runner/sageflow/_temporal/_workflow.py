@@ -1,0 +1,367 @@
+"""The flow workflow: the one ``Engine`` interpreter, with Temporal's timers, clock and activities.
+
+Nothing here does I/O. The engine takes its effects by injection, so on Temporal it gets a
+caller whose every call is an activity (``sageflow.call_component``), ``asyncio.sleep`` (a
+durable timer inside a workflow), ``workflow.now`` as its clock, and a journal that keeps rows
+in memory: a query shows them while the run goes on, the result carries them at its end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import TimeoutError as ActivityTimeoutError
+
+from sageflow._component import Component, Inputs
+from sageflow._execute import Caller, CallOptions
+from sageflow._flows._engine import Engine, RemoteError, RunResult
+from sageflow._flows._journal import RunRecord, StepRecord
+from sageflow._temporal._wire import decode, encode
+
+WORKFLOW_NAME = "sageflow.run_flow"
+ACTIVITY_NAME = "sageflow.call_component"
+#: The ApplicationError type an activity raises for a component's failure (never retried by
+#: Temporal: the engine's ``retry:`` decides, as in a local run).
+STEP_ERROR = "SageflowStepError"
+#: The query that returns the run's journal rows while it runs (``sageflow runs show``).
+JOURNAL_QUERY = "journal"
+
+
+@dataclass
+class CallArgs:
+    """One component call, as the activity receives it (every value JSON-safe)."""
+
+    component: str
+    #: The validated inputs (only the fields set), as :func:`sageflow._temporal._wire.encode`
+    #: text: Decimals and dates keep their type.
+    inputs: str
+    idempotency_key: str | None = None
+    business_id: str | None = None
+    outcome_unknown: bool = False
+    #: The flow connection's ``account`` (a configured connection's name), or None.
+    account: str | None = None
+    debug: bool = False
+
+
+@dataclass
+class ActivityPolicy:
+    """How the workflow schedules its activities (fixed per run, so replays agree)."""
+
+    #: A call's longest run on a worker; the step's own ``timeout:`` is usually shorter.
+    start_to_close_seconds: float = 600.0
+    #: A worker that stops heartbeating for this long is taken as lost, and the call retried.
+    heartbeat_seconds: float = 30.0
+    #: Attempts after worker loss or an activity timeout (component errors are never retried
+    #: by Temporal). 0: unlimited.
+    max_attempts: int = 10
+
+
+@dataclass
+class ResumeSeed:
+    """What a resumed run starts from: the journal rows of the run so far."""
+
+    #: :meth:`StepRecord.to_dict` of every row (encoded with ``_wire.encode``).
+    rows: str
+    #: The run was still "running" (its process or workflow died): any step not completed
+    #: may have been sent.
+    crashed: bool = False
+
+
+@dataclass
+class RunArgs:
+    """The workflow's input: the flow's text (workers need no copy of the file) and its run."""
+
+    run_id: str
+    flow_file: str
+    flow_text: str
+    #: The resolved inputs, ``_wire``-encoded.
+    inputs: str
+    #: The starter's values of the flow's declared ``env:`` names.
+    env: str = "{}"
+    trigger: str | None = None
+    debug: bool = False
+    policy: ActivityPolicy = field(default_factory=ActivityPolicy)
+    resume: ResumeSeed | None = None
+
+
+class RecordingJournal:
+    """The engine's journal inside a workflow: rows in memory, timestamps from workflow time."""
+
+    def __init__(self, seed: list[dict[str, Any]] | None = None, crashed: bool = False) -> None:
+        self.run_row: dict[str, Any] | None = None
+        self.crashed = crashed
+        self.rows: dict[tuple[str, int], dict[str, Any]] = {}
+        for row in seed or ():
+            self.rows[(row["path"], row["attempt"])] = dict(row)
+
+    @staticmethod
+    def _now() -> float:
+        return workflow.now().timestamp()
+
+    def start_run(
+        self, run_id: str, name: str, file: str, flow_hash: str, inputs: Mapping[str, Any]
+    ) -> None:
+        self.run_row = {
+            "id": run_id,
+            "flow": name,
+            "file": file,
+            "flowHash": flow_hash,
+            "inputs": dict(inputs),
+            "status": "running",
+            "started": self._now(),
+            "finished": None,
+            "outputs": None,
+            "error": None,
+        }
+
+    def set_run_trigger(self, run_id: str, payload: Mapping[str, Any]) -> None:
+        pass  # the starter journals the trigger, with the run row, before the workflow starts
+
+    def set_run_status(
+        self, run_id: str, status: str, *, outputs: Any = None, error: Any = None
+    ) -> None:
+        if self.run_row is None:
+            self.run_row = {"id": run_id, "started": self._now(), "inputs": {}}
+        self.run_row.update(
+            status=status,
+            finished=None if status == "running" else self._now(),
+            outputs=outputs,
+            error=error,
+        )
+
+    def step_started(
+        self, run_id: str, path: str, step_id: str, index: int | None, attempt: int
+    ) -> None:
+        self.rows[(path, attempt)] = {
+            "path": path,
+            "step": step_id,
+            "index": index,
+            "attempt": attempt,
+            "status": "running",
+            "started": self._now(),
+            "finished": None,
+            "output": None,
+            "error": None,
+        }
+
+    def step_finished(
+        self,
+        run_id: str,
+        path: str,
+        attempt: int,
+        status: str,
+        *,
+        output: Any = None,
+        error: Any = None,
+    ) -> None:
+        row = self.rows[(path, attempt)]
+        row.update(status=status, finished=self._now(), output=output, error=error)
+
+    def step_skipped(self, run_id: str, path: str, step_id: str, index: int | None) -> None:
+        now = self._now()
+        self.rows[(path, 1)] = {
+            "path": path,
+            "step": step_id,
+            "index": index,
+            "attempt": 1,
+            "status": "skipped",
+            "started": now,
+            "finished": now,
+            "output": None,
+            "error": None,
+        }
+
+    def _records(self) -> list[StepRecord]:
+        return [
+            StepRecord(
+                r["path"],
+                r["step"],
+                r["index"],
+                r["attempt"],
+                r["status"],
+                r["started"],
+                r["finished"],
+                r["output"],
+                r["error"],
+            )
+            for r in sorted(self.rows.values(), key=lambda r: r["started"])
+        ]
+
+    def completed(self, run_id: str) -> dict[str, StepRecord]:
+        return {r.path: r for r in self._records() if r.status in ("ok", "skipped")}
+
+    def attempts(self, run_id: str) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for path, attempt in self.rows:
+            found[path] = max(found.get(path, 0), attempt)
+        return found
+
+    def run(self, run_id: str) -> RunRecord | None:
+        # Resume asks only whether the run was left "running" (its worker or process died).
+        status = "running" if self.crashed else "failed"
+        return RunRecord(run_id, "", "", "", {}, status, 0.0, None, None, None)
+
+    def export(self) -> dict[str, Any]:
+        """The run row and every step row, as ``runs show --json`` has them."""
+        ordered = sorted(self.rows.values(), key=lambda r: (r["started"], r["path"]))
+        return {"run": self.run_row, "steps": ordered}
+
+
+class ActivityCaller:
+    """The engine's caller inside the workflow: each component call is one activity."""
+
+    def __init__(self, account: str | None, policy: ActivityPolicy, debug: bool) -> None:
+        self.account = account
+        self.policy = policy
+        self.debug = debug
+
+    async def acall(
+        self,
+        component: Component,
+        inputs: Inputs | Mapping[str, Any],
+        options: CallOptions = CallOptions(),  # noqa: B008 (frozen)
+    ) -> dict[str, Any]:
+        set_inputs = (
+            inputs.model_dump(exclude_unset=True) if isinstance(inputs, Inputs) else dict(inputs)
+        )
+        args = CallArgs(
+            component=component.ref,
+            inputs=encode(set_inputs),
+            idempotency_key=options.idempotency_key,
+            business_id=options.business_id,
+            outcome_unknown=options.outcome_unknown,
+            account=self.account,
+            debug=self.debug or options.debug,
+        )
+        policy = self.policy
+        try:
+            text = await workflow.execute_activity(
+                ACTIVITY_NAME,
+                args,
+                result_type=str,
+                start_to_close_timeout=dt.timedelta(seconds=policy.start_to_close_seconds),
+                heartbeat_timeout=dt.timedelta(seconds=policy.heartbeat_seconds),
+                retry_policy=RetryPolicy(
+                    initial_interval=dt.timedelta(seconds=1),
+                    maximum_interval=dt.timedelta(seconds=30),
+                    maximum_attempts=policy.max_attempts,
+                    non_retryable_error_types=[STEP_ERROR],
+                ),
+                summary=f"{component.ref} {options.idempotency_key or ''}".strip(),
+            )
+        except ActivityError as error:
+            raise _remote(error.cause) from None
+        output = decode(text)
+        if not isinstance(output, dict):
+            raise RemoteError(
+                {"type": "TypeError", "message": f"{component.ref} returned no object"}
+            )
+        return output
+
+
+def _remote(cause: BaseException | None) -> RemoteError:
+    """The error the engine sees for a failed activity: the component's own, as the worker
+    described it, or the activity's loss (timeouts after Temporal's retries ran out)."""
+    if isinstance(cause, ApplicationError) and cause.type == STEP_ERROR and cause.details:
+        details = cause.details[0]
+        retry_after = cause.details[1] if len(cause.details) > 1 else None
+        if isinstance(details, dict):
+            return RemoteError(
+                details, retry_after if isinstance(retry_after, int | float) else None
+            )
+    if isinstance(cause, ActivityTimeoutError):
+        return RemoteError(
+            {"type": "TimeoutError", "message": f"the call timed out ({cause})", "kind": "timeout"}
+        )
+    name = type(cause).__name__ if cause is not None else "ActivityError"
+    return RemoteError({"type": name, "message": str(cause or name), "kind": "other"})
+
+
+@workflow.defn(name=WORKFLOW_NAME)
+class FlowWorkflow:
+    """Runs one flow with the engine; its result is the run's result and journal rows."""
+
+    def __init__(self) -> None:
+        self._journal = RecordingJournal()
+
+    @workflow.run
+    async def run(self, args: RunArgs) -> str:
+        from sageflow._flows._api import load_flow
+
+        started = workflow.now()
+        if args.resume is not None:
+            self._journal = RecordingJournal(decode(args.resume.rows), args.resume.crashed)
+        flow = load_flow(args.flow_file, text=args.flow_text)
+        callers: dict[str | None, Caller] = {}
+
+        def caller_for(account: str | None) -> Caller:
+            found = callers.get(account)
+            if found is None:
+                found = callers[account] = ActivityCaller(account, args.policy, args.debug)
+            return found
+
+        engine = Engine(
+            flow,
+            caller_for,
+            journal=self._journal,
+            env=decode(args.env),
+            sleep=asyncio.sleep,  # a durable timer inside a workflow
+            clock=workflow.now,
+            progress=None,
+            debug=args.debug,
+        )
+        trigger = decode(args.trigger) if args.trigger is not None else None
+        result = await engine.run(
+            decode(args.inputs),
+            run_id=args.run_id,
+            resume=args.resume is not None,
+            trigger=trigger,
+        )
+        result.duration = (workflow.now() - started).total_seconds()
+        return encode(
+            {
+                "result": result.to_dict(),
+                "reused": [s.id for s in result.steps.values() if s.reused],
+                "journal": self._journal.export(),
+            }
+        )
+
+    @workflow.query(name=JOURNAL_QUERY)
+    def journal(self) -> str:
+        return encode(self._journal.export())
+
+
+def result_from(payload: Mapping[str, Any]) -> RunResult:
+    """The :class:`RunResult` a finished workflow's result describes."""
+    from sageflow._flows._engine import StepResult
+
+    data = payload["result"]
+    reused = set(payload.get("reused") or ())
+    steps = {
+        s["id"]: StepResult(
+            s["id"],
+            s["status"],
+            output=s.get("output"),
+            error=s.get("error"),
+            items=s.get("items"),
+            reused=s["id"] in reused,
+        )
+        for s in data["steps"]
+    }
+    return RunResult(
+        run_id=data["runId"],
+        flow=data["flow"],
+        status=data["status"],
+        outputs=data["outputs"],
+        steps=steps,
+        error=data.get("error"),
+        dry_run=bool(data.get("dryRun")),
+        duration=float(data.get("durationSeconds") or 0.0),
+    )
