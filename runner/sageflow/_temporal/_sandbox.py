@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from sageflow._errors import SageflowError
+
+if TYPE_CHECKING:
+    from sageflow._execute import Caller
+    from sageflow._flows._engine import CallerFactory
 
 #: The served sandbox's root URL (``http://127.0.0.1:8765``) for workers with no account.
 SANDBOX_URL_ENV = "SAGEFLOW_SANDBOX_URL"
@@ -139,3 +145,132 @@ def served_sandbox(
         yield served
     finally:
         served.stop()
+
+
+# -- a worker's callers -------------------------------------------------------------------------
+
+
+class NoServedSandboxError(SageflowError):
+    """A worker has no account for a pack and was given no served sandbox to reach instead."""
+
+
+def sandbox_url_from_env(environ: Mapping[str, str] | None = None) -> str | None:
+    """The served sandbox named in the environment (``SAGEFLOW_SANDBOX_URL``, else
+    ``SAGEFLOW_API_BASE``), without a trailing slash; ``None`` when neither is set."""
+    env = os.environ if environ is None else environ
+    found = (env.get(SANDBOX_URL_ENV) or env.get(API_BASE_ENV) or "").strip()
+    if not found:
+        return None
+    parts = urlsplit(found)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        name = SANDBOX_URL_ENV if env.get(SANDBOX_URL_ENV) else API_BASE_ENV
+        raise NoServedSandboxError(
+            f"{name}={found!r} is not an http(s) URL (expected e.g. http://127.0.0.1:8765, "
+            "where `sageflow sandbox serve` listens)"
+        )
+    # Only the root counts: each pack's API path is the pack's own, appended per pack.
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+@dataclass(frozen=True)
+class _Address:
+    api_path: str
+    token: str
+    headers: dict[str, str]
+    profile: Any
+
+
+@cache
+def _address(pack: str) -> _Address:
+    """Where a pack's API sits under a served root, with its development token and fixed
+    headers, as the pack's sandbox says.
+
+    The pack's sandbox says these about itself (Sage 200's X-Site comes from its seeded site),
+    so one is built once per worker process to read them and closed at once: it serves
+    nothing, every request goes to the served one.
+    """
+    from sageflow._http._profile import APIProfile, ConfigurationError, HTTPConnectionSpec
+    from sageflow._registry import get_pack
+
+    installed = get_pack(pack)
+    if installed is None or installed.sandbox_factory is None:
+        raise ConfigurationError(
+            f"no credentials configured for {pack} and the pack has no sandbox to serve"
+        )
+    simulator = installed.sandbox_factory()
+    try:
+        api_path = urlsplit(str(simulator.api_base)).path
+        token = str(simulator.access_token)
+        headers = dict(getattr(simulator, "connection_headers", None) or {})
+    finally:
+        simulator.close()
+    profile = APIProfile()
+    for spec in installed.connections.values():
+        if isinstance(spec, HTTPConnectionSpec):
+            profile = spec.profile
+            break
+    return _Address(api_path, token, headers, profile)
+
+
+def served_caller(url: str, pack: str, *, debug: bool = False, limiter: Any = None) -> Any:
+    """An :class:`~sageflow._http.AsyncClient` for ``pack``'s sandbox served at ``url`` (over
+    HTTP: every worker holding one sees the same records)."""
+    from sageflow._http._client import AsyncClient, Connection
+    from sageflow._http._config import sandbox_limiter
+
+    address = _address(pack)
+    connection = Connection.with_token(
+        url.rstrip("/") + address.api_path, address.token, address.profile, headers=address.headers
+    )
+    # The served sandbox simulates Sage's own limits (its chaos knobs): no client-side pacing
+    # unless the caller asks for a limiter (the connection-wide one, in a benchmark).
+    return AsyncClient(connection, debug=debug, limiter=limiter or sandbox_limiter())
+
+
+def worker_caller_factory(
+    connection: str | None = None,
+    *,
+    sandbox_url: str | None = None,
+    debug: bool = False,
+) -> CallerFactory:
+    """The callers a worker's activities use: one per pack, opened on first use.
+
+    A pack with a configured account (``connections.toml``, ``SAGEFLOW_*`` variables) is called
+    as ``sageflow run`` would call it. A pack without one goes to the ONE served sandbox of the
+    run (``sandbox_url``, else ``SAGEFLOW_SANDBOX_URL`` / ``SAGEFLOW_API_BASE``): never a sandbox
+    inside each worker, whose records the other workers would not see. With neither, the first
+    call says so (:class:`NoServedSandboxError`).
+    """
+    from sageflow._execute import PackCallers
+    from sageflow._http._config import (
+        account_required,
+        find_connection,
+        no_account_error,
+        open_caller,
+    )
+
+    given = sandbox_url.rstrip("/") if sandbox_url else None
+
+    def factory(account: str | None) -> Caller:
+        name = account or connection
+
+        def open_for_pack(pack: str) -> Caller:
+            if find_connection(name, pack=pack) is not None:
+                caller: Caller = open_caller(name, debug=debug, pack=pack)
+                return caller
+            if account_required():
+                raise no_account_error(pack)
+            url = given if given is not None else sandbox_url_from_env()
+            if url is None:
+                raise NoServedSandboxError(
+                    f"no {pack} account is configured on this worker and no served sandbox is "
+                    f"named: start one (`sageflow sandbox serve --port 8765`) and set "
+                    f"{SANDBOX_URL_ENV}=http://127.0.0.1:8765 for every worker, or configure an "
+                    "account (a sandbox inside each worker would give each its own records)"
+                )
+            served: Caller = served_caller(url, pack, debug=debug)
+            return served
+
+        return PackCallers(open_for_pack)
+
+    return factory
