@@ -8,6 +8,8 @@ resources, seed and rules; it answers ``handle(method, path, query, headers, bod
   ``deleted_since``-style queries), :class:`Persistence` (SQLite, for ``serve --data``);
 - :class:`SimulatorShell`: ``handle`` (counters, chaos hooks, the ``Date`` header) around a
   pack's ``_dispatch`` and ``_persisted``;
+- :class:`OAuthServer` under a product's :class:`OAuthRules` (authorize, token with PKCE and
+  refresh rotation, revoke), with ``refreshes`` counted;
 - :class:`Chaos`, :class:`Stats`, :class:`ChaosGate` (latency, 429/500/503/timeouts, rate and
   concurrency limits, drops after commit);
 - :class:`SandboxTransport`, :class:`AsyncSandboxTransport` (httpx, no socket) and
@@ -17,6 +19,7 @@ resources, seed and rules; it answers ``handle(method, path, query, headers, bod
 from __future__ import annotations
 
 from sageflow.sandbox._chaos import Chaos, ChaosGate, Fault, Stats
+from sageflow.sandbox._oauth import OAuthRules, OAuthServer
 from sageflow.sandbox._reply import Reply, json_reply
 from sageflow.sandbox._shell import SimulatorShell
 from sageflow.sandbox._store import DEFAULT_START, Clock, Collection, Persistence, Record
@@ -37,6 +40,8 @@ __all__ = [
     "Clock",
     "Collection",
     "Fault",
+    "OAuthRules",
+    "OAuthServer",
     "Persistence",
     "Record",
     "Reply",
