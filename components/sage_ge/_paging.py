@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import calendar
 import json
 from collections.abc import Mapping
+from datetime import date, timedelta
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, Field
@@ -18,6 +20,10 @@ MAX_SIZE = 100
 #: 10,000 pages of 100 is a million records, far more than a dossier holds in one listing; a
 #: server still answering past that is broken, and the listing stops instead of looping.
 MAX_PAGES_PER_LISTING = 10_000
+#: Chift refuses a journal-entries listing over a wider window (``ERROR_MAX_DIFFERENCE_MONTHS``:
+#: "You can retrieve maximum 3 months of data at once. The difference between 'date_from' and
+#: 'date_to' is at maximum 3 months.", the OpenAPI's 400 example of GET /journal/entries).
+MAX_WINDOW_MONTHS = 3
 
 RecordT = TypeVar("RecordT")
 
@@ -128,3 +134,65 @@ def list_action(
         "pagesFetched": pages,
         "mayHaveMore": more,
     }
+
+
+def plus_months(day: date, months: int) -> date:
+    """``day`` ``months`` later, the day clamped to the month's end (Jan 31 + 1 = Feb 28/29)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(day.day, last))
+
+
+def date_windows(
+    start: date, end: date, months: int = MAX_WINDOW_MONTHS
+) -> list[tuple[date, date]]:
+    """``start``..``end`` (both included) as consecutive windows, each ending the day before
+    the same day ``months`` after its own first day: under the limit however Chift counts a
+    month's difference. Each begins the day after the previous one ends, so no day is in two
+    windows and none is left out.
+
+    Each window is measured from its own first day, not from ``start``: from 30 November, the
+    window after 28 February would otherwise end on 29 May, past 3 months from its start.
+    """
+    if end < start:
+        raise ValueError(f"the period ends ({end}) before it starts ({start})")
+    windows = []
+    first = start
+    while first <= end:
+        last = min(plus_months(first, months) - timedelta(days=1), end)
+        windows.append((first, last))
+        first = last + timedelta(days=1)
+    return windows
+
+
+def _identity(record: Any) -> str:
+    if isinstance(record, dict) and record.get("id") not in (None, ""):
+        return f"id:{record['id']}"
+    return "json:" + json.dumps(record, sort_keys=True, default=str)
+
+
+def windowed_list_action(
+    path: str,
+    start: date,
+    end: date,
+    query: Mapping[str, Any] | None = None,
+    months: int = MAX_WINDOW_MONTHS,
+) -> Action:
+    """Every record of ``path`` dated ``start``..``end``: one fully paged listing per window of
+    :func:`date_windows` (``date_from``/``date_to``, both included by Chift), merged in window
+    order, a record answered by two windows kept once (by its ``id``)."""
+    items: list[Any] = []
+    seen: set[str] = set()
+    pages = 0
+    windows = date_windows(start, end, months)
+    for first, last in windows:
+        window = {**(query or {}), "date_from": first.isoformat(), "date_to": last.isoformat()}
+        listing = yield from list_action(path, ListInputs(fetchAll=True), window)
+        pages += listing["pagesFetched"]
+        for record in listing["items"]:
+            identity = _identity(record)
+            if identity not in seen:
+                seen.add(identity)
+                items.append(record)
+    return {"items": items, "pagesFetched": pages, "windows": len(windows)}

@@ -9,11 +9,20 @@ from pydantic import BaseModel, Field, model_validator
 
 from sage_ge import _fec
 from sage_ge._pack import PACK
-from sage_ge._paging import ListInputs, list_action
+from sage_ge._paging import (
+    MAX_WINDOW_MONTHS,
+    ListInputs,
+    list_action,
+    plus_months,
+    windowed_list_action,
+)
 from sageflow._component import READ_ONLY, Action, Inputs
 from sageflow._errors import FieldProblem, InputValidationError
 from sageflow._options import closed_set
 from sageflow._types import Date
+
+#: A first fiscal year may run past 12 months; French practice accepts up to 24.
+MAX_FISCAL_YEAR_MONTHS = 24
 
 
 class ExportFECInputs(Inputs):
@@ -44,7 +53,14 @@ class ExportFECInputs(Inputs):
     @model_validator(mode="after")
     def _period(self) -> ExportFECInputs:
         if self.dateTo < self.dateFrom:
-            raise ValueError("dateTo is before dateFrom")
+            raise ValueError(f"dateTo ({self.dateTo}) is before dateFrom ({self.dateFrom})")
+        if plus_months(self.dateFrom, MAX_FISCAL_YEAR_MONTHS) <= self.dateTo:
+            # A typed year (2062 for 2026) would otherwise read decades, 3 months a request.
+            raise ValueError(
+                f"{self.dateFrom}..{self.dateTo} is longer than a fiscal year: a FEC covers one "
+                f"exercice, at most {MAX_FISCAL_YEAR_MONTHS} months (a first year's longest); "
+                "give the fiscal year's first and last days"
+            )
         return self
 
 
@@ -68,7 +84,8 @@ _EXAMPLE_ROW = (
         "Export the FEC (Fichier des Écritures Comptables) of a period: the 18 columns of LPF "
         "art. A47 A-1 in order (EcritureLib included, which Chift's own export omits), dates "
         "AAAAMMJJ, tab- or pipe-separated, named <SIREN>FEC<AAAAMMJJ>.txt; an entry that does "
-        "not balance stops the export, named. Reads GET /journals and GET /journal/entries."
+        "not balance stops the export, named. Reads GET /journals and GET /journal/entries, "
+        f"{MAX_WINDOW_MONTHS} months at a time (Chift lists no wider window)."
     ),
     inputs=ExportFECInputs,
     output=ExportFECOutput,
@@ -84,14 +101,12 @@ _EXAMPLE_ROW = (
 )
 def export_fec(inputs: ExportFECInputs) -> Action:
     journals = yield from list_action("/journals", ListInputs(fetchAll=True))
-    entries = yield from list_action(
+    # Chift lists at most 3 months of entries at once: a fiscal year is read window by window.
+    entries = yield from windowed_list_action(
         "/journal/entries",
-        ListInputs(fetchAll=True),
-        {
-            "unposted_allowed": inputs.unpostedAllowed,
-            "date_from": inputs.dateFrom.isoformat(),
-            "date_to": inputs.dateTo.isoformat(),
-        },
+        inputs.dateFrom,
+        inputs.dateTo,
+        {"unposted_allowed": inputs.unpostedAllowed},
     )
     by_id = {str(j.get("id")): j for j in journals["items"] if isinstance(j, dict)}
     # Chift's listing is by posting date already; sorted again so the file is in date order

@@ -72,7 +72,11 @@ class FakeChift:
         if route == "/journals":
             return self.page(request, JOURNALS)
         if route == "/journal/entries":
-            return self.page(request, self.entries)
+            # Chift's date_from and date_to, both included.
+            low = request.url.params.get("date_from", "")
+            high = request.url.params.get("date_to", "9999-12-31")
+            dated = [e for e in self.entries if low <= str(e.get("date")) <= high]
+            return self.page(request, dated)
         if route == "/journal-entries" and request.method == "POST":
             body = json.loads(request.content)
             if body["journal_id"] == "4" and body["number"] == "BOOM":
@@ -298,9 +302,15 @@ def test_every_page_is_read_and_the_fec_balances() -> None:
     assert out["fileName"] == "552100554FEC20261231.txt"
     assert (out["entries"], out["lines"]) == (150, 300)
     pages = chift.sent("GET", "/journal/entries")
-    assert [p.url.params["page"] for p in pages] == ["1", "2"]
+    # Four 3-month windows; the first (where every entry is) has two pages.
+    assert [
+        (p.url.params["date_from"], p.url.params["date_to"], p.url.params["page"]) for p in pages
+    ] == [
+        ("2026-01-01", "2026-03-31", "1"), ("2026-01-01", "2026-03-31", "2"),
+        ("2026-04-01", "2026-06-30", "1"), ("2026-07-01", "2026-09-30", "1"),
+        ("2026-10-01", "2026-12-31", "1"),
+    ]  # fmt: skip
     assert pages[0].url.params["unposted_allowed"] == "false"
-    assert pages[0].url.params["date_from"] == "2026-01-01"
     header = out["content"].splitlines()[0].split("\t")
     assert header[10] == "EcritureLib"
     assert len(header) == 18
