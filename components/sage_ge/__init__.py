@@ -17,6 +17,7 @@ MODULES = (
     "sage_ge.fec",
     "sage_ge.invoices",
     "sage_ge.ledger",
+    "sage_ge.operations",
     "sage_ge.reads",
     "sage_ge.writes",
 )

@@ -30,6 +30,7 @@ _CODE = re.compile(r"[0-9A-Z]{1,6}")
 _RULE_FIELDS = {
     "POSTING_DATE_IN_OPEN_YEAR": "date",
     "JOURNAL_OPEN": "journalCode",
+    "JOURNAL_SCOPE": "journalCode",
     "ENTRY_HAS_LINES": "lines",
     "ENTRY_BALANCED": "lines",
     "DOCUMENT_NUMBER_UNIQUE": "documentNumber",

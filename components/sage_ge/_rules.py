@@ -40,6 +40,7 @@ Rule = Literal[
     "ENTRY_HAS_LINES",
     "POSTING_DATE_IN_OPEN_YEAR",
     "JOURNAL_OPEN",
+    "JOURNAL_SCOPE",
     "COLLECTIVE_NEEDS_AUXILIARY",
     "AUXILIARY_NEEDS_THIRD_PARTY_ACCOUNT",
     "LINE_DEBIT_OR_CREDIT",
@@ -402,6 +403,26 @@ def check_posting(posting: date, journal_id: str | None, books: Books) -> list[R
             refuse("JOURNAL_OPEN", None, f"journal {journal.code} is closed.",
                    "post to an open journal, or reopen this one in Sage GE.")  # fmt: skip
     return refusals
+
+
+def check_journal_scope(
+    journal: Journal, kinds: Sequence[JournalKind], what: str, index: int = 0
+) -> list[Refusal]:
+    """A document Chift posts in a journal of one kind (a bank movement in a bank or cash
+    journal, an operation in a miscellaneous journal): any other is Chift's
+    ``ERROR_JOURNAL_NOT_GOOD_SCOPE`` ("The journal cannot be used for this scope")."""
+    if journal.kind in kinds:
+        return []
+    return [
+        Refusal(
+            rule="JOURNAL_SCOPE",
+            entry=index,
+            line=None,
+            message=f"journal {journal.code} is a {journal.kind} journal; {what} goes to a "
+            f"{' or '.join(kinds)} journal.",
+            fix=f"use a {' or '.join(kinds)} journal of the dossier (listJournals).",
+        )
+    ]
 
 
 def check_entries(entries: Sequence[Entry], books: Books) -> list[Refusal]:
