@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from sage_ge._books import entry_body, post, read_books, refusal_problems
 from sage_ge._lookups import JOURNALS
+from sage_ge._markers import JOURNAL_ENTRY
 from sage_ge._pack import PACK
 from sage_ge._paging import ListInputs, list_action
 from sage_ge._records import Entry as EntryRecord
@@ -186,10 +187,13 @@ _CREATED: dict[str, Any] = {
         "read from GET /bookyears, which Chift serves on request): a broken "
         "rule is refused here, naming the rule, the line and the fix, and nothing is sent. "
         "Bank-journal labels over 30 characters are cut, the full text moved to the comment "
-        "with the #AAAAA# marker; the technical document number is set."
+        "with the #AAAAA# marker; the technical document number is set. A create whose "
+        "outcome is unknown (a dropped connection, a resumed run) is looked for by its marker "
+        "and adopted rather than sent again."
     ),
     inputs=CreateJournalEntryInputs,
     output=CreateJournalEntryOutput,
+    marker=JOURNAL_ENTRY,
     example_input={**_ENTRY, "today": "2026-03-15"},
     example_output={
         "entry": _CREATED,

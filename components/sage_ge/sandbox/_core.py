@@ -308,6 +308,9 @@ class Sandbox(SimulatorShell):
         max_months: the widest ``date_from``..``date_to`` window ``GET /journal/entries``
             takes (3, Chift's ``ERROR_MAX_DIFFERENCE_MONTHS`` example; whether Sage GE's
             connector applies it is unknown); ``None`` takes any window.
+        idempotency: honour ``x-chift-client-requestid`` (default). ``False`` ignores it, as a
+            connector that does not support it would, so a create sent twice is made twice and
+            only the sender's own marker (the ``#AAAAA#`` in the entry's reference) prevents it.
     """
 
     api_base = f"http://sandbox{API_PATH}/consumers/{seed.CONSUMER_ID}/accounting"
@@ -328,6 +331,7 @@ class Sandbox(SimulatorShell):
         repeat_request_id: str = "replay",
         collective_error: str = "not_good_scope",
         max_months: int | None = MAX_MONTHS,
+        idempotency: bool = True,
     ) -> None:
         if open_years not in (2, 3):
             raise ValueError("open_years must be 2 or 3")
@@ -348,6 +352,7 @@ class Sandbox(SimulatorShell):
         self.repeat_request_id = repeat_request_id
         self.collective_error = collective_error
         self.max_months = max_months
+        self.idempotency = idempotency
         self.tokens: dict[str, float] = {}
         self.folders: dict[str, Folder] = {}
         self.replies: dict[str, dict[str, Any]] = {}
@@ -426,7 +431,7 @@ class Sandbox(SimulatorShell):
                     )
                 raise _unknown_route(method, route)
             pairs = parse_qsl(query, keep_blank_values=True)
-            request_id = headers.get(REQUEST_ID_HEADER)
+            request_id = headers.get(REQUEST_ID_HEADER) if self.idempotency else None
             if method == "POST" and request_id:
                 if len(request_id) > REQUEST_ID_MAX:
                     raise validation_error(

@@ -1,0 +1,124 @@
+"""createJournalEntry exactly once when a create's outcome is unknown: the Chift sandbox with
+x-chift-client-requestid ignored (idempotency off), the connection dropped after the entry was
+stored, and the entry found again by its #AAAAA# marker and adopted instead of sent again."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+
+import httpx
+import pytest
+
+import sageflow._registry
+from sage_ge.connection import PROFILE
+from sage_ge.sandbox import DEV_TOKEN, Chaos, Clock, Sandbox
+from sageflow import CallOptions
+from sageflow._http import Client, Connection
+
+ENTRY: dict[str, Any] = {
+    "journalCode": "VE",
+    "date": "2026-01-05",
+    "reference": "F2026-001",
+    "lines": [
+        {"account": "411000", "auxiliaryAccount": "CDUPONT", "label": "Facture F2026-001",
+         "debit": "120.00"},
+        {"account": "706000", "label": "Facture F2026-001", "credit": "100.00"},
+        {"account": "445710", "label": "TVA Facture F2026-001", "credit": "20.00"},
+    ],
+}  # fmt: skip
+
+
+class DropFirstWrite(httpx.BaseTransport):
+    """The sandbox's transport whose first write's connection drops once the sandbox has
+    stored it (its chaos drop_rate of 1 for that one request only)."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.sandbox = sandbox
+        self.inner = sandbox.transport()
+        self.writes: list[str] = []
+        self.dropped = False
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            self.writes.append(request.url.path)
+        drop = request.method == "POST" and not self.dropped
+        self.sandbox.chaos = Chaos(drop_rate=1.0 if drop else 0.0)
+        self.dropped = self.dropped or drop
+        return self.inner.handle_request(request)
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Sandbox]:
+    # Today (the manual clock) is 2026-01-05: 2025 and 2026 are open.
+    box = Sandbox(clock=Clock.manual(), idempotency=False)
+    yield box
+    box.close()
+
+
+def client(transport: httpx.BaseTransport, waits: list[float]) -> Client:
+    connection = Connection.with_token(Sandbox.api_base, DEV_TOKEN, PROFILE)
+    return Client(connection, transport=transport, sleep=waits.append)
+
+
+def test_a_create_dropped_after_commit_is_found_by_its_marker_not_sent_again(
+    sandbox: Sandbox,
+) -> None:
+    transport = DropFirstWrite(sandbox)
+    waits: list[float] = []
+    with client(transport, waits) as c:
+        out = c.call("sage_ge/createJournalEntry", ENTRY, CallOptions(idempotency_key="run-1:post"))
+    stored = sandbox.records("entries")
+    assert len(stored) == 1, "the create was sent again and made a second entry"
+    assert transport.dropped
+    assert transport.writes == [transport.writes[0]]  # one POST /journal-entries, not two
+    assert transport.writes[0].endswith("/journal-entries")
+    assert sandbox.stats.faults["drop"] == 1
+    # The output is the stored entry, read back by its marker.
+    assert out["entry"]["id"] == stored[0]["id"]
+    assert out["marker"] in str(stored[0]["reference"])
+    assert out["entry"]["name"] == out["documentNumber"] == stored[0]["name"]
+
+
+def test_without_its_marker_the_same_drop_makes_two_entries(sandbox: Sandbox) -> None:
+    # What the reconciler prevents: the same component with no marker, the same drop; the
+    # HTTP layer re-sends the keyed create, and with the request id ignored it is made twice.
+    bare = replace(sageflow._registry.get_component("sage_ge/createJournalEntry"), marker=None)
+    transport = DropFirstWrite(sandbox)
+    with client(transport, []) as c:
+        c.call(bare, ENTRY, CallOptions(idempotency_key="run-1:post"))
+    assert len(sandbox.records("entries")) == 2
+    assert len(transport.writes) == 2
+
+
+def test_a_resumed_step_adopts_the_entry_its_first_run_made(sandbox: Sandbox) -> None:
+    waits: list[float] = []
+    key = CallOptions(idempotency_key="run-2:post")
+    with client(sandbox.transport(), waits) as c:
+        first = c.call("sage_ge/createJournalEntry", ENTRY, key)
+        # The run stopped while the step was in flight: resumed, its outcome is unknown.
+        resumed = c.call(
+            "sage_ge/createJournalEntry",
+            ENTRY,
+            CallOptions(idempotency_key="run-2:post", outcome_unknown=True),
+        )
+    assert len(sandbox.records("entries")) == 1
+    assert resumed["entry"]["id"] == first["entry"]["id"]
+
+
+def test_an_unknown_outcome_that_wrote_nothing_is_sent_once(sandbox: Sandbox) -> None:
+    # The drop came before the sandbox stored anything: nothing carries the marker, so the
+    # create is sent, once.
+    other = {**ENTRY, "reference": "F2026-002"}
+    with client(sandbox.transport(), []) as c:
+        c.call("sage_ge/createJournalEntry", ENTRY, CallOptions(idempotency_key="k1"))
+        made = c.call(
+            "sage_ge/createJournalEntry",
+            other,
+            CallOptions(idempotency_key="k2", outcome_unknown=True),
+        )
+    stored = sandbox.records("entries")
+    assert len(stored) == 2
+    assert made["entry"]["id"] == stored[1]["id"]
+    assert made["marker"] not in str(stored[0]["reference"])
