@@ -10,6 +10,11 @@ Addresses (relative to wherever the sandbox is reached; ``http://sandbox200`` in
   (:data:`DEV_TOKEN`, never expires; :meth:`Sandbox.issue_token` gives one that does); every
   call but ``/sites`` and ``/current_user`` also ``X-Site`` and ``X-Company`` from ``GET /sites``
   (:meth:`Sandbox.headers` builds all four).
+- Sage ID, the OAuth server (``id.sage.com`` in production), at its own paths on the same host:
+  ``GET /authorize`` (automatic consent, PKCE S256), ``POST /oauth/token``
+  (``authorization_code``, ``refresh_token``: the refresh token rotates by default,
+  ``rotate_refresh_tokens=False`` keeps it), ``POST /oauth/revoke``; ``sandbox.oauth`` is the
+  server (``sandbox.oauth.refreshes`` counts the refreshes it granted).
 
 In-process use::
 

@@ -45,6 +45,8 @@ from sageflow.sandbox import (
     Chaos,
     ChaosGate,
     Clock,
+    OAuthRules,
+    OAuthServer,
     Persistence,
     Record,
     Reply,
@@ -61,8 +63,15 @@ API_PREFIX = API_PREFIXES[0]
 DEV_TOKEN = "sageflow-sandbox-token"  # noqa: S105 - a published, sandbox-only credential
 #: The developer subscription key the sandbox accepts (``ocp-apim-subscription-key``).
 DEV_SUBSCRIPTION_KEY = "sageflow-sandbox-subscription-key"
-#: Lifetime of a token from :meth:`Sandbox.issue_token` (Sage ID's is not published: unknown).
+#: Lifetime of a Sage ID access token (not published: unknown; Sage Accounting's 300 s, so a
+#: test meets expiry soon). ``Sandbox(access_token_lifetime=...)`` sets another.
 ACCESS_TOKEN_LIFETIME = 300
+#: Issue 14's facts: Sage ID refresh tokens live "up to 90 days (ask for the maximum)".
+REFRESH_TOKEN_LIFETIME = 90 * 24 * 3600
+#: Sage ID's endpoints as the connection calls them (issue 14's facts:
+#: ``https://id.sage.com/authorize?audience=s200ukipd/sage200``, ``.../oauth/token``;
+#: ``sage200.connection.REVOKE_URL``), at the same paths on the sandbox's host.
+SAGE_ID_PATHS = ("/authorize", "/oauth/token", "/oauth/revoke")
 #: [Q]: "When 'top' is not specified, the default value is 500"; "The maximum value that can
 #: be specified is 5000" (Standard, and Professional after February 2019).
 DEFAULT_TOP = 500
@@ -713,6 +722,15 @@ class Sandbox(SimulatorShell):
         navigation_paths: ``$filter``/``$orderby`` may read an expandable record's field
             (``customer/reference eq 'ABB001'``), as OData's path expressions do (default);
             [Q] does not mention them (unknown), ``False`` refuses them with a 400.
+        access_token_lifetime: seconds a Sage ID access token lives (unpublished: unknown).
+        rotate_refresh_tokens: whether Sage ID rotates the refresh token on every refresh
+            (unknown: Sage ID is an Auth0 tenant, where rotation is a per-app setting).
+            ``True`` (default, as Sage Accounting does): a refresh answers a new refresh
+            token and the one used is refused from then on. ``False``: no new refresh token,
+            the one used stays valid until it expires.
+        refresh_absolute: whether a rotated refresh token keeps the grant's first expiry (an
+            absolute 90 days, ``True``) or lives 90 days from its own issue (default);
+            unknown, the facts say only "up to 90 days".
     """
 
     def __init__(
@@ -730,6 +748,9 @@ class Sandbox(SimulatorShell):
         created_status: int = 200,
         case_insensitive: bool = True,
         navigation_paths: bool = True,
+        access_token_lifetime: int = ACCESS_TOKEN_LIFETIME,
+        rotate_refresh_tokens: bool = True,
+        refresh_absolute: bool = False,
     ) -> None:
         if top_above_max not in {"error", "clamp"}:
             raise ValueError("top_above_max must be 'error' or 'clamp'")
@@ -750,7 +771,11 @@ class Sandbox(SimulatorShell):
         self.created_status = created_status
         self.case_insensitive = case_insensitive
         self.navigation_paths = navigation_paths
-        self.tokens: dict[str, float] = {}
+        self.oauth = OAuthServer(
+            self.clock,
+            sage_id_rules(access_token_lifetime, rotate_refresh_tokens, refresh_absolute),
+            str(_CURRENT_USER["id"]),
+        )
         self._lists: dict[tuple[Any, ...], list[Record]] = {}
         #: How many list results were computed rather than read from the cache (for tests).
         self.list_builds = 0
@@ -819,12 +844,10 @@ class Sandbox(SimulatorShell):
         """The stored records of a resource, for assertions."""
         return list(self.company(company).collection(resource))
 
-    def issue_token(self) -> dict[str, Any]:
-        """A bearer token as Sage ID's token endpoint would return it, without the browser."""
-        token = secrets.token_urlsafe(24)
+    def issue_token(self, client_id: str = "sandbox-client") -> dict[str, Any]:
+        """A token pair as Sage ID's token endpoint would return it, without the browser."""
         with self._lock:
-            self.tokens[token] = self.clock.time() + ACCESS_TOKEN_LIFETIME
-        return {"access_token": token, "expires_in": ACCESS_TOKEN_LIFETIME, "token_type": "Bearer"}
+            return self.oauth.issue(client_id, SCOPES)
 
     def advance(self, seconds: float) -> None:
         """Move sandbox time forward (expires issued tokens, refills the rate-limit bucket)."""
@@ -835,6 +858,9 @@ class Sandbox(SimulatorShell):
     def _dispatch(
         self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes
     ) -> Reply:
+        if self.oauth.owns(path):
+            # Sage ID is another host (id.sage.com): no subscription key, no chaos.
+            return self.oauth.handle(method, path, query, headers, body)
         prefix = next((p for p in API_PREFIXES if path.startswith(p + "/")), None)
         if prefix is None:
             return gateway_error(404, "Resource not found")
@@ -870,12 +896,9 @@ class Sandbox(SimulatorShell):
             return gateway_error(401, INVALID_KEY)
         scheme, _, token = headers.get("authorization", "").partition(" ")
         token = token.strip()
-        if scheme.lower() == "bearer" and token:
-            if secrets.compare_digest(token.encode(), DEV_TOKEN.encode()):
-                return None
-            expires = self.tokens.get(token)
-            if expires is not None and self.clock.time() < expires:
-                return None
+        # An expired token gets the same 401 as an unknown one (the gateway's one text).
+        if scheme.lower() == "bearer" and token and self.oauth.token_state(token) == "ok":
+            return None
         return gateway_error(401, INVALID_TOKEN, {"www-authenticate": "Bearer"})
 
     def _chaos_before(self) -> Reply | None:
@@ -1291,6 +1314,36 @@ _CURRENT_USER: Record = {
     "is_web_user": True,
     "last_logon_date_time": "2026-01-05T09:00:00",
 }
+
+
+#: What the connection asks Sage ID for (``sage200.connection.SCOPES``).
+SCOPES = "openid profile email offline_access"
+
+
+def sage_id_rules(
+    access_lifetime: int = ACCESS_TOKEN_LIFETIME,
+    rotate_refresh: bool = True,
+    refresh_absolute: bool = False,
+) -> OAuthRules:
+    """Sage ID (an Auth0 tenant) as the Sage 200 connection meets it.
+
+    Known (issue 14's facts): the paths, the scopes, refresh tokens of up to 90 days. Unknown,
+    so parameters: the access token's lifetime and the refresh token's rotation. Auth0's own
+    shapes otherwise: ``token_type: Bearer``, the scope granted echoed, no refresh token
+    lifetime in the answer, and an empty 200 from ``/oauth/revoke``.
+    """
+    authorize, token, revoke = SAGE_ID_PATHS
+    return OAuthRules(
+        authorize_path=authorize,
+        token_path=token,
+        revoke_path=revoke,
+        access_lifetime=access_lifetime,
+        refresh_lifetime=REFRESH_TOKEN_LIFETIME,
+        rotate_refresh=rotate_refresh,
+        refresh_absolute=refresh_absolute,
+        token_type="Bearer",  # noqa: S106 - a token type, not a secret
+        dev_token=DEV_TOKEN,
+    )
 
 
 def _no_route(route: str) -> ApiError:
