@@ -24,6 +24,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "resume": ("sageflow._cli.flows:resume", "Continue a failed or interrupted run."),
     "poll": ("sageflow._cli.poll:poll", "Run a flow with on: for each change its trigger finds."),
     "runs": ("sageflow._cli.flows:runs", "List journaled runs or show one."),
+    "worker": ("sageflow._cli.temporal:worker", "Run flows and calls for a Temporal task queue."),
 }
 
 

@@ -24,6 +24,12 @@ import click
 
 from sageflow._cli import log_to_stderr
 from sageflow._cli._json import JsonCommand, JsonValidateCommand, json_mode, json_text
+from sageflow._cli.temporal import (
+    refresh_from_temporal,
+    run_on_temporal,
+    settings_from,
+    temporal_options,
+)
 from sageflow._errors import SageflowError
 from sageflow._files import MAX_INPUT_FILE_BYTES, read_bytes_bounded, read_text_bounded
 from sageflow._flows._api import (
@@ -580,6 +586,15 @@ def _finish(result: RunResult, as_json: bool, output_error: str | None = None) -
     help="For a flow with on:, the trigger event to handle ({type, id, record, at}, or "
     "@FILE); repeat it for a flow with on.batch. sageflow poll is how such flows usually run.",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "temporal"]),
+    default="local",
+    show_default=True,
+    help="Run in this process, or as a Temporal workflow on `sageflow worker`s.",
+)
+@temporal_options
+@click.option("--detach", is_flag=True, help="With --engine temporal: print the run and return.")
 @_JOURNAL
 @REQUIRE_ACCOUNT
 @DEBUG
@@ -596,6 +611,11 @@ def run(
     journal_path: Path,
     require_account: bool,
     debug: bool,
+    engine: str = "local",
+    address: str | None = None,
+    namespace: str | None = None,
+    task_queue: str | None = None,
+    detach: bool = False,
 ) -> None:
     """Run a flow (against the sandbox when no account is set)."""
     if debug:
@@ -614,6 +634,11 @@ def run(
                 err=True,
             )
         targets = []
+    if engine == "temporal" or detach:
+        temporal = settings_from(address, namespace, task_queue)
+        ran = run_on_temporal(flow, values, trigger, journal_path, temporal, as_json, detach)
+        output_error = _write_outputs(ran, targets, flow.outputs) if ran.ok and targets else None
+        _finish(ran, as_json, output_error)
     bars = _Bars(enabled=not as_json)
     with (
         account_checked(connection, require_account, _one_pack(flow)),
@@ -792,6 +817,7 @@ def show_run(run_id: str, as_json: bool, journal_path: Path) -> None:
     """Show one run and each step execution."""
     if not journal_path.exists():
         _invalid(f"error: no journal at {journal_path}")
+    refresh_from_temporal(journal_path, run_id)
     record, steps, trigger = _read_journal(
         journal_path,
         lambda journal: (

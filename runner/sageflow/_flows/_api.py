@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from sageflow._errors import SageflowError
 from sageflow._execute import Caller, CallOptions, PackCallers
@@ -31,6 +31,9 @@ from sageflow._flows._model import Flow, did_you_mean, input_validator, parse_fl
 from sageflow._flows._problems import FlowValidationError, Problem
 from sageflow._flows._validate import check_bound_inputs, validate_flow
 from sageflow._registry import get_component
+
+if TYPE_CHECKING:
+    from sageflow._temporal import TemporalSettings
 
 
 class FlowInputError(SageflowError):
@@ -267,6 +270,8 @@ async def arun_flow(
     debug: bool = False,
     run_id: str | None = None,
     trigger: Mapping[str, Any] | None = None,
+    engine: str = "local",
+    temporal: TemporalSettings | None = None,
 ) -> RunResult:
     """Run a flow and return its :class:`RunResult` (``status`` is ``ok`` or ``failed``).
 
@@ -281,10 +286,20 @@ async def arun_flow(
         trigger: for a flow with ``on:``, what its expressions read as ``trigger``:
             ``{"event": {type, id, record, at}}``, or ``{"events": [...]}`` with ``on.batch``.
             ``poll_flow`` passes it for each event; give it to run such a flow by hand.
+        engine: ``"local"`` (in this process) or ``"temporal"``: the same interpreter as a
+            Temporal workflow on the workers of ``temporal`` (default: ``SAGEFLOW_TEMPORAL_*``),
+            each component call an activity. ``sleep``, ``clock`` and ``progress`` are then
+            Temporal's, and the run's rows reach ``journal`` when it ends.
     """
     loaded = flow if isinstance(flow, Flow) else load_flow(flow)
     check_trigger_payload(loaded, trigger)
     values = resolve_inputs(loaded, inputs or {})
+    if engine == "temporal":
+        return await _on_temporal(
+            loaded, values, journal, env, temporal, caller, dry_run, debug, run_id, trigger
+        )
+    if engine != "local":
+        raise FlowInputError([f"engine {engine!r}: expected 'local' or 'temporal'"])
     factory: CallerFactory = (
         (lambda _account: caller)
         if caller is not None
@@ -292,7 +307,7 @@ async def arun_flow(
     )
     owned = _open_journal(journal, dry_run)
     try:
-        engine = Engine(
+        interpreter = Engine(
             loaded,
             factory,
             journal=owned,
@@ -304,10 +319,51 @@ async def arun_flow(
             on_dry_write=on_dry_write,
             debug=debug,
         )
-        return await engine.run(values, run_id=run_id, trigger=trigger)
+        return await interpreter.run(values, run_id=run_id, trigger=trigger)
     finally:
         if owned is not None and not isinstance(journal, Journal):
             owned.close()
+
+
+async def _on_temporal(
+    flow: Flow,
+    values: dict[str, Any],
+    journal: Journal | str | os.PathLike[str] | None,
+    env: Mapping[str, str] | None,
+    temporal: TemporalSettings | None,
+    caller: Caller | None,
+    dry_run: bool,
+    debug: bool,
+    run_id: str | None,
+    trigger: Mapping[str, Any] | None,
+    resume: Any = None,
+) -> RunResult:
+    """``arun_flow(engine="temporal")`` and the resume of a Temporal run."""
+    if dry_run:
+        raise FlowInputError(["a dry run sends no write: run it on the local engine"])
+    if caller is not None:
+        raise FlowInputError(["engine 'temporal' calls components on its workers, not `caller`"])
+    from sageflow._temporal import TemporalSettings as Settings
+    from sageflow._temporal._client import arun_on_temporal
+
+    owned = _open_journal(journal, False)
+    try:
+        outcome = await arun_on_temporal(
+            flow,
+            values,
+            settings=temporal or Settings.from_env(),
+            journal=owned,
+            env=os.environ if env is None else env,
+            run_id=run_id,
+            trigger=trigger,
+            debug=debug,
+            resume=resume,
+        )
+    finally:
+        if owned is not None and not isinstance(journal, Journal):
+            owned.close()
+    assert isinstance(outcome, RunResult)  # not detached
+    return outcome
 
 
 def run_flow(
@@ -362,6 +418,8 @@ async def aresume_flow(
     progress: Progress | None = None,
     debug: bool = False,
     on_notice: Callable[[str], None] | None = None,
+    engine: str | None = None,
+    temporal: TemporalSettings | None = None,
 ) -> RunResult:
     """Continue a failed or interrupted run from its first step that did not complete.
 
@@ -373,6 +431,9 @@ async def aresume_flow(
     (:class:`ResumeRefusedError`): the completed steps used the old value, the rest would use
     the new one, and the run would report success over a mix of both. ``force=True`` resumes
     anyway and reports what changed through ``on_notice`` (default: a logged warning).
+
+    A run that ran on Temporal resumes there (``engine=None``: where the run ran), as a new
+    workflow seeded with the run's rows, on the workers of ``temporal`` (default: where it ran).
     """
     owned = _open_journal(journal, False)
     assert owned is not None
@@ -380,6 +441,13 @@ async def aresume_flow(
         record = owned.run(run_id)
         if record is None:
             raise ResumeRefusedError(f"no run {run_id!r} in {owned.path}")
+        from sageflow._temporal import ran_on_temporal
+
+        if engine == "temporal" or (engine is None and ran_on_temporal(owned, run_id)):
+            from sageflow._temporal._client import aprepare_resume
+
+            temporal = await aprepare_resume(owned, run_id, temporal)
+            engine, record = "temporal", owned.run(run_id) or record
         if record.status == "ok":
             raise ResumeRefusedError(f"run {run_id} already finished successfully")
         flow = load_flow(record.flow_file)
@@ -423,7 +491,23 @@ async def aresume_flow(
                 f"run {run_id} has no journaled trigger event, which {record.flow_file}"
                 " (a flow with on:) needs"
             )
-        engine = Engine(
+        if engine == "temporal":
+            from sageflow._temporal._client import seed_from
+
+            return await _on_temporal(
+                flow,
+                values,
+                owned,
+                env,
+                temporal,
+                caller,
+                False,
+                debug,
+                run_id,
+                trigger if flow.trigger else None,
+                resume=seed_from(owned, run_id),
+            )
+        interpreter = Engine(
             flow,
             factory,
             journal=owned,
@@ -433,7 +517,7 @@ async def aresume_flow(
             progress=progress,
             debug=debug,
         )
-        return await engine.run(
+        return await interpreter.run(
             values, run_id=run_id, resume=True, trigger=trigger if flow.trigger else None
         )
     finally:

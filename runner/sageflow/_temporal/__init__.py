@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sageflow._flows._journal import Journal
 
 #: Environment variables :meth:`TemporalSettings.from_env` reads (the CLI's option defaults).
 ADDRESS_ENV = "SAGEFLOW_TEMPORAL_ADDRESS"
@@ -55,4 +60,30 @@ class TemporalSettings:
         )
 
 
-__all__ = ["TemporalSettings"]
+#: Kept in the journal's file beside its tables: which workflow ran which run, and where.
+#: Read without importing temporalio, so that ``runs show`` of a local run does not pay for it.
+TEMPORAL_RUNS_TABLE = """
+CREATE TABLE IF NOT EXISTS temporal_runs (
+    workflow_id TEXT PRIMARY KEY,
+    run_id TEXT NOT NULL,
+    address TEXT NOT NULL,
+    namespace TEXT NOT NULL,
+    task_queue TEXT NOT NULL,
+    started REAL NOT NULL
+)
+"""
+
+
+def ran_on_temporal(journal: Journal, run_id: str) -> bool:
+    """Whether ``run_id`` was started on Temporal (it has a workflow in the journal)."""
+    journal.flush()
+    try:
+        row = journal.db.execute(
+            "SELECT 1 FROM temporal_runs WHERE run_id = ? LIMIT 1", (run_id,)
+        ).fetchone()
+    except sqlite3.OperationalError:  # no such table: no run of this journal ran there
+        return False
+    return row is not None
+
+
+__all__ = ["TemporalSettings", "ran_on_temporal"]

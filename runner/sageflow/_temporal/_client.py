@@ -22,7 +22,7 @@ from sageflow._errors import SageflowError
 from sageflow._flows._engine import RunResult
 from sageflow._flows._journal import Journal
 from sageflow._flows._model import Flow
-from sageflow._temporal import TemporalSettings
+from sageflow._temporal import TEMPORAL_RUNS_TABLE, TemporalSettings
 from sageflow._temporal._wire import decode, encode
 from sageflow._temporal._worker import connect
 from sageflow._temporal._workflow import (
@@ -33,18 +33,6 @@ from sageflow._temporal._workflow import (
     RunArgs,
     result_from,
 )
-
-# Kept in the journal's file, beside its tables: which workflow ran which run, and where.
-_TABLE = """
-CREATE TABLE IF NOT EXISTS temporal_runs (
-    workflow_id TEXT PRIMARY KEY,
-    run_id TEXT NOT NULL,
-    address TEXT NOT NULL,
-    namespace TEXT NOT NULL,
-    task_queue TEXT NOT NULL,
-    started REAL NOT NULL
-)
-"""
 
 
 class TemporalRunError(SageflowError):
@@ -62,7 +50,7 @@ class Started:
 def workflows_of(journal: Journal, run_id: str) -> list[tuple[str, TemporalSettings]]:
     """The workflows that ran ``run_id``, oldest first ([] for a local run)."""
     journal.flush()
-    journal.db.execute(_TABLE)
+    journal.db.execute(TEMPORAL_RUNS_TABLE)
     rows = journal.db.execute(
         "SELECT workflow_id, address, namespace, task_queue FROM temporal_runs"
         " WHERE run_id = ? ORDER BY started",
@@ -142,7 +130,7 @@ async def arun_on_temporal(
             )
         raise TemporalRunError(f"cannot start workflow {workflow_id}: {error}") from None
     if journal is not None:
-        journal.db.execute(_TABLE)
+        journal.db.execute(TEMPORAL_RUNS_TABLE)
         journal.db.execute(
             "INSERT OR REPLACE INTO temporal_runs VALUES (?, ?, ?, ?, ?, ?)",
             (
@@ -183,10 +171,35 @@ def record_payload(journal: Journal, run_id: str, payload: Mapping[str, Any]) ->
 
 
 def seed_from(journal: Journal, run_id: str) -> ResumeSeed:
-    """What a resumed Temporal run starts from: the run's rows so far, and whether it died."""
+    """What a resumed Temporal run starts from: the run's rows so far, and whether it died
+    (still "running", or its workflow ended without a result: terminated, timed out, lost),
+    in which case any step not completed may have been sent."""
     record = journal.run(run_id)
     rows = [s.to_dict() for s in journal.steps(run_id)]
-    return ResumeSeed(rows=encode(rows), crashed=record is not None and record.status == "running")
+    died = record is not None and (
+        record.status == "running"
+        or (isinstance(record.error, dict) and record.error.get("type") == "TemporalRunError")
+    )
+    return ResumeSeed(rows=encode(rows), crashed=died)
+
+
+async def aprepare_resume(
+    journal: Journal, run_id: str, settings: TemporalSettings | None
+) -> TemporalSettings:
+    """Before a Temporal run resumes: its rows brought in, and a run whose workflow still
+    runs refused (two workflows of one run would send the same writes side by side)."""
+    from sageflow._flows._engine import ResumeRefusedError
+
+    found = workflows_of(journal, run_id)
+    notice = await arefresh(journal, run_id)
+    record = journal.run(run_id)
+    if record is not None and record.status == "running":
+        where = found[-1][0] if found else "its workflow"
+        raise ResumeRefusedError(
+            f"run {run_id} is still running on Temporal ({where})"
+            + (f"; {notice}" if notice else "")
+        )
+    return settings or (found[-1][1] if found else TemporalSettings.from_env())
 
 
 async def arefresh(journal: Journal, run_id: str, *, query_timeout: float = 10.0) -> str | None:

@@ -1,0 +1,169 @@
+"""``sageflow worker``: run flows and their component calls for a Temporal task queue."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+#: The options ``sageflow worker`` and ``sageflow run --engine temporal`` share.
+_ADDRESS_HELP = "Temporal frontend host:port [env SAGEFLOW_TEMPORAL_ADDRESS, else localhost:7233]."
+_NAMESPACE_HELP = "Temporal namespace [env SAGEFLOW_TEMPORAL_NAMESPACE, else default]."
+_QUEUE_HELP = "Task queue of the workers [env SAGEFLOW_TEMPORAL_TASK_QUEUE, else sageflow]."
+
+
+def temporal_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--address``, ``--namespace``, ``--task-queue`` on a command."""
+    command = click.option("--task-queue", "task_queue", help=_QUEUE_HELP)(command)
+    command = click.option("--namespace", help=_NAMESPACE_HELP)(command)
+    command = click.option("--address", help=_ADDRESS_HELP)(command)
+    return command
+
+
+def settings_from(address: str | None, namespace: str | None, task_queue: str | None) -> Any:
+    """The :class:`TemporalSettings` of the options, the environment's for those not given."""
+    from dataclasses import replace
+
+    from sageflow._temporal import TemporalSettings
+
+    settings = TemporalSettings.from_env()
+    return replace(
+        settings,
+        address=address or settings.address,
+        namespace=namespace or settings.namespace,
+        task_queue=task_queue or settings.task_queue,
+    )
+
+
+@click.command("worker")
+@temporal_options
+@click.option(
+    "--connection",
+    help="The configured connection component calls use (default: the configured account, "
+    "or the served sandbox named by SAGEFLOW_SANDBOX_URL).",
+)
+@click.option("--debug", is_flag=True, help="Log requests (redacted).")
+def worker(
+    address: str | None,
+    namespace: str | None,
+    task_queue: str | None,
+    connection: str | None,
+    debug: bool,
+) -> None:
+    """Run a worker: flows started with --engine temporal, and their component calls."""
+    from sageflow._cli import log_to_stderr
+
+    if debug:
+        log_to_stderr()
+    settings = settings_from(address, namespace, task_queue)
+    from sageflow._temporal._worker import run_worker
+
+    def ready() -> None:
+        click.echo(
+            f"worker on {settings.address}, namespace {settings.namespace},"
+            f" task queue {settings.task_queue} (Ctrl-C stops it)",
+            err=True,
+        )
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await run_worker(settings, connection=connection, debug=debug, stop=stop, on_ready=ready)
+
+    try:
+        asyncio.run(main())
+    except RuntimeError as error:  # the SDK's "failed client connect"
+        click.echo(f"error: cannot reach Temporal at {settings.address}: {error}", err=True)
+        sys.exit(1)
+
+
+def run_on_temporal(
+    flow: Any,
+    values: dict[str, Any],
+    trigger: dict[str, Any] | None,
+    journal_path: Any,
+    settings: Any,
+    as_json: bool,
+    detach: bool,
+) -> Any:
+    """``sageflow run --engine temporal``: the run's result (its summary and ``--json`` as a
+    local run's), or with ``--detach`` the run and workflow ids, printed, and exit 0."""
+    from sageflow._cli._json import json_text
+    from sageflow._cli.flows import EXIT_OK, _guard, _invalid
+    from sageflow._flows._api import FlowInputError, resolve_inputs
+    from sageflow._flows._journal import Journal
+    from sageflow._temporal._client import Started, arun_on_temporal
+
+    ctx = click.get_current_context()
+    for name in ("dry_run", "connection"):
+        if ctx.params.get(name):
+            flag = "--" + name.replace("_", "-")
+            why = (
+                "a dry run sends no write: run it on the local engine"
+                if name == "dry_run"
+                else "the workers' connection is theirs: sageflow worker --connection"
+            )
+            _invalid(f"error: {flag} with --engine temporal: {why}")
+    debug = bool(ctx.params.get("debug"))
+    with _guard(debug):
+        try:
+            resolved = resolve_inputs(flow, values)
+        except FlowInputError as error:
+            _invalid(f"error: {error}")
+        with Journal(journal_path) as journal:
+            outcome = asyncio.run(
+                arun_on_temporal(
+                    flow,
+                    resolved,
+                    settings=settings,
+                    journal=journal,
+                    env=dict(os.environ),
+                    trigger=trigger,
+                    debug=debug,
+                    detach=detach,
+                )
+            )
+    if isinstance(outcome, Started):
+        if as_json:
+            click.echo(
+                json_text(
+                    {
+                        "runId": outcome.run_id,
+                        "workflowId": outcome.workflow_id,
+                        "status": "running",
+                    }
+                )
+            )
+        else:
+            click.echo(
+                f"run {outcome.run_id} started on Temporal as workflow {outcome.workflow_id}"
+                f" (sageflow runs show {outcome.run_id})"
+            )
+        sys.exit(EXIT_OK)
+    return outcome
+
+
+def refresh_from_temporal(journal_path: Any, run_id: str) -> None:
+    """``runs show`` of a run still running on Temporal: its rows so far (or its end) are
+    brought into the journal first; a local run's costs one SELECT."""
+    from sageflow._flows._journal import Journal, JournalError
+    from sageflow._temporal import ran_on_temporal
+
+    try:
+        with Journal(journal_path) as journal:
+            if not ran_on_temporal(journal, run_id):
+                return
+            from sageflow._temporal._client import refresh
+
+            notice = refresh(journal, run_id)
+    except JournalError:
+        return  # the show that follows reports the journal's problem
+    if notice:
+        click.echo(f"warning: {notice}", err=True)
