@@ -595,6 +595,11 @@ def _finish(result: RunResult, as_json: bool, output_error: str | None = None) -
 )
 @temporal_options
 @click.option("--detach", is_flag=True, help="With --engine temporal: print the run and return.")
+@click.option(
+    "--sandbox-url",
+    help="With --engine temporal and no account: the served sandbox (sageflow sandbox serve)"
+    " every worker calls [default: one this command serves for the run].",
+)
 @_JOURNAL
 @REQUIRE_ACCOUNT
 @DEBUG
@@ -616,6 +621,7 @@ def run(
     namespace: str | None = None,
     task_queue: str | None = None,
     detach: bool = False,
+    sandbox_url: str | None = None,
 ) -> None:
     """Run a flow (against the sandbox when no account is set)."""
     if debug:

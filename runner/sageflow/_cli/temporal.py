@@ -6,7 +6,9 @@ import asyncio
 import os
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import click
@@ -117,7 +119,10 @@ def run_on_temporal(
             resolved = resolve_inputs(flow, values)
         except FlowInputError as error:
             _invalid(f"error: {error}")
-        with Journal(journal_path) as journal:
+        with (
+            _sandbox_for(flow, ctx.params.get("sandbox_url"), journal_path, detach) as url,
+            Journal(journal_path) as journal,
+        ):
             outcome = asyncio.run(
                 arun_on_temporal(
                     flow,
@@ -128,6 +133,7 @@ def run_on_temporal(
                     trigger=trigger,
                     debug=debug,
                     detach=detach,
+                    sandbox_url=url,
                 )
             )
     if isinstance(outcome, Started):
@@ -167,3 +173,47 @@ def refresh_from_temporal(journal_path: Any, run_id: str) -> None:
         return  # the show that follows reports the journal's problem
     if notice:
         click.echo(f"warning: {notice}", err=True)
+
+
+@contextmanager
+def _sandbox_for(
+    flow: Any, given: str | None, journal_path: Path, detach: bool
+) -> Iterator[str | None]:
+    """The served sandbox the run's workers call for packs with no account here: the one
+    ``--sandbox-url`` (or ``SAGEFLOW_SANDBOX_URL``) names, else one served by this command
+    for the run, never one inside each worker. None when every pack has an account."""
+    from sageflow._cli.flows import _invalid
+    from sageflow._http._config import account_required, find_connection, pack_state_file
+    from sageflow._temporal._sandbox import sandbox_url_from_env, served_sandbox
+
+    if given:
+        yield given.rstrip("/")
+        return
+    used = sorted({step.uses.partition("/")[0] for step in flow.steps})
+    bare = [pack for pack in used if find_connection(pack=pack) is None]
+    named = sandbox_url_from_env()
+    if not bare or named is not None or account_required():
+        yield named  # the workers' own settings decide (and refuse, if they must)
+        return
+    if detach:
+        _invalid(
+            f"error: --detach: no account is configured for {', '.join(bare)}, and a sandbox"
+            " this command served would stop when it returns: start one"
+            " (sageflow sandbox serve --port 8765) and pass --sandbox-url http://127.0.0.1:8765"
+        )
+    # One pack: the state file a local run uses, so runs on either engine see the same records.
+    options = (
+        {"data": pack_state_file(journal_path.parent / "sandbox.db", bare[0])}
+        if len(bare) == 1
+        else {}
+    )
+    if options:
+        from sageflow._files import private_dir, private_file
+
+        private_dir(journal_path.parent)
+        private_file(options["data"])
+    with served_sandbox(tuple(bare), options=options) as served:
+        click.echo(
+            f"sageflow: no account configured — serving the sandbox on {served.url}", err=True
+        )
+        yield served.url

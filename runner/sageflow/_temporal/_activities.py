@@ -26,17 +26,12 @@ from sageflow._temporal._wire import decode, encode
 from sageflow._temporal._workflow import ACTIVITY_NAME, STEP_ERROR, CallArgs
 
 
-def _default_factory(connection: str | None, debug: bool) -> CallerFactory:
-    try:  # TB's: a served sandbox for every worker when no account is configured
-        from sageflow._temporal._sandbox import (  # type: ignore[attr-defined,unused-ignore]
-            worker_caller_factory,
-        )
-    except ImportError:
-        from sageflow._flows._api import default_caller_factory
+def _default_factory(connection: str | None, sandbox_url: str | None, debug: bool) -> CallerFactory:
+    # A configured account, else the served sandbox the run names (or the worker's
+    # SAGEFLOW_SANDBOX_URL), never an in-process sandbox of this worker's own.
+    from sageflow._temporal._sandbox import worker_caller_factory
 
-        return default_caller_factory(connection, debug=debug)
-    factory: CallerFactory = worker_caller_factory(connection, debug=debug)
-    return factory
+    return worker_caller_factory(connection, sandbox_url=sandbox_url, debug=debug)
 
 
 class ComponentActivities:
@@ -53,16 +48,18 @@ class ComponentActivities:
         self._caller_for = caller_for
         self._connection = connection
         self._debug = debug
-        self._callers: dict[str | None, Caller] = {}
+        self._callers: dict[tuple[str | None, str | None], Caller] = {}
         #: Attempts this worker ran (every call, first or retried): a test's count of work.
         self.calls = 0
 
-    def _caller(self, account: str | None) -> Caller:
-        found = self._callers.get(account)
+    def _caller(self, account: str | None, sandbox_url: str | None) -> Caller:
+        key = (account, sandbox_url)
+        found = self._callers.get(key)
         if found is None:
-            factory = self._caller_for or _default_factory(self._connection, self._debug)
-            self._caller_for = factory
-            found = self._callers[account] = factory(account)
+            factory = self._caller_for or _default_factory(
+                self._connection, sandbox_url, self._debug
+            )
+            found = self._callers[key] = factory(account)
         return found
 
     @activity.defn(name=ACTIVITY_NAME)
@@ -81,7 +78,8 @@ class ComponentActivities:
         try:
             component = get_component(args.component)
             inputs = component.validate(decode(args.inputs))
-            output = await self._caller(args.account).acall(component, inputs, options)
+            caller = self._caller(args.account, args.sandbox_url)
+            output = await caller.acall(component, inputs, options)
         except asyncio.CancelledError:
             raise
         except Exception as error:  # a component's failure: the engine's retry: decides

@@ -84,6 +84,7 @@ async def arun_on_temporal(
     detach: bool = False,
     resume: ResumeSeed | None = None,
     client: Client | None = None,
+    sandbox_url: str | None = None,
 ) -> RunResult | Started:
     """Start ``flow`` as a workflow and (unless ``detach``) wait for its result."""
     run_id = run_id or uuid.uuid4().hex[:16]
@@ -106,6 +107,7 @@ async def arun_on_temporal(
         debug=debug,
         policy=_policy(settings),
         resume=resume,
+        sandbox_url=sandbox_url,
     )
     if journal is not None and resume is None:
         secret = flow.secret_inputs()

@@ -48,6 +48,8 @@ class CallArgs:
     #: The flow connection's ``account`` (a configured connection's name), or None.
     account: str | None = None
     debug: bool = False
+    #: The served sandbox the run names, for packs with no account on the worker.
+    sandbox_url: str | None = None
 
 
 @dataclass
@@ -89,6 +91,9 @@ class RunArgs:
     debug: bool = False
     policy: ActivityPolicy = field(default_factory=ActivityPolicy)
     resume: ResumeSeed | None = None
+    #: The served sandbox every worker calls for packs with no account configured there
+    #: (the one ``sageflow run --engine temporal`` started or was given); None: the worker's.
+    sandbox_url: str | None = None
 
 
 class RecordingJournal:
@@ -217,10 +222,17 @@ class RecordingJournal:
 class ActivityCaller:
     """The engine's caller inside the workflow: each component call is one activity."""
 
-    def __init__(self, account: str | None, policy: ActivityPolicy, debug: bool) -> None:
+    def __init__(
+        self,
+        account: str | None,
+        policy: ActivityPolicy,
+        debug: bool,
+        sandbox_url: str | None = None,
+    ) -> None:
         self.account = account
         self.policy = policy
         self.debug = debug
+        self.sandbox_url = sandbox_url
 
     async def acall(
         self,
@@ -239,6 +251,7 @@ class ActivityCaller:
             outcome_unknown=options.outcome_unknown,
             account=self.account,
             debug=self.debug or options.debug,
+            sandbox_url=self.sandbox_url,
         )
         policy = self.policy
         try:
@@ -304,7 +317,9 @@ class FlowWorkflow:
         def caller_for(account: str | None) -> Caller:
             found = callers.get(account)
             if found is None:
-                found = callers[account] = ActivityCaller(account, args.policy, args.debug)
+                found = callers[account] = ActivityCaller(
+                    account, args.policy, args.debug, args.sandbox_url
+                )
             return found
 
         engine = Engine(
