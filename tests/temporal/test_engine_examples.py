@@ -117,7 +117,9 @@ def test_example_on_temporal_matches_local_run(
     assert _comparable(on_temporal, hide) == _comparable(local, hide)
     with Journal(tmp_path / "temporal.db") as t, Journal(tmp_path / "local.db") as loc:
         assert _rows(t, run_id, hide) == _rows(loc, run_id, hide)
-        assert t.run(run_id) is not None and t.run(run_id).status == "ok"  # type: ignore[union-attr]
+        record = t.run(run_id)
+        assert record is not None
+        assert record.status == "ok"
         called = [s for s in t.steps(run_id) if s.status != "skipped"]
     # Every step (and loop item) that ran was one activity on the worker, none twice.
     assert calls == len(called)
