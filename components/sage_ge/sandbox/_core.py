@@ -269,7 +269,7 @@ THIRD_PARTY_TYPES = {
 }
 RESOURCES = (
     "bookyears", "accounts", "journals", "vat_codes", "clients", "suppliers", "entries",
-    "invoices", "analytic_plans", "analytic_accounts",
+    "invoices", "analytic_plans", "analytic_accounts", "operations",
 )  # fmt: skip
 
 
@@ -442,6 +442,8 @@ class Sandbox(SimulatorShell):
                     self.stats.replays += 1
                     if self.repeat_request_id == "conflict":
                         raise ChiftError(409, "This request id has already been used.")
+                    if seen["body"] is None:  # a 204 (POST /invoices/payments)
+                        return Reply(seen["status"], {}, b"")
                     return json_reply(seen["status"], seen["body"])
             reply = self._route(method, route[len(prefix) :], pairs, body)
         except ChiftError as error:
@@ -449,7 +451,10 @@ class Sandbox(SimulatorShell):
         # Only a success is kept under its id (a refused create changed nothing, and a resumed run
         # re-sends the corrected write under the same id); Chift's pages say nothing either way.
         if method == "POST" and request_id and reply.status < 300:
-            stored = {"status": reply.status, "body": json.loads(reply.body)}
+            stored = {
+                "status": reply.status,
+                "body": json.loads(reply.body) if reply.body else None,
+            }
             self.replies[request_id] = stored
             self._new_replies.append((request_id, stored))
         if method != "GET" and reply.status < 300 and self.gate.drops_after_commit():
@@ -515,6 +520,13 @@ class Sandbox(SimulatorShell):
     # -- routing -------------------------------------------------------------------------------
 
     def _route(self, method: str, route: str, pairs: list[tuple[str, str]], body: bytes) -> Reply:
+        # Payments, miscellaneous operations, financial entries and multi-plan invoices have
+        # their own module (imported here: it imports this one).
+        from sage_ge.sandbox import _operations
+
+        served = _operations.route(self, method, route, dict(pairs), body)
+        if served is not None:
+            return served
         parts = route.strip("/").split("/")
         template = "/" + parts[0]
         ident: str | None = None
