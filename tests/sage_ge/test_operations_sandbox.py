@@ -149,8 +149,12 @@ def test_chift_refuses_a_financial_entry_sage_ge_would_reject(
 
 def test_the_bank_account_comes_from_the_query_when_given(box: Sandbox, http: httpx.Client) -> None:
     http.post("/accounts", json={"number": "512100", "name": "Banque 2"})
-    body = {"date": "2026-01-04", "journal_id": "3", "currency": "EUR",
-            "items": [{"account_type": "general_account", "account": "627000", "amount": -5}]}
+    body = {
+        "date": "2026-01-04",
+        "journal_id": "3",
+        "currency": "EUR",
+        "items": [{"account_type": "general_account", "account": "627000", "amount": -5}],
+    }
     answer = http.post("/financial-entries", json=body,
                        params={"financial_counterpart_account": "512100"})  # fmt: skip
     assert answer.status_code == 200, answer.text
@@ -189,9 +193,9 @@ def test_a_miscellaneous_operation_is_posted_listed_and_read(box: Sandbox, flow:
     listed = flow.call("sage_ge/listMiscellaneousOperations",
                        {"dateFrom": "2026-01-01", "journalIds": ["4"]})  # fmt: skip
     assert [o["id"] for o in listed["items"]] == [operation["id"]]
-    assert flow.call("sage_ge/listMiscellaneousOperations", {"dateFrom": "2026-01-05"})[
-        "items"
-    ] == []
+    assert (
+        flow.call("sage_ge/listMiscellaneousOperations", {"dateFrom": "2026-01-05"})["items"] == []
+    )
     got = flow.call("sage_ge/getMiscellaneousOperation", {"operationId": operation["id"]})
     assert got == operation
 
@@ -341,8 +345,10 @@ def test_a_multi_plan_invoice_posts_its_distribution_and_reads_back(
     assert balances[("2", "TRAIT")] == 200.0
     again = flow.call("sage_ge/getInvoiceMultiAnalyticPlans", {"invoiceId": created["id"]})
     assert again["lines"][0]["analytic_distribution"] == distribution
-    listed = flow.call("sage_ge/listInvoicesMultiAnalyticPlans",
-                       {"invoiceType": "customer_invoice", "includeInvoiceLines": True})  # fmt: skip
+    listed = flow.call(
+        "sage_ge/listInvoicesMultiAnalyticPlans",
+        {"invoiceType": "customer_invoice", "includeInvoiceLines": True},
+    )
     assert listed["items"][0]["lines"][0]["analytic_distribution"] == distribution
 
 
