@@ -323,12 +323,13 @@ def test_sage200_invoice_customer_creates_once_and_reads_back_by_urn(workdir: Pa
     assert isinstance(first, dict)
     assert first["new_customer"] is True
     assert (first["customer"], first["reference"]) == ("Newbury Garden Centre", "INV-2001")
-    assert (first["gross"], first["outstanding"]) == (1200.0, 1200.0)
+    # Money as exact decimal strings, as the first pack's (never a float such as 1200.0).
+    assert (first["gross"], first["outstanding"]) == ("1200.0", "1200.0")
     again = run(flow, "-i", "invoice=INV-2002", "-i", "net=250.00", "-i", "vat=50.00")["outputs"]
     assert isinstance(again, dict)
     assert again["new_customer"] is False
     assert again["urn"] != first["urn"]
-    assert (again["reference"], again["gross"]) == ("INV-2002", 300.0)
+    assert (again["reference"], again["gross"]) == ("INV-2002", "300.0")
     # An amount Sage 200 would round is refused before the run starts (exit 2), at its place.
     refused = CliRunner().invoke(cli, ["run", flow, "-i", "invoice=INV-2003", "-i", "vat=20.005"])
     assert refused.exit_code == 2, refused.output

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from sage200._wire import read
 from sageflow._component import Action
 from sageflow._errors import UnsafeRequestError
 from sageflow._values import HTTPRequest, Method
@@ -20,13 +21,13 @@ def record_path(collection: str, key: int) -> str:
 def get_one(path: str) -> Action:
     """GET one record and return it as Sage sent it."""
     response = yield HTTPRequest("GET", path)
-    return _record(response.json(), path)
+    return _record(read(response), path)
 
 
 def write_one(method: Method, path: str, payload: Mapping[str, Any]) -> Action:
     """POST or PUT one record (Sage 200 bodies have no wrapper); return Sage's answer."""
     response = yield HTTPRequest(method, path, json=dict(payload))
-    return _record(response.json(), path)
+    return _record(read(response), path)
 
 
 def delete_one(key: int, path: str) -> Action:

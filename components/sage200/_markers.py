@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from sage200._odata import eq
+from sage200._wire import read
 from sageflow._markers import marker_text
 from sageflow._values import HTTPRequest, HTTPResponse
 
@@ -59,7 +60,7 @@ class PostingMarker:
             return None
         where = f"{eq(self.field, marker)} and {eq(self.owner, body[self.owner])}"
         page = yield HTTPRequest("GET", self.posted, query={"$filter": where, "$top": 1})
-        found = page.json()
+        found = read(page)
         if isinstance(found, list) and found and found[0].get("urn") is not None:
             # What the posting answered: its urn (a string, as POST's response schema says).
             content = json.dumps({"urn": str(found[0]["urn"])}).encode()
@@ -85,9 +86,10 @@ class ReferenceMarker:
             return None
         where = eq("reference", body["reference"])
         page = yield HTTPRequest("GET", self.collection, query={"$filter": where, "$top": 1})
-        found = page.json()
+        found = read(page)
         if isinstance(found, list) and found:
-            return HTTPResponse(200, _JSON, json.dumps(found[0]).encode())
+            # Amounts as their exact text: the handler reads this answer as it reads Sage's.
+            return HTTPResponse(200, _JSON, json.dumps(found[0], default=str).encode())
         return None
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from sage200._models import ListInputs
 from sage200._odata import DEFAULT_TOP, MAX_TOP, compile_filter, list_query
+from sage200._wire import read
 from sageflow._component import Action
 from sageflow._errors import ResponseLimitError
 from sageflow._values import HTTPRequest, HTTPResponse
@@ -81,7 +82,7 @@ def _pages(
     path: str, query: Mapping[str, Any], *, top: int | None, skip: int, inputs: ListInputs
 ) -> Action:
     items: list[Any] = []
-    page = page_items((yield HTTPRequest("GET", path, query=dict(query))).json())
+    page = page_items(read((yield HTTPRequest("GET", path, query=dict(query)))))
     pages = 1
     _check_size(path, page, top)
     items.extend(page)
@@ -95,7 +96,7 @@ def _pages(
                 "requests; stopped (use limit, or a filter, to fetch less)"
             )
         page_query = {**query, "$skip": skip + len(items)}
-        page = page_items((yield HTTPRequest("GET", path, query=page_query)).json())
+        page = page_items(read((yield HTTPRequest("GET", path, query=page_query))))
         pages += 1
         _check_size(path, page, top)
         # A server that ignores $skip sends the same page again, for ever.

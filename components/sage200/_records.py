@@ -2,25 +2,45 @@
 
 Only the fields a flow commonly reads are declared (names and types from the module OpenAPI
 files); every other field is kept (``extra="allow"``), since Sage adds fields release by
-release. Amounts arrive as JSON numbers ("number, decimal 2dp"); a Python host that validates
-an output through these models gets exact ``Decimal`` values.
+release. Amounts arrive as JSON numbers ("number, decimal 2dp"), read as exact ``Decimal``
+values and output as decimal strings (``"1200.00"``, the digits Sage sent); dates arrive as
+midnight date-times and are output as ``YYYY-MM-DD`` (``sage200._wire.shape``). A Python host
+that validates an output through these models gets ``Decimal`` and ``date`` values.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from sage200._models import Record
+from sage200._wire import sage_day
+from sageflow._types import DECIMAL_TEXT
 
 FoundT = TypeVar("FoundT", bound=BaseModel)
-Amount = Annotated[Decimal | None, WithJsonSchema({"type": ["number", "null"]})]
+#: An amount, quantity or rate: output as the exact decimal string of what Sage sent.
+Amount = Annotated[
+    Decimal | None, WithJsonSchema({"type": ["string", "null"], "pattern": DECIMAL_TEXT})
+]
+#: A calendar date (Sage 200 sends it as a midnight date-time): output as YYYY-MM-DD.
+Day = Annotated[
+    date | None,
+    BeforeValidator(sage_day),
+    WithJsonSchema(
+        {"type": ["string", "null"], "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+    ),
+]
 
 
 def _amount(what: str) -> Any:
-    return Field(default=None, description=f"{what} (a number, 2 decimal places).")
+    return Field(default=None, description=f'{what}: an exact decimal string, such as "1200.00".')
+
+
+def _day(what: str) -> Any:
+    return Field(default=None, description=f"{what.rstrip('.')} (YYYY-MM-DD).")
 
 
 def _text(what: str) -> Any:
@@ -153,14 +173,14 @@ class FinancialPeriod(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     financial_year_id: int | None = _int("The financial year's id.")
-    financial_year_start_date: str | None = _text("First day of the year.")
-    financial_year_end_date: str | None = _text("Last day of the year.")
+    financial_year_start_date: Day = _day("First day of the year.")
+    financial_year_end_date: Day = _day("Last day of the year.")
     year_relative_to_current_year: int | None = _int("0 this year, -1 last year, 1 next year.")
     number_of_periods_in_year: int | None = _int("Periods in the year.")
     accounting_period_id: int | None = _int("The period's id.")
     period_number: int | None = _int("The period's number in its year.")
-    period_start_date: str | None = _text("First day of the period.")
-    period_end_date: str | None = _text("Last day of the period.")
+    period_start_date: Day = _day("First day of the period.")
+    period_end_date: Day = _day("Last day of the period.")
 
 
 class TaxAnalysisOut(BaseModel):
@@ -191,9 +211,9 @@ class PostedTransaction(Record):
     supplier_id: int | None = _int("The supplier (purchase ledger).")
     reference: str | None = _text("The reference.")
     second_reference: str | None = _text("The second reference.")
-    transaction_date: str | None = _text("The transaction date.")
-    posted_date: str | None = _text("When it was posted.")
-    due_date: str | None = _text("When it is due.")
+    transaction_date: Day = _day("The transaction date.")
+    posted_date: Day = _day("When it was posted.")
+    due_date: Day = _day("When it is due.")
     document_goods_value: Amount = _amount("Goods value")
     document_tax_value: Amount = _amount("Tax value")
     document_gross_value: Amount = _amount("Gross value")
@@ -207,7 +227,7 @@ class NominalTransaction(Record):
     """A nominal ledger posting (``/nominal_transaction_enquiry_views``)."""
 
     nominal_code_id: int | None = _int("The nominal code posted to.")
-    transaction_date: str | None = _text("The transaction date.")
+    transaction_date: Day = _day("The transaction date.")
     period_number: int | None = _int("The accounting period.")
     reference: str | None = _text("The reference.")
     narrative: str | None = _text("The narrative.")
@@ -247,7 +267,7 @@ class Allocation(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     customer_id: int | None = _int("The customer.")
-    allocation_date: str | None = _text("The allocation date.")
+    allocation_date: Day = _day("The allocation date.")
     allocation_lines: list[AllocationLineOut] | None = _text("The lines allocated.")
 
 

@@ -4,18 +4,28 @@ Sage 200's bodies are bare objects (no wrapper), its amounts JSON numbers ("numb
 2dp" in every module's OpenAPI file) and its dates ``date-time`` strings. Inputs stay exact
 ``Decimal`` and ``date`` values until this module writes them; an amount with more digits
 than a JSON number carries exactly is refused rather than rounded.
+
+Answers are read here too (:func:`read`): every JSON number with a fraction becomes a
+``Decimal`` with the digits Sage sent, never a float, and :func:`shape` turns a record into
+what a component outputs: amounts as exact decimal strings (the form the first pack's outputs
+take, and what a Decimal becomes in every journal and JSON output of the runner), dates as
+``YYYY-MM-DD``.
 """
 
 from __future__ import annotations
 
+import json
+import re
+import types
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
-from decimal import Decimal
-from typing import Any
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
 from sageflow import _wire as _shared
+from sageflow._values import HTTPResponse
 
 # One place for the naming rule, shared with every pack.
 snake = _shared.snake
@@ -76,3 +86,114 @@ def fields(
     update); a set ``0``, ``""`` or ``False`` is. Declaration order keeps bodies byte-stable.
     """
     return _shared.set_fields(model, value, rename=rename, exclude=exclude, only=only)
+
+
+# -- reading answers -----------------------------------------------------------------------------
+
+
+def read(response: HTTPResponse) -> Any:
+    """A response body as JSON, every number with a fraction or exponent an exact ``Decimal``.
+
+    ``None`` for an empty body, as :meth:`HTTPResponse.json` gives.
+    """
+    if not response.content:
+        return None
+    return json.loads(response.content, parse_float=Decimal)
+
+
+def shape(model: type[BaseModel], value: Any) -> Any:
+    """``value`` (a record or page as :func:`read` gave it) as a component outputs it.
+
+    ``model``'s amount fields become exact decimal strings (an integral amount too: ``0`` is
+    ``"0"``), its date fields ``YYYY-MM-DD`` (Sage 200 sends midnight date-times); every other
+    Decimal, declared or not, becomes its decimal string, so no float is ever output. Fields
+    are neither added nor dropped, and keep Sage's order.
+    """
+    return _shaped(model, value, "")
+
+
+#: A date or a date-time as Sage 200 writes them ("2026-03-31", "2026-03-31T00:00:00Z").
+_DAY = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[T ][0-9:.]*(?:Z|[+-]\d{2}:?\d{2})?)?")
+
+
+def _shaped(kind: Any, value: Any, path: str) -> Any:
+    if value is None:
+        return None
+    origin = get_origin(kind)
+    if origin is Annotated:
+        return _shaped(get_args(kind)[0], value, path)
+    if origin in (Union, types.UnionType):
+        present = [arg for arg in get_args(kind) if arg is not type(None)]
+        return _shaped(present[0], value, path) if len(present) == 1 else _decimals(value)
+    if kind is Decimal:
+        return _amount(value, path)
+    if kind is date:
+        return _day(value, path)
+    if origin is list and isinstance(value, list):
+        (item,) = get_args(kind) or (Any,)
+        return [_shaped(item, one, f"{path}[{n}]") for n, one in enumerate(value)]
+    if isinstance(kind, type) and issubclass(kind, BaseModel) and isinstance(value, dict):
+        fields = kind.model_fields
+        return {
+            key: (
+                _shaped(fields[key].annotation, one, f"{path}.{key}".lstrip("."))
+                if key in fields
+                else _decimals(one)
+            )
+            for key, one in value.items()
+        }
+    return _decimals(value)
+
+
+def _decimals(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return _text(value)
+    if isinstance(value, float):
+        return _amount(value, "")
+    if isinstance(value, list):
+        return [_decimals(one) for one in value]
+    if isinstance(value, dict):
+        return {key: _decimals(one) for key, one in value.items()}
+    return value
+
+
+def _text(amount: Decimal) -> str:
+    # format "f": 1E+2 (a JSON "1e2") is written 100, never in exponent form.
+    return format(amount, "f")
+
+
+def _amount(value: Any, path: str) -> str:
+    if isinstance(value, Decimal | int) and not isinstance(value, bool):
+        amount = Decimal(value)
+    elif isinstance(value, float):
+        # Never from Sage (read() parses no floats): a float written in Python, an example's
+        # 1320.5; repr is the shortest text that reads back as it, the amount as written.
+        amount = Decimal(repr(value))
+    elif isinstance(value, str):
+        try:
+            amount = Decimal(value)
+        except InvalidOperation:
+            amount = Decimal("NaN")
+    else:
+        amount = Decimal("NaN")
+    if not amount.is_finite():
+        raise ValueError(f"Sage 200 sent {path} = {value!r}, which is not an amount")
+    return _text(amount)
+
+
+def sage_day(value: Any) -> Any:
+    """For a model's validator: Sage 200's midnight date-time (or a date) as its date."""
+    return None if value is None else _day(value, "the date")
+
+
+def _day(value: Any, path: str) -> str:
+    if isinstance(value, date):
+        return value.isoformat()[:10]
+    found = _DAY.fullmatch(value) if isinstance(value, str) else None
+    if found is not None:
+        try:
+            # The date as Sage wrote it: a Sage 200 date is a calendar day stored at midnight.
+            return date.fromisoformat(found.group(1)).isoformat()
+        except ValueError:
+            pass
+    raise ValueError(f"Sage 200 sent {path} = {value!r}, which is not a date")

@@ -76,7 +76,7 @@ _SITE = {
     example_output={"items": [_SITE], "count": 1},
 )
 def list_sites(inputs: ListSitesInputs) -> Action:
-    body = (yield HTTPRequest("GET", "/sites")).json()
+    body = _wire.read((yield HTTPRequest("GET", "/sites")))
     if not isinstance(body, list):
         raise ValueError("GET /sites did not answer with a JSON array")
     return {"items": body, "count": len(body)}
@@ -160,7 +160,7 @@ class ValidateDateInputs(Inputs):
 def validate_transaction_date(inputs: ValidateDateInputs) -> Action:
     body = _wire.fields(inputs)
     response = yield HTTPRequest("POST", "/transaction_date_validation", json=body)
-    return dict(response.json())
+    return dict(_wire.read(response))
 
 
 # -- posted transactions by urn ----------------------------------------------------------------
@@ -341,7 +341,7 @@ def bank_entry_body(inputs: BankEntryInputs) -> dict[str, Any]:
 def _bank_handler(path: str) -> Callable[[BankEntryInputs], Action]:
     def handler(inputs: BankEntryInputs) -> Action:
         response = yield HTTPRequest("POST", path, json=bank_entry_body(inputs))
-        return dict(response.json())
+        return dict(_wire.read(response))
 
     return handler
 

@@ -225,7 +225,7 @@ def _document_handler(document: Document) -> Callable[[DocumentInputs], Action]:
         trader = getattr(inputs, document.trader_input)
         body = document_body(inputs, document.trader_field, trader)
         response = yield HTTPRequest("POST", document.path, json=body)
-        return dict(response.json())
+        return dict(_wire.read(response))
 
     return handler
 
@@ -295,7 +295,7 @@ def _cash_handler(path: str, trader: str) -> Callable[[CashInputs], Action]:
         body = {_wire.snake(trader): getattr(inputs, trader)}
         body.update(_wire.fields(inputs, exclude={trader}))
         response = yield HTTPRequest("POST", path, json=body)
-        return dict(response.json())
+        return dict(_wire.read(response))
 
     return handler
 
@@ -428,4 +428,4 @@ def allocate_sales(inputs: AllocateSalesInputs) -> Action:
         for line in inputs.allocationLines
     ]  # fmt: skip
     response = yield HTTPRequest("POST", "/sales_allocations", json=body)
-    return dict(response.json())
+    return dict(_wire.read(response))

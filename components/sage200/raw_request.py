@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from sage200._models import optional
 from sage200._pack import PACK
+from sage200._wire import read
 from sage200.connection import SUBSCRIPTION_HEADER
 from sageflow._component import WRITE, Action, Inputs
 from sageflow._paths import ensure_api_path
@@ -20,7 +21,7 @@ from sageflow._raw import (
     header_pattern,
     read_body,
 )
-from sageflow._values import HTTPRequest, QueryValue
+from sageflow._values import HTTPRequest, HTTPResponse, QueryValue
 
 #: Headers the connection owns: a flow setting them would leak or replace the credentials.
 #: X-Site and X-Company are not among them: a flow may address another company of the grant.
@@ -122,5 +123,16 @@ def raw_request(inputs: RawRequestInputs) -> Action:
     return {
         "status": response.status,
         "headers": dict(response.headers),
-        "body": read_body(response, inputs.responseType),
+        "body": _body(response, inputs.responseType),
     }
+
+
+def _body(response: HTTPResponse, response_type: str) -> Any:
+    # JSON through the pack's reader, so an amount keeps its digits (not a float); text when
+    # the body is not JSON, as the shared reader does.
+    if response_type != "json":
+        return read_body(response, response_type)
+    try:
+        return read(response)
+    except ValueError:
+        return response.text

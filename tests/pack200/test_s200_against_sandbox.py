@@ -4,6 +4,7 @@ makes, end to end, with the headers the no-account fallback sends."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -58,7 +59,11 @@ def test_invoice_a_new_customer_and_read_it_back_by_urn(client: Client) -> None:
     (transaction,) = call(client, "findSalesPostedTransaction", {"urn": posted["urn"]})["items"]
     assert transaction["customer_id"] == customer["id"]
     assert transaction["reference"] == "INV-9"
-    assert (transaction["document_goods_value"], transaction["document_tax_value"]) == (100, 20)
+    # Amounts are exact decimal strings (sage200._wire.shape), never floats.
+    assert (transaction["document_goods_value"], transaction["document_tax_value"]) == (
+        "100.0",
+        "20.0",
+    )
     assert call(
         client, "getSalesPostedTransaction", {"salesPostedTransactionId": transaction["id"]}
     )["urn"] == int(posted["urn"])
@@ -89,7 +94,7 @@ def test_invoice_a_new_customer_and_read_it_back_by_urn(client: Client) -> None:
     settled = call(
         client, "getSalesPostedTransaction", {"salesPostedTransactionId": transaction["id"]}
     )
-    assert settled["document_outstanding_value"] == 0
+    assert Decimal(settled["document_outstanding_value"]) == 0
     # An account with transactions cannot be deleted; Sage's message comes through whole.
     with pytest.raises(APIError, match="has transactions"):
         call(client, "deleteCustomer", {"customerId": customer["id"]})
