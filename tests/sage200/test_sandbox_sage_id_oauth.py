@@ -236,3 +236,30 @@ def test_sage_id_is_another_host_no_subscription_key_no_chaos() -> None:
     assert _refresh_with(sandbox, refresh).status_code == 200
     with httpx.Client(transport=sandbox.transport()) as http:
         assert http.get(f"{HOST}/oauth/token").status_code == 405
+
+
+@pytest.mark.parametrize("sage200_first", [True, False], ids=["sage200-first", "sage200-second"])
+def test_served_beside_sage_accounting_each_oauth_server_is_reached(sage200_first: bool) -> None:
+    # `sageflow sandbox serve` mounts packs in name order on one port, sage200 first; a path
+    # outside every API path used to go to the first pack, so /oauth2/token 404'd there.
+    from sage_accounting.sandbox import Sandbox as AccountingSandbox
+    from sageflow.sandbox import SandboxesASGI
+
+    sage200 = Sandbox(clock=Clock.manual())
+    accounting = AccountingSandbox(clock=Clock.manual())
+    mounts = [("/uk/sage200extra/accounts/v1", sage200), ("/v3.1", accounting)]
+    app = SandboxesASGI(mounts if sage200_first else mounts[::-1])  # type: ignore[arg-type]
+    sage_id = str(sage200.issue_token(CLIENT_ID)["refresh_token"])
+    sage = str(accounting.oauth.issue(CLIENT_ID)["refresh_token"])
+
+    async def refresh(path: str, token: str) -> httpx.Response:
+        form = {"grant_type": "refresh_token", "refresh_token": token, "client_id": CLIENT_ID}
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http:
+            return await http.post(path, data=form)
+
+    assert asyncio.run(refresh("/oauth/token", sage_id)).status_code == 200
+    assert asyncio.run(refresh("/oauth2/token", sage)).status_code == 200
+    assert (sage200.oauth.refreshes, accounting.oauth.refreshes) == (1, 1)
+    accounting.close()
+    sage200.close()

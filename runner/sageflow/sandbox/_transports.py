@@ -11,6 +11,7 @@ from typing import Any, Protocol
 import httpx
 
 from sageflow.sandbox._chaos import Chaos
+from sageflow.sandbox._oauth import OAuthServer
 from sageflow.sandbox._reply import Reply
 
 Scope = MutableMapping[str, Any]
@@ -172,8 +173,10 @@ def _with_date(headers: Mapping[str, str], sandbox: Simulator) -> dict[str, str]
 
 class SandboxesASGI:
     """Several packs' simulators behind one port: a request goes to the simulator whose API
-    path it starts with (``/v3.1/...``, ``/uk/sage200extra/...``), any other path (OAuth, a
-    typo) to the first one, which answers it or 404s as its product does."""
+    path it starts with (``/v3.1/...``, ``/uk/sage200extra/...``), an OAuth endpoint to the
+    simulator whose ``oauth`` server has it (Sage Accounting's ``/oauth2/token``, Sage ID's
+    ``/oauth/token``), any other path (a typo) to the first one, which 404s as its product
+    does."""
 
     def __init__(self, mounts: list[tuple[str, Simulator]]) -> None:
         if not mounts:
@@ -187,6 +190,13 @@ class SandboxesASGI:
         path = str(scope.get("path", ""))
         for prefix, app in self.mounts:
             if prefix and (path == prefix or path.startswith(prefix + "/")):
+                await app(scope, receive, send)
+                return
+        for _prefix, app in self.mounts:
+            # Packs' authorization servers live outside their API paths: without this, each
+            # but the first pack's (in name order) would be unreachable when served together.
+            oauth = getattr(app.sandbox, "oauth", None)
+            if isinstance(oauth, OAuthServer) and oauth.owns(path):
                 await app(scope, receive, send)
                 return
         await self.mounts[0][1](scope, receive, send)
