@@ -12,6 +12,12 @@ command is a fresh process; the best of ``--tries`` is kept (start-up noise only
 Bars (issue 11): ``--help`` < 0.15 s, ``validate`` of 200 steps < 0.5 s, on a quiet machine.
 On a loaded one the figures rise with the interpreter's own start-up, so the table also
 gives each as a multiple of ``python -c pass`` measured in the same minute.
+
+Commands run with their bytecode cached, as an installed package has it (see
+``bench_runner.bytecode_env``); the same validate in the caller's own environment (a shell with
+PYTHONDONTWRITEBYTECODE compiles sageflow from source every time) is a context row.
+``--baseline REF`` exports REF's ``runner/`` and ``components/`` (``git archive``) and times its
+validate in the same run, alternated with this tree's: a before/after from one sitting.
 """
 
 from __future__ import annotations
@@ -19,24 +25,26 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 from _common import RESULTS, Row, print_table, write_json
+from bench_runner import bytecode_env, expression
 from bench_runner import cli as validate_and_help
-from bench_runner import expression
 
+ROOT = Path(__file__).resolve().parent.parent
 HELP_BAR = 0.15
 VALIDATE_BAR = 0.5
 
 
-def best_wall(args: list[str], tries: int) -> float:
+def best_wall(args: list[str], tries: int, env: dict[str, str] | None = None) -> float:
     """Fastest wall time of ``tries`` fresh processes (each must exit 0)."""
     best = float("inf")
     for _ in range(tries):
         start = time.perf_counter()
-        done = subprocess.run(args, capture_output=True, check=False)
+        done = subprocess.run(args, capture_output=True, check=False, env=env)
         best = min(best, time.perf_counter() - start)
         if done.returncode != 0:
             raise RuntimeError(f"{args} exited {done.returncode}: {done.stderr.decode()[-500:]}")
@@ -46,18 +54,42 @@ def best_wall(args: list[str], tries: int) -> float:
 def startup(tries: int) -> dict[str, Any]:
     """Start-up of the commands bench_runner.py does not time."""
     exe = str(Path(sys.executable).with_name("sageflow"))
+    listing: float | None = None
+    with tempfile.TemporaryDirectory() as tmp:
+        env = bytecode_env(Path(tmp))
+        try:
+            best_wall([exe, "components", "list"], 1, env)  # writes the bytecode
+            listing = best_wall([exe, "components", "list"], tries, env)
+        except RuntimeError as error:  # a context row: report it, keep the bars' figures
+            print(f"components list failed: {str(error)[-300:]}", file=sys.stderr)
     return {
         "python_bare_seconds": best_wall([sys.executable, "-c", "pass"], tries),
-        "components_list_seconds": best_wall([exe, "components", "list"], tries),
+        "components_list_seconds": listing,
     }
 
 
-def measure(tries: int, samples: int) -> dict[str, Any]:
+def measure(tries: int, samples: int, baseline: str | None = None) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        tree = export(baseline, Path(tmp)) if baseline else None
+        cli = validate_and_help(tries, tree)
+    if baseline:
+        cli["baseline_ref"] = baseline
     return {
         "startup": startup(tries),
-        "runner_cli": validate_and_help(tries),
+        "runner_cli": cli,
         "expression": expression(samples),
     }
+
+
+def export(ref: str, into: Path) -> Path:
+    """``ref``'s runner/ and components/ under ``into`` (its packs import from there)."""
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", "--format=tar", ref, "runner", "components"],
+        capture_output=True,
+        check=True,
+    )
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
+    return into
 
 
 def rows(result: dict[str, Any]) -> list[Row]:
@@ -83,7 +115,25 @@ def rows(result: dict[str, Any]) -> list[Row]:
             "<= 50 us",
             expr["ok"],
         ),
-        ("  sageflow components list", f"{start['components_list_seconds']:.3f}s", "", None),
+        (
+            "  validate, caller's environment as is",
+            f"{cli['validate_without_bytecode_env_seconds']:.3f}s",
+            "",
+            None,
+        ),
+        *(
+            [
+                (
+                    f"  validate at {cli['baseline_ref']} (same run)",
+                    f"{cli['validate_baseline_seconds']:.3f}s",
+                    "",
+                    None,
+                )
+            ]
+            if "validate_baseline_seconds" in cli
+            else []
+        ),
+        ("  sageflow components list", _seconds(start["components_list_seconds"]), "", None),
         ("  python -c pass (interpreter alone)", f"{start['python_bare_seconds']:.3f}s", "", None),
         (
             "  expression reading the whole output",
@@ -94,13 +144,18 @@ def rows(result: dict[str, Any]) -> list[Row]:
     ]
 
 
+def _seconds(value: float | None) -> str:
+    return "failed" if value is None else f"{value:.3f}s"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--tries", type=int, default=5)
     parser.add_argument("--samples", type=int, default=5000)
     parser.add_argument("--json", type=Path, default=RESULTS / "cli.json")
+    parser.add_argument("--baseline", metavar="REF", help="also time validate at this commit")
     args = parser.parse_args(argv)
-    result = measure(args.tries, args.samples)
+    result = measure(args.tries, args.samples, args.baseline)
     table = rows(result)
     print_table(f"CLI and expressions, best of {args.tries} processes", table)
     write_json(args.json, {"cli": result})

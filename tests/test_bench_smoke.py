@@ -75,7 +75,13 @@ def test_cli_script_finds_what_it_reuses(bench: Any) -> None:
     module = bench("bench_cli")
     result = {
         "startup": {"python_bare_seconds": 0.02, "components_list_seconds": 0.3},
-        "runner_cli": {"help_seconds": 0.05, "validate_200_steps_seconds": 0.4},
+        "runner_cli": {
+            "help_seconds": 0.05,
+            "validate_200_steps_seconds": 0.4,
+            "validate_without_bytecode_env_seconds": 0.6,
+            "validate_baseline_seconds": 0.7,
+            "baseline_ref": "HEAD~1",
+        },
         "expression": {
             "context_items": 10_000,
             "median_microseconds": 5.0,

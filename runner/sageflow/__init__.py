@@ -47,7 +47,6 @@ if TYPE_CHECKING:
         aresume_flow,
         arun_component,
         arun_flow,
-        load_flow,
         resume_flow,
         run_component,
         run_flow,
@@ -55,6 +54,7 @@ if TYPE_CHECKING:
     from sageflow._flows._engine import RunResult, StepResult
     from sageflow._flows._model import Flow
     from sageflow._flows._problems import FlowValidationError, Problem
+    from sageflow._flows._validate import load_flow
     from sageflow._http import (
         AsyncClient,
         CallbackTokenStore,
@@ -109,7 +109,7 @@ _EXPORTS: dict[str, str] = {
     "aresume_flow": "sageflow._flows._api",
     "arun_component": "sageflow._flows._api",
     "arun_flow": "sageflow._flows._api",
-    "load_flow": "sageflow._flows._api",
+    "load_flow": "sageflow._flows._validate",
     "resume_flow": "sageflow._flows._api",
     "run_component": "sageflow._flows._api",
     "run_flow": "sageflow._flows._api",

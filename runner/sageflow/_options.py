@@ -7,7 +7,6 @@ A pack says, in an input's JSON Schema, either which component lists its choices
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import difflib
 import re
@@ -275,6 +274,8 @@ def options(
     debug: bool = False,
 ) -> list[Option]:
     """The synchronous twin of :func:`aoptions`."""
+    import asyncio  # here: packs import this module for their schemas, and validate needs no loop
+
     return asyncio.run(
         aoptions(component, input, search=search, connection=connection, caller=caller, debug=debug)
     )

@@ -20,7 +20,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "auth": ("sageflow._cli.auth:auth", "Sign in to Sage, show or revoke stored tokens."),
     "sandbox": ("sageflow._cli.sandbox:sandbox", "Serve the embedded Sage sandbox on 127.0.0.1."),
     "run": ("sageflow._cli.flows:run", "Run a flow (against the sandbox when no account is set)."),
-    "validate": ("sageflow._cli.flows:validate", "Check a flow file and report every problem."),
+    "validate": ("sageflow._cli.validate:validate", "Check a flow file and report every problem."),
     "resume": ("sageflow._cli.flows:resume", "Continue a failed or interrupted run."),
     "poll": ("sageflow._cli.poll:poll", "Run a flow with on: for each change its trigger finds."),
     "runs": ("sageflow._cli.flows:runs", "List journaled runs or show one."),

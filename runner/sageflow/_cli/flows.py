@@ -23,7 +23,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from sageflow._cli import log_to_stderr
-from sageflow._cli._json import JsonCommand, JsonValidateCommand, json_mode, json_text
+from sageflow._cli._json import JsonCommand, json_mode, json_text
 from sageflow._cli.temporal import (
     refresh_from_temporal,
     run_on_temporal,
@@ -691,29 +691,6 @@ def _trigger_events(flow: Flow, events: tuple[str, ...]) -> dict[str, Any] | Non
     except FlowInputError as error:
         _invalid(f"error: --event: {error}")
     return trigger
-
-
-@click.command("validate", cls=JsonValidateCommand)
-@click.argument("flow_file", metavar="FLOW", type=click.Path(path_type=Path))
-@_JSON
-def validate(flow_file: Path, as_json: bool) -> None:
-    """Check a flow file and report every problem."""
-    try:
-        flow = load_flow(flow_file)
-    except FlowValidationError as error:
-        if as_json:
-            click.echo(
-                json.dumps({"valid": False, "problems": [p.to_dict() for p in error.problems]})
-            )
-        else:
-            for problem in error.problems:
-                click.echo(str(problem), err=True)
-            click.echo(f"{len(error.problems)} problem(s) in {flow_file}", err=True)
-        sys.exit(EXIT_INVALID)
-    if as_json:
-        click.echo(json.dumps({"valid": True, "problems": [], "steps": len(flow.steps)}))
-    else:
-        click.echo(f"{flow_file}: valid ({len(flow.steps)} steps)")
 
 
 @click.command("resume", cls=JsonCommand)

@@ -26,10 +26,11 @@ from sageflow._flows._engine import (
 )
 from sageflow._flows._expr import Clock
 from sageflow._flows._journal import DEFAULT_PATH, Journal, dumps
-from sageflow._flows._load import DEFAULT_LIMITS, Limits, load_source, read_flow_file
-from sageflow._flows._model import Flow, did_you_mean, input_validator, parse_flow
-from sageflow._flows._problems import FlowValidationError, Problem
-from sageflow._flows._validate import check_bound_inputs, validate_flow
+from sageflow._flows._load import DEFAULT_LIMITS, load_source
+from sageflow._flows._model import Flow, did_you_mean, input_validator
+from sageflow._flows._problems import FlowValidationError
+from sageflow._flows._validate import check_bound_inputs
+from sageflow._flows._validate import load_flow as load_flow  # its home; callers import it here too
 from sageflow._registry import get_component
 
 if TYPE_CHECKING:
@@ -42,34 +43,6 @@ class FlowInputError(SageflowError):
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
         super().__init__("; ".join(problems))
-
-
-def load_flow(
-    source: str | os.PathLike[str],
-    *,
-    text: str | None = None,
-    limits: Limits = DEFAULT_LIMITS,
-) -> Flow:
-    """Read, parse and validate a flow; raises :class:`FlowValidationError` with every problem.
-
-    ``source`` is a path; pass ``text`` to validate a document held in memory (``source`` then
-    only names it in messages).
-    """
-    name = str(source)
-    if text is None:
-        try:
-            text = read_flow_file(source, limits)
-        except (OSError, UnicodeDecodeError) as error:
-            raise FlowValidationError(
-                [Problem(name, 1, 1, "(document)", f"cannot read: {error}")]
-            ) from None
-    loaded = load_source(text, name, limits)
-    flow, problems = parse_flow(loaded, limits)
-    if flow is not None:
-        problems += validate_flow(flow)
-    if problems or flow is None:
-        raise FlowValidationError(problems)
-    return flow
 
 
 def resolve_inputs(flow: Flow, given: Mapping[str, Any]) -> dict[str, Any]:

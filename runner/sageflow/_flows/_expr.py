@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextvars
 import datetime as dt
 import functools
@@ -198,7 +197,22 @@ class _Tok:
     end: int
 
 
+#: The last sources tokenized: compiling one expression reads its tokens three times (number
+#: literals, the comprehension rewrite, the instrumenting), and callers only read the list.
+_TOKENIZED: dict[str, list[_Tok]] = {}
+
+
 def _tokens(source: str) -> list[_Tok]:
+    found = _TOKENIZED.get(source)
+    if found is None:
+        found = _tokenize(source)
+        if len(_TOKENIZED) >= 64:
+            _TOKENIZED.clear()
+        _TOKENIZED[source] = found
+    return found
+
+
+def _tokenize(source: str) -> list[_Tok]:
     found: list[_Tok] = []
     position = 0
     while position < len(source):
@@ -705,6 +719,8 @@ class Budget:
         elif self.deadline is not None and time.monotonic() > self.deadline:
             self.stop = BudgetExceededError(f"still running after {self.timeout:g} s")
         elif self.cancelled is not None and self.cancelled():
+            import asyncio  # here: importing it costs `sageflow validate` a tenth of its run
+
             self.stop = asyncio.CancelledError()
         if self.stop is not None:
             raise self.stop
@@ -791,8 +807,26 @@ _BUDGET_GUARDED: dict[str, Callable[..., Any]] = {
 }
 
 
+#: Compiled expressions by (source, max_chars). An Expr is immutable and reads nothing until
+#: it is evaluated, so one object serves every place the same text appears: a flow repeats
+#: ``inputs.x`` or ``steps.a.output.id`` dozens of times, and each compile runs CEL up to
+#: three times. Bounded; failures are not kept (they raise, and are rare).
+_COMPILED: dict[tuple[str, int], Expr] = {}
+_COMPILED_MAX = 10_000
+
+
 def compile_expr(source: str, *, max_chars: int = 2_000) -> Expr:
     """Compile one expression (without its ``${{ }}``); raises ExpressionSyntaxError."""
+    key = (source, max_chars)
+    found = _COMPILED.get(key)
+    if found is None:
+        found = _compile_expr(source, max_chars)
+        if len(_COMPILED) < _COMPILED_MAX:
+            _COMPILED[key] = found
+    return found
+
+
+def _compile_expr(source: str, max_chars: int) -> Expr:
     source = source.strip()
     if not source:
         raise ExpressionSyntaxError("empty expression")

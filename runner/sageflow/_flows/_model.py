@@ -635,6 +635,8 @@ def _templates(value: Any, path: Path) -> Iterator[tuple[Path, str]]:
 
 
 def _schema_problem(schema: dict[str, Any]) -> str | None:
+    if plainly_valid(schema):
+        return None  # what draft 7's meta-schema accepts, seen without importing jsonschema
     import jsonschema  # type: ignore[import-untyped,unused-ignore]
 
     try:
@@ -642,6 +644,64 @@ def _schema_problem(schema: dict[str, Any]) -> str | None:
     except jsonschema.SchemaError as error:
         return str(error.message)
     return None
+
+
+_SIMPLE_TYPES = frozenset({"array", "boolean", "integer", "null", "number", "object", "string"})
+
+
+def _is_str(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+def _anything(_value: Any) -> bool:
+    return True
+
+
+def _string_set(value: Any) -> bool:
+    return (
+        isinstance(value, list)
+        and all(isinstance(v, str) for v in value)
+        and len(set(value)) == len(value)
+    )
+
+
+def _schema_map(value: Any) -> bool:
+    return isinstance(value, dict) and all(plainly_valid(v) for v in value.values())
+
+
+#: The keywords flow inputs use nearly always, each with what draft 7's meta-schema asks of its
+#: value (``default``, ``const`` and the meta-schema's unknown keys take anything).
+_PLAIN_KEYWORDS: dict[str, Any] = {
+    "type": lambda v: isinstance(v, str) and v in _SIMPLE_TYPES,
+    "description": _is_str,
+    "title": _is_str,
+    "$comment": _is_str,
+    "format": _is_str,
+    "default": _anything,
+    "const": _anything,
+    "optional": _anything,
+    "writeOnly": _anything,
+    "readOnly": lambda v: isinstance(v, bool),
+    "enum": lambda v: isinstance(v, list),
+    "examples": lambda v: isinstance(v, list),
+    "required": _string_set,
+    "items": lambda v: plainly_valid(v),
+    "properties": _schema_map,
+}
+
+
+def plainly_valid(schema: Any) -> bool:
+    """True when ``schema`` uses only the common keywords above, each with a value draft 7's
+    meta-schema accepts: then it is a valid schema, and checking it needs no jsonschema (whose
+    import is a fifth of ``sageflow validate``'s run). False means "ask jsonschema", not
+    "invalid"."""
+    if not isinstance(schema, dict):
+        return False
+    for key, value in schema.items():
+        check = _PLAIN_KEYWORDS.get(key)
+        if check is None or not check(value):
+            return False
+    return True
 
 
 #: JSON Schema 2020-12's keywords (draft-07's ``definitions`` too) and sageflow's ``secret``

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -17,9 +18,39 @@ from sageflow._flows._expr import (
     evaluate_expr,
     unknown_functions,
 )
-from sageflow._flows._model import Flow, Step, Trigger, Value, did_you_mean
-from sageflow._flows._problems import Path, Problem
+from sageflow._flows._load import DEFAULT_LIMITS, Limits, load_source, read_flow_file
+from sageflow._flows._model import Flow, Step, Trigger, Value, did_you_mean, parse_flow
+from sageflow._flows._problems import FlowValidationError, Path, Problem
 from sageflow._registry import UnknownComponentError, components, get_component
+
+
+def load_flow(
+    source: str | os.PathLike[str],
+    *,
+    text: str | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> Flow:
+    """Read, parse and validate a flow; raises :class:`FlowValidationError` with every problem.
+
+    ``source`` is a path; pass ``text`` to validate a document held in memory (``source`` then
+    only names it in messages). Here rather than beside ``run_flow``: checking a flow needs
+    neither the engine nor asyncio, and ``sageflow validate`` should not pay for them.
+    """
+    name = str(source)
+    if text is None:
+        try:
+            text = read_flow_file(source, limits)
+        except (OSError, UnicodeDecodeError) as error:
+            raise FlowValidationError(
+                [Problem(name, 1, 1, "(document)", f"cannot read: {error}")]
+            ) from None
+    loaded = load_source(text, name, limits)
+    flow, problems = parse_flow(loaded, limits)
+    if flow is not None:
+        problems += validate_flow(flow)
+    if problems or flow is None:
+        raise FlowValidationError(problems)
+    return flow
 
 
 def validate_flow(flow: Flow) -> list[Problem]:
@@ -396,7 +427,7 @@ def _secret_fields(component: Component) -> frozenset[str]:
     key = (component.ref, id(component))
     cached = _SECRET_FIELDS.get(key)
     if cached is None:
-        props = component.input_schema().get("properties", {})
+        props = _schema_of(component).get("properties", {})
         cached = frozenset(
             name
             for name, prop in props.items()
