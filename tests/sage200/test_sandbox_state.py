@@ -138,7 +138,7 @@ def test_served_app_answers_like_the_transport() -> None:
     sites = _served(both, sandbox, "/uk/sage200extra/accounts/v1/sites")
     assert sites.json()[0]["company_id"] == 1
     labels = [label for label, _ in sandbox.describe("http://127.0.0.1:8765")]
-    assert labels == ["Sub. key", "X-Site", "X-Company"]
+    assert labels == ["Sub. key", "X-Site", "X-Company", "Sage ID"]
 
 
 def test_async_transport() -> None:

@@ -822,12 +822,13 @@ class Sandbox(SimulatorShell):
         }
 
     def describe(self, base: str) -> list[tuple[str, str]]:
-        """What ``sageflow sandbox serve`` prints under the API base: the other three headers."""
+        """What ``sageflow sandbox serve`` prints under the API base: headers, Sage ID."""
         companies = ", ".join(f"{c.id} ({c.name})" for c in self.companies.values())
         return [
             ("Sub. key", f"{self.subscription_key}  (ocp-apim-subscription-key)"),
             ("X-Site", self.site_id),
             ("X-Company", companies),
+            ("Sage ID", f"{base}/authorize, {base}/oauth/token"),
         ]
 
     def transport(self) -> httpx.BaseTransport:
