@@ -1,13 +1,17 @@
 """Sage GE postings beyond journal entries, through Chift (all on request at Chift): invoice
 payments (règlements), miscellaneous operations (opérations diverses), financial entries (bank
-and cash movements) and invoices with several analytic plans; each checked against Sage GE's
-rules (``_rules.py``) before anything is sent, nothing sent when one is broken.
+and cash movements) and invoices with several analytic plans, each checked against Sage GE's
+rules (``_rules.py``) before anything is sent, nothing sent when one is broken; and the analytic
+accounts of one plan among several (create, get, update).
 
 Sources: Chift's unified OpenAPI (../shared/reference/chift-unified-api-openapi-3.1-spec.json),
 operations ``accounting_create_invoice_payment`` (``AccountingInvoicePaymentIn``),
 ``accounting_create_miscellaneous_operation`` (``MiscellaneousOperationIn``),
 ``accounting_create_financial_entries`` (``FinancialEntryItemIn``) and
-``accounting_create_invoice_multiple_plans`` (``InvoiceItemInMultiAnalyticPlans``); the Sage GE
+``accounting_create_invoice_multiple_plans`` (``InvoiceItemInMultiAnalyticPlans``),
+``accounting_create_analytic_account_multi_plans`` (``AnalyticAccountItemIn``),
+``accounting_get_analytic_account_multi_plans`` and
+``accounting_update_analytic_account_multi_plans`` (``AnalyticAccountItemUpdate``); the Sage GE
 rules issue 15 quotes from Qonto's documentation.
 """
 
@@ -45,7 +49,8 @@ from sage_ge._rules import (
     third_party_type,
 )
 from sage_ge.invoices import MAX_PDF_CHARS, PDF_NAME, CreateInvoiceInputs, InvoiceLine, invoice_body
-from sageflow._component import WRITE, Action, Inputs
+from sage_ge.reads import ID_PATTERN, segment
+from sageflow._component import IDEMPOTENT_WRITE, READ_ONLY, WRITE, Action, Inputs
 from sageflow._errors import FieldProblem, InputValidationError
 from sageflow._options import closed_set
 from sageflow._types import Date, Money
@@ -883,3 +888,128 @@ def create_invoice_multi_analytic_plans(inputs: CreateInvoiceMultiAnalyticPlansI
     if not isinstance(created, dict):
         raise ValueError("POST /invoices/multi-analytic-plans did not answer an invoice")
     return created
+
+
+# -- analytic accounts of one plan among several ---------------------------------------------
+
+
+class _PlanAccount(Inputs):
+    analyticPlan: str = Field(
+        pattern=ID_PATTERN, description="The analytic plan (axe analytique).", examples=["2"],
+        json_schema_extra=_lookups.ANALYTIC_PLANS,
+    )  # fmt: skip
+
+
+class GetPlanAnalyticAccountInputs(_PlanAccount):
+    analyticAccountId: str = Field(
+        pattern=ID_PATTERN, description="The analytic account's id in that plan.",
+        examples=["TRAIT"], json_schema_extra=_lookups.PLAN_ANALYTIC_ACCOUNTS,
+    )  # fmt: skip
+
+
+class CreatePlanAnalyticAccountInputs(_PlanAccount):
+    code: str = Field(
+        pattern=ID_PATTERN, max_length=40, description="The analytic code (section).",
+        examples=["PATIS"],
+    )  # fmt: skip
+    name: str = Field(min_length=1, description="Its name.", examples=["Pâtisserie"])
+    currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$", description="Its currency.")
+    active: bool = Field(default=True, description="Whether it takes new entries.")
+
+
+class UpdatePlanAnalyticAccountInputs(GetPlanAnalyticAccountInputs):
+    code: str | None = Field(
+        default=None, pattern=ID_PATTERN, max_length=40, description="A new analytic code.",
+        examples=["PATISS"],
+    )  # fmt: skip
+    name: str | None = Field(default=None, min_length=1, description="A new name.",
+                             examples=["Pâtisserie fine"])  # fmt: skip
+    currency: str | None = Field(
+        default=None, pattern=r"^[A-Z]{3}$", description="A new currency.", examples=["EUR"]
+    )
+    active: bool | None = Field(
+        default=None, description="Whether it takes new entries.", examples=[False]
+    )
+
+
+def _plan_path(inputs: _PlanAccount, account: str | None = None) -> str:
+    plan = segment(inputs.analyticPlan)
+    if account is None:
+        return f"/analytic-accounts/multi-analytic-plans/{plan}"
+    return f"/analytic-accounts/{segment(account)}/multi-analytic-plans/{plan}"
+
+
+def _record(response: Any, what: str) -> dict[str, Any]:
+    record = response.json()
+    if not isinstance(record, dict):
+        raise ValueError(f"{what} did not answer an analytic account")
+    return record
+
+
+_PLAN_ACCOUNT = {"id": "TRAIT", "code": "TRAIT", "name": "Traiteur", "active": True,
+                 "currency": "EUR", "analytic_plan": "2", "debit": 0, "credit": 0,
+                 "balance": 0}  # fmt: skip
+
+
+@PACK.component(
+    key="createAnalyticAccountMultiAnalyticPlans",
+    title="Create Analytic Account (Multiple Analytic Plans)",
+    description=(
+        "Create an analytic account (section analytique) in one analytic plan of several (POST "
+        "/analytic-accounts/multi-analytic-plans/{analytic_plan} through Chift; on request)."
+    ),
+    inputs=CreatePlanAnalyticAccountInputs,
+    output=_records.Named,
+    annotations=WRITE,
+    example_input={"analyticPlan": "2", "code": "PATIS", "name": "Pâtisserie"},
+    example_output={**_PLAN_ACCOUNT, "id": "PATIS", "code": "PATIS", "name": "Pâtisserie"},
+    availability="on_request",
+)
+def create_plan_analytic_account(inputs: CreatePlanAnalyticAccountInputs) -> Action:
+    body = {"code": inputs.code, "name": inputs.name, "currency": inputs.currency,
+            "active": inputs.active}  # fmt: skip
+    response = yield HTTPRequest("POST", _plan_path(inputs), json=body)
+    return _record(response, "POST /analytic-accounts/multi-analytic-plans")
+
+
+@PACK.component(
+    key="getAnalyticAccountMultiAnalyticPlans",
+    title="Get Analytic Account (Multiple Analytic Plans)",
+    description=(
+        "Fetch one analytic account of one analytic plan, with its debit, credit and balance "
+        "(GET /analytic-accounts/{id}/multi-analytic-plans/{analytic_plan} through Chift; on "
+        "request)."
+    ),
+    inputs=GetPlanAnalyticAccountInputs,
+    output=_records.Named,
+    annotations=READ_ONLY,
+    example_input={"analyticPlan": "2", "analyticAccountId": "TRAIT"},
+    example_output=_PLAN_ACCOUNT,
+    availability="on_request",
+)
+def get_plan_analytic_account(inputs: GetPlanAnalyticAccountInputs) -> Action:
+    response = yield HTTPRequest("GET", _plan_path(inputs, inputs.analyticAccountId))
+    return _record(response, "GET /analytic-accounts/{id}/multi-analytic-plans")
+
+
+@PACK.component(
+    key="updateAnalyticAccountMultiAnalyticPlans",
+    title="Update Analytic Account (Multiple Analytic Plans)",
+    description=(
+        "Update an analytic account of one analytic plan, only the inputs given (PATCH "
+        "/analytic-accounts/{id}/multi-analytic-plans/{analytic_plan} through Chift; on "
+        "request)."
+    ),
+    inputs=UpdatePlanAnalyticAccountInputs,
+    output=_records.Named,
+    annotations=IDEMPOTENT_WRITE,
+    example_input={"analyticPlan": "2", "analyticAccountId": "TRAIT", "active": False},
+    example_output={**_PLAN_ACCOUNT, "active": False},
+    availability="on_request",
+)
+def update_plan_analytic_account(inputs: UpdatePlanAnalyticAccountInputs) -> Action:
+    body = inputs.model_dump(
+        include={"code", "name", "currency", "active"}, exclude_none=True, exclude_unset=True
+    )
+    response = yield HTTPRequest("PATCH", _plan_path(inputs, inputs.analyticAccountId), json=body)
+    return _record(response, "PATCH /analytic-accounts/{id}/multi-analytic-plans")

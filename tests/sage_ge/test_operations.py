@@ -396,3 +396,39 @@ def test_a_multi_plan_invoice_breaking_a_rule_or_naming_one_account_is_refused()
     with client(chift) as c, pytest.raises(InputValidationError):
         c.call("sage_ge/createInvoiceMultiAnalyticPlans", inputs)
     assert chift.requests == []
+
+
+# -- analytic accounts of one plan ---------------------------------------------------------------
+
+
+def test_plan_analytic_accounts_go_to_their_plans_route_with_only_the_inputs_given() -> None:
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if request.url.path == "/token":
+            return httpx.Response(200, json={"access_token": "t", "expires_in": 1800})
+        return httpx.Response(200, json={"id": "PATIS", "name": "x", "analytic_plan": "2"})
+
+    values = {"clientId": "cid", "clientSecret": "s3cret", "accountId": ACCOUNT,
+              "consumerId": CONSUMER}  # fmt: skip
+    base = f"/consumers/{CONSUMER}/accounting/analytic-accounts"
+    with Client(Connection.from_spec(CHIFT, values), transport=httpx.MockTransport(answer)) as c:
+        c.call("sage_ge/createAnalyticAccountMultiAnalyticPlans",
+               {"analyticPlan": "2", "code": "PATIS", "name": "Pâtisserie"})  # fmt: skip
+        c.call("sage_ge/updateAnalyticAccountMultiAnalyticPlans",
+               {"analyticPlan": "2", "analyticAccountId": "PATIS", "active": False})  # fmt: skip
+        c.call("sage_ge/getAnalyticAccountMultiAnalyticPlans",
+               {"analyticPlan": "2", "analyticAccountId": "PATIS"})  # fmt: skip
+        with pytest.raises(InputValidationError):  # nothing that could climb out of the route
+            c.call("sage_ge/getAnalyticAccountMultiAnalyticPlans",
+                   {"analyticPlan": "../1", "analyticAccountId": "PATIS"})  # fmt: skip
+    create, update, get = seen[1:]
+    assert (create.method, create.url.path) == ("POST", f"{base}/multi-analytic-plans/2")
+    assert json.loads(create.content) == {"code": "PATIS", "name": "Pâtisserie",
+                                          "currency": "EUR", "active": True}  # fmt: skip
+    assert REQUEST_ID_HEADER in create.headers
+    assert (update.method, update.url.path) == ("PATCH", f"{base}/PATIS/multi-analytic-plans/2")
+    assert json.loads(update.content) == {"active": False}
+    assert (get.method, get.url.path) == ("GET", f"{base}/PATIS/multi-analytic-plans/2")
+    assert len(seen) == 4

@@ -388,3 +388,61 @@ def test_chift_refuses_a_multi_plan_invoice_with_a_bad_distribution_or_period(
     assert box.records("invoices") == []
     ok = http.post(path, json=body, params={"force_financial_period": "012026"})
     assert ok.status_code == 200, ok.text
+
+
+# -- analytic accounts of several plans ----------------------------------------------------------
+
+
+def test_analytic_accounts_are_created_read_and_updated_in_their_plan(
+    box: Sandbox, flow: Client
+) -> None:
+    made = flow.call(
+        "sage_ge/createAnalyticAccountMultiAnalyticPlans",
+        {"analyticPlan": "2", "code": "PATIS", "name": "Pâtisserie"},
+    )
+    assert (made["id"], made["analytic_plan"], made["active"]) == ("PATIS", "2", True)
+    # The same code may exist in another plan; not twice in one.
+    flow.call("sage_ge/createAnalyticAccountMultiAnalyticPlans",
+              {"analyticPlan": "1", "code": "PATIS", "name": "Site pâtisserie"})  # fmt: skip
+    with pytest.raises(APIError) as caught:
+        flow.call("sage_ge/createAnalyticAccountMultiAnalyticPlans",
+                  {"analyticPlan": "2", "code": "PATIS", "name": "Encore"})  # fmt: skip
+    assert (caught.value.status, caught.value.entries[0].code) == (
+        409, "ERROR_ANALYTIC_ACCOUNT_ALREADY_EXISTS",
+    )  # fmt: skip
+    got = flow.call("sage_ge/getAnalyticAccountMultiAnalyticPlans",
+                    {"analyticPlan": "2", "analyticAccountId": "PATIS"})  # fmt: skip
+    assert got["name"] == "Pâtisserie"
+    renamed = flow.call(
+        "sage_ge/updateAnalyticAccountMultiAnalyticPlans",
+        {"analyticPlan": "2", "analyticAccountId": "PATIS", "code": "PATISS", "active": False},
+    )
+    assert (renamed["id"], renamed["name"], renamed["active"]) == ("PATISS", "Pâtisserie", False)
+    plans = flow.call("sage_ge/listAnalyticAccountsMultiAnalyticPlans", {})["items"]
+    assert sorted((a["analytic_plan"], a["id"]) for a in plans if "PATIS" in a["id"]) == [
+        ("1", "PATIS"), ("2", "PATISS"),
+    ]  # fmt: skip
+    with pytest.raises(APIError) as missing:
+        flow.call("sage_ge/getAnalyticAccountMultiAnalyticPlans",
+                  {"analyticPlan": "9", "analyticAccountId": "PATIS"})  # fmt: skip
+    assert missing.value.entries[0].code == "ERROR_ANALYTIC_PLAN_NOT_FOUND"
+    # The default plan's routes (createAnalyticAccount, updateAnalyticAccount) too.
+    flow.call("sage_ge/createAnalyticAccount", {"code": "NANTES", "name": "Nantes"})
+    flow.call("sage_ge/updateAnalyticAccount", {"analyticAccountId": "NANTES", "name": "Nantes C"})
+    assert flow.call("sage_ge/getAnalyticAccount", {"analyticAccountId": "NANTES"})["name"] == (
+        "Nantes C"
+    )
+
+
+def test_a_renamed_analytic_account_stays_renamed_in_the_state_file(tmp_path: Any) -> None:
+    data = tmp_path / "ge.db"
+    first = Sandbox(clock=Clock.manual(), data=data)
+    with httpx.Client(transport=first.transport(), base_url=first.api_base,
+                      headers={"authorization": f"Bearer {DEV_TOKEN}"}) as http:  # fmt: skip
+        answer = http.patch("/analytic-accounts/TRAIT/multi-analytic-plans/2", json={"code": "TR"})
+        assert answer.status_code == 200, answer.text
+    first.close()
+    again = Sandbox(clock=Clock.manual(), data=data)
+    codes = {a["code"] for a in again.records("analytic_accounts") if a["analytic_plan"] == "2"}
+    assert codes == {"BOUL", "TR"}
+    again.close()

@@ -1199,10 +1199,16 @@ class Sandbox(SimulatorShell):
         )
 
     def _analytic_accounts(
-        self, folder: Folder, template: str, ident: str | None, query: Mapping[str, str]
+        self,
+        folder: Folder,
+        template: str,
+        ident: str | None,
+        query: Mapping[str, str],
+        in_plan: str | None = None,
     ) -> Reply:
         """Analytic accounts with their debit, credit and balance from the posted lines'
-        distributions; without ``multi-analytic-plans`` only the default (first) plan's."""
+        distributions; without ``multi-analytic-plans`` only the default (first) plan's. With
+        ``ident``, that account (of ``in_plan`` when given: a code is unique in its plan only)."""
         totals: dict[tuple[str, str], list[Decimal]] = {}
         for entry in folder["entries"]:
             for item in entry["items"]:
@@ -1231,7 +1237,10 @@ class Sandbox(SimulatorShell):
             rows.append(row)
         if ident is None:
             return self._page(rows, query)
-        found = next((r for r in rows if r["id"] == ident), None)
+        found = next(
+            (r for r in rows if r["id"] == ident and in_plan in (None, r.get("analytic_plan"))),
+            None,
+        )
         if found is None:
             # GET /analytic-accounts/{analytic_account_id}'s 404 example.
             raise ChiftError(

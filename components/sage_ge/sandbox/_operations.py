@@ -47,6 +47,12 @@ ROUTES: dict[str, frozenset[str]] = {
     "/invoices/multi-analytic-plans": frozenset({"POST"}),
     "/invoices/multi-analytic-plans/type/{invoice_type}": frozenset({"GET"}),
     "/invoices/multi-analytic-plans/{invoice_id}": frozenset({"GET"}),
+    "/analytic-accounts": frozenset({"POST"}),
+    "/analytic-accounts/{analytic_account_id}": frozenset({"PATCH"}),
+    "/analytic-accounts/multi-analytic-plans/{analytic_plan}": frozenset({"POST"}),
+    "/analytic-accounts/{analytic_account_id}/multi-analytic-plans/{analytic_plan}": frozenset(
+        {"GET", "PATCH"}
+    ),
 }
 #: The query parameters each GET reads (the fidelity test holds them to the operation's).
 READS: dict[str, frozenset[str]] = {
@@ -70,6 +76,9 @@ READS: dict[str, frozenset[str]] = {
         }
     ),
     "/invoices/multi-analytic-plans/{invoice_id}": frozenset({"folder_id"}),
+    "/analytic-accounts/{analytic_account_id}/multi-analytic-plans/{analytic_plan}": frozenset(
+        {"folder_id"}
+    ),
 }
 
 #: ``AccountingInvoicePaymentIn`` and ``AccountingInvoicePaymentItemIn``.
@@ -110,6 +119,8 @@ MULTI_LINE_FIELDS = frozenset(
      "tax_amount", "total", "account_number", "tax_code", "description",
      "analytic_distribution"}
 )  # fmt: skip
+#: ``AnalyticAccountItemIn`` and ``AnalyticAccountItemUpdate`` (the same four fields).
+ANALYTIC_FIELDS = frozenset({"active", "code", "name", "currency"})
 #: ``pdf_name``'s pattern (``FinancialEntryItemIn``).
 PDF_NAME = re.compile(r"^[a-zA-Z0-9\-_ ]{1,196}(?:.pdf)?$")
 #: ``force_financial_period``: "The format is: mmYYYY" (ERROR_INVALID_FINANCIAL_PERIOD_FORMAT).
@@ -669,6 +680,128 @@ def _multi_invoice(
     )
 
 
+# -- analytic account writes --------------------------------------------------------------------
+
+_MULTI_LIST = "/analytic-accounts/multi-analytic-plans"
+_MONO_ONE = "/analytic-accounts/{analytic_account_id}"
+
+
+def _plan(folder: Folder, plan: str | None) -> str:
+    """The plan named, which must exist, or the default (first) one the mono-plan routes use."""
+    if plan is None:
+        default = next((p["id"] for p in folder["analytic_plans"]), None)
+        if default is None:
+            raise ChiftError(404, "The analytic plan doesn't exist in the accounting system.",
+                             "ERROR_ANALYTIC_PLAN_NOT_FOUND")  # fmt: skip
+        return str(default)
+    if folder["analytic_plans"].get(plan) is None:
+        # POST /invoices/multi-analytic-plans' 404 example ERROR_ANALYTIC_PLAN_NOT_FOUND_2.
+        raise ChiftError(
+            404,
+            f"The analytic plan '{plan}' doesn't exist in the accounting system.",
+            "ERROR_ANALYTIC_PLAN_NOT_FOUND",
+        )
+    return plan
+
+
+def _analytic_text(data: Mapping[str, Any], name: str) -> str:
+    value = data.get(name)
+    if not isinstance(value, str) or not value.strip():
+        raise validation_error("body", name, "String should have at least 1 character",
+                               "string_too_short")  # fmt: skip
+    return value
+
+
+def _create_analytic(
+    box: Sandbox, folder: Folder, query: Mapping[str, str], body: bytes, plan: str | None = None
+) -> Reply:
+    """``accounting_create_analytic_account`` (the default plan) and
+    ``accounting_create_analytic_account_multi_plans`` (``AnalyticAccountItemIn``); a code
+    already in the plan is the 409 ``ERROR_ANALYTIC_ACCOUNT_ALREADY_EXISTS``."""
+    plan_id = _plan(folder, plan)
+    data = _json_object(body)
+    _known_fields(data, ANALYTIC_FIELDS, "body")
+    for name in ("code", "name", "currency"):
+        if data.get(name) is None:
+            raise validation_error("body", name, "Field required", "missing")
+    code, name = _analytic_text(data, "code"), _analytic_text(data, "name")
+    if folder["analytic_accounts"].get(f"{plan_id}:{code}") is not None:
+        raise ChiftError(
+            409,
+            f"An analytic account with the same code/id ({code}) already exists in the "
+            "accounting system.",
+            "ERROR_ANALYTIC_ACCOUNT_ALREADY_EXISTS",
+        )
+    record = {"id": f"{plan_id}:{code}", "code": code, "name": name,
+              "active": data.get("active") is not False, "currency": str(data["currency"]),
+              "analytic_plan": plan_id}  # fmt: skip
+    box._put(folder, "analytic_accounts", record)
+    if plan is None:
+        return box._analytic_accounts(folder, _MONO_ONE, code, {})
+    return box._analytic_accounts(folder, _MULTI_LIST, code, {}, in_plan=plan_id)
+
+
+def _update_analytic(
+    box: Sandbox,
+    folder: Folder,
+    query: Mapping[str, str],
+    body: bytes,
+    ident: str,
+    plan: str | None = None,
+) -> Reply:
+    """``accounting_update_analytic_account`` and ``..._multi_plans``
+    (``AnalyticAccountItemUpdate``): the fields given replace theirs (a null leaves one as it
+    is). A new code moves the account; lines already posted keep the code they were posted
+    with (what Sage GE does to them is unknown)."""
+    plan_id = _plan(folder, plan)
+    key = f"{plan_id}:{ident}"
+    record = folder["analytic_accounts"].get(key)
+    if record is None:
+        raise ChiftError(
+            404,
+            f"The analytic account '{ident}' doesn't exist in the analytic plan '{plan_id}' of "
+            "the accounting system.",
+            "ERROR_ANALYTIC_ACCOUNT_NOT_FOUND",
+        )
+    data = _json_object(body)
+    _known_fields(data, ANALYTIC_FIELDS, "body")
+    for name in ("code", "name", "currency"):
+        if data.get(name) is not None:
+            _analytic_text(data, name)
+    updated = {**record, **{k: v for k, v in data.items() if v is not None}}
+    code = str(updated["code"])
+    if code != record["code"]:
+        if folder["analytic_accounts"].get(f"{plan_id}:{code}") is not None:
+            raise ChiftError(
+                409,
+                f"An analytic account with the same code/id ({code}) already exists in the "
+                "accounting system.",
+                "ERROR_ANALYTIC_ACCOUNT_ALREADY_EXISTS",
+            )
+        stamp = box.clock.stamp()
+        folder["analytic_accounts"].remove(key, stamp)
+        if box.persist is not None:  # inside the request's write transaction
+            box.persist.delete(folder.id, "analytic_accounts", key, stamp)
+        updated["id"] = f"{plan_id}:{code}"
+    box._put(folder, "analytic_accounts", updated)
+    if plan is None:
+        return box._analytic_accounts(folder, _MONO_ONE, code, {})
+    return box._analytic_accounts(folder, _MULTI_LIST, code, {}, in_plan=plan_id)
+
+
+def _plan_analytic(
+    box: Sandbox, folder: Folder, query: Mapping[str, str], body: bytes, ident: str, plan: str
+) -> Reply:
+    """``accounting_get_analytic_account_multi_plans``."""
+    return box._analytic_accounts(folder, _MULTI_LIST, ident, {}, in_plan=_plan(folder, plan))
+
+
+def _plan_create(
+    box: Sandbox, folder: Folder, query: Mapping[str, str], body: bytes, plan: str
+) -> Reply:
+    return _create_analytic(box, folder, query, body, plan)
+
+
 # -- shared ----------------------------------------------------------------------------------------
 
 
@@ -749,4 +882,13 @@ _HANDLERS: dict[tuple[str, str], Handler] = {
     ("POST", "/invoices/multi-analytic-plans"): _create_multi_invoice,
     ("GET", "/invoices/multi-analytic-plans/type/{invoice_type}"): _multi_invoices,
     ("GET", "/invoices/multi-analytic-plans/{invoice_id}"): _multi_invoice,
+    ("POST", "/analytic-accounts"): _create_analytic,
+    ("PATCH", "/analytic-accounts/{analytic_account_id}"): _update_analytic,
+    ("POST", "/analytic-accounts/multi-analytic-plans/{analytic_plan}"): _plan_create,
+    ("GET", "/analytic-accounts/{analytic_account_id}/multi-analytic-plans/{analytic_plan}"): (
+        _plan_analytic
+    ),
+    ("PATCH", "/analytic-accounts/{analytic_account_id}/multi-analytic-plans/{analytic_plan}"): (
+        _update_analytic
+    ),
 }
