@@ -121,6 +121,13 @@ def _matching(client: Client, example: Inputs) -> Inputs:
     return {**example, "entries": [sale["entry"]["id"], paid["entry"]["id"]]}
 
 
+def _entries(client: Client, example: Inputs) -> Inputs:
+    # A year with an invoice and its payment, for a FEC that has rows.
+    _call(client, "createJournalEntry", _SALE)
+    _call(client, "createJournalEntry", _PAYMENT)
+    return example
+
+
 def _new_party(code: str, name: str) -> Callable[[Client, Inputs], Inputs]:
     # The example's party is in the seed already (Chift refuses a second with its code).
     def prepare(client: Client, example: Inputs) -> Inputs:
@@ -148,6 +155,7 @@ PREPARE: dict[str, Callable[[Client, Inputs], Inputs]] = {
     "getJournalEntry": _entry,
     "findJournalEntry": _marked,
     "matchEntries": _matching,
+    "exportFEC": _entries,
     "createClient": _new_party("CMARTIN", "Martin SAS"),
     "createSupplier": _new_party("FLEGRAND", "Legrand SA"),
     "createJournal": _new_journal,

@@ -51,6 +51,7 @@ def test_every_example_flow_is_exercised_here() -> None:
         "sage200-invoice-customer",
         "sage200-export-posted-sales",
         "sage-ge-sync-sales",  # tests/sage_ge/test_sandbox_ge_examples.py
+        "sage-ge-export-fec",  # tests/sage_ge/test_example_export_fec.py
     }
     found = {p.name.removesuffix(".sageflow.yaml") for p in EXAMPLES.glob("*.sageflow.yaml")}
     assert found == tested

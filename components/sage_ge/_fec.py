@@ -36,7 +36,11 @@ COLUMNS = (
 )
 SEPARATORS = {"tab": "\t", "pipe": "|"}
 Separator = Literal["tab", "pipe"]
-_SIREN = re.compile(r"^[0-9]{9}$")
+SIREN_PATTERN = r"^[0-9]{9}$"
+_SIREN = re.compile(SIREN_PATTERN)
+#: The marker Sage GE entries carry in their reference (sage_ge._rules.MARKER): the sender's
+#: technical check, not part of the piece reference a FEC reader looks for.
+_MARKER = re.compile(r"\s*#[A-Z]{5}#")
 #: Characters a field may not hold: the separators and line breaks would shift the columns.
 _BREAKS = re.compile(r"[\t|\r\n]+")
 
@@ -45,10 +49,30 @@ class FECError(ValueError):
     """Entries that cannot go into a FEC as they are (each named, with why)."""
 
 
+def siren_problem(siren: str) -> str | None:
+    """What is wrong with a SIREN, or None: 9 digits whose last is the Luhn check digit
+    (INSEE's key), so a mistyped digit or two swapped neighbours is caught."""
+    if not _SIREN.fullmatch(siren):
+        digits = sum(c.isdigit() for c in siren)
+        hint = f" (it has {digits} digits)" if siren.isdigit() else " (digits only, no spaces)"
+        return f"expected the company's 9-digit SIREN, got {siren!r}{hint}"
+    total = 0
+    for position, char in enumerate(reversed(siren)):
+        digit = int(char) * (2 if position % 2 else 1)
+        total += digit - 9 if digit > 9 else digit
+    if total % 10:
+        return (
+            f"{siren!r} is not a valid SIREN: its check digit does not match (a digit mistyped "
+            "or two swapped?); copy it from the company's Kbis or avis de situation"
+        )
+    return None
+
+
 def file_name(siren: str, closing: date) -> str:
     """``<SIREN>FEC<AAAAMMJJ>.txt``, the date being the fiscal year's closing date."""
-    if not _SIREN.fullmatch(siren):
-        raise FECError(f"siren: expected the company's 9-digit SIREN, got {siren!r}")
+    problem = siren_problem(siren)
+    if problem is not None:
+        raise FECError(f"siren: {problem}")
     return f"{siren}FEC{closing:%Y%m%d}.txt"
 
 
@@ -129,7 +153,7 @@ def rows(
                     _text(item.get("account_name")),
                     _text(item.get("partner_id")),
                     _text(item.get("partner_name")),
-                    _text(entry.get("reference") or number),
+                    _text(_MARKER.sub("", str(entry.get("reference") or "")) or number),
                     day,
                     _text(item.get("description") or entry.get("name") or number),
                     _money(d, point),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from sage_ge import _fec
 from sage_ge._pack import PACK
@@ -33,7 +33,10 @@ class ExportFECInputs(Inputs):
         description="Last day of the period (the fiscal year's end).", examples=["2026-12-31"]
     )
     siren: str = Field(
-        pattern=r"^[0-9]{9}$", description="The company's SIREN (9 digits).", examples=["552100554"]
+        description="The company's SIREN (9 digits, no spaces).",
+        examples=["552100554"],
+        # Checked by _siren (its message says what is wrong); the pattern is for JSON Schema.
+        json_schema_extra={"pattern": _fec.SIREN_PATTERN},
     )
     closingDate: Date | None = Field(
         default=None,
@@ -50,18 +53,38 @@ class ExportFECInputs(Inputs):
         default=False, description="Include unposted entries (brouillard); a FEC normally has none."
     )
 
-    @model_validator(mode="after")
-    def _period(self) -> ExportFECInputs:
-        if self.dateTo < self.dateFrom:
-            raise ValueError(f"dateTo ({self.dateTo}) is before dateFrom ({self.dateFrom})")
-        if plus_months(self.dateFrom, MAX_FISCAL_YEAR_MONTHS) <= self.dateTo:
+    allowEmpty: bool = Field(
+        default=False,
+        description=(
+            "Export a period with no entries (the header row alone); otherwise such a period "
+            "is refused, as a mistyped year or dossier usually is the reason."
+        ),
+    )
+
+    @field_validator("siren")
+    @classmethod
+    def _siren(cls, value: str) -> str:
+        problem = _fec.siren_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("dateTo")
+    @classmethod
+    def _period(cls, value: date, info: ValidationInfo) -> date:
+        start = info.data.get("dateFrom")
+        if not isinstance(start, date):
+            return value  # dateFrom is refused on its own
+        if value < start:
+            raise ValueError(f"the period ends ({value}) before it starts (dateFrom {start})")
+        if plus_months(start, MAX_FISCAL_YEAR_MONTHS) <= value:
             # A typed year (2062 for 2026) would otherwise read decades, 3 months a request.
             raise ValueError(
-                f"{self.dateFrom}..{self.dateTo} is longer than a fiscal year: a FEC covers one "
-                f"exercice, at most {MAX_FISCAL_YEAR_MONTHS} months (a first year's longest); "
-                "give the fiscal year's first and last days"
+                f"{start}..{value} is longer than a fiscal year: a FEC covers one exercice, at "
+                f"most {MAX_FISCAL_YEAR_MONTHS} months (a first year's longest); give the "
+                "fiscal year's last day"
             )
-        return self
+        return value
 
 
 class ExportFECOutput(BaseModel):
@@ -121,6 +144,18 @@ def export_fec(inputs: ExportFECInputs) -> Action:
         raise InputValidationError(
             "sage_ge/exportFEC", [FieldProblem("$.dateFrom", f"the period's entries: {error}")]
         ) from None
+    if not ordered and not inputs.allowEmpty:
+        raise InputValidationError(
+            "sage_ge/exportFEC",
+            [
+                FieldProblem(
+                    "$.dateFrom",
+                    f"the dossier has no entries dated {inputs.dateFrom}..{inputs.dateTo}: check "
+                    "the period (its year) and the dossier (the connection's folderId); "
+                    "allowEmpty: true exports the header row alone",
+                )
+            ],
+        )
     closing: date = inputs.closingDate or inputs.dateTo
     return {
         "fileName": _fec.file_name(inputs.siren, closing),

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import date, timedelta
 from itertools import pairwise
@@ -145,7 +146,7 @@ def test_the_year_in_one_window_is_what_the_sandbox_refuses_by_name(sandbox: San
     ("period", "message"),
     [
         ({"dateFrom": "2026-01-01", "dateTo": "2062-12-31"}, "longer than a fiscal year"),
-        ({"dateFrom": "2026-01-01", "dateTo": "2025-12-31"}, r"dateTo \(2025-12-31\) is before"),
+        ({"dateFrom": "2026-01-01", "dateTo": "2025-12-31"}, r"ends \(2025-12-31\) before it"),
     ],
 )
 def test_a_mistyped_period_is_refused_before_anything_is_read(
@@ -167,9 +168,54 @@ def test_a_first_fiscal_year_of_24_months_is_exported() -> None:
 
     connection = Connection.with_token("http://chift.invalid/x", "t", PROFILE)
     with Client(connection, transport=httpx.MockTransport(empty)) as c:
-        out = c.call("sage_ge/exportFEC", {**YEAR, "dateFrom": "2025-01-01"})
+        out = c.call("sage_ge/exportFEC", {**YEAR, "dateFrom": "2025-01-01", "allowEmpty": True})
         with pytest.raises(InputValidationError, match="at most 24 months"):
             c.call("sage_ge/exportFEC", {**YEAR, "dateFrom": "2024-12-31"})
     assert out["entries"] == 0
     assert chift_calls.count("") == 1  # the journals
     assert len(chift_calls) == 1 + 8  # and eight 3-month windows
+
+
+def test_a_period_without_entries_is_refused_unless_allowed(sandbox: Sandbox) -> None:
+    # A year typed 2036 for 2026 (or the wrong dossier) reads nothing: said, not an empty file.
+    period = {**YEAR, "dateFrom": "2025-01-01", "dateTo": "2025-12-31"}
+    with client(sandbox) as c:
+        nothing = r"no entries dated 2025-01-01\.\.2025-12-31"
+        with pytest.raises(InputValidationError, match=nothing):
+            c.call("sage_ge/exportFEC", period)
+        empty = c.call("sage_ge/exportFEC", {**period, "allowEmpty": True})
+    assert empty["content"].count("\n") == 1  # the header row alone
+    assert empty["entries"] == 0
+
+
+@pytest.mark.parametrize(
+    ("siren", "says"),
+    [
+        ("55210055", "9-digit SIREN, got '55210055' (it has 8 digits)"),
+        ("552 100 554", "digits only, no spaces"),
+        ("552100545", "not a valid SIREN: its check digit"),  # two digits swapped
+        ("552100553", "not a valid SIREN"),  # one mistyped
+    ],
+)
+def test_a_mistyped_siren_is_refused_saying_what_is_wrong(siren: str, says: str) -> None:
+    from sageflow._registry import get_component
+
+    with pytest.raises(InputValidationError, match=re.escape(says)) as refused:
+        get_component("sage_ge/exportFEC").validate({**YEAR, "siren": siren})
+    assert "$.siren" in str(refused.value)
+
+
+def test_the_piece_reference_leaves_the_senders_marker_out(sandbox: Sandbox) -> None:
+    with client(sandbox) as c:
+        made = c.call(
+            "sage_ge/createJournalEntry",
+            {
+                "journalCode": "OD", "date": "2026-02-02", "reference": "PIECE-7",
+                "lines": [{"account": "512000", "label": "Frais", "debit": "5.00"},
+                          {"account": "627000", "label": "Frais", "credit": "5.00"}],
+            },
+        )  # fmt: skip
+        out = c.call("sage_ge/exportFEC", YEAR)
+    assert made["marker"] in sandbox.records("entries")[0]["reference"]
+    rows = [line.split("\t") for line in out["content"].splitlines()[1:]]
+    assert {row[8] for row in rows} == {"PIECE-7"}

@@ -206,17 +206,61 @@ def _check_outputs(flow: Flow, targets: tuple[str, ...]) -> list[tuple[str, Path
             known = ", ".join(sorted(flow.outputs)) or "none"
             _invalid(f"--output {target}: the flow has no output {name!r} (it has: {known})")
         path = Path(file)
-        problem = _unwritable(file, path)
+        problem = _unwritable_folder(path) if NAMED_FILE in file else _unwritable(file, path)
         if problem:
             _invalid(f"--output {target}: {problem}")
         checked.append((name, path))
     return checked
 
 
+#: ``-o NAME=FOLDER/{fileName}``: the output is a file the flow named (``{fileName, content}``,
+#: such as exportFEC's ``<SIREN>FEC<AAAAMMJJ>.txt``), written under its own name in FOLDER.
+NAMED_FILE = "{fileName}"
+
+
+def _unwritable_folder(path: Path) -> str | None:
+    """Why a named output file cannot be written into ``path``'s folder, or None. The folder
+    must exist: the flow chooses the file's name, so the folder is all the caller types, and
+    a mistyped one is reported rather than created."""
+    if path.name != NAMED_FILE or NAMED_FILE in str(path.parent):
+        return f"{NAMED_FILE} stands for the whole file name, once: FOLDER/{NAMED_FILE}"
+    folder = path.parent
+    if not folder.is_dir():
+        what = "is not a folder" if folder.exists() else "does not exist"
+        return f"the folder {folder} {what} (check its spelling, or create it first)"
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".sageflow-output.", suffix=".partial", dir=folder)
+    except OSError as error:
+        return f"cannot write in {folder}: {error.strerror or error}"
+    os.close(fd)
+    os.unlink(probe)
+    return None
+
+
+def _named_file(value: Any) -> tuple[str, str] | str:
+    """A named output's file name and text, or why the value is not one."""
+    if not (
+        isinstance(value, dict)
+        and isinstance(value.get("fileName"), str)
+        and isinstance(value.get("content"), str)
+    ):
+        return "the output is not a named file (an object with fileName and content text)"
+    name = value["fileName"]
+    # The name comes from the flow's data: it may only name a file in the chosen folder.
+    if (
+        name in ("", ".", "..")
+        or name.startswith(".")
+        or any(c in name for c in "/\\\0")
+        or len(name.encode()) > 255
+    ):
+        return f"the output's fileName {name!r} is not a plain file name"
+    return name, value["content"]
+
+
 def _unwritable(file: str, path: Path) -> str | None:
     """Why ``path`` cannot be written as a new file by rename in its directory, or None."""
     if file.endswith(("/", os.sep)) or path.name in ("", ".", ".."):
-        return "names a directory, not a file"
+        return f"names a directory, not a file (FOLDER/{NAMED_FILE} writes a file the flow names)"
     try:
         info = path.lstat()
     except FileNotFoundError:
@@ -251,6 +295,11 @@ def _write_outputs(
             text = _csv_text(value, str(getattr(declared, "raw", declared or "")))
             if text is None:
                 return f"--output {name}={path}: the output is not a list of objects (for a CSV)"
+        elif path.name == NAMED_FILE:
+            named = _named_file(value)
+            if isinstance(named, str):
+                return f"--output {name}={path}: {named}"
+            path, text = path.parent / named[0], named[1]
         else:
             text = json_text(value) + "\n"
         try:
@@ -571,7 +620,8 @@ def _finish(result: RunResult, as_json: bool, output_error: str | None = None) -
     multiple=True,
     metavar="NAME=FILE",
     help="Also write a flow output to FILE (.csv for a list of objects, else JSON); "
-    "checked before anything is sent.",
+    "FOLDER/{fileName} writes a named file the flow made (an existing FOLDER). Checked "
+    "before anything is sent.",
 )
 @click.option(
     "--dry-run-outputs",
