@@ -136,3 +136,84 @@ def get_account_balances(inputs: AccountBalancesInputs) -> Action:
     if inputs.startMonth is not None:
         body["start"] = inputs.startMonth
     return (yield from list_action("/chart-of-accounts/balance", inputs, body=body))
+
+
+class Matching(Inputs):
+    """One lettrage: a client's or supplier's entries that settle each other."""
+
+    entries: list[Annotated[str, Field(min_length=1)]] = Field(
+        min_length=2,
+        description="Ids of the entries to match (at least two): journal entries, invoices, "
+        "payments or financial entries.",
+        examples=[["INV000012", "E000057"]],
+    )
+    clientId: str | None = Field(
+        default=None, min_length=1, description="The client whose entries they are.",
+        examples=["CDUPONT"], json_schema_extra=_lookups.CLIENTS,
+    )  # fmt: skip
+    supplierId: str | None = Field(
+        default=None, min_length=1, description="The supplier whose entries they are.",
+        examples=["FORANGE"], json_schema_extra=_lookups.SUPPLIERS,
+    )  # fmt: skip
+
+    @model_validator(mode="after")
+    def _one_party(self) -> Matching:
+        if (self.clientId is None) == (self.supplierId is None):
+            raise ValueError("give clientId or supplierId (Chift's partner_id), not both")
+        if len(set(self.entries)) != len(self.entries):
+            raise ValueError("an entry is listed twice in one matching")
+        return self
+
+
+class MatchEntriesMultipleInputs(Inputs):
+    matchings: list[Matching] = Field(
+        min_length=1, max_length=500, description="The lettrages to make, each on its own."
+    )
+
+
+class MatchingResult(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    matching_number: str | None = Field(description="The lettrage code, when it was made.")
+    processed: bool = Field(description="Whether Sage GE made this lettrage.")
+    error_msg: dict[str, Any] | None = Field(description="Why not, when it was refused.")
+
+
+class MatchEntriesMultipleOutput(BaseModel):
+    results: list[MatchingResult] = Field(description="Per matching, in the order given.")
+    matched: int = Field(description="How many were made.")
+    refused: int = Field(description="How many were refused (see each result's error_msg).")
+
+
+@PACK.component(
+    key="matchEntriesMultiple",
+    title="Match Entries (Several Matchings)",
+    description=(
+        "Make several lettrages at once, each a client's or supplier's entries that settle "
+        "each other (POST /matching-multiple through Chift; on request at Chift); a refused "
+        "one is reported with Chift's error, not failing the others."
+    ),
+    inputs=MatchEntriesMultipleInputs,
+    output=MatchEntriesMultipleOutput,
+    annotations=WRITE,
+    example_input={"matchings": [{"entries": ["INV000012", "E000057"], "clientId": "CDUPONT"}]},
+    example_output={
+        "results": [{"matching_number": "AA", "processed": True, "error_msg": None}],
+        "matched": 1,
+        "refused": 0,
+    },
+    availability="on_request",
+)
+def match_entries_multiple(inputs: MatchEntriesMultipleInputs) -> Action:
+    body = {
+        "matchings": [
+            {"entries": list(m.entries), "partner_id": m.clientId or m.supplierId}
+            for m in inputs.matchings
+        ]
+    }
+    response = yield HTTPRequest("POST", "/matching-multiple", json=body)
+    answer = response.json()
+    if not isinstance(answer, list) or not all(isinstance(a, dict) for a in answer):
+        raise ValueError("POST /matching-multiple did not answer a list of matchings")
+    matched = sum(1 for a in answer if a.get("processed"))
+    return {"results": answer, "matched": matched, "refused": len(answer) - matched}

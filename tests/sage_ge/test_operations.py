@@ -432,3 +432,36 @@ def test_plan_analytic_accounts_go_to_their_plans_route_with_only_the_inputs_giv
     assert json.loads(update.content) == {"active": False}
     assert (get.method, get.url.path) == ("GET", f"{base}/PATIS/multi-analytic-plans/2")
     assert len(seen) == 4
+
+
+def test_several_matchings_are_sent_in_one_request_each_with_its_partner() -> None:
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if request.url.path == "/token":
+            return httpx.Response(200, json={"access_token": "t", "expires_in": 1800})
+        return httpx.Response(200, json=[
+            {"matching_number": "AA", "processed": True, "error_msg": None},
+            {"matching_number": None, "processed": False, "error_msg": {"message": "no"}},
+        ])  # fmt: skip
+
+    values = {"clientId": "cid", "clientSecret": "s3cret", "accountId": ACCOUNT,
+              "consumerId": CONSUMER}  # fmt: skip
+    with Client(Connection.from_spec(CHIFT, values), transport=httpx.MockTransport(answer)) as c:
+        out = c.call("sage_ge/matchEntriesMultiple", {"matchings": [
+            {"entries": ["INV1", "E2"], "clientId": "CDUPONT"},
+            {"entries": ["INV3", "E4"], "supplierId": "FORANGE"},
+        ]})  # fmt: skip
+        for bad in ({"entries": ["INV1"], "clientId": "C"},
+                    {"entries": ["INV1", "INV1"], "clientId": "C"},
+                    {"entries": ["INV1", "E2"], "clientId": "C", "supplierId": "F"}):  # fmt: skip
+            with pytest.raises(InputValidationError):
+                c.call("sage_ge/matchEntriesMultiple", {"matchings": [bad]})
+    assert (out["matched"], out["refused"]) == (1, 1)
+    (post,) = seen[1:]
+    assert post.url.path.endswith("/matching-multiple")
+    assert json.loads(post.content) == {"matchings": [
+        {"entries": ["INV1", "E2"], "partner_id": "CDUPONT"},
+        {"entries": ["INV3", "E4"], "partner_id": "FORANGE"},
+    ]}  # fmt: skip

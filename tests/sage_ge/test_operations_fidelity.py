@@ -62,6 +62,8 @@ def test_accepted_body_fields_are_the_schemas() -> None:
     assert set(line["properties"]) == ops.MULTI_LINE_FIELDS
     # The multi-plan invoice is the mono one but for its lines' distribution.
     assert set(schema("InvoiceItemInMultiAnalyticPlans")["properties"]) == core.INVOICE_FIELDS
+    assert set(schema("MatchingIn")["properties"]) == ops.MATCHING_FIELDS
+    assert set(schema("MultipleMatchingIn")["properties"]) == ops.MULTIPLE_MATCHING_FIELDS
     for name in ("AnalyticAccountItemIn", "AnalyticAccountItemUpdate"):
         assert set(schema(name)["properties"]) == ops.ANALYTIC_FIELDS
     pdf_name = schema("FinancialEntryItemIn")["properties"]["pdf_name"]["anyOf"][0]["pattern"]
@@ -145,6 +147,22 @@ def test_answers_conform_to_the_response_schemas() -> None:
         written = http.request(method, path, json=body)
         assert written.status_code == 200, (path, written.text)
         conforms(written.json(), response_schema(template, method), f"{method} {path}")
+    second = http.post("/invoices", json={**invoice, "invoice_number": "F3", "lines": [
+        {k: v for k, v in line.items() if k != "analytic_distribution"}]}).json()  # fmt: skip
+    paid_too = http.post("/invoices/payments", json={
+        "date": "2026-01-05", "payment_method_id": "CHQ", "currency": "EUR",
+        "items": [{"invoice_id": second["id"], "amount": 120}],
+    })  # fmt: skip
+    assert paid_too.status_code == 204
+    payments = http.get(f"/invoices/id/{second['id']}/payments").json()["items"]
+    matched = http.post("/matching", json={"entries": [second["id"], payments[0]["id"]],
+                                           "partner_id": "CDUPONT"})  # fmt: skip
+    assert matched.status_code == 200, matched.text
+    conforms(matched.json(), response_schema("/matching", "POST"), "POST matching")
+    several = http.post("/matching-multiple", json={"matchings": [
+        {"entries": [made.json()["id"], "E999999"], "partner_id": "CDUPONT"}]})  # fmt: skip
+    assert several.status_code == 200, several.text
+    conforms(several.json(), response_schema("/matching-multiple", "POST"), "matching-multiple")
     # A mono invoice reads back through the multi-plan route too (its one account at 100 %).
     mono = http.post("/invoices", json={**invoice, "invoice_number": "F2",
                                         "lines": [{**{k: v for k, v in line.items()

@@ -446,3 +446,74 @@ def test_a_renamed_analytic_account_stays_renamed_in_the_state_file(tmp_path: An
     codes = {a["code"] for a in again.records("analytic_accounts") if a["analytic_plan"] == "2"}
     assert codes == {"BOUL", "TR"}
     again.close()
+
+
+# -- matching (lettrage) -------------------------------------------------------------------------
+
+
+def paid_sale(flow: Client, number: str, paid: str) -> tuple[str, str]:
+    """A 120.00 sale and a payment of ``paid`` on it: their ids."""
+    sale = invoice(flow, number)
+    flow.call("sage_ge/createInvoicePayment", {
+        "date": "2026-01-04", "paymentMethodId": "VIR",
+        "invoices": [{"invoiceId": sale["id"], "amount": paid}],
+    })  # fmt: skip
+    (payment,) = flow.call("sage_ge/listInvoicePayments", {"invoiceId": sale["id"]})["items"]
+    return sale["id"], payment["id"]
+
+
+def test_an_invoice_and_its_payment_are_matched_with_a_lettrage_code(
+    box: Sandbox, flow: Client
+) -> None:
+    sale, payment = paid_sale(flow, "F10", "120.00")
+    done = flow.call("sage_ge/matchEntries", {"entries": [sale, payment], "clientId": "CDUPONT"})
+    assert done == {"matching_number": "AA", "balance": 0.0}
+    lettered = [
+        (e["id"], i["account_number"], i["matching_numbers"])
+        for e in box.records("entries") for i in e["items"] if i["matching_numbers"]
+    ]  # fmt: skip
+    assert [(a, m) for _, a, m in lettered] == [("411000", ["AA"]), ("411000", ["AA"])]
+    # Matched once: a second lettrage of the same lines is refused.
+    with pytest.raises(APIError) as caught:
+        flow.call("sage_ge/matchEntries", {"entries": [sale, payment], "clientId": "CDUPONT"})
+    assert caught.value.entries[0].code == "ERROR_ENTRY_HAS_INVALID_STATUS"
+
+
+@pytest.mark.parametrize(
+    ("which", "partner", "error"),
+    [
+        ("partial", "CDUPONT", "ERROR_AMOUNTS_NOT_BALANCED"),
+        ("other", "CMOREAU", "ERROR_ENTRY_NOT_LINKED_TO_PARTNER"),
+        ("missing", "CDUPONT", "ERROR_ENTRY_NOT_FOUND"),
+        ("no-third-party", "CDUPONT", "ERROR_ENTRY_HAS_NO_ACCOUNT_RECEIVABLE_PAYABLE"),
+    ],
+)
+def test_chift_refuses_a_lettrage_sage_ge_would_not_make(
+    box: Sandbox, flow: Client, http: httpx.Client, which: str, partner: str, error: str
+) -> None:
+    sale, payment = paid_sale(flow, "F11", "100.00" if which == "partial" else "120.00")
+    second = {"missing": "E999999"}.get(which, payment)
+    if which == "no-third-party":
+        fee = flow.call("sage_ge/createFinancialEntry", {
+            "journalCode": "BQ", "date": "2026-01-04",
+            "lines": [{"account": "627000", "label": "Frais", "amount": "-5"}],
+        })  # fmt: skip
+        second = fee["entry"]["id"]
+    before = box.records("entries")
+    answer = http.post("/matching", json={"entries": [sale, second], "partner_id": partner})
+    assert answer.json()["error_code"] == error, answer.text
+    assert box.records("entries") == before
+
+
+def test_several_lettrages_at_once_report_each_one(box: Sandbox, flow: Client) -> None:
+    first = paid_sale(flow, "F12", "120.00")
+    second = paid_sale(flow, "F13", "60.00")
+    out = flow.call("sage_ge/matchEntriesMultiple", {"matchings": [
+        {"entries": list(first), "clientId": "CDUPONT"},
+        {"entries": list(second), "clientId": "CDUPONT"},
+    ]})  # fmt: skip
+    assert (out["matched"], out["refused"]) == (1, 1)
+    ok, refused = out["results"]
+    assert (ok["processed"], ok["matching_number"]) == (True, "AA")
+    assert refused["processed"] is False
+    assert refused["error_msg"]["error_code"] == "ERROR_AMOUNTS_NOT_BALANCED"

@@ -48,6 +48,8 @@ ROUTES: dict[str, frozenset[str]] = {
     "/invoices/multi-analytic-plans/type/{invoice_type}": frozenset({"GET"}),
     "/invoices/multi-analytic-plans/{invoice_id}": frozenset({"GET"}),
     "/analytic-accounts": frozenset({"POST"}),
+    "/matching": frozenset({"POST"}),
+    "/matching-multiple": frozenset({"POST"}),
     "/analytic-accounts/{analytic_account_id}": frozenset({"PATCH"}),
     "/analytic-accounts/multi-analytic-plans/{analytic_plan}": frozenset({"POST"}),
     "/analytic-accounts/{analytic_account_id}/multi-analytic-plans/{analytic_plan}": frozenset(
@@ -121,6 +123,9 @@ MULTI_LINE_FIELDS = frozenset(
 )  # fmt: skip
 #: ``AnalyticAccountItemIn`` and ``AnalyticAccountItemUpdate`` (the same four fields).
 ANALYTIC_FIELDS = frozenset({"active", "code", "name", "currency"})
+#: ``MatchingIn`` and ``MultipleMatchingIn``.
+MATCHING_FIELDS = frozenset({"entries", "partner_id"})
+MULTIPLE_MATCHING_FIELDS = frozenset({"matchings"})
 #: ``pdf_name``'s pattern (``FinancialEntryItemIn``).
 PDF_NAME = re.compile(r"^[a-zA-Z0-9\-_ ]{1,196}(?:.pdf)?$")
 #: ``force_financial_period``: "The format is: mmYYYY" (ERROR_INVALID_FINANCIAL_PERIOD_FORMAT).
@@ -252,9 +257,11 @@ def _create_payment(box: Sandbox, folder: Folder, query: Mapping[str, str], body
         lines.append(_item(partner_type, invoice["partner_id"], -side * amount, label))
         bank_side += side * amount
     lines.append(_item("general_account", bank, bank_side, label))
-    box._post(folder, journal, day, lines, number=number,
+    entry = box._post(folder, journal, day, lines, number=number,
                       reference=data.get("reference"), due_date=None)  # fmt: skip
-    ident = f"PAY{len(_payments(folder)) + 1:06d}"
+    # The payment's id is its bank entry's: what POST /matching takes to match it with the
+    # invoice (MatchingIn.entries: "journal entry id, invoice id or financial entry id").
+    ident = entry["id"]
     for invoice, amount in parts:
         paid = (
             sum(
@@ -802,6 +809,147 @@ def _plan_create(
     return _create_analytic(box, folder, query, body, plan)
 
 
+# -- matching (lettrage) ------------------------------------------------------------------------
+
+
+def _lettrage_code(n: int) -> str:
+    """The ``n``-th of Sage GE's lettrage codes: AA, AB, ... ZZ, then AAA, AAB, ..."""
+    width = 2
+    while n >= 26**width:
+        n -= 26**width
+        width += 1
+    letters = ""
+    for _ in range(width):
+        n, rest = divmod(n, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def _match(box: Sandbox, folder: Folder, data: Any, where: str) -> Record:
+    """One ``MatchingIn``: every entry (a journal entry's, an invoice's or a payment's id) has
+    a line of the partner, on one receivable/payable account, posted and not yet matched, and
+    those lines balance; they then share a new lettrage code. Checked whole before anything
+    is written, so a refusal changes nothing."""
+    if not isinstance(data, dict):
+        raise validation_error("body", where, "Input should be a valid dictionary", "dict_type")
+    _known_fields(data, MATCHING_FIELDS, where)
+    ids, partner = data.get("entries"), data.get("partner_id")
+    if not isinstance(ids, list) or len(ids) < 2 or not all(isinstance(i, str) for i in ids):
+        # MatchingIn.entries: minItems 2.
+        raise validation_error(
+            "body", f"{where}.entries", "List should have at least 2 items after validation",
+            "too_short",
+        )  # fmt: skip
+    if not isinstance(partner, str) or not partner:
+        raise validation_error("body", f"{where}.partner_id", "Field required", "missing")
+    touched: list[tuple[Record, list[int]]] = []
+    accounts: set[str] = set()
+    balance = Decimal(0)
+    for ident in ids:
+        entry = folder["entries"].get(ident)
+        if entry is None:
+            invoice = folder["invoices"].get(ident)
+            entry = folder["entries"].get(str(invoice["entry_id"])) if invoice else None
+        if entry is None:
+            raise ChiftError(
+                404,
+                f"The entry '{ident}' doesn't exist in the accounting system.",
+                "ERROR_ENTRY_NOT_FOUND",
+            )
+        if any(seen["id"] == entry["id"] for seen, _ in touched):
+            continue  # an invoice named beside its own entry
+        third = [n for n, i in enumerate(entry["items"]) if i.get("partner_id")]
+        mine = [n for n in third if entry["items"][n]["partner_id"] == partner]
+        if not third:
+            raise ChiftError(
+                400,
+                f"Entry '{ident}' doesn't have a receivable/payable account linked to partner "
+                f"'{partner}'.",
+                "ERROR_ENTRY_HAS_NO_ACCOUNT_RECEIVABLE_PAYABLE",
+            )
+        if not mine:
+            raise ChiftError(
+                400,
+                f"Entry '{ident}' is not linked to partner '{partner}'.",
+                "ERROR_ENTRY_NOT_LINKED_TO_PARTNER",
+            )
+        if not entry.get("posted", True) or any(
+            entry["items"][n].get("matching_numbers") for n in mine
+        ):
+            raise ChiftError(
+                400,
+                "The entry doesn't have the correct status to be matched.",
+                "ERROR_ENTRY_HAS_INVALID_STATUS",
+            )
+        for n in mine:
+            item = entry["items"][n]
+            accounts.add(str(item["account_number"]))
+            balance += Decimal(str(item["debit"])) - Decimal(str(item["credit"]))
+        touched.append((entry, mine))
+    if len(accounts) > 1:
+        raise ChiftError(
+            400,
+            "The entries have different receivable/payable accounts.",
+            "ERROR_MULTIPLE_GL_ACCOUNTS",
+        )
+    if balance != 0:
+        # Whether Sage GE takes a partial lettrage through Chift is unknown: MatchingOut's
+        # balance "should be zero if the matching is complete", and both operations publish
+        # this code. The sandbox takes complete matchings only.
+        raise ChiftError(
+            400, "The amounts of the entries are not balanced.", "ERROR_AMOUNTS_NOT_BALANCED"
+        )
+    used = {
+        code
+        for entry in folder["entries"]
+        for item in entry["items"]
+        for code in item.get("matching_numbers") or []
+    }
+    code = next(_lettrage_code(n) for n in range(len(used) + 1) if _lettrage_code(n) not in used)
+    for entry, lines in touched:
+        items = [dict(i) for i in entry["items"]]
+        for n in lines:
+            items[n]["matching_numbers"] = [code]
+        box._put(folder, "entries", {**entry, "items": items})
+    return {"matching_number": code, "balance": float(balance)}
+
+
+def _matching(box: Sandbox, folder: Folder, query: Mapping[str, str], body: bytes) -> Reply:
+    """``accounting_match_entries`` (``MatchingIn`` -> ``MatchingOut``)."""
+    return json_reply(200, _match(box, folder, _json_object(body), "body"))
+
+
+def _matching_multiple(
+    box: Sandbox, folder: Folder, query: Mapping[str, str], body: bytes
+) -> Reply:
+    """``accounting_match_entries_multiple`` (``MultipleMatchingIn`` -> a list of
+    ``MultipleMatchingOut``): each matching on its own, a refused one answered
+    ``processed: false`` with its error rather than failing the others."""
+    data = _json_object(body)
+    _known_fields(data, MULTIPLE_MATCHING_FIELDS, "body")
+    matchings = data.get("matchings")
+    if not isinstance(matchings, list):
+        raise validation_error("body", "matchings", "Field required", "missing")
+    for n, matching in enumerate(matchings):  # a malformed one is the request's 422
+        if not isinstance(matching, dict):
+            raise validation_error("body", f"matchings.{n}", "Input should be a valid "
+                                   "dictionary", "dict_type")  # fmt: skip
+    answers: list[Record] = []
+    for n, matching in enumerate(matchings):
+        try:
+            done = _match(box, folder, matching, f"matchings.{n}")
+        except ChiftError as error:
+            if error.status == 422:
+                raise
+            answers.append({"matching_number": None, "processed": False,
+                            "error_msg": {"message": error.message,
+                                          "error_code": error.code}})  # fmt: skip
+        else:
+            answers.append({"matching_number": done["matching_number"], "processed": True,
+                            "error_msg": None})  # fmt: skip
+    return json_reply(200, answers)
+
+
 # -- shared ----------------------------------------------------------------------------------------
 
 
@@ -883,6 +1031,8 @@ _HANDLERS: dict[tuple[str, str], Handler] = {
     ("GET", "/invoices/multi-analytic-plans/type/{invoice_type}"): _multi_invoices,
     ("GET", "/invoices/multi-analytic-plans/{invoice_id}"): _multi_invoice,
     ("POST", "/analytic-accounts"): _create_analytic,
+    ("POST", "/matching"): _matching,
+    ("POST", "/matching-multiple"): _matching_multiple,
     ("PATCH", "/analytic-accounts/{analytic_account_id}"): _update_analytic,
     ("POST", "/analytic-accounts/multi-analytic-plans/{analytic_plan}"): _plan_create,
     ("GET", "/analytic-accounts/{analytic_account_id}/multi-analytic-plans/{analytic_plan}"): (
