@@ -45,7 +45,7 @@ Id = Annotated[
 class SageObject(BaseModel):
     """A Sage resource as returned; Sage adds fields over time, so unknown ones are kept."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
 
     id: str | None = Field(default=None, description="Sage's id (32 hex characters, or a key).")
     displayed_as: str | None = Field(default=None, description="How Sage shows the record.")

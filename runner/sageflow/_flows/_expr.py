@@ -499,10 +499,15 @@ def _rewrite(source: str, bodies: list[_Body]) -> str:
         )
 
 
-def _compile_body(text: str, bodies: list[_Body]) -> Any:
+def _compile_body(text: str, bodies: list[_Body], compiled: Any = None) -> Any:
+    """``text`` rewritten and instrumented, compiled; ``compiled`` is ``text`` already compiled
+    as it is, used when there is nothing to rewrite (most expressions: no macro, no ``+``)."""
     rewritten = _rewrite(text, bodies)
+    instrumented = instrument(rewritten)
+    if compiled is not None and instrumented == text:
+        return compiled
     try:
-        return cel.compile(instrument(rewritten))
+        return cel.compile(instrumented)
     except (ValueError, RuntimeError, TypeError):
         return cel.compile(instrument(rewritten, additions=False))
 
@@ -841,7 +846,7 @@ def _compile_expr(source: str, max_chars: int) -> Expr:
             f"{MAX_COMPREHENSION_DEPTH}, since each level multiplies the work"
         )
     try:
-        cel.compile(source)
+        plain = cel.compile(source)
     except (ValueError, RuntimeError, TypeError) as error:
         raise ExpressionSyntaxError(_first_line(str(error))) from None
     for token in _tokens(source):
@@ -851,7 +856,7 @@ def _compile_expr(source: str, max_chars: int) -> Expr:
                 raise ExpressionSyntaxError(problem)
     bodies: list[_Body] = []
     try:
-        program = _compile_body(source, bodies)
+        program = _compile_body(source, bodies, plain)
     except (ValueError, RuntimeError, TypeError, _CannotInstrumentError):
         # A form the rewrite cannot take apart keeps CEL's own comprehensions, charged for
         # their quadratic copies up front.
