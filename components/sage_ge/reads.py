@@ -380,8 +380,9 @@ def _request(read: Read, inputs: Inputs) -> tuple[str, dict[str, Any]]:
             if isinstance(value, list):
                 value = ",".join(value)
             query[param.wire] = value.isoformat() if hasattr(value, "isoformat") else value
-    if read.key.startswith("listJournalEntries"):
-        # Chift requires unposted_allowed on entry listings, false included.
+    if read.key.startswith("listJournalEntries") or read.key == "listOutstandings":
+        # Chift requires unposted_allowed on these listings (required: true in the OpenAPI's
+        # GET /journal/entries and GET /outstandings), false included.
         query["unposted_allowed"] = bool(getattr(inputs, "unpostedAllowed", False))
     return path, query
 

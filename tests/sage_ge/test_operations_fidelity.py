@@ -62,6 +62,8 @@ def test_accepted_body_fields_are_the_schemas() -> None:
     assert set(line["properties"]) == ops.MULTI_LINE_FIELDS
     # The multi-plan invoice is the mono one but for its lines' distribution.
     assert set(schema("InvoiceItemInMultiAnalyticPlans")["properties"]) == core.INVOICE_FIELDS
+    assert set(schema("AttachmentItem")["properties"]) == ops.ATTACHMENT_FIELDS
+    assert set(schema("AccountBalanceFilter")["properties"]) == ops.BALANCE_FIELDS
     assert set(schema("MatchingIn")["properties"]) == ops.MATCHING_FIELDS
     assert set(schema("MultipleMatchingIn")["properties"]) == ops.MULTIPLE_MATCHING_FIELDS
     for name in ("AnalyticAccountItemIn", "AnalyticAccountItemUpdate"):
@@ -116,6 +118,15 @@ def test_answers_conform_to_the_response_schemas() -> None:
         "items": [{"invoice_id": made.json()["id"], "amount": 120}],
     })  # fmt: skip
     assert (paid.status_code, paid.content) == (204, b"")
+    pdf = http.post(f"/invoices/pdf/{made.json()['id']}",
+                    json={"base64_string": "JVBERi0xLjQKJcfs", "name": "F1.pdf"})  # fmt: skip
+    assert (pdf.status_code, pdf.content) == (204, b"")
+    balance = http.post(
+        "/chart-of-accounts/balance", json={"accounts": ["4", "7"], "end": "202601"}
+    )
+    assert balance.status_code == 200, balance.text
+    assert balance.json()["items"]
+    conforms(balance.json(), response_schema("/chart-of-accounts/balance", "POST"), "balance")
     ids = {
         "{invoice_id}": made.json()["id"],
         "{invoice_type}": "customer_invoice",
@@ -129,7 +140,11 @@ def test_answers_conform_to_the_response_schemas() -> None:
         path = template
         for placeholder, value in ids.items():
             path = path.replace(placeholder, value)
-        answer = http.get(path, params={"include_invoice_lines": "true"})
+        params = {
+            "/attachments": {"type": "invoice", "document_id": made.json()["id"]},
+            "/outstandings": {"type": "client", "unposted_allowed": "false"},
+        }.get(template, {"include_invoice_lines": "true"})
+        answer = http.get(path, params=params)
         assert answer.status_code == 200, (path, answer.text)
         assert answer.json()["items"] if "items" in answer.json() else answer.json()
         conforms(answer.json(), response_schema(template, "GET"), f"GET {path}")
@@ -196,7 +211,7 @@ def test_a_method_chift_lacks_on_these_routes_is_its_405() -> None:
         headers={"authorization": f"Bearer {DEV_TOKEN}"},
     )
     for method, path in (("DELETE", "/miscellaneous-operation"), ("GET", "/financial-entries"),
-                         ("PATCH", "/invoices/payments")):  # fmt: skip
+                         ("PATCH", "/invoices/payments"), ("GET", "/employees")):  # fmt: skip
         answer = http.request(method, path)
         assert (answer.status_code, answer.json()["error_code"]) == (
             405, "ERROR_RESOURCE_NOT_SUPPORTED",

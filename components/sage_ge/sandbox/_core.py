@@ -269,7 +269,7 @@ THIRD_PARTY_TYPES = {
 }
 RESOURCES = (
     "bookyears", "accounts", "journals", "vat_codes", "clients", "suppliers", "entries",
-    "invoices", "analytic_plans", "analytic_accounts", "operations",
+    "invoices", "analytic_plans", "analytic_accounts", "operations", "attachments",
 )  # fmt: skip
 
 

@@ -15,6 +15,7 @@ import binascii
 import json
 import re
 from collections.abc import Callable, Mapping
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -49,6 +50,10 @@ ROUTES: dict[str, frozenset[str]] = {
     "/invoices/multi-analytic-plans/{invoice_id}": frozenset({"GET"}),
     "/analytic-accounts": frozenset({"POST"}),
     "/matching": frozenset({"POST"}),
+    "/invoices/pdf/{invoice_id}": frozenset({"POST"}),
+    "/attachments": frozenset({"GET"}),
+    "/outstandings": frozenset({"GET"}),
+    "/chart-of-accounts/balance": frozenset({"POST"}),
     "/matching-multiple": frozenset({"POST"}),
     "/analytic-accounts/{analytic_account_id}": frozenset({"PATCH"}),
     "/analytic-accounts/multi-analytic-plans/{analytic_plan}": frozenset({"POST"}),
@@ -81,6 +86,8 @@ READS: dict[str, frozenset[str]] = {
     "/analytic-accounts/{analytic_account_id}/multi-analytic-plans/{analytic_plan}": frozenset(
         {"folder_id"}
     ),
+    "/attachments": frozenset({"folder_id", "page", "size", "type", "document_id"}),
+    "/outstandings": frozenset({"folder_id", "page", "size", "type", "unposted_allowed"}),
 }
 
 #: ``AccountingInvoicePaymentIn`` and ``AccountingInvoicePaymentItemIn``.
@@ -126,6 +133,11 @@ ANALYTIC_FIELDS = frozenset({"active", "code", "name", "currency"})
 #: ``MatchingIn`` and ``MultipleMatchingIn``.
 MATCHING_FIELDS = frozenset({"entries", "partner_id"})
 MULTIPLE_MATCHING_FIELDS = frozenset({"matchings"})
+#: ``AttachmentItem`` and ``AccountBalanceFilter``.
+ATTACHMENT_FIELDS = frozenset({"base64_string", "name"})
+BALANCE_FIELDS = frozenset({"accounts", "start", "end"})
+#: ``AccountBalanceFilter``'s months: "Format: YYYYMM".
+MONTH = re.compile(r"^[0-9]{4}(0[1-9]|1[0-2])$")
 #: ``pdf_name``'s pattern (``FinancialEntryItemIn``).
 PDF_NAME = re.compile(r"^[a-zA-Z0-9\-_ ]{1,196}(?:.pdf)?$")
 #: ``force_financial_period``: "The format is: mmYYYY" (ERROR_INVALID_FINANCIAL_PERIOD_FORMAT).
@@ -504,6 +516,8 @@ def _create_financial_entry(
     number = str(data.get("number") or f"{journal['code']}{box.next_entry:06d}")
     entry = box._post(folder, journal, day, items, number=number,
                       reference=data.get("reference"), due_date=None)  # fmt: skip
+    if data.get("pdf") is not None:
+        attach(box, folder, "entry", entry, str(data["pdf"]), data.get("pdf_name"))
     for n, stored in enumerate(out):
         # The description as Sage GE keeps it: cut at 30 characters in a bank journal.
         posted = entry["items"][_posted_index(given, n)]
@@ -584,6 +598,7 @@ def _create_multi_invoice(
         raise validation_error("query", "regroup_lines", "Input should be 'true' or 'false'",
                                "enum")  # fmt: skip
     data = _json_object(body)
+    _pdf(data)
     lines = data.get("lines")
     distributions: list[list[Record]] = []
     if isinstance(lines, list):
@@ -612,6 +627,9 @@ def _create_multi_invoice(
     for position, distribution in zip(_line_items(invoice), distributions, strict=True):
         posted[position]["analytic_distribution"] = distribution
     box._put(folder, "entries", {**entry, "items": posted})
+    if data.get("pdf") is not None:
+        attach(box, folder, "invoice", invoice, str(data["pdf"]), data.get("pdf_name"))
+        invoice = folder["invoices"].get(invoice["id"]) or invoice
     return json_reply(200, _multi_view(folder, invoice, {"include_invoice_lines": "true"}))
 
 
@@ -950,6 +968,163 @@ def _matching_multiple(
     return json_reply(200, answers)
 
 
+# -- attachments (pièces jointes) ----------------------------------------------------------------
+
+
+def attach(box: Sandbox, folder: Folder, kind: str, document: Record, pdf: str,
+           name: str | None) -> None:  # fmt: skip
+    """Keep a PDF for ``GET /attachments`` and mark the document ``yes_to_request``
+    (``ItemAttachmentInfoOut``: "an attachment exists but cannot be returned inline")."""
+    ident = f"ATT{len(folder['attachments']) + 1:06d}"
+    box._put(folder, "attachments", {"id": ident, "type": kind, "document_id": document["id"],
+                                      "base64_string": pdf, "name": name})  # fmt: skip
+    collection = "invoices" if kind == "invoice" else "entries"
+    box._put(folder, collection, {**document,
+                                  "attachments_info": {"status": "yes_to_request",
+                                                       "attachments": []}})  # fmt: skip
+
+
+def _add_invoice_pdf(
+    box: Sandbox, folder: Folder, query: Mapping[str, str], body: bytes, ident: str
+) -> Reply:
+    """``accounting_add_attachment`` (``AttachmentItem``, 204): a second PDF without
+    ``overwrite_existing=true`` is the 400 ``ERROR_ATTACHMENT_ALREADY_EXISTS``."""
+    invoice = _invoice(folder, ident)
+    overwrite = query.get("overwrite_existing", "false")
+    if overwrite not in ("true", "false"):  # BoolParam
+        raise validation_error("query", "overwrite_existing", "Input should be 'true' or "
+                               "'false'", "enum")  # fmt: skip
+    data = _json_object(body)
+    _known_fields(data, ATTACHMENT_FIELDS, "body")
+    if not isinstance(data.get("base64_string"), str):
+        raise validation_error("body", "base64_string", "Field required", "missing")
+    _pdf({"pdf": data["base64_string"], "pdf_name": data.get("name")})
+    existing = [a for a in folder["attachments"]
+                if a["type"] == "invoice" and a["document_id"] == ident]  # fmt: skip
+    if existing and overwrite != "true":
+        raise ChiftError(
+            400, "An attachment already exists for this invoice.",
+            "ERROR_ATTACHMENT_ALREADY_EXISTS",
+        )  # fmt: skip
+    for old in existing:
+        stamp = box.clock.stamp()
+        folder["attachments"].remove(old["id"], stamp)
+        if box.persist is not None:  # inside the request's write transaction
+            box.persist.delete(folder.id, "attachments", old["id"], stamp)
+    attach(box, folder, "invoice", invoice, data["base64_string"], data.get("name"))
+    return Reply(204, {}, b"")
+
+
+def _attachments(box: Sandbox, folder: Folder, query: Mapping[str, str], body: bytes) -> Reply:
+    """``accounting_get_attachments``: an invoice's or entry's files as base 64
+    (``AttachmentItemOut``). Both parameters are required; an unknown document is its 404."""
+    kind, document = query.get("type"), query.get("document_id")
+    if kind not in ("invoice", "entry"):
+        raise validation_error("query", "type", "Input should be 'invoice' or 'entry'", "enum")
+    if not document:
+        raise validation_error("query", "document_id", "Field required", "missing")
+    if kind == "invoice":
+        _invoice(folder, document)
+    elif folder["entries"].get(document) is None:
+        raise ChiftError(404, f"The entry '{document}' doesn't exist in the accounting system.",
+                         "ERROR_ENTRY_NOT_FOUND")  # fmt: skip
+    rows = [{"id": a["id"], "base64_string": a["base64_string"]} for a in folder["attachments"]
+            if a["type"] == kind and a["document_id"] == document]  # fmt: skip
+    return _page(box, rows, query)
+
+
+# -- outstandings (encours) and balances (soldes) ------------------------------------------------
+
+
+def _outstandings(box: Sandbox, folder: Folder, query: Mapping[str, str], body: bytes) -> Reply:
+    """``accounting_get_outstandings`` (``OutstandingItem``): a client's or supplier's lines
+    not yet matched (non lettrées), each its entry's number, date and signed amount (a debit
+    positive), open for the whole of it. Both parameters are required."""
+    kind = query.get("type")
+    if kind not in ("client", "supplier"):
+        raise validation_error("query", "type", "Input should be 'client' or 'supplier'", "enum")
+    unposted = query.get("unposted_allowed")
+    if unposted not in ("true", "false"):
+        raise validation_error("query", "unposted_allowed", "Input should be 'true' or 'false'",
+                               "enum")  # fmt: skip
+    parties = folder["clients" if kind == "client" else "suppliers"]
+    journals = {j["id"]: j for j in folder["journals"]}
+    rows = []
+    for entry in folder["entries"]:
+        if not entry.get("posted", True) and unposted == "false":
+            continue
+        journal = journals.get(entry["journal_id"], {})
+        for item in entry["items"]:
+            partner = item.get("partner_id")
+            if not partner or parties.get(partner) is None or item.get("matching_numbers"):
+                continue
+            amount = float(Decimal(str(item["debit"])) - Decimal(str(item["credit"])))
+            rows.append({
+                "id": item["id"], "number": entry["name"], "journal_id": entry["journal_id"],
+                "journal_type": journal.get("journal_type", "unknown"), "date": entry["date"],
+                "due_date": entry.get("due_date"), "currency": "EUR",
+                "currency_exchange_rate": 1.0, "amount": amount, "open_amount": amount,
+                "partner_id": partner, "account_number": item["account_number"],
+                "reference": entry.get("reference"), "matching_numbers": [],
+                "posted": bool(entry.get("posted", True)),
+            })  # fmt: skip
+    return _page(box, rows, query)
+
+
+def _month_end(month: str) -> str:
+    year, number = int(month[:4]), int(month[4:])
+    following = date(year + number // 12, number % 12 + 1, 1)
+    return date.fromordinal(following.toordinal() - 1).isoformat()
+
+
+def _balances(box: Sandbox, folder: Folder, query: Mapping[str, str], body: bytes) -> Reply:
+    """``accounting_get_accounts_balances`` (``AccountBalanceFilter`` -> ``AccountBalance``):
+    the accounts whose number starts with one of ``accounts``, their posted debits and credits
+    up to the end of ``end``, and the same from the start of ``start`` (the whole history
+    without it), paged like a listing."""
+    data = _json_object(body)
+    _known_fields(data, BALANCE_FIELDS, "body")
+    prefixes = data.get("accounts")
+    if not isinstance(prefixes, list) or not all(isinstance(p, str) for p in prefixes):
+        raise validation_error("body", "accounts", "Input should be a valid list", "list_type")
+    for name in ("start", "end"):
+        value = data.get(name)
+        if name == "end" and value is None:
+            raise validation_error("body", "end", "Field required", "missing")
+        if value is not None and not (isinstance(value, str) and MONTH.fullmatch(value)):
+            raise validation_error("body", name, "A month, YYYYMM", "string_pattern_mismatch")
+    end = _month_end(str(data["end"]))
+    start = f"{data['start'][:4]}-{data['start'][4:]}-01" if data.get("start") else ""
+    sums: dict[str, list[Decimal]] = {}
+    for entry in folder["entries"]:
+        if not entry.get("posted", True) or entry["date"] > end:
+            continue
+        for item in entry["items"]:
+            number = str(item["account_number"])
+            if not number.startswith(tuple(prefixes)):
+                continue
+            row = sums.setdefault(number, [Decimal(0)] * 4)
+            debit, credit = Decimal(str(item["debit"])), Decimal(str(item["credit"]))
+            row[0] += debit
+            row[1] += credit
+            if entry["date"] >= start:
+                row[2] += debit
+                row[3] += credit
+    rows = []
+    for account in folder["accounts"]:
+        number = str(account["number"])
+        if not number.startswith(tuple(prefixes)):
+            continue
+        debit, credit, period_debit, period_credit = sums.get(number, [Decimal(0)] * 4)
+        rows.append({
+            "account_number": number, "account_name": account["name"],
+            "debit": float(debit), "credit": float(credit), "balance": float(debit - credit),
+            "period_debit": float(period_debit), "period_credit": float(period_credit),
+            "period_balance": float(period_debit - period_credit),
+        })  # fmt: skip
+    return _page(box, rows, query)
+
+
 # -- shared ----------------------------------------------------------------------------------------
 
 
@@ -1032,6 +1207,10 @@ _HANDLERS: dict[tuple[str, str], Handler] = {
     ("GET", "/invoices/multi-analytic-plans/{invoice_id}"): _multi_invoice,
     ("POST", "/analytic-accounts"): _create_analytic,
     ("POST", "/matching"): _matching,
+    ("POST", "/invoices/pdf/{invoice_id}"): _add_invoice_pdf,
+    ("GET", "/attachments"): _attachments,
+    ("GET", "/outstandings"): _outstandings,
+    ("POST", "/chart-of-accounts/balance"): _balances,
     ("POST", "/matching-multiple"): _matching_multiple,
     ("PATCH", "/analytic-accounts/{analytic_account_id}"): _update_analytic,
     ("POST", "/analytic-accounts/multi-analytic-plans/{analytic_plan}"): _plan_create,
