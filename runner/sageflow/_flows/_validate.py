@@ -353,6 +353,82 @@ def _kind_of(component: Component) -> str:
     return str(getattr(component, "kind", "action"))
 
 
+def flow_warnings(flow: Flow) -> list[Problem]:
+    """Advice on a valid flow: declarations that let a wrong value through until a step sends it.
+
+    An amount field takes a number or decimal text, so ``${{ inputs.price }}`` from an input
+    declared ``type: string`` passes validation; but then ``-i price=12,50`` (or a host form's
+    free text box) is refused only by the field: before the run for a plain step, and only
+    when the step runs, after the steps before it have written, for one with ``if:`` or
+    ``for_each:``. Declaring the input a number (or a patterned string) refuses it before
+    anything runs, wherever it is used. A warning, not an error: decimal text is a value the
+    field accepts, and flows that declare it so run correctly with correct values.
+    """
+    found: list[Problem] = []
+    for step in flow.steps:
+        compiled = step.with_.compiled
+        if not step.uses or not isinstance(compiled, dict):
+            continue
+        try:
+            component = get_component(step.uses)
+        except UnknownComponentError:
+            continue
+        root = _schema_of(component)
+        for loc, name in _input_bindings(compiled, ()):
+            spec = flow.inputs.get(name)
+            if spec is None or spec.schema.get("type") != "string":
+                continue
+            if any(key in spec.schema for key in ("pattern", "enum", "const")):
+                continue  # the input says which text it takes
+            number = _number_or_its_text(root, loc)
+            if number is None:
+                continue
+            found.append(
+                flow.source.problem(
+                    (*step.with_.path, *loc),
+                    f"takes {_TYPE_WORDS[number]}; inputs.{name} is declared type: string,"
+                    " so a wrong value (12,50) is only refused here: declare"
+                    f" {name}: {{type: {number}}}, or give it a pattern, to refuse it before"
+                    " anything runs",
+                )
+            )
+    return found
+
+
+def _input_bindings(
+    value: Any, loc: tuple[int | str, ...]
+) -> list[tuple[tuple[int | str, ...], str]]:
+    """Where ``value`` takes a flow input as a whole (``${{ inputs.NAME }}``), and which."""
+    if isinstance(value, dict):
+        return [b for k, v in value.items() for b in _input_bindings(v, (*loc, k))]
+    if isinstance(value, list):
+        return [b for i, v in enumerate(value) for b in _input_bindings(v, (*loc, i))]
+    if isinstance(value, Template) and value.single is not None:
+        name = _input_reference(value.single.source)
+        return [(loc, name)] if name is not None else []
+    return []
+
+
+def _number_or_its_text(root: dict[str, Any], loc: tuple[int | str, ...]) -> str | None:
+    """ "number" or "integer" when the field at ``loc`` takes that or only text of a set form
+    (an amount: a JSON number or decimal text); None for any other field."""
+    types = _field_types(root, loc)
+    if types is None or "string" not in types:
+        return None
+    number = "number" if "number" in types else "integer" if "integer" in types else None
+    if number is None:
+        return None
+    texts = [
+        node
+        for node in _nodes_at(root, loc)
+        if node.get("type") == "string"
+        or (isinstance(node.get("type"), list) and "string" in node["type"])
+    ]
+    if not texts or not all(any(k in n for k in ("pattern", "enum", "const")) for n in texts):
+        return None  # it takes free text too: a string input is as good as a number
+    return number
+
+
 def check_bound_inputs(flow: Flow, values: Mapping[str, Any]) -> list[str]:
     """Each input value bound as a whole (``${{ inputs.NAME }}``) to a component's field, checked
     against that field before anything runs: ``-i net=abc`` for an amount is refused up front.
