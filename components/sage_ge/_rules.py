@@ -19,7 +19,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sage_ge import _lookups
 from sageflow._types import Date, Money
@@ -95,6 +95,23 @@ class AnalyticShare(_Model):
     )
 
 
+def analytic_shares_problem(shares: Sequence[AnalyticShare]) -> None:
+    """Chift's ``AnalyticDistributionDetail.percentage``: "Only whole numbers (no decimals) are
+    allowed. The total across the analytic distribution (all accounts in a given analytic plan)
+    must equal 100%". Raises ValueError naming the share or plan that breaks it."""
+    totals: dict[str, Decimal] = {}
+    for share in shares:
+        if share.percentage != share.percentage.to_integral_value():
+            raise ValueError(
+                f"analytic: {share.percentage} % on {share.account}: Chift takes whole "
+                "percentages only"
+            )
+        totals[share.plan] = totals.get(share.plan, Decimal(0)) + share.percentage
+    for plan, total in totals.items():
+        if total != 100:
+            raise ValueError(f"analytic: plan {plan}'s percentages add up to {total}, not 100")
+
+
 class EntryLine(_Model):
     """One line of an entry (écriture): an account debited or credited."""
 
@@ -114,8 +131,17 @@ class EntryLine(_Model):
         json_schema_extra=_lookups.VAT_CODES,
     )
     analytic: tuple[AnalyticShare, ...] = Field(
-        default=(), description="Analytic distribution (ventilation analytique)."
+        default=(),
+        description=(
+            "Analytic distribution (ventilation analytique): per plan, whole percentages adding "
+            "up to 100; several plans (axes) may share the line."
+        ),
     )
+
+    @model_validator(mode="after")
+    def _distribution(self) -> EntryLine:
+        analytic_shares_problem(self.analytic)
+        return self
 
 
 class Entry(_Model):

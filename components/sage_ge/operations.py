@@ -18,7 +18,6 @@ rules issue 15 quotes from Qonto's documentation.
 from __future__ import annotations
 
 import base64
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
 from decimal import Decimal
@@ -42,6 +41,7 @@ from sage_ge._rules import (
     JournalCode,
     JournalKind,
     Refusal,
+    analytic_shares_problem,
     check_entries,
     check_journal_scope,
     check_posting,
@@ -774,17 +774,7 @@ class MultiPlanInvoiceLine(InvoiceLine):
 
     @model_validator(mode="after")
     def _distribution(self) -> MultiPlanInvoiceLine:
-        totals: dict[str, Decimal] = defaultdict(Decimal)
-        for share in self.analytic:
-            if share.percentage != share.percentage.to_integral_value():
-                raise ValueError(
-                    f"analytic: {share.percentage} % on {share.account}: Chift takes whole "
-                    "percentages only"
-                )
-            totals[share.plan] += share.percentage
-        for plan, total in totals.items():
-            if total != 100:
-                raise ValueError(f"analytic: plan {plan}'s percentages add up to {total}, not 100")
+        analytic_shares_problem(self.analytic)
         return self
 
 

@@ -465,3 +465,28 @@ def test_several_matchings_are_sent_in_one_request_each_with_its_partner() -> No
         {"entries": ["INV1", "E2"], "partner_id": "CDUPONT"},
         {"entries": ["INV3", "E4"], "partner_id": "FORANGE"},
     ]}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("analytic", "message"),
+    [
+        ([{"plan": "1", "account": "PARIS", "percentage": "60"},
+          {"plan": "2", "account": "TRAIT", "percentage": "100"}],
+         "plan 1's percentages add up to 60"),
+        ([{"plan": "1", "account": "PARIS", "percentage": "33.5"},
+          {"plan": "1", "account": "LYON", "percentage": "66.5"}], "whole percentages"),
+    ],
+)  # fmt: skip
+def test_an_entry_line_whose_distribution_chift_would_refuse_is_refused_before_sending(
+    analytic: list[dict[str, Any]], message: str
+) -> None:
+    entry = {
+        "journalCode": "OD", "date": "2026-03-10",
+        "lines": [{"account": "471000", "label": "x", "debit": "10", "analytic": analytic},
+                  {"account": "706000", "label": "y", "credit": "10"}],
+    }  # fmt: skip
+    chift = FakeChift()
+    with client(chift) as c, pytest.raises(InputValidationError) as caught:
+        c.call("sage_ge/createJournalEntry", entry)
+    assert message in str(caught.value)
+    assert chift.requests == []

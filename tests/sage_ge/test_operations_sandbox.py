@@ -588,3 +588,25 @@ def test_balances_sum_posted_lines_to_the_end_month_and_over_the_period(
     assert (rows["512000"]["balance"], rows["512000"]["period_balance"]) == (30.0, 0.0)
     december = flow.call("sage_ge/getAccountBalances", {"accounts": ["706"], "endMonth": "202512"})
     assert december["items"][0]["balance"] == -30.0
+
+
+def test_a_journal_entrys_distribution_must_add_up_to_100_per_plan(
+    box: Sandbox, http: httpx.Client
+) -> None:
+    def entry(*shares: int) -> dict[str, Any]:
+        accounts = [{"analytic_account": code, "percentage": share}
+                    for code, share in zip(("PARIS", "LYON"), shares, strict=False)]  # fmt: skip
+        return {
+            "journal_id": "4", "number": "OD1", "currency": "EUR", "date": "2026-01-04",
+            "items": [
+                {"account_type": "general_account", "account": "706000", "debit": 10,
+                 "credit": 0, "analytic_distribution": [
+                     {"analytic_plan": "1", "analytic_accounts": accounts}]},
+                {"account_type": "general_account", "account": "707000", "debit": 0,
+                 "credit": 10},
+            ],
+        }  # fmt: skip
+
+    assert http.post("/journal-entries", json=entry(60)).status_code == 422
+    assert box.records("entries") == []
+    assert http.post("/journal-entries", json=entry(60, 40)).status_code == 200

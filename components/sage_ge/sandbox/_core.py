@@ -1252,7 +1252,9 @@ class Sandbox(SimulatorShell):
 
     def _distribution(self, folder: Folder, value: Any, where: str) -> list[Record]:
         """A line's ``analytic_distribution``: every plan and account must exist (POST
-        /invoices' 404 examples ERROR_ANALYTIC_PLAN_NOT_FOUND, ERROR_ANALYTIC_ACCOUNT_NOT_FOUND)."""
+        /invoices' 404 examples ERROR_ANALYTIC_PLAN_NOT_FOUND, ERROR_ANALYTIC_ACCOUNT_NOT_FOUND),
+        and each plan's percentages be whole and add up to 100 (``AnalyticDistributionDetail``:
+        "Only whole numbers ... must equal 100%"; a 422 otherwise)."""
         if value is None:
             return []
         if not isinstance(value, list) or not all(isinstance(p, dict) for p in value):
@@ -1282,6 +1284,7 @@ class Sandbox(SimulatorShell):
                         "ERROR_ANALYTIC_ACCOUNT_NOT_FOUND",
                     )
                 _amount(share, "percentage", f"{where}.analytic_accounts.")
+            _whole_percentages(plan, where)
         return list(value)
 
     def _entries(
@@ -1569,6 +1572,24 @@ def _auxiliary_code(kind: str, name: str, existing: Collection) -> str:
         n += 1
         code = f"{base}{n}"
     return code
+
+
+def _whole_percentages(plan: Mapping[str, Any], where: str) -> None:
+    """One plan of a distribution: whole percentages adding up to 100."""
+    total = Decimal(0)
+    for share in plan["analytic_accounts"]:
+        percentage = _amount(share, "percentage", f"{where}.analytic_accounts.")
+        if percentage != percentage.to_integral_value():
+            raise validation_error(
+                "body", f"{where}.analytic_accounts.percentage",
+                "Only whole numbers are allowed", "value_error",
+            )  # fmt: skip
+        total += percentage
+    if total != 100:
+        raise validation_error(
+            "body", where, f"The percentages of analytic plan {plan['analytic_plan']} add up to "
+            f"{total}, not 100", "value_error",
+        )  # fmt: skip
 
 
 INVOICE_TYPE_ENUM = (

@@ -614,7 +614,6 @@ def _create_multi_invoice(
                                            "missing")  # fmt: skip
             where = f"lines.{n}.analytic_distribution"
             distribution = box._distribution(folder, line.get("analytic_distribution"), where)
-            _whole_percentages(distribution, where)
             distributions.append(distribution)
             mono_lines.append({k: v for k, v in line.items() if k != "analytic_distribution"})
         data = {**data, "lines": mono_lines}
@@ -631,24 +630,6 @@ def _create_multi_invoice(
         attach(box, folder, "invoice", invoice, str(data["pdf"]), data.get("pdf_name"))
         invoice = folder["invoices"].get(invoice["id"]) or invoice
     return json_reply(200, _multi_view(folder, invoice, {"include_invoice_lines": "true"}))
-
-
-def _whole_percentages(distribution: list[Record], where: str) -> None:
-    """``AnalyticDistributionDetail.percentage``: "Only whole numbers (no decimals) are
-    allowed. The total ... (all accounts in a given analytic plan) must equal 100%"."""
-    for plan in distribution:
-        total = Decimal(0)
-        for share in plan["analytic_accounts"]:
-            percentage = _amount(share, "percentage", f"{where}.analytic_accounts.")
-            if percentage != percentage.to_integral_value():
-                raise validation_error("body", f"{where}.analytic_accounts.percentage",
-                                       "Only whole numbers are allowed", "value_error")  # fmt: skip
-            total += percentage
-        if total != 100:
-            raise validation_error(
-                "body", where, f"The percentages of analytic plan {plan['analytic_plan']} add "
-                f"up to {total}, not 100", "value_error",
-            )  # fmt: skip
 
 
 def _line_items(invoice: Record) -> list[int]:
