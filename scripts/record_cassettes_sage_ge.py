@@ -161,11 +161,20 @@ def _new_journal(client: Client, example: Inputs) -> Inputs:
 
 def _invoice(client: Client, example: Inputs) -> Inputs:
     made = _call(client, "createInvoice", dict(PACK.get("createInvoice").example_input))
-    found = {**example}
-    for name in ("invoiceId",):
-        if name in found:
-            found[name] = made["id"]
-    return found
+    return {**example, "invoiceId": made["id"]}
+
+
+def _attached(client: Client, example: Inputs) -> Inputs:
+    # An invoice with its PDF, whose attachments are listed.
+    pdf = _invoice(client, dict(PACK.get("addInvoicePdf").example_input))
+    _call(client, "addInvoicePdf", pdf)
+    return {**example, "documentId": pdf["invoiceId"]}
+
+
+def _matchings(client: Client, example: Inputs) -> Inputs:
+    # One lettrage of an invoice's entry and its payment's, as _matching makes for one.
+    one = _matching(client, {"clientId": "CDUPONT", "entries": []})
+    return {**example, "matchings": [one]}
 
 
 #: What a component's example refers to that a fresh sandbox does not hold, made first.
@@ -184,7 +193,8 @@ PREPARE: dict[str, Callable[[Client, Inputs], Inputs]] = {
     "getInvoiceMultiAnalyticPlans": _invoice,
     "addInvoicePdf": _invoice,
     "listInvoicePayments": _invoice,
-    "listAttachments": _invoice,
+    "listAttachments": _attached,
+    "matchEntriesMultiple": _matchings,
 }
 
 #: On-request components the Chift sandbox does not simulate (it answers 405
@@ -192,11 +202,7 @@ PREPARE: dict[str, Callable[[Client, Inputs], Inputs]] = {
 #: feature): no successful call to record. tests/test_cassettes.py skips them by this list and
 #: fails once the sandbox serves one, so the list cannot go stale.
 NOT_SERVED = {
-    "addInvoicePdf": "POST /invoices/pdf/{invoice_id}",
-    "getAccountBalances": "POST /chart-of-accounts/balance",
-    "listAttachments": "GET /attachments",
     "listEmployees": "GET /employees",
-    "listOutstandings": "GET /outstandings",
 }
 
 

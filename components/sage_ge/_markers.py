@@ -1,11 +1,12 @@
-"""How a Sage GE entry whose create had an unknown outcome is found again by its ``#AAAAA#``
-marker instead of being sent a second time.
+"""How a Sage GE posting whose create had an unknown outcome is found again by its ``#AAAAA#``
+marker and technical document number instead of being sent a second time.
 
 Chift documents ``x-chift-client-requestid`` as making creates idempotent, but whether a
 connector honours it is not stated per connector; Qonto's Sage GE documentation gives the
 sender's own check instead: a marker ``#AAAAA#`` in each entry's comment and a unique technical
-document number. ``createJournalEntry`` already puts both in the body it sends (``reference``
-and ``number``, see ``sage_ge._books.entry_body``), derived from the entry itself, so they are
+document number. ``createJournalEntry`` and ``createFinancialEntry`` put both in the body they
+send (``reference`` and ``number``, see ``sage_ge._books.entry_body``), a miscellaneous
+operation its number (``operation_number``), each derived from the posting itself, so they are
 the same on every retry and resume. The runner's executor (``sageflow._execute``) asks this
 reconciler, before a create whose outcome is unknown is sent again, to look for it.
 """
@@ -38,65 +39,104 @@ def _markers_of(body: dict[str, Any]) -> list[str]:
     return MARKER.findall(str(body.get("reference") or ""))
 
 
-def _day(body: dict[str, Any]) -> date | None:
+def _day(body: dict[str, Any], field: str) -> date | None:
     try:
-        return date.fromisoformat(str(body.get("date")))
+        return date.fromisoformat(str(body.get(field)))
     except ValueError:
         return None
 
 
 @dataclass(frozen=True)
-class EntryMarker:
-    """An entry create (``POST /journal-entries``) found again among the entries of its
-    posting date and journal, by the marker in its reference and its document number.
+class PostingMarker:
+    """A create that posts to Sage GE found again among the records of its posting date and
+    journal: by the ``#AAAAA#`` markers in its ``reference`` and by its technical document
+    number (two postings of one date cannot share it, so a marker another posting happens to
+    carry, five letters, is not taken for this one).
 
     Attributes:
         create: the create's path.
-        listing: where the created entry shows up in the shape the create answers
-            (``JournalEntryMultiAnalyticPlan`` for ``POST /journal-entries``).
+        listing: where the posting shows up, read for one day (``date_from`` = ``date_to``).
+        date_field: the body's posting date.
+        number_field: the body's technical document number.
+        listed_number: the same number in a listed record.
+        journal_query: the listing's journal filter, given the body's ``journal_id``.
+        needs_marker: whether the body carries the marker (in ``reference``); without one the
+            document number alone identifies the posting.
+        query: the listing's other parameters.
     """
 
-    create: str = "/journal-entries"
-    listing: str = "/journal/entries/multi-analytic-plans"
+    create: str
+    listing: str
+    date_field: str = "date"
+    number_field: str = "number"
+    listed_number: str = "name"
+    journal_query: str = "journal_id"
+    needs_marker: bool = True
+    query: tuple[tuple[str, Any], ...] = (("unposted_allowed", True),)
+
+    def _key(self, request: HTTPRequest) -> tuple[dict[str, Any], list[str], date] | None:
+        body = _entry_body(request, self.create)
+        if body is None:
+            return None
+        day = _day(body, self.date_field)
+        markers = _markers_of(body)
+        number = body.get(self.number_field)
+        if day is None or (self.needs_marker and not markers):
+            return None
+        if not self.needs_marker and number in (None, ""):
+            return None
+        return body, markers, day
 
     def mark(self, request: HTTPRequest, token: str) -> HTTPRequest | None:
-        # The handler derived the marker from the entry (the same on every attempt), so the
-        # request is reconciled as it is; one without a marker or a date is not covered.
-        body = _entry_body(request, self.create)
-        if body is None or not _markers_of(body) or _day(body) is None:
-            return None
-        return request
+        # The handler derived the marker and the number from the posting (the same on every
+        # attempt), so the request is reconciled as it is; one without them is not covered.
+        return request if self._key(request) is not None else None
 
     def find(
         self, request: HTTPRequest, token: str
     ) -> Generator[HTTPRequest, HTTPResponse, HTTPResponse | None]:
-        body = _entry_body(request, self.create)
-        markers = _markers_of(body) if body is not None else []
-        day = _day(body) if body is not None else None
-        if body is None or not markers or day is None:
+        key = self._key(request)
+        if key is None:
             return None
+        body, markers, day = key
         query: dict[str, Any] = {
-            "unposted_allowed": True,
+            **dict(self.query),
             "date_from": day.isoformat(),
             "date_to": day.isoformat(),
         }
         if body.get("journal_id") not in (None, ""):
-            query["journal_id"] = str(body["journal_id"])
+            query[self.journal_query] = str(body["journal_id"])
         listing = yield from list_action(self.listing, ListInputs(fetchAll=True), query)
-        number = body.get("number")
-        for entry in listing["items"]:
-            if not isinstance(entry, dict):
+        number = body.get(self.number_field)
+        for record in listing["items"]:
+            if not isinstance(record, dict):
                 continue
-            reference = str(entry.get("reference") or "")
+            reference = str(record.get("reference") or "")
             if not all(marker in reference for marker in markers):
                 continue
-            # The document number too: two entries of one date cannot share it, so a marker
-            # another entry happens to carry (five letters) is not taken for this one.
-            if number not in (None, "") and entry.get("name") not in (None, number):
+            if number not in (None, "") and record.get(self.listed_number) not in (None, number):
                 continue
-            return HTTPResponse(200, _JSON, json.dumps(entry).encode())
+            return HTTPResponse(200, _JSON, json.dumps(record).encode())
         return None
 
 
-#: ``createJournalEntry``'s entries.
-JOURNAL_ENTRY = EntryMarker()
+#: ``createJournalEntry``: the entry listed in the shape ``POST /journal-entries`` answers
+#: (``JournalEntryMultiAnalyticPlan``).
+JOURNAL_ENTRY = PostingMarker("/journal-entries", "/journal/entries/multi-analytic-plans")
+#: ``createFinancialEntry``: Chift lists no financial entries, but each is posted as a journal
+#: entry of its bank journal, numbered and referenced as sent; that entry is what is adopted
+#: (its number is under ``name``, where the create's answer has ``number``).
+FINANCIAL_ENTRY = PostingMarker("/financial-entries", "/journal/entries/multi-analytic-plans")
+#: ``createMiscellaneousOperation``: no marker (``MiscellaneousOperationIn`` has no reference),
+#: found by its ``operation_number`` among the operations of its date and journal, listed in
+#: the shape the create answers (``MiscellaneousOperationOut``).
+MISCELLANEOUS_OPERATION = PostingMarker(
+    "/miscellaneous-operation",
+    "/miscellaneous-operation",
+    date_field="operation_date",
+    number_field="operation_number",
+    listed_number="operation_number",
+    journal_query="journal_ids",
+    needs_marker=False,
+    query=(),
+)

@@ -28,6 +28,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from sage_ge import _lookups, _records
 from sage_ge._books import read_books, refusal_problems
+from sage_ge._markers import FINANCIAL_ENTRY, MISCELLANEOUS_OPERATION
 from sage_ge._pack import PACK
 from sage_ge._rules import (
     AccountNumber,
@@ -390,6 +391,7 @@ _FINANCIAL = {
     inputs=CreateFinancialEntryInputs,
     output=CreateFinancialEntryOutput,
     annotations=WRITE,
+    marker=FINANCIAL_ENTRY,
     example_input=_FINANCIAL,
     example_output={
         "entry": {
@@ -617,6 +619,7 @@ _OD = {
     inputs=CreateMiscellaneousOperationInputs,
     output=CreateMiscellaneousOperationOutput,
     annotations=WRITE,
+    marker=MISCELLANEOUS_OPERATION,
     example_input=_OD,
     example_output={
         "operation": {

@@ -122,3 +122,40 @@ def test_an_unknown_outcome_that_wrote_nothing_is_sent_once(sandbox: Sandbox) ->
     assert len(stored) == 2
     assert made["entry"]["id"] == stored[1]["id"]
     assert made["marker"] not in str(stored[0]["reference"])
+
+
+@pytest.mark.parametrize(
+    ("key", "posting"),
+    [
+        pytest.param("createFinancialEntry", "number", id="financial-entry"),
+        pytest.param("createMiscellaneousOperation", "operation_number", id="misc-operation"),
+    ],
+)
+def test_the_other_postings_are_made_once_after_a_drop(
+    sandbox: Sandbox, key: str, posting: str
+) -> None:
+    # The same drop after commit, with the request id ignored: a bank movement found by its
+    # marker and number among its date's entries, an OD by its operation_number among its
+    # date's operations; neither is sent twice.
+    component = sageflow._registry.get_component(f"sage_ge/{key}")
+    example = dict(component.example_input)
+    transport = DropFirstWrite(sandbox)
+    with client(transport, []) as c:
+        out = c.call(component, example, CallOptions(idempotency_key=f"run-3:{key}"))
+    assert len(transport.writes) == 1
+    assert sandbox.stats.faults["drop"] == 1
+    stored = sandbox.records("entries")
+    assert len(stored) == 1, "the posting was sent again and made twice"
+    number = out["documentNumber"] if key == "createFinancialEntry" else out["operationNumber"]
+    assert stored[0]["name"] == number
+    adopted = out["entry"] if key == "createFinancialEntry" else out["operation"]
+    assert number in (adopted.get("name"), adopted.get(posting))
+
+
+@pytest.mark.parametrize("key", ["createFinancialEntry", "createMiscellaneousOperation"])
+def test_without_their_marker_the_other_postings_are_made_twice(sandbox: Sandbox, key: str) -> None:
+    bare = replace(sageflow._registry.get_component(f"sage_ge/{key}"), marker=None)
+    transport = DropFirstWrite(sandbox)
+    with client(transport, []) as c:
+        c.call(bare, dict(bare.example_input), CallOptions(idempotency_key=f"run-4:{key}"))
+    assert len(sandbox.records("entries")) == 2
