@@ -296,6 +296,41 @@ def test_record_customer_payment_marks_the_invoice_paid_once(workdir: Path) -> N
     assert "is more than the outstanding amount" in outcome["error"]["message"]
 
 
+@pytest.mark.parametrize("number", ["SI-99", "S1-3", "SI 3", ""])
+def test_record_customer_payment_with_a_wrong_invoice_number_says_so(
+    workdir: Path, number: str
+) -> None:
+    # What a bookkeeper mistypes: a number Sage does not have, a 1 for an I, a space for the
+    # dash, nothing at all. The run stops before writing anything, in words, not "no item 0".
+    flow = "examples/record-customer-payment.sageflow.yaml"
+    done = CliRunner().invoke(cli, ["run", flow, "-i", f"invoice_number={number}"])
+    if number == "":
+        assert done.exit_code == 2, done.output  # refused by the input's own schema
+        assert "input 'invoice_number': '' should be non-empty" in done.stderr
+    else:
+        assert done.exit_code == 1, done.output
+        said = (
+            f"There is no sales invoice numbered {number} in Sage, so no payment was recorded."
+            " Check the number on the payment notice (it looks like SI-3)."
+        )
+        assert f"error at step bank: {said}\n" in done.stderr
+        assert "no item" not in done.output
+        assert "${{" not in done.output
+    assert call("sage_accounting/listContactPayments")["items"] == []
+
+
+def test_record_customer_payment_takes_the_number_as_people_type_it(workdir: Path) -> None:
+    # Pasted with spaces around it, in lower case: still SI-3, and only SI-3 (not SI-30).
+    paid = run("examples/record-customer-payment.sageflow.yaml", "-i", "invoice_number= si-3 ")
+    outputs = paid["outputs"]
+    assert isinstance(outputs, dict)
+    assert (outputs["invoice_number"], outputs["status"], outputs["paid"]) == (
+        "SI-3",
+        "PAID",
+        "168.0",
+    )
+
+
 def test_refund_with_credit_note_allocates_it_and_credits_once(workdir: Path) -> None:
     flow = "examples/refund-with-credit-note.sageflow.yaml"
     # SI-1 is 2,940.00 (2,450.00 + 20% VAT): 250.00 net refunded is 300.00 with its VAT.

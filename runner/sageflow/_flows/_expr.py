@@ -691,6 +691,14 @@ class BudgetExceededError(ExpressionError):
     """An expression that would exceed its work, memory or time budget."""
 
 
+class FlowFailedError(ExpressionError):
+    """``fail('message')``: the flow stops its run on purpose, in its own words.
+
+    Its text is the flow's message alone (no expression around it): it is written for the
+    person who runs the flow, such as "There is no sales invoice numbered SI-99".
+    """
+
+
 @dataclass
 class Budget:
     """What one evaluation may spend; ``charge`` raises when a bound is crossed."""
@@ -1325,6 +1333,18 @@ def total(values: list[Any]) -> float:
     return _number(sum((_dec(v) for v in values), Decimal(0)))
 
 
+def fail(message: Any) -> Any:
+    """Stop the run: the step fails with ``message`` as its error. Kept on the budget, so that
+    CEL's ``||`` and ``&&``, which absorb a function's error, cannot absorb this one."""
+    text = message if isinstance(message, str) else json.dumps(message, default=str)
+    charge(size=len(text))
+    error = FlowFailedError(" ".join(text.split()) or "the flow failed (fail() without a message)")
+    budget = _BUDGET.get()
+    if budget is not None and budget.stop is None:
+        budget.stop = error
+    raise error
+
+
 def default(value: Any, fallback: Any) -> Any:
     return fallback if value is None or value == "" else value
 
@@ -1448,6 +1468,7 @@ def helpers(clock: Clock) -> dict[str, Callable[..., Any]]:
         "today": lambda: clock().date().isoformat(),
         "now": lambda: clock(),
         "default": default,
+        "fail": fail,
         "num": num,
         "money": money,
         "round": round_,
