@@ -23,6 +23,7 @@ from sageflow._flows._engine import RunResult
 from sageflow._flows._journal import Journal
 from sageflow._flows._model import Flow
 from sageflow._temporal import TEMPORAL_RUNS_TABLE, TemporalSettings
+from sageflow._temporal._codec import KEY_ENV, key_from_env
 from sageflow._temporal._wire import decode, encode
 from sageflow._temporal._worker import connect
 from sageflow._temporal._workflow import (
@@ -88,6 +89,7 @@ async def arun_on_temporal(
 ) -> RunResult | Started:
     """Start ``flow`` as a workflow and (unless ``detach``) wait for its result."""
     run_id = run_id or uuid.uuid4().hex[:16]
+    _check_sealed(flow, values, env)
     try:
         client = client or await connect(settings)
     except RuntimeError as error:  # the SDK's connection failure
@@ -159,6 +161,21 @@ async def arun_on_temporal(
     if journal is not None:
         record_payload(journal, run_id, payload)
     return result_from(payload)
+
+
+def _check_sealed(flow: Flow, values: Mapping[str, Any], env: Mapping[str, str]) -> None:
+    """A run's inputs and environment are in its workflow's history: a secret among them
+    needs the history sealed (``SAGEFLOW_TEMPORAL_KEY``), or the run is refused."""
+    secret = sorted(
+        [k for k in flow.secret_inputs() if values.get(k) not in (None, "")]
+        + [k for k, is_secret in flow.env.items() if is_secret and env.get(k)]
+    )
+    if secret and key_from_env() is None:
+        raise TemporalRunError(
+            f"{flow.file} is given secrets ({', '.join(secret)}) that Temporal would store in"
+            f" the workflow's history in clear: set {KEY_ENV} (the same on this machine and"
+            " every worker; sageflow._temporal._codec.new_key() makes one) to seal it"
+        )
 
 
 def record_payload(journal: Journal, run_id: str, payload: Mapping[str, Any]) -> None:

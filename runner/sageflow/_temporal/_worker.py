@@ -13,16 +13,19 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 from sageflow._flows._engine import CallerFactory
 from sageflow._temporal import TemporalSettings
 from sageflow._temporal._activities import ComponentActivities
+from sageflow._temporal._codec import data_converter
 from sageflow._temporal._workflow import FlowWorkflow
 
 
 async def connect(settings: TemporalSettings) -> Client:
-    """A client for ``settings`` (TLS when asked, or when an API key is given)."""
+    """A client for ``settings`` (TLS when asked, or when an API key is given), sealing what
+    it sends when ``SAGEFLOW_TEMPORAL_KEY`` is set (:mod:`sageflow._temporal._codec`)."""
     return await Client.connect(
         settings.address,
         namespace=settings.namespace,
         api_key=settings.api_key,
         tls=settings.tls or settings.api_key is not None,
+        data_converter=data_converter(),
     )
 
 
