@@ -140,3 +140,58 @@ MISCELLANEOUS_OPERATION = PostingMarker(
     needs_marker=False,
     query=(),
 )
+
+
+@dataclass(frozen=True)
+class InvoiceMarker:
+    """A sales or purchase invoice (``POST /invoices``) found again by its invoice number among
+    the invoices of its type and date (``GET /invoices/type/{invoice_type}``, lines included:
+    the shape the create answers, ``InvoiceItemOutMonoAnalyticPlan``). Sage GE keeps an
+    invoice number once (Chift's 409 ``ERROR_INVOICE_NUMBER_ALREADY_USED``), so a create sent
+    again after it took effect would fail where it should have been answered."""
+
+    create: str = "/invoices"
+
+    def _key(self, request: HTTPRequest) -> tuple[dict[str, Any], date] | None:
+        body = _entry_body(request, self.create)
+        if body is None:
+            return None
+        day = _day(body, "invoice_date")
+        fields = ("invoice_number", "invoice_type")
+        if day is None or any(not isinstance(body.get(f), str) or not body[f] for f in fields):
+            return None
+        return body, day
+
+    def mark(self, request: HTTPRequest, token: str) -> HTTPRequest | None:
+        return request if self._key(request) is not None else None
+
+    def find(
+        self, request: HTTPRequest, token: str
+    ) -> Generator[HTTPRequest, HTTPResponse, HTTPResponse | None]:
+        key = self._key(request)
+        if key is None:
+            return None
+        body, day = key
+        query: dict[str, Any] = {
+            "date_from": day.isoformat(),
+            "date_to": day.isoformat(),
+            "include_invoice_lines": True,
+        }
+        if body.get("journal_id") not in (None, ""):
+            query["journal_ids"] = str(body["journal_id"])
+        path = f"/invoices/type/{body['invoice_type']}"
+        listing = yield from list_action(path, ListInputs(fetchAll=True), query)
+        for record in listing["items"]:
+            if not isinstance(record, dict):
+                continue
+            if record.get("invoice_number") != body["invoice_number"]:
+                continue
+            partner = body.get("partner_id")
+            if partner not in (None, "") and record.get("partner_id") not in (None, partner):
+                continue
+            return HTTPResponse(200, _JSON, json.dumps(record).encode())
+        return None
+
+
+#: ``createInvoice``.
+INVOICE = InvoiceMarker()

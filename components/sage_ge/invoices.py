@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from sage_ge import _lookups, _records
 from sage_ge._books import read_books, refusal_problems
+from sage_ge._markers import INVOICE
 from sage_ge._pack import PACK
 from sage_ge._rules import AccountNumber, FiscalYear, check_posting
 from sage_ge.reads import ID_PATTERN, segment
@@ -188,6 +189,7 @@ _EXAMPLE = {
     inputs=CreateInvoiceInputs,
     output=_records.Invoice,
     annotations=WRITE,
+    marker=INVOICE,
     example_input=_EXAMPLE,
     example_output={
         "id": "INV-12",

@@ -15,6 +15,7 @@ import sageflow._registry
 from sage_ge.connection import PROFILE
 from sage_ge.sandbox import DEV_TOKEN, Chaos, Clock, Sandbox
 from sageflow import CallOptions
+from sageflow._errors import APIError
 from sageflow._http import Client, Connection
 
 ENTRY: dict[str, Any] = {
@@ -159,3 +160,49 @@ def test_without_their_marker_the_other_postings_are_made_twice(sandbox: Sandbox
     with client(transport, []) as c:
         c.call(bare, dict(bare.example_input), CallOptions(idempotency_key=f"run-4:{key}"))
     assert len(sandbox.records("entries")) == 2
+
+
+def test_an_invoice_is_made_once_after_a_drop(sandbox: Sandbox) -> None:
+    # Found by its number among the invoices of its type and date, and adopted with its lines.
+    component = sageflow._registry.get_component("sage_ge/createInvoice")
+    transport = DropFirstWrite(sandbox)
+    with client(transport, []) as c:
+        out = c.call(
+            component, dict(component.example_input), CallOptions(idempotency_key="run-5:inv")
+        )
+    assert len(transport.writes) == 1
+    (invoice,) = sandbox.records("invoices")
+    assert out["id"] == invoice["id"]
+    assert out["invoice_number"] == "F2026-012"
+    assert out["lines"], "the adopted invoice is the create's answer, lines included"
+
+
+def test_without_its_marker_an_invoice_resent_is_refused_as_a_duplicate_number(
+    sandbox: Sandbox,
+) -> None:
+    # What the marker spares the flow: Sage GE keeps a number once, so the resend fails.
+    bare = replace(sageflow._registry.get_component("sage_ge/createInvoice"), marker=None)
+    with client(DropFirstWrite(sandbox), []) as c, pytest.raises(APIError) as refused:
+        c.call(bare, dict(bare.example_input), CallOptions(idempotency_key="run-6:inv"))
+    assert "ERROR_INVOICE_NUMBER_ALREADY_USED" in str(refused.value)
+    assert len(sandbox.records("invoices")) == 1
+
+
+@pytest.mark.parametrize(
+    "key", ["createJournalEntry", "createMiscellaneousOperation", "createInvoice"]
+)
+def test_the_adopted_record_is_what_the_create_would_have_answered(key: str) -> None:
+    # The listing each reconciler reads answers in the create's own shape, so a flow's later
+    # steps see the same output whether the create answered or was found again. (A financial
+    # entry is adopted as the journal entry it posted: Chift lists no financial entries.)
+    component = sageflow._registry.get_component(f"sage_ge/{key}")
+    inputs = ENTRY if key == "createJournalEntry" else dict(component.example_input)
+    outputs = []
+    for dropped in (False, True):
+        box = Sandbox(clock=Clock.manual(), idempotency=False)
+        transport = DropFirstWrite(box) if dropped else box.transport()
+        with client(transport, []) as c:
+            outputs.append(c.call(component, inputs, CallOptions(idempotency_key="same")))
+        assert box.stats.faults["drop"] == int(dropped)
+        box.close()
+    assert outputs[0] == outputs[1]
