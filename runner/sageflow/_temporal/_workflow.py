@@ -20,6 +20,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 from temporalio.exceptions import TimeoutError as ActivityTimeoutError
 
 from sageflow._component import Component, Inputs
+from sageflow._errors import SageflowError
 from sageflow._execute import Caller, CallOptions
 from sageflow._flows._engine import Engine, RemoteError, RunResult
 from sageflow._flows._journal import RunRecord, StepRecord
@@ -311,7 +312,16 @@ class FlowWorkflow:
         started = workflow.now()
         if args.resume is not None:
             self._journal = RecordingJournal(decode(args.resume.rows), args.resume.crashed)
-        flow = load_flow(args.flow_file, text=args.flow_text)
+        try:
+            flow = load_flow(args.flow_file, text=args.flow_text)
+        except SageflowError as error:
+            # A worker without the flow's pack (or another version of it): the run fails and
+            # says why, rather than its workflow task being retried until someone looks.
+            raise ApplicationError(
+                f"{args.flow_file} does not load on worker {workflow.info().task_queue}: {error}",
+                type=type(error).__name__,
+                non_retryable=True,
+            ) from None
         callers: dict[str | None, Caller] = {}
 
         def caller_for(account: str | None) -> Caller:
