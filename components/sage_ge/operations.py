@@ -250,8 +250,10 @@ class CreateFinancialEntryInputs(Inputs):
         "the journal.",
         json_schema_extra=_lookups.ACCOUNTS,
     )
-    ignoreAccountingId: bool = Field(
-        default=False, description="Let Chift answer before Sage GE gives the entry its id."
+    answerEarly: bool = Field(
+        default=False,
+        description="Chift answers before Sage GE has numbered the entry (its "
+        "ignore_accounting_id): faster, but the answer may lack the entry's id.",
     )
     pdf: str | None = Field(
         default=None, min_length=8, max_length=MAX_PDF_CHARS, pattern=r"^[A-Za-z0-9+/]+={0,2}$",
@@ -431,7 +433,7 @@ def create_financial_entry(inputs: CreateFinancialEntryInputs) -> Action:
         query["financial_counterpart_account"] = inputs.counterpartAccount
     if inputs.forceCurrencyExchange:
         query["force_currency_exchange"] = _flag(True)
-    if inputs.ignoreAccountingId:
+    if inputs.answerEarly:
         query["ignore_accounting_id"] = _flag(True)
     response = yield HTTPRequest("POST", "/financial-entries", query=query, json=body)
     created = response.json()
@@ -794,8 +796,10 @@ class CreateInvoiceMultiAnalyticPlansInputs(CreateInvoiceInputs):
         default=True,
         description="Let Sage GE regroup lines with the same account, VAT code and distribution.",
     )
-    ignoreAccountingId: bool = Field(
-        default=False, description="Let Chift answer before Sage GE gives the invoice its id."
+    answerEarly: bool = Field(
+        default=False,
+        description="Chift answers before Sage GE has numbered the invoice (its "
+        "ignore_accounting_id): faster, but the answer may lack the invoice's id.",
     )
     forceCurrencyExchange: bool = Field(
         default=False, description="Use the given exchange rate rather than Sage GE's own."
@@ -808,7 +812,7 @@ def multi_plan_invoice_body(inputs: CreateInvoiceMultiAnalyticPlansInputs) -> di
     mono = CreateInvoiceInputs.model_validate(
         inputs.model_dump(
             mode="json",
-            exclude={"lines", "forceFinancialPeriod", "regroupLines", "ignoreAccountingId",
+            exclude={"lines", "forceFinancialPeriod", "regroupLines", "answerEarly",
                      "forceCurrencyExchange"},
             exclude_none=True,
         )
@@ -870,7 +874,7 @@ def create_invoice_multi_analytic_plans(inputs: CreateInvoiceMultiAnalyticPlansI
     query: dict[str, Any] = {"regroup_lines": _flag(inputs.regroupLines)}
     if inputs.forceFinancialPeriod is not None:
         query["force_financial_period"] = inputs.forceFinancialPeriod
-    if inputs.ignoreAccountingId:
+    if inputs.answerEarly:
         query["ignore_accounting_id"] = _flag(True)
     if inputs.forceCurrencyExchange:
         query["force_currency_exchange"] = _flag(True)

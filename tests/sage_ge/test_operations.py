@@ -129,7 +129,7 @@ def test_a_financial_entry_is_sent_with_cut_labels_marker_and_number() -> None:
 def test_a_financial_entrys_options_go_in_chifts_query() -> None:
     chift = FakeChift()
     inputs = bank(counterpartAccount="512100", forceCurrencyExchange=True,
-                  ignoreAccountingId=True, currency="USD", currencyExchangeRate="1.0842",
+                  answerEarly=True, currency="USD", currencyExchangeRate="1.0842",
                   pdf="JVBERi0xLjQKJcfs", pdfName="releve mars.pdf")  # fmt: skip
     with client(chift) as c:
         c.call("sage_ge/createFinancialEntry", inputs)
