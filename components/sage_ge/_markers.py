@@ -195,3 +195,67 @@ class InvoiceMarker:
 
 #: ``createInvoice``.
 INVOICE = InvoiceMarker()
+
+
+@dataclass(frozen=True)
+class UniqueMarker:
+    """Reference data Sage GE keeps unique by one value (a client's or supplier's auxiliary
+    account, a general account's number, a journal's code, an analytic code): when the create
+    carries it, that value identifies the record, so nothing is added to the body and the
+    record is looked for by it (sent again, the create would be refused as a duplicate:
+    ``ERROR_PARTNER_ALREADY_EXISTS``, ``ERROR_LEDGER_ACCOUNT_ALREADY_EXISTS``, ...).
+
+    Attributes:
+        create: the create's path.
+        listing: the listing that holds the record in the shape the create answers.
+        field: the unique value's field, in the body and in a listed record.
+        search: a body field whose value narrows the listing through its ``search``
+            parameter (a client's name), when the listing has one.
+        by_class: narrow a chart-of-accounts listing to the number's class (``classes``).
+    """
+
+    create: str
+    listing: str
+    field: str
+    search: str | None = None
+    by_class: bool = False
+
+    def _value(self, request: HTTPRequest) -> tuple[dict[str, Any], str] | None:
+        body = _entry_body(request, self.create)
+        value = body.get(self.field) if body is not None else None
+        if body is None or not isinstance(value, str) or not value:
+            return None
+        return body, value
+
+    def mark(self, request: HTTPRequest, token: str) -> HTTPRequest | None:
+        return request if self._value(request) is not None else None
+
+    def find(
+        self, request: HTTPRequest, token: str
+    ) -> Generator[HTTPRequest, HTTPResponse, HTTPResponse | None]:
+        found = self._value(request)
+        if found is None:
+            return None
+        body, value = found
+        query: dict[str, Any] = {}
+        if self.search is not None and isinstance(body.get(self.search), str):
+            query["search"] = body[self.search]
+        if self.by_class:
+            query["classes"] = value[:1]
+        listing = yield from list_action(self.listing, ListInputs(fetchAll=True), query)
+        for record in listing["items"]:
+            if isinstance(record, dict) and record.get(self.field) == value:
+                return HTTPResponse(200, _JSON, json.dumps(record).encode())
+        return None
+
+
+#: ``createClient``, ``createSupplier``: by the auxiliary account given (``account_number``),
+#: among the parties whose name the listing's search finds.
+CLIENT = UniqueMarker("/clients", "/clients", "account_number", search="name")
+SUPPLIER = UniqueMarker("/suppliers", "/suppliers", "account_number", search="name")
+#: ``createLedgerAccount``: by its number, among the chart's accounts of its class.
+LEDGER_ACCOUNT = UniqueMarker("/accounts", "/chart-of-accounts", "number", by_class=True)
+#: ``createJournal``: by its code.
+JOURNAL = UniqueMarker("/journal", "/journals", "code")
+#: ``createAnalyticAccount``: by its code, in the default plan.
+ANALYTIC_ACCOUNT = UniqueMarker("/analytic-accounts", "/analytic-accounts", "code")

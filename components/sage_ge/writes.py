@@ -12,11 +12,19 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from sage_ge import _lookups, _records
+from sage_ge import _lookups, _markers, _records
 from sage_ge._pack import PACK
 from sage_ge._rules import AccountNumber, AuxiliaryAccount
 from sage_ge.reads import ID_PATTERN, segment
-from sageflow._component import IDEMPOTENT_WRITE, WRITE, Action, Annotations, Availability, Inputs
+from sageflow._component import (
+    IDEMPOTENT_WRITE,
+    WRITE,
+    Action,
+    Annotations,
+    Availability,
+    Inputs,
+    Reconciler,
+)
 from sageflow._options import closed_set
 from sageflow._values import HTTPRequest
 
@@ -203,6 +211,8 @@ class Write:
     example_output: dict[str, Any]
     #: The input that is the record's id in the path (``{id}``), for an update.
     id_input: str | None = None
+    #: How a create whose outcome is unknown is found again (its unique value).
+    marker: Reconciler | None = None
 
 
 _ADDRESS = {"addressType": "main", "street": "rue de la Paix", "number": "12", "city": "Paris",
@@ -215,11 +225,12 @@ _ANALYTIC = {"id": "PARIS", "code": "PARIS", "name": "Paris", "active": True, "c
 
 WRITES = (
     Write("createClient", "Create Client", "POST", "/clients", CreatePartyInputs, _records.Party,
-          "a client (customer) with its auxiliary account", "live", _CLIENT_IN, _CLIENT),
+          "a client (customer) with its auxiliary account", "live", _CLIENT_IN, _CLIENT,
+          marker=_markers.CLIENT),
     Write("createSupplier", "Create Supplier", "POST", "/suppliers", CreatePartyInputs,
           _records.Party, "a supplier with its auxiliary account", "live",
           {**_CLIENT_IN, "name": "Orange SA", "accountNumber": "FORANGE",
-           "vat": "FR89380129866"}, _SUPPLIER),
+           "vat": "FR89380129866"}, _SUPPLIER, marker=_markers.SUPPLIER),
     Write("updateClient", "Update Client", "PATCH", "/clients/{id}", UpdateClientInputs,
           _records.Party, "a client's details (only the inputs given are changed)",
           "on_request", {"clientId": "CDUPONT", "email": "compta@dupont.fr"}, _CLIENT,
@@ -232,16 +243,17 @@ WRITES = (
           CreateLedgerAccountInputs, _records.Account,
           "a general account of the chart of accounts (compte général)", "on_request",
           {"number": "628100", "name": "Compte 628100", "type": "expense"},
-          {"number": "628100", "name": "Compte 628100"}),
+          {"number": "628100", "name": "Compte 628100"}, marker=_markers.LEDGER_ACCOUNT),
     Write("createJournal", "Create Journal", "POST", "/journal", CreateJournalInputs,
           _records.Journal, "a journal", "on_request",
           {"code": "BQ2", "name": "Banque 2", "journalType": "bank",
            "counterpartAccount": "512200"},
-          {"id": "12", "code": "BQ2", "name": "Banque 2", "journal_type": "financial_operation"}),
+          {"id": "12", "code": "BQ2", "name": "Banque 2", "journal_type": "financial_operation"},
+          marker=_markers.JOURNAL),
     Write("createAnalyticAccount", "Create Analytic Account", "POST", "/analytic-accounts",
           CreateAnalyticAccountInputs, _records.Named,
           "an analytic account (section analytique) of the default plan", "on_request",
-          {"code": "PARIS", "name": "Paris"}, _ANALYTIC),
+          {"code": "PARIS", "name": "Paris"}, _ANALYTIC, marker=_markers.ANALYTIC_ACCOUNT),
     Write("updateAnalyticAccount", "Update Analytic Account", "PATCH", "/analytic-accounts/{id}",
           UpdateAnalyticAccountInputs, _records.Named,
           "an analytic account (only the inputs given are changed)", "on_request",
@@ -292,4 +304,5 @@ for _write in WRITES:
         example_input=_write.example_input,
         example_output=_write.example_output,
         availability=_write.availability,
+        marker=_write.marker,
     )(_handler(_write))

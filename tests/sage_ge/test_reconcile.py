@@ -206,3 +206,47 @@ def test_the_adopted_record_is_what_the_create_would_have_answered(key: str) -> 
         assert box.stats.faults["drop"] == int(dropped)
         box.close()
     assert outputs[0] == outputs[1]
+
+
+#: Reference data by its unique value: the input (a value the seed does not hold yet), the
+#: sandbox collection it lands in, and the code Chift refuses a second one with.
+UNIQUE = {
+    "createClient": ({"accountNumber": "CMARTIN", "name": "Martin SAS"}, "clients",
+                     "ERROR_PARTNER_ALREADY_EXISTS"),
+    "createSupplier": ({"accountNumber": "FLEGRAND", "name": "Legrand SA"}, "suppliers",
+                       "ERROR_PARTNER_ALREADY_EXISTS"),
+    "createLedgerAccount": ({}, "accounts", "ERROR_LEDGER_ACCOUNT_ALREADY_EXISTS"),
+    "createJournal": ({"code": "BQ3", "counterpartAccount": "512000"}, "journals",
+                      "ERROR_JOURNAL_ALREADY_EXISTS"),
+    "createAnalyticAccount": ({"code": "LILLE", "name": "Lille"}, "analytic_accounts",
+                              "ALREADY_EXISTS"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("key", sorted(UNIQUE))
+def test_reference_data_is_found_by_its_unique_value_after_a_drop(key: str) -> None:
+    changes, collection, _ = UNIQUE[key]
+    component = sageflow._registry.get_component(f"sage_ge/{key}")
+    inputs = {**component.example_input, **changes}
+    outputs, counts = [], []
+    for dropped in (False, True):
+        box = Sandbox(clock=Clock.manual(), idempotency=False)
+        transport = DropFirstWrite(box) if dropped else box.transport()
+        with client(transport, []) as c:
+            outputs.append(c.call(component, inputs, CallOptions(idempotency_key="k")))
+        assert box.stats.faults["drop"] == int(dropped)
+        counts.append(len(box.records(collection)))
+        box.close()
+    assert outputs[0] == outputs[1]  # found again, as the create answered
+    assert counts[0] == counts[1]  # and made once
+
+
+@pytest.mark.parametrize("key", sorted(UNIQUE))
+def test_without_its_marker_reference_data_resent_is_refused_as_a_duplicate(
+    sandbox: Sandbox, key: str
+) -> None:
+    changes, _, refusal = UNIQUE[key]
+    bare = replace(sageflow._registry.get_component(f"sage_ge/{key}"), marker=None)
+    with client(DropFirstWrite(sandbox), []) as c, pytest.raises(APIError) as refused:
+        c.call(bare, {**bare.example_input, **changes}, CallOptions(idempotency_key="k"))
+    assert refusal in str(refused.value)
