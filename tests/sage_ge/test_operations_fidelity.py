@@ -211,7 +211,7 @@ def test_a_method_chift_lacks_on_these_routes_is_its_405() -> None:
         headers={"authorization": f"Bearer {DEV_TOKEN}"},
     )
     for method, path in (("DELETE", "/miscellaneous-operation"), ("GET", "/financial-entries"),
-                         ("PATCH", "/invoices/payments"), ("GET", "/employees")):  # fmt: skip
+                         ("PATCH", "/invoices/payments"), ("GET", "/schemes")):  # fmt: skip
         answer = http.request(method, path)
         assert (answer.status_code, answer.json()["error_code"]) == (
             405, "ERROR_RESOURCE_NOT_SUPPORTED",

@@ -126,7 +126,7 @@ def test_a_repeated_financial_entry_is_answered_not_posted_twice(
          404, "ERROR_ACCOUNT_NUMBER_NOT_FOUND"),
         ({"items": [{"account_type": "supplier_account", "account": "FNOBODY", "amount": 10}]},
          404, "ERROR_PARTNER_NOT_FOUND"),
-        ({"items": [{"account_type": "employee_account", "account": "EMARTIN", "amount": 10}]},
+        ({"items": [{"account_type": "employee_account", "account": "ENOBODY", "amount": 10}]},
          404, "ERROR_EMPLOYEE_NOT_FOUND"),
         ({"items": [{"account_type": "general_account", "account": "627000", "amount": -5,
                      "tax_info": {"tax_code": "99", "tax_amount": 1, "vat_account": "445660"}}]},
@@ -610,3 +610,20 @@ def test_a_journal_entrys_distribution_must_add_up_to_100_per_plan(
     assert http.post("/journal-entries", json=entry(60)).status_code == 422
     assert box.records("entries") == []
     assert http.post("/journal-entries", json=entry(60, 40)).status_code == 200
+
+
+def test_a_salary_is_paid_to_an_employees_auxiliary_account(box: Sandbox, flow: Client) -> None:
+    staff = flow.call("sage_ge/listEmployees", {})["items"]
+    assert [(e["id"], e["name"], e["account_number"]) for e in staff] == [
+        ("EMARTIN", "Martin Emma", "EMARTIN"), ("SDURAND", "Durand Samuel", "SDURAND"),
+    ]  # fmt: skip
+    flow.call("sage_ge/createFinancialEntry", {
+        "journalCode": "BQ", "date": "2026-01-04",
+        "lines": [{"account": "421000", "auxiliaryAccount": "EMARTIN",
+                   "label": "Salaire décembre Emma Martin", "amount": "-1850.00"}],
+    })  # fmt: skip
+    (entry,) = box.records("entries")
+    assert [(i["account_number"], i["partner_id"], i["debit"], i["credit"])
+            for i in entry["items"]] == [
+        ("421000", "EMARTIN", 1850.0, 0.0), ("512000", None, 0.0, 1850.0),
+    ]  # fmt: skip

@@ -188,7 +188,7 @@ def test_unknown_route_and_unsupported_method(sandbox: Sandbox) -> None:
     with client(sandbox) as http:
         refused(http.get("/nothing-here"), 400, "ERROR_API_RESOURCE_NOT_FOUND")
         # Routes Chift has but the sandbox does not simulate: the connector's 405.
-        refused(http.get("/employees"), 405, "ERROR_RESOURCE_NOT_SUPPORTED")
+        refused(http.get("/schemes"), 405, "ERROR_RESOURCE_NOT_SUPPORTED")
         refused(http.post("/bank-transactions"), 405, "ERROR_RESOURCE_NOT_SUPPORTED")
         refused(http.get("/invoices/1/extra/x"), 400, "ERROR_API_RESOURCE_NOT_FOUND")
         refused(http.delete("/clients/CDUPONT"), 405, "ERROR_RESOURCE_NOT_SUPPORTED")

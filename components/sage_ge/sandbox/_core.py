@@ -266,10 +266,12 @@ INVOICE_TYPES: dict[str, tuple[str, str, int, str]] = {
 THIRD_PARTY_TYPES = {
     "customer_account": ("clients", seed.CLIENT_COLLECTIVE),
     "supplier_account": ("suppliers", seed.SUPPLIER_COLLECTIVE),
+    "employee_account": ("employees", seed.EMPLOYEE_COLLECTIVE),
 }
 RESOURCES = (
     "bookyears", "accounts", "journals", "vat_codes", "clients", "suppliers", "entries",
     "invoices", "analytic_plans", "analytic_accounts", "operations", "attachments",
+    "employees",
 )  # fmt: skip
 
 
@@ -1067,6 +1069,13 @@ class Sandbox(SimulatorShell):
             if kind in THIRD_PARTY_TYPES:
                 collection, collective = THIRD_PARTY_TYPES[kind]
                 partner = folder[collection].get(account)
+                if partner is None and kind == "employee_account":
+                    # POST /financial-entries' 404 example ERROR_EMPLOYEE_NOT_FOUND_2.
+                    raise ChiftError(
+                        404,
+                        f"The employee '{account}' doesn't exist in the accounting system.",
+                        "ERROR_EMPLOYEE_NOT_FOUND",
+                    )
                 if partner is None:
                     raise ChiftError(
                         404,
@@ -1363,6 +1372,8 @@ class Sandbox(SimulatorShell):
                 folder["suppliers"].put(
                     seed.party(code, name, vat_number, seed.SUPPLIER_COLLECTIVE, stamp)
                 )
+            for code, first, last, job in seed.EMPLOYEES[folder.id]:
+                folder["employees"].put(seed.employee(code, first, last, job))
             self.folders[folder.id] = folder
             for name in RESOURCES:
                 self._dirty.extend((folder.id, name, r) for r in folder[name])

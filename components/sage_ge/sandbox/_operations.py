@@ -54,6 +54,7 @@ ROUTES: dict[str, frozenset[str]] = {
     "/attachments": frozenset({"GET"}),
     "/outstandings": frozenset({"GET"}),
     "/chart-of-accounts/balance": frozenset({"POST"}),
+    "/employees": frozenset({"GET"}),
     "/matching-multiple": frozenset({"POST"}),
     "/analytic-accounts/{analytic_account_id}": frozenset({"PATCH"}),
     "/analytic-accounts/multi-analytic-plans/{analytic_plan}": frozenset({"POST"}),
@@ -88,6 +89,7 @@ READS: dict[str, frozenset[str]] = {
     ),
     "/attachments": frozenset({"folder_id", "page", "size", "type", "document_id"}),
     "/outstandings": frozenset({"folder_id", "page", "size", "type", "unposted_allowed"}),
+    "/employees": frozenset({"folder_id", "page", "size"}),
 }
 
 #: ``AccountingInvoicePaymentIn`` and ``AccountingInvoicePaymentItemIn``.
@@ -485,13 +487,6 @@ def _create_financial_entry(
                 "Input should be 'customer_account', 'supplier_account', 'employee_account' "
                 "or 'general_account'", "enum",
             )  # fmt: skip
-        if kind == "employee_account":
-            # The sandbox's dossiers hold no employees (GET /employees is not served).
-            raise ChiftError(
-                404,
-                f"The employee '{item['account']}' doesn't exist in the accounting system.",
-                "ERROR_EMPLOYEE_NOT_FOUND",
-            )
         amount = _amount(item, "amount", f"items.{n}.")
         label = str(item.get("description") or "")
         line = _item(kind, str(item["account"]), -amount, label)
@@ -1106,6 +1101,16 @@ def _balances(box: Sandbox, folder: Folder, query: Mapping[str, str], body: byte
     return _page(box, rows, query)
 
 
+# -- employees (salariés) -------------------------------------------------------------------------
+
+
+def _employees(box: Sandbox, folder: Folder, query: Mapping[str, str], body: bytes) -> Reply:
+    """``accounting_get_employees`` (``EmployeeItem``): each with its auxiliary account, which an
+    ``employee_account`` line of an entry names (it lands on 421000)."""
+    rows = [{k: v for k, v in e.items() if k != "third_party_account"} for e in folder["employees"]]
+    return _page(box, rows, query)
+
+
 # -- shared ----------------------------------------------------------------------------------------
 
 
@@ -1192,6 +1197,7 @@ _HANDLERS: dict[tuple[str, str], Handler] = {
     ("GET", "/attachments"): _attachments,
     ("GET", "/outstandings"): _outstandings,
     ("POST", "/chart-of-accounts/balance"): _balances,
+    ("GET", "/employees"): _employees,
     ("POST", "/matching-multiple"): _matching_multiple,
     ("PATCH", "/analytic-accounts/{analytic_account_id}"): _update_analytic,
     ("POST", "/analytic-accounts/multi-analytic-plans/{analytic_plan}"): _plan_create,

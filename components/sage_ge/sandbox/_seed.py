@@ -39,6 +39,8 @@ FOLDERS: tuple[Record, ...] = (
 #: Collective accounts (comptes collectifs) the auxiliary accounts hang from.
 CLIENT_COLLECTIVE = "411000"
 SUPPLIER_COLLECTIVE = "401000"
+#: Staff (salariés) hang from 421 (PCG: "Personnel - rémunérations dues").
+EMPLOYEE_COLLECTIVE = "421000"
 
 #: A short PCG (plan comptable général): number, label, Chift's AccountItemType.
 ACCOUNTS: tuple[tuple[str, str, str], ...] = (
@@ -195,3 +197,27 @@ def analytic_accounts() -> list[Record]:
         for plan, _, accounts in ANALYTIC
         for code, name in accounts
     ]
+
+
+#: Employees of each dossier (``EmployeeItem``): auxiliary account, first name, last name, job.
+EMPLOYEES: dict[str, tuple[tuple[str, str, str, str], ...]] = {
+    "DOSSIER01": (
+        ("EMARTIN", "Emma", "Martin", "Boulangère"),
+        ("SDURAND", "Samuel", "Durand", "Vendeur"),
+    ),
+    "DOSSIER02": (("LPETIT", "Léa", "Petit", "Assistante"),),
+}
+
+
+def employee(code: str, first: str, last: str, job: str) -> Record:
+    """An employee: its id is its auxiliary account, hung from 421000."""
+    return {
+        "id": code,
+        "name": f"{last} {first}",
+        "first_name": first,
+        "last_name": last,
+        "function": job,
+        "active": True,
+        "account_number": code,
+        "third_party_account": EMPLOYEE_COLLECTIVE,
+    }
