@@ -30,6 +30,7 @@ from sageflow._cli.flows import (
     _sandbox_beside,
     account_checked,
 )
+from sageflow._cli.temporal import schedule_on_temporal, settings_from, temporal_options
 
 #: The exit codes of a poller stopped with Ctrl-C or SIGTERM (128 + the signal, as a shell
 #: reports them).
@@ -106,6 +107,19 @@ def _describe(run: Any) -> str:
 @_INPUT
 @_JSON
 @click.option("--connection", help="A configured connection.")
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "temporal"]),
+    default="local",
+    show_default=True,
+    help="Poll from this process, or as a Temporal schedule whose polls and runs go to"
+    " `sageflow worker`s (the command creates or updates it and returns).",
+)
+@temporal_options
+@click.option(
+    "--sandbox-url",
+    help="With --engine temporal and no account: the served sandbox every worker calls.",
+)
 @_JOURNAL
 @REQUIRE_ACCOUNT
 @DEBUG
@@ -119,6 +133,11 @@ def poll(
     journal_path: Path,
     require_account: bool,
     debug: bool,
+    engine: str = "local",
+    address: str | None = None,
+    namespace: str | None = None,
+    task_queue: str | None = None,
+    sandbox_url: str | None = None,
 ) -> None:
     """Run a flow with on: for each new change its trigger finds.
 
@@ -139,6 +158,9 @@ def poll(
     every = flow.trigger.every_text
     values = _inputs(flow, pairs, None)
     start = _since(since)
+    if engine == "temporal":
+        settings = settings_from(address, namespace, task_queue)
+        schedule_on_temporal(flow, values, start, journal_path, settings, as_json, once)
     failed = False
 
     def on_run(run: Any) -> None:

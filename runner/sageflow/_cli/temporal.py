@@ -217,3 +217,58 @@ def _sandbox_for(
             f"sageflow: no account configured — serving the sandbox on {served.url}", err=True
         )
         yield served.url
+
+
+def schedule_on_temporal(
+    flow: Any,
+    values: dict[str, Any],
+    since: Any,
+    journal_path: Path,
+    settings: Any,
+    as_json: bool,
+    poll_now: bool,
+) -> None:
+    """``sageflow poll --engine temporal``: the flow's schedule created or updated (and with
+    ``--once``, one poll started now); prints its id and exits 0."""
+    from sageflow._cli._json import json_text
+    from sageflow._cli.flows import EXIT_OK, _guard, _invalid
+    from sageflow._flows._api import FlowInputError
+    from sageflow._temporal._client import aschedule_poll
+
+    ctx = click.get_current_context()
+    if ctx.params.get("connection"):
+        _invalid(
+            "error: --connection with --engine temporal: the workers' connection is theirs:"
+            " sageflow worker --connection"
+        )
+    debug = bool(ctx.params.get("debug"))
+    with (
+        _guard(debug),
+        # A schedule outlives this command: a sandbox it served would stop with it.
+        _sandbox_for(flow, ctx.params.get("sandbox_url"), journal_path, True) as url,
+    ):
+        try:
+            schedule_id = asyncio.run(
+                aschedule_poll(
+                    flow,
+                    values,
+                    settings=settings,
+                    env=dict(os.environ),
+                    since=since,
+                    debug=debug,
+                    sandbox_url=url,
+                    poll_now=poll_now,
+                )
+            )
+        except FlowInputError as error:
+            _invalid(f"error: {error}")
+    every = flow.trigger.every_text
+    if as_json:
+        click.echo(json_text({"scheduleId": schedule_id, "every": every, "pollNow": poll_now}))
+    else:
+        now = "; polling once now" if poll_now else ""
+        click.echo(
+            f"schedule {schedule_id}: polls every {every} on task queue {settings.task_queue}"
+            f"{now} (temporal schedule describe --schedule-id '{schedule_id}')"
+        )
+    sys.exit(EXIT_OK)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -23,7 +24,13 @@ from sageflow._flows._engine import CallerFactory, _finder, _masked, error_detai
 from sageflow._http._redact import registered_secrets
 from sageflow._registry import get_component
 from sageflow._temporal._wire import decode, encode
-from sageflow._temporal._workflow import ACTIVITY_NAME, STEP_ERROR, CallArgs
+from sageflow._temporal._workflow import (
+    ACTIVITY_NAME,
+    POLL_ACTIVITY,
+    STEP_ERROR,
+    CallArgs,
+    TriggerArgs,
+)
 
 
 def _default_factory(connection: str | None, sandbox_url: str | None, debug: bool) -> CallerFactory:
@@ -74,7 +81,7 @@ class ComponentActivities:
             # A retried attempt follows one that may have written before its worker died.
             outcome_unknown=args.outcome_unknown or info.attempt > 1,
         )
-        beat = _heartbeats(info.heartbeat_timeout.total_seconds() if info.heartbeat_timeout else 0)
+        beat = _heartbeats(_heartbeat_seconds())
         try:
             component = get_component(args.component)
             inputs = component.validate(decode(args.inputs))
@@ -98,12 +105,49 @@ class ComponentActivities:
                 await beat
         return encode(_scrubbed(output))
 
+    @activity.defn(name=POLL_ACTIVITY)
+    async def poll_trigger(self, args: TriggerArgs) -> str:
+        """One poll of a trigger: its events (each with its key) and the next cursor."""
+        from sageflow._triggers import apoll
+
+        beat = _heartbeats(_heartbeat_seconds())
+        try:
+            result = await apoll(
+                args.ref,
+                decode(args.inputs),
+                decode(args.cursor) if args.cursor is not None else None,
+                since=dt.datetime.fromisoformat(args.since) if args.since else None,
+                caller=self._caller(None, args.sandbox_url),
+            )
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # the cursor stays where it was: the next poll retries
+            details = _scrubbed(error_details(error))
+            raise ApplicationError(
+                str(details.get("message", details.get("type"))),
+                details,
+                None,
+                type=STEP_ERROR,
+                non_retryable=True,
+            ) from None
+        finally:
+            beat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await beat
+        events = [{"key": e.key, "event": e.to_dict()} for e in result.events]
+        return encode(_scrubbed({"events": events, "cursor": dict(result.cursor)}))
+
     async def aclose(self) -> None:
         callers, self._callers = list(self._callers.values()), {}
         for caller in callers:
             close = getattr(caller, "aclose", None)
             if close is not None:
                 await close()
+
+
+def _heartbeat_seconds() -> float:
+    timeout = activity.info().heartbeat_timeout
+    return timeout.total_seconds() if timeout else 0.0
 
 
 def _heartbeats(timeout: float) -> asyncio.Task[None]:
@@ -128,4 +172,4 @@ def _scrubbed(value: Any) -> Any:
 
 def activities_of(holder: ComponentActivities) -> list[Callable[..., Any]]:
     """The callables a Worker registers."""
-    return [holder.call_component]
+    return [holder.call_component, holder.poll_trigger]

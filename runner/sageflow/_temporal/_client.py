@@ -15,7 +15,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureError
+from temporalio.client import (
+    Client,
+    Schedule,
+    ScheduleActionStartWorkflow,
+    ScheduleAlreadyRunningError,
+    ScheduleIntervalSpec,
+    ScheduleOverlapPolicy,
+    SchedulePolicy,
+    ScheduleSpec,
+    ScheduleUpdate,
+    WorkflowExecutionStatus,
+    WorkflowFailureError,
+)
 from temporalio.service import RPCError
 
 from sageflow._errors import SageflowError
@@ -28,8 +40,10 @@ from sageflow._temporal._wire import decode, encode
 from sageflow._temporal._worker import connect
 from sageflow._temporal._workflow import (
     JOURNAL_QUERY,
+    POLL_WORKFLOW,
     WORKFLOW_NAME,
     ActivityPolicy,
+    PollArgs,
     ResumeSeed,
     RunArgs,
     result_from,
@@ -255,3 +269,69 @@ async def arefresh(journal: Journal, run_id: str, *, query_timeout: float = 10.0
 def refresh(journal: Journal, run_id: str) -> str | None:
     """The synchronous twin of :func:`arefresh` (the CLI's)."""
     return asyncio.run(arefresh(journal, run_id))
+
+
+def schedule_id_of(flow: Flow) -> str:
+    """The Temporal schedule polling ``flow`` (one per flow and trigger, as a local poller's
+    cursor and lease are)."""
+    assert flow.trigger is not None
+    return f"sageflow-poll-{flow.name}#{flow.trigger.ref}"
+
+
+async def aschedule_poll(
+    flow: Flow,
+    values: Mapping[str, Any],
+    *,
+    settings: TemporalSettings,
+    env: Mapping[str, str],
+    since: dt.datetime | None = None,
+    debug: bool = False,
+    sandbox_url: str | None = None,
+    poll_now: bool = False,
+    client: Client | None = None,
+) -> str:
+    """Create (or update) the schedule that polls ``flow``'s trigger every ``on.every`` on the
+    workers of ``settings``, its runs given ``values`` (the flow's inputs, defaults applied);
+    ``poll_now`` also polls once at once. Returns the schedule id.
+
+    Each poll is a workflow (``sageflow.poll_flow``) that takes its cursor from the previous
+    poll's result and starts one run per new event, as a child workflow whose id is derived
+    from the event: an event the trigger's overlapping window shows again is not run again.
+    Polls never overlap (a poll still running when the next is due is skipped).
+    """
+    trigger = flow.trigger
+    if trigger is None:
+        raise TemporalRunError(f"{flow.file} has no on: section; it has no trigger to poll")
+    from sageflow._flows._api import resolve_inputs
+
+    values = resolve_inputs(flow, values)  # defaults applied, every value checked, first
+    _check_sealed(flow, values, env)
+    client = client or await connect(settings)
+    schedule_id = schedule_id_of(flow)
+    args = PollArgs(
+        flow_file=flow.file,
+        flow_text=flow.source.text,
+        inputs=encode(dict(values)),
+        env=encode({k: env[k] for k in flow.env if k in env}),
+        debug=debug,
+        policy=_policy(settings),
+        sandbox_url=sandbox_url,
+        since=since.isoformat() if since is not None else None,
+    )
+    schedule = Schedule(
+        action=ScheduleActionStartWorkflow(
+            POLL_WORKFLOW, args, id=schedule_id, task_queue=settings.task_queue
+        ),
+        spec=ScheduleSpec(
+            intervals=[ScheduleIntervalSpec(every=dt.timedelta(seconds=trigger.every))]
+        ),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
+    )
+    try:
+        await client.create_schedule(schedule_id, schedule, trigger_immediately=poll_now)
+    except ScheduleAlreadyRunningError:
+        handle = client.get_schedule_handle(schedule_id)
+        await handle.update(lambda _old: ScheduleUpdate(schedule=schedule))
+        if poll_now:
+            await handle.trigger()
+    return schedule_id

@@ -12,9 +12,9 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from sageflow._flows._engine import CallerFactory
 from sageflow._temporal import TemporalSettings
-from sageflow._temporal._activities import ComponentActivities
+from sageflow._temporal._activities import ComponentActivities, activities_of
 from sageflow._temporal._codec import data_converter
-from sageflow._temporal._workflow import FlowWorkflow
+from sageflow._temporal._workflow import FlowWorkflow, PollWorkflow
 
 
 async def connect(settings: TemporalSettings) -> Client:
@@ -46,8 +46,8 @@ def build_worker(
     return Worker(
         client,
         task_queue=settings.task_queue,
-        workflows=[FlowWorkflow],
-        activities=[activities.call_component],
+        workflows=[FlowWorkflow, PollWorkflow],
+        activities=activities_of(activities),
         workflow_runner=UnsandboxedWorkflowRunner(),
         max_concurrent_activities=max_concurrent_activities,
         # Activities are async (httpx); the executor is only for the SDK's sync fallbacks.

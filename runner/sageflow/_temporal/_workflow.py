@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.common import RetryPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import ActivityError, ApplicationError, WorkflowAlreadyStartedError
 from temporalio.exceptions import TimeoutError as ActivityTimeoutError
 
 from sageflow._component import Component, Inputs
@@ -390,3 +391,131 @@ def result_from(payload: Mapping[str, Any]) -> RunResult:
         dry_run=bool(data.get("dryRun")),
         duration=float(data.get("durationSeconds") or 0.0),
     )
+
+
+POLL_WORKFLOW = "sageflow.poll_flow"
+POLL_ACTIVITY = "sageflow.poll_trigger"
+
+
+@dataclass
+class TriggerArgs:
+    """One poll of a trigger, as the activity receives it."""
+
+    ref: str
+    #: The trigger's ``with:`` values and the cursor, ``_wire``-encoded (cursor None: the first).
+    inputs: str
+    cursor: str | None = None
+    #: ISO date-time: a first poll's backfill start (``--from``); None: from now.
+    since: str | None = None
+    sandbox_url: str | None = None
+
+
+@dataclass
+class PollArgs:
+    """A scheduled poll of a flow with ``on:``: what each run it starts is given."""
+
+    flow_file: str
+    flow_text: str
+    inputs: str
+    env: str = "{}"
+    debug: bool = False
+    policy: ActivityPolicy = field(default_factory=ActivityPolicy)
+    sandbox_url: str | None = None
+    since: str | None = None
+
+
+def polled_run_id(flow_key: str, event_keys: list[str]) -> str:
+    """The run of a group of events: the same id (and workflow id) however often a poll sees
+    them, which is what makes a delivery once-only (the trigger's window overlaps on purpose)."""
+    digest = hashlib.sha256("\n".join([flow_key, *event_keys]).encode()).hexdigest()
+    return "poll-" + digest[:16]
+
+
+@workflow.defn(name=POLL_WORKFLOW)
+class PollWorkflow:
+    """One poll of a flow's trigger (a Temporal schedule starts it every ``on.every``): the
+    cursor comes from the previous poll's result, each new event (or ``on.batch`` of them)
+    starts one flow run as a child workflow whose id is derived from its events."""
+
+    @workflow.run
+    async def run(self, args: PollArgs) -> str:
+        from sageflow._flows._api import load_flow
+
+        try:
+            flow = load_flow(args.flow_file, text=args.flow_text)
+        except SageflowError as error:
+            raise ApplicationError(
+                f"{args.flow_file} does not load on worker {workflow.info().task_queue}: {error}",
+                type=type(error).__name__,
+                non_retryable=True,
+            ) from None
+        trigger = flow.trigger
+        if trigger is None:
+            raise ApplicationError(f"{args.flow_file} has no on:", non_retryable=True)
+        # A failed poll leaves no completion result: the next one starts from the last cursor.
+        text = (
+            workflow.get_last_completion_result(str)
+            if workflow.has_last_completion_result()
+            else None
+        )
+        last = decode(text) if text else None
+        cursor = last["cursor"] if isinstance(last, dict) else None
+        try:
+            text = await workflow.execute_activity(
+                POLL_ACTIVITY,
+                TriggerArgs(
+                    ref=trigger.ref,
+                    inputs=encode(dict(trigger.with_)),
+                    cursor=encode(cursor) if cursor is not None else None,
+                    since=None if cursor is not None else args.since,
+                    sandbox_url=args.sandbox_url,
+                ),
+                result_type=str,
+                start_to_close_timeout=dt.timedelta(seconds=args.policy.start_to_close_seconds),
+                heartbeat_timeout=dt.timedelta(seconds=args.policy.heartbeat_seconds),
+                retry_policy=RetryPolicy(
+                    maximum_attempts=args.policy.max_attempts,
+                    non_retryable_error_types=[STEP_ERROR],
+                ),
+            )
+        except ActivityError as error:
+            raise ApplicationError(f"the poll failed: {_remote(error.cause)}") from None
+        polled = decode(text)
+        size = trigger.batch or 1
+        events = polled["events"]
+        key = f"{flow.name}#{trigger.ref}"
+        runs: list[str] = []
+        duplicates = 0
+        for at in range(0, len(events), size):
+            group = events[at : at + size]
+            run_id = polled_run_id(key, [e["key"] for e in group])
+            payload = (
+                {"events": [e["event"] for e in group]}
+                if trigger.batch is not None
+                else {"event": group[0]["event"]}
+            )
+            try:
+                await workflow.start_child_workflow(
+                    WORKFLOW_NAME,
+                    RunArgs(
+                        run_id=run_id,
+                        flow_file=args.flow_file,
+                        flow_text=args.flow_text,
+                        inputs=args.inputs,
+                        env=args.env,
+                        trigger=encode(payload),
+                        debug=args.debug,
+                        policy=args.policy,
+                        sandbox_url=args.sandbox_url,
+                    ),
+                    id=f"sageflow-{run_id}",
+                    id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                    parent_close_policy=workflow.ParentClosePolicy.ABANDON,
+                )
+            except WorkflowAlreadyStartedError:
+                duplicates += 1  # an earlier poll delivered these events
+                continue
+            runs.append(run_id)
+        return encode(
+            {"cursor": polled["cursor"], "events": len(events), "runs": runs, "dup": duplicates}
+        )
