@@ -151,6 +151,8 @@ class InvoiceMarker:
     again after it took effect would fail where it should have been answered."""
 
     create: str = "/invoices"
+    #: The listing by type: ``{listing}/{invoice_type}``.
+    listing: str = "/invoices/type"
 
     def _key(self, request: HTTPRequest) -> tuple[dict[str, Any], date] | None:
         body = _entry_body(request, self.create)
@@ -179,7 +181,7 @@ class InvoiceMarker:
         }
         if body.get("journal_id") not in (None, ""):
             query["journal_ids"] = str(body["journal_id"])
-        path = f"/invoices/type/{body['invoice_type']}"
+        path = f"{self.listing}/{body['invoice_type']}"
         listing = yield from list_action(path, ListInputs(fetchAll=True), query)
         for record in listing["items"]:
             if not isinstance(record, dict):
@@ -195,6 +197,11 @@ class InvoiceMarker:
 
 #: ``createInvoice``.
 INVOICE = InvoiceMarker()
+#: ``createInvoiceMultiAnalyticPlans``: its own listing answers its own shape
+#: (``InvoiceItemOutMultiAnalyticPlans``).
+INVOICE_MULTI_ANALYTIC_PLANS = InvoiceMarker(
+    "/invoices/multi-analytic-plans", "/invoices/multi-analytic-plans/type"
+)
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,11 @@ from pydantic.json_schema import SkipJsonSchema
 
 from sage_ge import _lookups, _records
 from sage_ge._books import read_books, refusal_problems
-from sage_ge._markers import FINANCIAL_ENTRY, MISCELLANEOUS_OPERATION
+from sage_ge._markers import (
+    FINANCIAL_ENTRY,
+    INVOICE_MULTI_ANALYTIC_PLANS,
+    MISCELLANEOUS_OPERATION,
+)
 from sage_ge._pack import PACK
 from sage_ge._rules import (
     AccountNumber,
@@ -857,6 +861,7 @@ _MULTI = {
     inputs=CreateInvoiceMultiAnalyticPlansInputs,
     output=_records.Invoice,
     annotations=WRITE,
+    marker=INVOICE_MULTI_ANALYTIC_PLANS,
     example_input=_MULTI,
     example_output={
         "id": "INV000013",

@@ -189,9 +189,16 @@ def test_without_its_marker_an_invoice_resent_is_refused_as_a_duplicate_number(
 
 
 @pytest.mark.parametrize(
-    "key", ["createJournalEntry", "createMiscellaneousOperation", "createInvoice"]
+    "key",
+    [
+        "createJournalEntry",
+        "createMiscellaneousOperation",
+        "createInvoice",
+        "createInvoiceMultiAnalyticPlans",
+    ],
 )
 def test_the_adopted_record_is_what_the_create_would_have_answered(key: str) -> None:
+    # Made once, too: a second invoice with the number would have been refused.
     # The listing each reconciler reads answers in the create's own shape, so a flow's later
     # steps see the same output whether the create answered or was found again. (A financial
     # entry is adopted as the journal entry it posted: Chift lists no financial entries.)
