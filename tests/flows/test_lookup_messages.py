@@ -45,8 +45,9 @@ def scope(items: list[dict[str, str]]) -> Scope:
         pytest.param(
             "${{ steps.customers.output.items[0].credit_limit }}",
             [{**LISTED, "name": "Acme"}],
-            "steps.customers.output.items[0].credit_limit: no such key 'credit_limit'",
-            id="full-record-missing-key-no-hint",
+            "steps.customers.output.items[0].credit_limit: no such key 'credit_limit'"
+            " (steps.customers.output.items[0] has: $path, displayed_as, id, name)",
+            id="full-record-missing-key-says-what-it-has",
         ),
         pytest.param(
             "${{ 'Dear ' + steps.customers.output.items[40].displayed_as + ', ...' }}",

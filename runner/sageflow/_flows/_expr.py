@@ -64,6 +64,9 @@ _CEL_BUILTINS = frozenset(
     }
 )
 
+#: The same, for callers outside this module (validation's did-you-mean for a misspelt call).
+CEL_FUNCTIONS = _CEL_BUILTINS
+
 _OPEN = "${{"
 _CLOSE = "}}"
 _STEP_DOT = re.compile(r"\bsteps\s*\.\s*([A-Za-z_][A-Za-z0-9_]*)")
@@ -1142,7 +1145,13 @@ def _lookup_failure(expr: Expr, variables: Mapping[str, Any], error: LookupError
         part = _part(expr.source, lambda m: m.group(2) == number) if number else None
         message = f"no item {number}" if number else f"no such index ({detail})"
         size = _size_at(variables, part[: part.rindex("[")]) if part else None
-        if size is not None:
+        if size == 0:
+            # Most often a lookup that found nothing: say that, and how a flow handles it.
+            message += (
+                "; the list is empty (guard the step with size(...) > 0 in its if:, or stop"
+                " the run in your own words with fail('...'))"
+            )
+        elif size is not None:
             message += f"; the list has {size} (counted from 0)"
     else:
         part = _part(expr.source, lambda m: detail in (m.group(1), m.group(3)))
@@ -1159,6 +1168,16 @@ def _lookup_failure(expr: Expr, variables: Mapping[str, Any], error: LookupError
                 ": Sage lists return only id, displayed_as and $path unless the step that"
                 f" listed the records asks for attributes: {detail}"
             )
+        else:
+            # What is there instead: most often the key is one level deeper or differently
+            # named (a component's output wraps the record: output.invoice.invoice_number).
+            accesses = list(_ACCESS.finditer(part)) if part else []
+            holder = part[: accesses[-1].start()] if part and accesses else ""
+            parent = _node_at(variables, holder) if holder else None
+            if isinstance(parent, Mapping) and parent:
+                keys = sorted(str(k) for k in parent)
+                listed_keys = ", ".join(keys[:12]) + (", …" if len(keys) > 12 else "")
+                message += f" ({holder} has: {listed_keys})"
     shown = expr.source if len(expr.source) <= 80 else expr.source[:79] + "…"
     return f"{part}: {message}" if part else f"${{{{ {shown} }}}}: {message}"
 
@@ -1174,6 +1193,12 @@ def _part(source: str, wanted: Callable[[re.Match[str]], bool]) -> str | None:
 
 
 def _size_at(variables: Mapping[str, Any], path: str) -> int | None:
+    node = _node_at(variables, path)
+    return len(node) if isinstance(node, list) else None
+
+
+def _node_at(variables: Mapping[str, Any], path: str) -> Any:
+    """The value an access chain (``steps.a.output.items[0]``) names, or None."""
     root = re.match(r"[A-Za-z_]\w*", path)
     if root is None:
         return None
@@ -1187,7 +1212,7 @@ def _size_at(variables: Mapping[str, Any], path: str) -> int | None:
             node = node[int(index)]
         else:
             return None
-    return len(node) if isinstance(node, list) else None
+    return node
 
 
 def _as_listed(value: Any) -> bool:

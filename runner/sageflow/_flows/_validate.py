@@ -12,6 +12,8 @@ from pydantic import ValidationError
 
 from sageflow._component import Component, error_message, field_loc
 from sageflow._flows._expr import (
+    CEL_FUNCTIONS,
+    HELPER_NAMES,
     ExpressionError,
     Scope,
     Template,
@@ -275,7 +277,9 @@ class _Checker:
         in_loop = step is not None and step.for_each is not None and value is not step.for_each
         for path, expr in value.exprs():
             for fn in unknown_functions(expr):
-                self.add(path, f"unknown function {fn}()")
+                close = difflib.get_close_matches(fn, sorted(_FUNCTIONS), n=1)
+                hint = f" (did you mean {close[0]}()?)" if close else ""
+                self.add(path, f"unknown function {fn}(){hint}")
             loop_names = {step.as_, "index"} if (in_loop and step is not None) else set()
             for name in sorted(expr.unknown_names | (expr.names & {"index"})):
                 if name in loop_names:
@@ -292,7 +296,7 @@ class _Checker:
                     )
             for ref in sorted(expr.steps or ()):
                 if ref not in seen:
-                    self.add(path, f"no step with id {ref!r}")
+                    self.add(path, f"no step with id {ref!r}{_earlier_steps(self.flow, step)}")
                 elif step is not None and ref == step.id:
                     self.add(path, f"step {ref!r} refers to its own result")
                 elif step is not None and seen[ref] > step.index:
@@ -339,6 +343,21 @@ class _Checker:
         return found
 
 
+#: What an expression may call, for a misspelt name's did-you-mean (operators excluded).
+_FUNCTIONS = {n for n in HELPER_NAMES | CEL_FUNCTIONS if n[:1].isalpha()}
+
+
+def _earlier_steps(flow: Flow, step: Step | None) -> str:
+    """`` (earlier steps: found, bank)``: the ids an expression here may read, for a step id
+    that exists nowhere (a misspelling, or the name of what the step does rather than its id);
+    nothing when there are none. Outputs may read every step."""
+    ids = [s.id for s in flow.steps if step is None or s.index < step.index]
+    if not ids:
+        return ""
+    shown = ids if len(ids) <= 8 else [*ids[:3], "...", *ids[-4:]]
+    return f" (earlier steps: {', '.join(shown)})"
+
+
 _TRIGGER_FIELD = re.compile(
     r"\btrigger\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\s*[\"']([^\"']*)[\"']\s*\])"
 )
@@ -374,6 +393,10 @@ def flow_warnings(flow: Flow) -> list[Problem]:
         except UnknownComponentError:
             continue
         root = _schema_of(component)
+        for loc, text in _literal_leaves(compiled, ()):
+            advice = _not_an_id(root, loc, text)
+            if advice is not None:
+                found.append(flow.source.problem((*step.with_.path, *loc), advice))
         for loc, name in _input_bindings(compiled, ()):
             spec = flow.inputs.get(name)
             if spec is None or spec.schema.get("type") != "string":
@@ -393,6 +416,46 @@ def flow_warnings(flow: Flow) -> list[Problem]:
                 )
             )
     return found
+
+
+_HEX_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def _literal_leaves(
+    value: Any, loc: tuple[int | str, ...]
+) -> list[tuple[tuple[int | str, ...], str]]:
+    """Every literal text or whole number under ``value`` (expressions left out), as text."""
+    if isinstance(value, dict):
+        return [b for k, v in value.items() for b in _literal_leaves(v, (*loc, k))]
+    if isinstance(value, list):
+        return [b for i, v in enumerate(value) for b in _literal_leaves(v, (*loc, i))]
+    if isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
+        return [(loc, str(value))]
+    return []
+
+
+def _not_an_id(root: dict[str, Any], loc: tuple[int | str, ...], text: str) -> str | None:
+    """Advice when a literal in a field that takes a record's id (32 hex characters, listed by
+    a component) is something else: most often the nominal code or name a person knows."""
+    nodes = _nodes_at(root, loc)
+    options = [n.get("x-sageflow-options") for n in nodes if n.get("x-sageflow-options")]
+    examples = [e for n in nodes for e in n.get("examples", []) if isinstance(e, str)]
+    if len(options) != 1 or not isinstance(options[0], dict) or _HEX_ID.fullmatch(text):
+        return None
+    if not examples or not all(_HEX_ID.fullmatch(e) for e in examples):
+        return None  # its ids are keys a person may write (GB_STANDARD, CUSTOMER)
+    lister = str(options[0].get("component", ""))
+    field = str(loc[-1]) if isinstance(loc[-1], str) else str(loc[-2])
+    search = options[0].get("search")
+    given = dict(options[0].get("with") or {})
+    if isinstance(search, str):
+        given = {search: f"'{text}'", **given}
+    where = "with: {" + ", ".join(f"{k}: {v}" for k, v in given.items()) + "}"
+    return (
+        f"{text!r} is not an id: {field} takes the record's id (32 characters, like"
+        f" {examples[0]}), which differs between businesses; look it up in a step before this"
+        f" one (uses: {lister}, {where}) and pass ${{{{ steps.THAT_STEP.output.items[0].id }}}}"
+    )
 
 
 def _input_bindings(
