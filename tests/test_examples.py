@@ -52,6 +52,7 @@ def test_every_example_flow_is_exercised_here() -> None:
         "sage200-export-posted-sales",
         "sage-ge-sync-sales",  # tests/sage_ge/test_sandbox_ge_examples.py
         "sage-ge-export-fec",  # tests/sage_ge/test_example_export_fec.py
+        "sage-ge-bank-statement",  # tests/sage_ge/test_operations_example.py
     }
     found = {p.name.removesuffix(".sageflow.yaml") for p in EXAMPLES.glob("*.sageflow.yaml")}
     assert found == tested
