@@ -355,6 +355,8 @@ def run_flow(
     debug: bool = False,
     run_id: str | None = None,
     trigger: Mapping[str, Any] | None = None,
+    engine: str = "local",
+    temporal: TemporalSettings | None = None,
 ) -> RunResult:
     """The synchronous twin of :func:`arun_flow` (for scripts; not inside a running loop)."""
     return asyncio.run(
@@ -373,6 +375,8 @@ def run_flow(
             debug=debug,
             run_id=run_id,
             trigger=trigger,
+            engine=engine,
+            temporal=temporal,
         )
     )
 
@@ -570,6 +574,8 @@ def resume_flow(
     progress: Progress | None = None,
     debug: bool = False,
     on_notice: Callable[[str], None] | None = None,
+    engine: str | None = None,
+    temporal: TemporalSettings | None = None,
 ) -> RunResult:
     """The synchronous twin of :func:`aresume_flow` (for scripts; not inside a running loop)."""
     return asyncio.run(
@@ -586,6 +592,8 @@ def resume_flow(
             progress=progress,
             debug=debug,
             on_notice=on_notice,
+            engine=engine,
+            temporal=temporal,
         )
     )
 
