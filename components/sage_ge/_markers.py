@@ -114,7 +114,10 @@ class PostingMarker:
             reference = str(record.get("reference") or "")
             if not all(marker in reference for marker in markers):
                 continue
-            if number not in (None, "") and record.get(self.listed_number) not in (None, number):
+            listed = record.get(self.listed_number)
+            # With the marker matched, a listing that leaves the number out is taken; without
+            # a marker the number is all there is, and it must be the same.
+            if number not in (None, "") and listed != number and (not markers or listed):
                 continue
             return HTTPResponse(200, _JSON, json.dumps(record).encode())
         return None

@@ -4,6 +4,7 @@ stored, and the entry found again by its #AAAAA# marker and adopted instead of s
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
@@ -257,3 +258,29 @@ def test_without_its_marker_reference_data_resent_is_refused_as_a_duplicate(
     with client(DropFirstWrite(sandbox), []) as c, pytest.raises(APIError) as refused:
         c.call(bare, {**bare.example_input, **changes}, CallOptions(idempotency_key="k"))
     assert refusal in str(refused.value)
+
+
+def test_an_operation_listed_without_a_number_is_not_taken_for_the_one_sent() -> None:
+    # A miscellaneous operation carries no marker: only its number identifies it.
+    from sage_ge._markers import MISCELLANEOUS_OPERATION
+    from sageflow._values import HTTPRequest, HTTPResponse
+
+    body = {"operation_date": "2026-03-31", "journal_id": "4", "operation_number": "SF1"}
+    request = HTTPRequest("POST", "/miscellaneous-operation", json=body)
+    assert MISCELLANEOUS_OPERATION.mark(request, "k") is request
+    for listed, adopted in (
+        ({"id": "OD1"}, False),
+        ({"id": "OD2", "operation_number": "SF1"}, True),
+    ):
+        finding = MISCELLANEOUS_OPERATION.find(request, "k")
+        asked = next(finding)
+        assert (asked.path, dict(asked.query)) == (
+            "/miscellaneous-operation",
+            {"date_from": "2026-03-31", "date_to": "2026-03-31", "journal_ids": "4",
+             "page": 1, "size": 100},
+        )  # fmt: skip
+        page = {"items": [listed], "total": 1, "page": 1, "size": 100}
+        with pytest.raises(StopIteration) as done:
+            finding.send(HTTPResponse(200, {}, json.dumps(page).encode()))
+        found = done.value.value
+        assert (found is not None) is adopted
