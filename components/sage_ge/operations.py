@@ -133,6 +133,20 @@ def _years() -> Any:
     )
 
 
+#: The currency Sage GE keeps a French dossier's books in.
+DOSSIER_CURRENCY = "EUR"
+
+
+def _rate_given(currency: str, rate: Decimal | None) -> None:
+    """Chift's ``currency_exchange_rate``: "Must be filled in when creating the operation in
+    another currency from the folder's default currency"."""
+    if currency != DOSSIER_CURRENCY and rate is None:
+        raise ValueError(
+            f"currencyExchangeRate: a {currency} amount needs its exchange rate to "
+            f"{DOSSIER_CURRENCY}, the dossier's currency"
+        )
+
+
 def _pdf_checked(pdf: str | None) -> None:
     if pdf is None:
         return
@@ -274,6 +288,7 @@ class CreateFinancialEntryInputs(Inputs):
     @model_validator(mode="after")
     def _pdf(self) -> CreateFinancialEntryInputs:
         _pdf_checked(self.pdf)
+        _rate_given(self.currency, self.currencyExchangeRate)
         return self
 
     def entry(self) -> Entry:
@@ -550,6 +565,11 @@ class CreateMiscellaneousOperationInputs(Inputs):
     today: Date | None = _today()
     fiscalYears: list[FiscalYear] | None = _years()
 
+    @model_validator(mode="after")
+    def _rate(self) -> CreateMiscellaneousOperationInputs:
+        _rate_given(self.currency, self.currencyExchangeRate)
+        return self
+
     def entry(self) -> Entry:
         return Entry(
             journalCode=self.journalCode, date=self.operationDate,
@@ -703,6 +723,7 @@ class CreateInvoicePaymentInputs(Inputs):
 
     @model_validator(mode="after")
     def _once(self) -> CreateInvoicePaymentInputs:
+        _rate_given(self.currency, self.currencyExchangeRate)
         seen: set[str] = set()
         for item in self.invoices:
             if item.invoiceId in seen:

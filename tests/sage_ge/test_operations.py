@@ -490,3 +490,23 @@ def test_an_entry_line_whose_distribution_chift_would_refuse_is_refused_before_s
         c.call("sage_ge/createJournalEntry", entry)
     assert message in str(caught.value)
     assert chift.requests == []
+
+
+@pytest.mark.parametrize(
+    ("key", "inputs"),
+    [
+        ("createFinancialEntry", bank(currency="USD")),
+        ("createMiscellaneousOperation", od(currency="USD")),
+        ("createInvoicePayment", {"date": "2026-04-02", "paymentMethodId": "VIR",
+                                  "currency": "USD",
+                                  "invoices": [{"invoiceId": "INV1", "amount": "10"}]}),
+    ],
+)  # fmt: skip
+def test_another_currency_than_the_dossiers_needs_its_exchange_rate(
+    key: str, inputs: dict[str, Any]
+) -> None:
+    chift = FakeChift()
+    with client(chift) as c, pytest.raises(InputValidationError) as caught:
+        c.call(f"sage_ge/{key}", inputs)
+    assert "exchange rate to EUR" in str(caught.value)
+    assert chift.requests == []
