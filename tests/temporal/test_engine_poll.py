@@ -18,7 +18,7 @@ from sageflow._flows._api import arun_flow, load_flow, resolve_inputs
 from sageflow._temporal import TemporalSettings
 from sageflow._temporal._client import aschedule_poll
 from sageflow._temporal._sandbox import ServedSandbox, worker_caller_factory
-from sageflow._temporal._wire import decode, encode
+from sageflow._temporal._wire import decode, encode, unpack
 from sageflow._temporal._worker import connect, running_worker
 from sageflow._temporal._workflow import POLL_WORKFLOW, PollArgs
 
@@ -69,7 +69,7 @@ def test_a_schedule_polls_and_runs_each_new_invoice_once(
                     await caller.aclose()  # type: ignore[attr-defined]
                 second = await _poll_once(client, schedule_id, 1)
                 runs = [
-                    decode(await client.get_workflow_handle(f"sageflow-{run}").result())
+                    unpack(await client.get_workflow_handle(f"sageflow-{run}").result())
                     for run in second["runs"]
                 ]
                 third = await _poll_once(client, schedule_id, 2)

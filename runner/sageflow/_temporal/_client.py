@@ -36,7 +36,7 @@ from sageflow._flows._journal import Journal
 from sageflow._flows._model import Flow
 from sageflow._temporal import TEMPORAL_RUNS_TABLE, TemporalSettings
 from sageflow._temporal._codec import KEY_ENV, key_from_env
-from sageflow._temporal._wire import decode, encode
+from sageflow._temporal._wire import encode, unpack
 from sageflow._temporal._worker import connect
 from sageflow._temporal._workflow import (
     JOURNAL_QUERY,
@@ -171,7 +171,7 @@ async def arun_on_temporal(
                 run_id, "failed", error={"type": "TemporalRunError", "message": message}
             )
         raise TemporalRunError(message) from None
-    payload = decode(text)
+    payload = unpack(text)
     if journal is not None:
         record_payload(journal, run_id, payload)
     return result_from(payload)
@@ -248,12 +248,12 @@ async def arefresh(journal: Journal, run_id: str, *, query_timeout: float = 10.0
         handle = client.get_workflow_handle(workflow_id)
         described = await handle.describe()
         if described.status == WorkflowExecutionStatus.COMPLETED:
-            record_payload(journal, run_id, decode(await handle.result()))
+            record_payload(journal, run_id, unpack(await handle.result()))
         elif described.status == WorkflowExecutionStatus.RUNNING:
             text = await handle.query(
                 JOURNAL_QUERY, result_type=str, rpc_timeout=dt.timedelta(seconds=query_timeout)
             )
-            record_payload(journal, run_id, {"journal": decode(text)})
+            record_payload(journal, run_id, {"journal": unpack(text)})
         else:
             state = described.status.name.lower() if described.status else "gone"
             journal.set_run_status(

@@ -25,7 +25,7 @@ from sageflow._errors import SageflowError
 from sageflow._execute import Caller, CallOptions
 from sageflow._flows._engine import Engine, RemoteError, RunResult
 from sageflow._flows._journal import RunRecord, StepRecord
-from sageflow._temporal._wire import decode, encode
+from sageflow._temporal._wire import decode, encode, pack
 
 WORKFLOW_NAME = "sageflow.run_flow"
 ACTIVITY_NAME = "sageflow.call_component"
@@ -186,6 +186,8 @@ class RecordingJournal:
         }
 
     def _records(self) -> list[StepRecord]:
+        # In the order they were written: workflow time stands still within a workflow task,
+        # so a loop's rows share one timestamp and only their order tells them apart.
         return [
             StepRecord(
                 r["path"],
@@ -198,7 +200,7 @@ class RecordingJournal:
                 r["output"],
                 r["error"],
             )
-            for r in sorted(self.rows.values(), key=lambda r: r["started"])
+            for r in self.rows.values()
         ]
 
     def completed(self, run_id: str) -> dict[str, StepRecord]:
@@ -217,8 +219,7 @@ class RecordingJournal:
 
     def export(self) -> dict[str, Any]:
         """The run row and every step row, as ``runs show --json`` has them."""
-        ordered = sorted(self.rows.values(), key=lambda r: (r["started"], r["path"]))
-        return {"run": self.run_row, "steps": ordered}
+        return {"run": self.run_row, "steps": list(self.rows.values())}
 
 
 class ActivityCaller:
@@ -351,7 +352,7 @@ class FlowWorkflow:
             trigger=trigger,
         )
         result.duration = (workflow.now() - started).total_seconds()
-        return encode(
+        return pack(
             {
                 "result": result.to_dict(),
                 "reused": [s.id for s in result.steps.values() if s.reused],
@@ -361,7 +362,8 @@ class FlowWorkflow:
 
     @workflow.query(name=JOURNAL_QUERY)
     def journal(self) -> str:
-        return encode(self._journal.export())
+        """The run's rows so far (``_wire.pack``-ed), for ``runs show`` while it runs."""
+        return pack(self._journal.export())
 
 
 def result_from(payload: Mapping[str, Any]) -> RunResult:
