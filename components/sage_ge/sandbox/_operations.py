@@ -164,8 +164,10 @@ PAYMENT_TERMS: tuple[tuple[str, str], ...] = (
     ("60J", "60 jours net"),
 )
 
+#: Longest template first: ``/invoices/multi-analytic-plans/type/{t}`` before ``.../{id}``.
 _PATTERNS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile("^" + re.sub(r"\\{[a-z_]+\\}", "([^/]+)", re.escape(t)) + "$"), t) for t in ROUTES
+    (re.compile("^" + re.sub(r"\\{[a-z_]+\\}", "([^/]+)", re.escape(t)) + "$"), t)
+    for t in sorted(ROUTES, key=len, reverse=True)
 ]
 
 
@@ -176,7 +178,7 @@ def route(
     routes it). ``/invoices/multi-analytic-plans/type/...`` is matched before
     ``/invoices/multi-analytic-plans/{invoice_id}``: the templates are tried longest first."""
     clean = path.rstrip("/")
-    for pattern, template in sorted(_PATTERNS, key=lambda p: -len(p[1])):
+    for pattern, template in _PATTERNS:
         found = pattern.match(clean)
         if found is None:
             continue
