@@ -25,5 +25,6 @@ INVOICES = _list("listInvoices", label="invoice_number", invoiceType="customer_i
 JOURNAL_ENTRIES = _list("listJournalEntries")
 OPERATIONS = _list("listMiscellaneousOperations", label="operation_number")
 PAYMENT_METHODS = _list("listPaymentMethods")
+PAYMENT_TERMS = _list("listPaymentTerms")
 #: Every plan's analytic accounts (Chift's listing has no plan filter).
 PLAN_ANALYTIC_ACCOUNTS = _list("listAnalyticAccountsMultiAnalyticPlans")

@@ -510,3 +510,30 @@ def test_another_currency_than_the_dossiers_needs_its_exchange_rate(
         c.call(f"sage_ge/{key}", inputs)
     assert "exchange rate to EUR" in str(caught.value)
     assert chift.requests == []
+
+
+def test_a_multi_plan_invoice_sends_the_invoices_other_fields_as_chift_names_them() -> None:
+    chift = FakeChift()
+    inputs = multi(status="draft", paymentTermId="30FM", paymentMethodId="VIR",
+                   paymentCommunication="F2026-013", customerMemo="Merci",
+                   startDate="2026-03-01", endDate="2026-03-31", deliveryDate="2026-03-09",
+                   shippingCountry="FR", pdf="JVBERi0xLjQKJcfs", pdfName="F2026-013.pdf",
+                   currency="USD", currencyExchangeRate="1.0842")  # fmt: skip
+    inputs["lines"][0]["unitOfMeasure"] = "hour"
+    with client(chift) as c:
+        c.call("sage_ge/createInvoiceMultiAnalyticPlans", inputs)
+    body = json.loads(chift.posted("/invoices/multi-analytic-plans")[0].content)
+    assert {k: body[k] for k in (
+        "status", "payment_term_id", "payment_method_id", "payment_communication",
+        "customer_memo", "start_date", "end_date", "delivery_date", "shipping_country", "pdf",
+        "pdf_name", "currency", "currency_exchange_rate")} == {
+        "status": "draft", "payment_term_id": "30FM", "payment_method_id": "VIR",
+        "payment_communication": "F2026-013", "customer_memo": "Merci",
+        "start_date": "2026-03-01", "end_date": "2026-03-31", "delivery_date": "2026-03-09",
+        "shipping_country": "FR", "pdf": "JVBERi0xLjQKJcfs", "pdf_name": "F2026-013.pdf",
+        "currency": "USD", "currency_exchange_rate": 1.0842,
+    }  # fmt: skip
+    assert body["lines"][0]["unit_of_measure"] == "hour"
+    for bad in ({"startDate": "2026-03-31", "endDate": "2026-03-01"}, {"pdf": "aGVsbG8gd29y"}):
+        with client(FakeChift()) as c, pytest.raises(InputValidationError):
+            c.call("sage_ge/createInvoiceMultiAnalyticPlans", multi(**bad))

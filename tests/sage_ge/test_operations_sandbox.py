@@ -543,6 +543,17 @@ def test_pdfs_are_attached_and_read_back_as_base_64(box: Sandbox, flow: Client) 
               {"invoiceId": sale["id"], "pdf": replaced, "overwriteExisting": True})  # fmt: skip
     listed = flow.call("sage_ge/listAttachments", {"type": "invoice", "documentId": sale["id"]})
     assert [a["base64_string"] for a in listed["items"]] == [replaced]
+    # A multi-plan invoice's PDF, sent with it, is its attachment.
+    multi = flow.call("sage_ge/createInvoiceMultiAnalyticPlans", {
+        "invoiceType": "customer_invoice", "invoiceDate": "2026-01-04", "dueDate": "2026-02-03",
+        "clientId": "CDUPONT", "pdf": PDF, "pdfName": "F21", "paymentTermId": "30FM",
+        "lines": [{"accountNumber": "706000", "quantity": 1, "unitPrice": "10", "taxRate": "20",
+                   "vatCode": "20", "analytic": [{"plan": "1", "account": "PARIS",
+                                                  "percentage": 100}]}],
+    })  # fmt: skip
+    assert multi["attachments_info"]["status"] == "yes_to_request"
+    listed = flow.call("sage_ge/listAttachments", {"type": "invoice", "documentId": multi["id"]})
+    assert [a["base64_string"] for a in listed["items"]] == [PDF]
     # A bank statement sent with its financial entry is the entry's attachment.
     out = flow.call("sage_ge/createFinancialEntry", {
         "journalCode": "BQ", "date": "2026-01-04", "pdf": PDF, "pdfName": "releve",
