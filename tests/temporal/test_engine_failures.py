@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from sageflow._temporal import TemporalSettings
 from sageflow._temporal._client import TemporalRunError
 from sageflow._temporal._sandbox import ServedSandbox, worker_caller_factory
 from sageflow._temporal._worker import running_worker
+from sageflow.sandbox import Chaos
 
 FLOW = """
 name: missing-contact
@@ -97,3 +99,54 @@ def test_a_flow_a_worker_cannot_load_fails_the_run(
 
     with pytest.raises(TemporalRunError, match=r"does not load on worker .*getNoSuchThing"):
         asyncio.run(run())
+
+
+SLOW = """
+name: too-slow
+steps:
+  - id: slow
+    uses: sage_accounting/listLedgerAccounts
+    with: {search: "4010", visible_in: sales}
+    timeout: 0.2
+    on_error: continue
+outputs:
+  status: ${{ steps.slow.status }}
+"""
+
+
+def test_a_step_timeout_on_temporal_is_the_local_one(
+    temporal_server: str,
+    task_queue: str,
+    serve_sandbox: Callable[..., ServedSandbox],
+    tmp_path: Path,
+) -> None:
+    # Every request takes a second: the step's 0.2 s timeout cuts it on either engine.
+    slow = serve_sandbox(chaos=Chaos(latency=1.0))
+    flow_file = tmp_path / "slow.sageflow.yaml"
+    flow_file.write_text(SLOW)
+    flow = load_flow(flow_file)
+    settings = TemporalSettings(address=temporal_server, task_queue=task_queue)
+
+    async def both() -> tuple[RunResult, RunResult]:
+        factory = worker_caller_factory(sandbox_url=slow.url)
+        async with running_worker(settings, caller_for=factory):
+            remote = await arun_flow(
+                flow, journal=None, env={}, run_id="t", engine="temporal", temporal=settings
+            )
+        caller = factory(None)
+        try:
+            local = await arun_flow(flow, caller=caller, journal=None, run_id="t")
+        finally:
+            await caller.aclose()  # type: ignore[attr-defined]
+        return remote, local
+
+    remote, local = asyncio.run(both())
+
+    assert remote.outputs == local.outputs == {"status": "failed"}
+    assert remote.steps["slow"].error == local.steps["slow"].error
+    assert remote.steps["slow"].error == {
+        "type": "TimeoutError",
+        "message": "the step timed out",
+        "kind": "timeout",
+        "attempts": 1,
+    }

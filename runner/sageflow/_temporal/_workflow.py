@@ -18,6 +18,7 @@ from typing import Any
 from temporalio import workflow
 from temporalio.common import RetryPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ActivityError, ApplicationError, WorkflowAlreadyStartedError
+from temporalio.exceptions import CancelledError as ActivityCancelledError
 from temporalio.exceptions import TimeoutError as ActivityTimeoutError
 
 from sageflow._component import Component, Inputs
@@ -273,6 +274,10 @@ class ActivityCaller:
                 summary=f"{component.ref} {options.idempotency_key or ''}".strip(),
             )
         except ActivityError as error:
+            if isinstance(error.cause, ActivityCancelledError):
+                # Cancelled by the step's timeout (asyncio.wait_for): the engine must see a
+                # cancellation, which wait_for turns into the TimeoutError a local run gets.
+                raise asyncio.CancelledError from None
             raise _remote(error.cause) from None
         output = decode(text)
         if not isinstance(output, dict):
