@@ -6,6 +6,7 @@ import asyncio
 import os
 import signal
 import sys
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -119,23 +120,34 @@ def run_on_temporal(
             resolved = resolve_inputs(flow, values)
         except FlowInputError as error:
             _invalid(f"error: {error}")
-        with (
-            _sandbox_for(flow, ctx.params.get("sandbox_url"), journal_path, detach) as url,
-            Journal(journal_path) as journal,
-        ):
-            outcome = asyncio.run(
-                arun_on_temporal(
-                    flow,
-                    resolved,
-                    settings=settings,
-                    journal=journal,
-                    env=dict(os.environ),
-                    trigger=trigger,
-                    debug=debug,
-                    detach=detach,
-                    sandbox_url=url,
+        run_id = uuid.uuid4().hex[:16]
+        try:
+            with (
+                _sandbox_for(flow, ctx.params.get("sandbox_url"), journal_path, detach) as url,
+                Journal(journal_path) as journal,
+            ):
+                outcome = asyncio.run(
+                    arun_on_temporal(
+                        flow,
+                        resolved,
+                        settings=settings,
+                        journal=journal,
+                        env=dict(os.environ),
+                        run_id=run_id,
+                        trigger=trigger,
+                        debug=debug,
+                        detach=detach,
+                        sandbox_url=url,
+                    )
                 )
+        except KeyboardInterrupt:
+            # Only the waiting stops: the run is a workflow, and goes on on the workers (a
+            # sandbox this command served stops with it, though).
+            click.echo(
+                f"stopped waiting; run {run_id} goes on on Temporal (sageflow runs show {run_id})",
+                err=True,
             )
+            sys.exit(130)
     if isinstance(outcome, Started):
         if as_json:
             click.echo(
