@@ -53,6 +53,8 @@ def test_every_example_flow_is_exercised_here() -> None:
         "sage-ge-sync-sales",  # tests/sage_ge/test_sandbox_ge_examples.py
         "sage-ge-export-fec",  # tests/sage_ge/test_example_export_fec.py
         "sage-ge-bank-statement",  # tests/sage_ge/test_operations_example.py
+        "quote-to-invoice",
+        "sweep-to-savings",
     }
     found = {p.name.removesuffix(".sageflow.yaml") for p in EXAMPLES.glob("*.sageflow.yaml")}
     assert found == tested
@@ -330,6 +332,41 @@ def test_record_customer_payment_takes_the_number_as_people_type_it(workdir: Pat
         "PAID",
         "168.0",
     )
+
+
+def _failed_run(*args: str) -> str:
+    done = CliRunner().invoke(cli, ["run", *args])
+    assert done.exit_code == 1, done.output
+    return done.stderr
+
+
+def test_quote_to_invoice_quotes_then_invoices_the_quote(workdir: Path) -> None:
+    flow = "examples/quote-to-invoice.sageflow.yaml"
+    said = _failed_run(flow, "-i", "customer=Nobody")
+    assert 'error at step quote: 0 customers match "Nobody", so nothing was quoted' in said
+    assert call("sage_accounting/listSalesQuotes")["items"] == []
+    outputs = run(flow, "-i", "price=480.50")["outputs"]
+    assert isinstance(outputs, dict)
+    # 480.50 + 20% VAT; the invoice carries the quote's lines and VAT.
+    assert (outputs["quote"], outputs["total"]) == ("SQ-1", "576.6")
+    assert outputs["customer"] == "Acme Builders Ltd (ACME001)"
+    invoices = call("sage_accounting/findSalesInvoice", f"invoiceNumber={outputs['invoice']}")
+    assert isinstance(invoices["items"], list)
+    assert [i["total_amount"] for i in invoices["items"]] == ["576.6"]
+
+
+def test_sweep_to_savings_moves_money_and_shows_both_balances(workdir: Path) -> None:
+    flow = "examples/sweep-to-savings.sageflow.yaml"
+    said = _failed_run(flow, "-i", "amount=500", "-i", "to_code=1299")
+    assert "error at step transfer: No bank account has the nominal code 1299" in said
+    outputs = run(flow, "-i", "amount=500")["outputs"]
+    assert outputs == {
+        "moved": "500.0",
+        "from": "Current (1200)",
+        "to": "Business savings (1220)",
+        "from_balance": "-500.0",
+        "to_balance": "500.0",
+    }  # the refused run moved nothing: the balances start from the seed's 0.0
 
 
 def test_refund_with_credit_note_allocates_it_and_credits_once(workdir: Path) -> None:

@@ -125,3 +125,22 @@ def test_a_key_one_level_too_shallow_says_what_is_there() -> None:
         "steps.invoice.output.invoice_number: no such key 'invoice_number'"
         " (steps.invoice.output has: created, invoice, sourceId)"
     )
+
+
+def test_a_helper_named_without_parentheses_says_to_call_it() -> None:
+    text = HEAD + "    with: {search: '${{ today }}'}\n"
+    assert _problems(text) == [
+        "f.sageflow.yaml:5:20: steps[0].with.search: today is a function: call it, today()"
+    ]
+
+
+def test_a_number_in_quotes_where_a_number_goes_says_why_it_is_text() -> None:
+    text = "name: f\nsteps:\n  - id: bank\n    uses: sage_accounting/findBankAccount\n"
+    assert _problems(text + "    with: {nominalCode: '1220'}\n") == [
+        "f.sageflow.yaml:5:25: steps[0].with.nominalCode: expected a whole number, got"
+        ' "1220" (the quotes make it text: write 1220 without them)'
+    ]
+    # Not every string that fails is a quoted number: no hint for "two".
+    assert _problems(text + "    with: {nominalCode: two}\n") == [
+        'f.sageflow.yaml:5:25: steps[0].with.nominalCode: expected a whole number, got "two"'
+    ]

@@ -221,7 +221,7 @@ class _Checker:
                     hint = f" (did you mean {match[0]!r}?)" if match else ""
                     self.add(path, f"unknown input for {component.ref}{hint}", key=True)
                 else:
-                    self.add(path, error_message(item))
+                    self.add(path, error_message(item) + _quoted_number(item))
 
     def check_types(
         self, step: Step, component: Component, value: Any, loc: tuple[int | str, ...]
@@ -288,6 +288,8 @@ class _Checker:
                     self.add(path, f"{name!r} is not available in for_each itself")
                 elif name in {"item", "index"} or (step is not None and name == step.as_):
                     self.add(path, f"{name!r} is only available in a step with for_each")
+                elif name in _FUNCTIONS:
+                    self.add(path, f"{name} is a function: call it, {name}()")
                 else:
                     self.add(
                         path,
@@ -345,6 +347,20 @@ class _Checker:
 
 #: What an expression may call, for a misspelt name's did-you-mean (operators excluded).
 _FUNCTIONS = {n for n in HELPER_NAMES | CEL_FUNCTIONS if n[:1].isalpha()}
+
+
+_NUMBER_TEXT = re.compile(r"[+-]?\d+(?:\.\d+)?")
+
+
+def _quoted_number(item: Mapping[str, Any]) -> str:
+    """`` (the quotes make it text: write 1220 without them)`` for a number written in quotes
+    where a number goes; YAML reads "1220" as text, and a newcomer does not see why."""
+    value = item.get("input")
+    wanted = str(item.get("type", ""))
+    numeric = wanted.startswith(("int", "float", "decimal")) or "number" in wanted
+    if isinstance(value, str) and numeric and _NUMBER_TEXT.fullmatch(value):
+        return f" (the quotes make it text: write {value} without them)"
+    return ""
 
 
 def _earlier_steps(flow: Flow, step: Step | None) -> str:
