@@ -36,7 +36,7 @@ from sageflow._flows._journal import Journal
 from sageflow._flows._model import Flow
 from sageflow._temporal import TEMPORAL_RUNS_TABLE, TemporalSettings
 from sageflow._temporal._codec import KEY_ENV, key_from_env
-from sageflow._temporal._wire import encode, unpack
+from sageflow._temporal._wire import encode, pack, unpack
 from sageflow._temporal._worker import connect
 from sageflow._temporal._workflow import (
     JOURNAL_QUERY,
@@ -213,7 +213,7 @@ def seed_from(journal: Journal, run_id: str) -> ResumeSeed:
         record.status == "running"
         or (isinstance(record.error, dict) and record.error.get("type") == "TemporalRunError")
     )
-    return ResumeSeed(rows=encode(rows), crashed=died)
+    return ResumeSeed(rows=pack(rows), crashed=died)
 
 
 async def aprepare_resume(

@@ -26,7 +26,7 @@ from sageflow._errors import SageflowError
 from sageflow._execute import Caller, CallOptions
 from sageflow._flows._engine import Engine, RemoteError, RunResult
 from sageflow._flows._journal import RunRecord, StepRecord
-from sageflow._temporal._wire import decode, encode, pack
+from sageflow._temporal._wire import decode, encode, pack, unpack
 
 WORKFLOW_NAME = "sageflow.run_flow"
 ACTIVITY_NAME = "sageflow.call_component"
@@ -72,7 +72,7 @@ class ActivityPolicy:
 class ResumeSeed:
     """What a resumed run starts from: the journal rows of the run so far."""
 
-    #: :meth:`StepRecord.to_dict` of every row (encoded with ``_wire.encode``).
+    #: :meth:`StepRecord.to_dict` of every row (``_wire.pack``-ed: a big loop's rows are big).
     rows: str
     #: The run was still "running" (its process or workflow died): any step not completed
     #: may have been sent.
@@ -318,7 +318,7 @@ class FlowWorkflow:
 
         started = workflow.now()
         if args.resume is not None:
-            self._journal = RecordingJournal(decode(args.resume.rows), args.resume.crashed)
+            self._journal = RecordingJournal(unpack(args.resume.rows), args.resume.crashed)
         try:
             flow = load_flow(args.flow_file, text=args.flow_text)
         except SageflowError as error:
