@@ -84,6 +84,6 @@ def test_no_account_and_no_served_sandbox_is_refused_with_the_way_out() -> None:
 
 
 def test_a_malformed_sandbox_url_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SAGEFLOW_API_BASE", "127.0.0.1:8765")
-    with pytest.raises(NoServedSandboxError, match=r"SAGEFLOW_API_BASE='127.0.0.1:8765'"):
+    monkeypatch.setenv("SAGEFLOW_SANDBOX_URL", "127.0.0.1:8765")
+    with pytest.raises(NoServedSandboxError, match=r"SAGEFLOW_SANDBOX_URL='127.0.0.1:8765'"):
         sandbox_url_from_env()

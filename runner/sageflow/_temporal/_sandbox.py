@@ -16,11 +16,12 @@ from sageflow._errors import SageflowError
 if TYPE_CHECKING:
     from sageflow._execute import Caller
     from sageflow._flows._engine import CallerFactory
+    from sageflow._http._tokens import TokenStore
 
 #: The served sandbox's root URL (``http://127.0.0.1:8765``) for workers with no account.
+#: Not ``SAGEFLOW_API_BASE``: that is already the ``apiBase`` field of a Sage Accounting
+#: connection given in the environment, a real API's address, never a sandbox's.
 SANDBOX_URL_ENV = "SAGEFLOW_SANDBOX_URL"
-#: The name the issue's brief also uses for it; read when ``SAGEFLOW_SANDBOX_URL`` is unset.
-API_BASE_ENV = "SAGEFLOW_API_BASE"
 
 
 class SandboxServeError(SageflowError):
@@ -155,18 +156,17 @@ class NoServedSandboxError(SageflowError):
 
 
 def sandbox_url_from_env(environ: Mapping[str, str] | None = None) -> str | None:
-    """The served sandbox named in the environment (``SAGEFLOW_SANDBOX_URL``, else
-    ``SAGEFLOW_API_BASE``), without a trailing slash; ``None`` when neither is set."""
+    """The served sandbox named by ``SAGEFLOW_SANDBOX_URL`` (its root, whatever path is
+    given); ``None`` when it is not set."""
     env = os.environ if environ is None else environ
-    found = (env.get(SANDBOX_URL_ENV) or env.get(API_BASE_ENV) or "").strip()
+    found = env.get(SANDBOX_URL_ENV, "").strip()
     if not found:
         return None
     parts = urlsplit(found)
     if parts.scheme not in {"http", "https"} or not parts.netloc:
-        name = SANDBOX_URL_ENV if env.get(SANDBOX_URL_ENV) else API_BASE_ENV
         raise NoServedSandboxError(
-            f"{name}={found!r} is not an http(s) URL (expected e.g. http://127.0.0.1:8765, "
-            "where `sageflow sandbox serve` listens)"
+            f"{SANDBOX_URL_ENV}={found!r} is not an http(s) URL (expected e.g. "
+            "http://127.0.0.1:8765, where `sageflow sandbox serve` listens)"
         )
     # Only the root counts: each pack's API path is the pack's own, appended per pack.
     return f"{parts.scheme}://{parts.netloc}"
@@ -232,14 +232,19 @@ def worker_caller_factory(
     *,
     sandbox_url: str | None = None,
     debug: bool = False,
+    token_store: TokenStore | None = None,
 ) -> CallerFactory:
     """The callers a worker's activities use: one per pack, opened on first use.
 
     A pack with a configured account (``connections.toml``, ``SAGEFLOW_*`` variables) is called
     as ``sageflow run`` would call it. A pack without one goes to the ONE served sandbox of the
-    run (``sandbox_url``, else ``SAGEFLOW_SANDBOX_URL`` / ``SAGEFLOW_API_BASE``): never a sandbox
+    run (``sandbox_url``, else ``SAGEFLOW_SANDBOX_URL``): never a sandbox
     inside each worker, whose records the other workers would not see. With neither, the first
     call says so (:class:`NoServedSandboxError`).
+
+    An OAuth account's tokens are the connection's token workflow's (``_tokens``): the worker
+    asks it, never refreshes them itself. ``token_store`` is where this worker's copy is (the
+    file ``sageflow auth login`` wrote by default): it seeds the workflow if none runs yet.
     """
     from sageflow._execute import PackCallers
     from sageflow._http._config import (
@@ -256,7 +261,13 @@ def worker_caller_factory(
 
         def open_for_pack(pack: str) -> Caller:
             if find_connection(name, pack=pack) is not None:
-                caller: Caller = open_caller(name, debug=debug, pack=pack)
+                client = open_caller(name, debug=debug, pack=pack, store=token_store)
+                # OAuth tokens belong to the connection's token workflow: this worker asks it
+                # rather than refreshing (and rotating) them on its own.
+                from sageflow._temporal._tokens import share_tokens
+
+                share_tokens(client.connection)
+                caller: Caller = client
                 return caller
             if account_required():
                 raise no_account_error(pack)
