@@ -32,9 +32,14 @@ def settings_from(address: str | None, namespace: str | None, task_queue: str | 
     """The :class:`TemporalSettings` of the options, the environment's for those not given."""
     from dataclasses import replace
 
-    from sageflow._temporal import TemporalSettings
+    from sageflow._temporal import TemporalSettings, TemporalSettingsError
 
-    settings = TemporalSettings.from_env()
+    try:
+        settings = TemporalSettings.from_env()
+    except TemporalSettingsError as error:
+        from sageflow._cli.flows import _invalid
+
+        _invalid(f"error: {error}")
     return replace(
         settings,
         address=address or settings.address,

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from sageflow._errors import SageflowError
+
 if TYPE_CHECKING:
     from sageflow._flows._journal import Journal
 
@@ -17,6 +19,9 @@ NAMESPACE_ENV = "SAGEFLOW_TEMPORAL_NAMESPACE"
 TASK_QUEUE_ENV = "SAGEFLOW_TEMPORAL_TASK_QUEUE"
 API_KEY_ENV = "SAGEFLOW_TEMPORAL_API_KEY"
 TLS_ENV = "SAGEFLOW_TEMPORAL_TLS"
+ACTIVITY_TIMEOUT_ENV = "SAGEFLOW_TEMPORAL_ACTIVITY_TIMEOUT"
+HEARTBEAT_TIMEOUT_ENV = "SAGEFLOW_TEMPORAL_HEARTBEAT_TIMEOUT"
+ACTIVITY_ATTEMPTS_ENV = "SAGEFLOW_TEMPORAL_ACTIVITY_ATTEMPTS"
 
 
 @dataclass(frozen=True)
@@ -57,7 +62,30 @@ class TemporalSettings:
             task_queue=env.get(TASK_QUEUE_ENV) or default.task_queue,
             api_key=env.get(API_KEY_ENV) or None,
             tls=env.get(TLS_ENV, "").strip().lower() in {"1", "true", "yes", "on"},
+            activity_timeout=_number(env, ACTIVITY_TIMEOUT_ENV, default.activity_timeout),
+            heartbeat_timeout=_number(env, HEARTBEAT_TIMEOUT_ENV, default.heartbeat_timeout),
+            activity_attempts=int(
+                _number(env, ACTIVITY_ATTEMPTS_ENV, default.activity_attempts, whole=True)
+            ),
         )
+
+
+def _number(env: Mapping[str, str], name: str, default: float, *, whole: bool = False) -> float:
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = int(text) if whole else float(text)
+    except ValueError:
+        value = -1
+    if value < 0 or (not whole and value == 0):
+        kind = "a whole number of attempts (0: unlimited)" if whole else "seconds, above 0"
+        raise TemporalSettingsError(f"{name}={text!r}: expected {kind}")
+    return value
+
+
+class TemporalSettingsError(SageflowError):
+    """A ``SAGEFLOW_TEMPORAL_*`` variable that does not hold what it should (names it)."""
 
 
 #: Kept in the journal's file beside its tables: which workflow ran which run, and where.
