@@ -144,3 +144,62 @@ def test_a_number_in_quotes_where_a_number_goes_says_why_it_is_text() -> None:
     assert _problems(text + "    with: {nominalCode: two}\n") == [
         'f.sageflow.yaml:5:25: steps[0].with.nominalCode: expected a whole number, got "two"'
     ]
+
+
+QUOTED = """\
+name: f
+steps:
+  - id: found
+    uses: sage_accounting/findContact
+    with: {search: Acme}
+  - id: invoice
+    uses: sage_accounting/convertSalesQuoteToInvoice
+    with: {salesQuoteId: "${{ steps.found.output.items[0].id }}", date: 2026-01-01}
+outputs:
+  number: ${{ steps.invoice.output.OUTPUT }}
+"""
+
+
+def test_a_key_a_closed_output_never_has_is_an_error_before_anything_runs() -> None:
+    # Found when the outputs are computed, the run would fail after the invoice was made.
+    assert _problems(QUOTED.replace("OUTPUT", "invoice_number")) == [
+        "f.sageflow.yaml:10:11: outputs.number: steps.invoice.output has no 'invoice_number'"
+        " (did you mean 'invoice'?); sage_accounting/convertSalesQuoteToInvoice returns"
+        " created, invoice, sourceId"
+    ]
+    assert _problems(QUOTED.replace("output.items[0]", "output.item[0]").replace("OUTPUT", "x"))[
+        0
+    ] == (
+        "f.sageflow.yaml:8:26: steps[1].with.salesQuoteId: steps.found.output has no 'item'"
+        " (did you mean 'items'?); sage_accounting/findContact returns items"
+    )
+
+
+@pytest.mark.parametrize(
+    "output",
+    [
+        pytest.param("invoice.invoice_number", id="inside-the-record"),
+        pytest.param("created", id="a-key-it-has"),
+    ],
+)
+def test_keys_a_closed_output_has_and_keys_of_records_pass(output: str) -> None:
+    assert load_flow("f.sageflow.yaml", text=QUOTED.replace("OUTPUT", output)).outputs
+
+
+def test_a_record_output_takes_any_key() -> None:
+    # A created record keeps every field Sage sends, so an unlisted key may well be there.
+    text = (
+        "name: f\nsteps:\n  - id: made\n    uses: sage_accounting/createContact\n"
+        "    with: {name: A, contactTypeIds: [CUSTOMER]}\n"
+        "outputs:\n  x: ${{ steps.made.output.some_field_sage_added }}\n"
+    )
+    assert load_flow("f.sageflow.yaml", text=text).outputs
+
+
+def test_a_loop_output_is_a_list_and_is_left_alone() -> None:
+    text = (
+        "name: f\nsteps:\n  - id: each\n    for_each: ${{ [1, 2] }}\n"
+        "    uses: sage_accounting/findContact\n    with: {search: x}\n"
+        "outputs:\n  n: ${{ size(steps.each.output) }}\n"
+    )
+    assert load_flow("f.sageflow.yaml", text=text).outputs

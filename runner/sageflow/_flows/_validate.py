@@ -307,6 +307,9 @@ class _Checker:
                         f"step {ref!r} runs later (steps[{seen[ref]}]);"
                         " only earlier steps can be used",
                     )
+            for ref, key in sorted(set(_OUTPUT_KEY.findall(expr.source))):
+                if ref in seen:
+                    self.check_output_key(path, self.flow.steps[seen[ref]], key)
             for name in sorted(expr.inputs or ()):
                 if name not in self.flow.inputs:
                     self.add(path, f"no input named {name!r}")
@@ -330,6 +333,25 @@ class _Checker:
                     listed = ", ".join(sorted(secrets))
                     self.add(path, f"secret {listed} may only be bound to a secret field")
 
+    def check_output_key(self, path: Path, producer: Step, key: str) -> None:
+        """``steps.ID.output.KEY`` where ID's component returns a closed object without KEY:
+        wrong whatever the run does, and found out only once the steps before have written
+        (most often a component that wraps its record: output.invoice.invoice_number)."""
+        if producer.for_each is not None or not producer.uses:
+            return  # a loop's output is the list of its items' outputs
+        try:
+            component = get_component(producer.uses)
+        except UnknownComponentError:
+            return
+        returns = _closed_keys(component)
+        if returns is None or key in returns:
+            return
+        self.add(
+            path,
+            f"steps.{producer.id}.output has no {key!r}{did_you_mean(key, set(returns))};"
+            f" {component.ref} returns {', '.join(returns)}",
+        )
+
     def secrets_read(
         self, inputs: frozenset[str] | None, env: frozenset[str] | None, names: frozenset[str]
     ) -> set[str]:
@@ -347,6 +369,28 @@ class _Checker:
 
 #: What an expression may call, for a misspelt name's did-you-mean (operators excluded).
 _FUNCTIONS = {n for n in HELPER_NAMES | CEL_FUNCTIONS if n[:1].isalpha()}
+
+
+#: ``steps.ID.output.KEY`` read with dots (a subscript or a computed key is left alone).
+_OUTPUT_KEY = re.compile(r"\bsteps\s*\.\s*([A-Za-z_]\w*)\s*\.\s*output\s*\.\s*([A-Za-z_$][\w$]*)")
+_OUTPUT_KEYS: dict[tuple[str, int], list[str] | None] = {}
+
+
+def _closed_keys(component: Component) -> list[str] | None:
+    """The keys a component's output has when its schema allows no others, else None (a
+    record keeps every field Sage sends, so any key may be there)."""
+    cache = (component.ref, id(component))
+    if cache not in _OUTPUT_KEYS:
+        root = component.output_schema()
+        nodes = _branches(root, [root])
+        closed = bool(nodes) and all(
+            n.get("additionalProperties") is False and isinstance(n.get("properties"), dict)
+            for n in nodes
+        )
+        _OUTPUT_KEYS[cache] = (
+            sorted({k for n in nodes for k in n["properties"]}) if closed else None
+        )
+    return _OUTPUT_KEYS[cache]
 
 
 _NUMBER_TEXT = re.compile(r"[+-]?\d+(?:\.\d+)?")
