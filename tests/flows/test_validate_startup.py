@@ -44,7 +44,7 @@ steps:
     uses: sage_accounting/findContact
     with: {search: "${{ inputs.who }}", contactTypeId: CUSTOMER}
   - id: made
-    if: ${{ !steps.found.output.found }}
+    if: ${{ !(size(steps.found.output.items) > 0) }}
     uses: sage_accounting/createContact
     with: {name: "${{ inputs.who }}", contactTypeIds: [CUSTOMER]}
 """
