@@ -18,6 +18,7 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 from sageflow._execute import Caller
 from sageflow._http._tokens import FileTokenStore, TokenSet
 from sageflow._registry import get_component
+from sageflow._temporal._limits import LIMIT_WORKFLOWS
 from sageflow._temporal._sandbox import ServedSandbox, worker_caller_factory
 from sageflow._temporal._tokens import (
     TOKEN_WORKFLOWS,
@@ -116,7 +117,7 @@ async def _fan_out(
         Worker(
             clients[i],
             task_queue=task_queue,
-            workflows=[Fanout, *TOKEN_WORKFLOWS],
+            workflows=[Fanout, *TOKEN_WORKFLOWS, *LIMIT_WORKFLOWS],
             activities=[lists[i].count_contacts, tokens[i].refresh_tokens],
             workflow_runner=UnsandboxedWorkflowRunner(),
             # No worker can take all fifty: the three share them.

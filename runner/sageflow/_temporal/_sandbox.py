@@ -233,6 +233,7 @@ def worker_caller_factory(
     sandbox_url: str | None = None,
     debug: bool = False,
     token_store: TokenStore | None = None,
+    limit: int | None = None,
 ) -> CallerFactory:
     """The callers a worker's activities use: one per pack, opened on first use.
 
@@ -245,6 +246,10 @@ def worker_caller_factory(
     An OAuth account's tokens are the connection's token workflow's (``_tokens``): the worker
     asks it, never refreshes them itself. ``token_store`` is where this worker's copy is (the
     file ``sageflow auth login`` wrote by default): it seeds the workflow if none runs yet.
+
+    Requests in flight are limited across all workers (``_limits``): for an account, to
+    ``limit`` or Sage's 150 per app; for the served sandbox, only when ``limit`` is given (the
+    sandbox simulates Sage's limits itself, with its chaos knobs).
     """
     from sageflow._execute import PackCallers
     from sageflow._http._config import (
@@ -260,8 +265,15 @@ def worker_caller_factory(
         name = account or connection
 
         def open_for_pack(pack: str) -> Caller:
-            if find_connection(name, pack=pack) is not None:
-                client = open_caller(name, debug=debug, pack=pack, store=token_store)
+            config = find_connection(name, pack=pack)
+            if config is not None:
+                from sageflow._temporal._limits import SAGE_MAX_CONCURRENT, shared_limiter_for
+
+                # Sage counts its limit per app: the client id when there is one.
+                app = str(config.values.get("clientId") or config.name)
+                shared = shared_limiter_for(app, limit or SAGE_MAX_CONCURRENT)
+                options: dict[str, Any] = {} if shared is None else {"limiter": shared}
+                client = open_caller(name, debug=debug, pack=pack, store=token_store, **options)
                 # OAuth tokens belong to the connection's token workflow: this worker asks it
                 # rather than refreshing (and rotating) them on its own.
                 from sageflow._temporal._tokens import share_tokens
@@ -279,7 +291,12 @@ def worker_caller_factory(
                     f"{SANDBOX_URL_ENV}=http://127.0.0.1:8765 for every worker, or configure an "
                     "account (a sandbox inside each worker would give each its own records)"
                 )
-            served: Caller = served_caller(url, pack, debug=debug)
+            limiter = None
+            if limit is not None:
+                from sageflow._temporal._limits import shared_limiter_for
+
+                limiter = shared_limiter_for(f"sandbox-{pack}", limit)
+            served: Caller = served_caller(url, pack, debug=debug, limiter=limiter)
             return served
 
         return PackCallers(open_for_pack)
