@@ -4,6 +4,7 @@ stored, and the entry found again by its #AAAAA# marker and adopted instead of s
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from dataclasses import replace
@@ -17,7 +18,7 @@ from sage_ge.connection import PROFILE
 from sage_ge.sandbox import DEV_TOKEN, Chaos, Clock, Sandbox
 from sageflow import CallOptions
 from sageflow._errors import APIError
-from sageflow._http import Client, Connection
+from sageflow._http import AsyncClient, Client, Connection
 
 ENTRY: dict[str, Any] = {
     "journalCode": "VE",
@@ -284,3 +285,37 @@ def test_an_operation_listed_without_a_number_is_not_taken_for_the_one_sent() ->
             finding.send(HTTPResponse(200, {}, json.dumps(page).encode()))
         found = done.value.value
         assert (found is not None) is adopted
+
+
+class DropFirstWriteAsync(httpx.AsyncBaseTransport):
+    """DropFirstWrite for the async client."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.sandbox = sandbox
+        self.inner = sandbox.async_transport()
+        self.writes = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        drop = request.method == "POST" and not self.writes
+        self.writes += request.method == "POST"
+        self.sandbox.chaos = Chaos(drop_rate=1.0 if drop else 0.0)
+        return await self.inner.handle_async_request(request)
+
+
+def test_the_async_client_reconciles_the_same_way(sandbox: Sandbox) -> None:
+    async def sleep(_: float) -> None:
+        return None
+
+    async def create() -> dict[str, Any]:
+        connection = Connection.with_token(Sandbox.api_base, DEV_TOKEN, PROFILE)
+        async with AsyncClient(connection, transport=transport, sleep=sleep) as c:
+            return await c.acall(
+                "sage_ge/createJournalEntry", ENTRY, CallOptions(idempotency_key="async-1")
+            )
+
+    transport = DropFirstWriteAsync(sandbox)
+    out = asyncio.run(create())
+    (stored,) = sandbox.records("entries")
+    assert out["entry"]["id"] == stored["id"]
+    assert transport.writes == 1
+    assert sandbox.stats.faults["drop"] == 1
