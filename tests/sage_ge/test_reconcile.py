@@ -5,9 +5,11 @@ stored, and the entry found again by its #AAAAA# marker and adopted instead of s
 from __future__ import annotations
 
 import asyncio
+import csv
 import json
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -16,7 +18,7 @@ import pytest
 import sageflow._registry
 from sage_ge.connection import PROFILE
 from sage_ge.sandbox import DEV_TOKEN, Chaos, Clock, Sandbox
-from sageflow import CallOptions
+from sageflow import CallOptions, arun_flow, load_flow
 from sageflow._errors import APIError
 from sageflow._http import AsyncClient, Client, Connection
 
@@ -319,3 +321,37 @@ def test_the_async_client_reconciles_the_same_way(sandbox: Sandbox) -> None:
     assert out["entry"]["id"] == stored["id"]
     assert transport.writes == 1
     assert sandbox.stats.faults["drop"] == 1
+
+
+def test_the_sync_example_posts_each_invoice_once_through_drops(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    # The runner's way: the sales example, its entries' connections dropping after commit half
+    # the time, the request id ignored; every invoice is posted, none twice.
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    with (examples / "sage-ge-sales-november.csv").open(newline="") as rows:
+        sales = list(csv.DictReader(rows))
+    sandbox.chaos = Chaos(drop_rate=0.5, seed=3)
+
+    async def sleep(_: float) -> None:
+        return None
+
+    async def run() -> Any:
+        connection = Connection.with_token(Sandbox.api_base, DEV_TOKEN, PROFILE)
+        async with AsyncClient(
+            connection, transport=sandbox.async_transport(), sleep=sleep
+        ) as caller:
+            return await arun_flow(
+                load_flow(examples / "sage-ge-sync-sales.sageflow.yaml"),
+                {"sales": sales},
+                caller=caller,
+                journal=tmp_path / "runs.db",
+                sleep=sleep,
+            )
+
+    result = asyncio.run(run())
+    assert result.status == "ok", result.error
+    names = sorted(e["name"] for e in sandbox.records("entries"))
+    assert names == sorted(r["number"].replace("-", "") for r in sales)  # each once
+    assert sandbox.stats.faults["drop"] >= 1
+    assert sandbox.stats.replays == 0  # found by marker, not answered by request id
