@@ -3,23 +3,30 @@ entries, with the 18 columns of LPF art. A47 A-1 (Chift's own export-fec has 17)
 
 from __future__ import annotations
 
+from collections.abc import Generator, Sequence
 from datetime import date
+from typing import Any
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from sage_ge import _fec
 from sage_ge._pack import PACK
 from sage_ge._paging import (
+    MAX_PAGES_PER_LISTING,
+    MAX_SIZE,
     MAX_WINDOW_MONTHS,
     ListInputs,
     list_action,
+    page_of,
     plus_months,
     windowed_list_action,
 )
+from sage_ge._rules import FiscalYear
 from sageflow._component import READ_ONLY, Action, Inputs
 from sageflow._errors import FieldProblem, InputValidationError
 from sageflow._options import closed_set
 from sageflow._types import Date
+from sageflow._values import HTTPRequest, HTTPResponse
 
 #: A first fiscal year may run past 12 months; French practice accepts up to 24.
 MAX_FISCAL_YEAR_MONTHS = 24
@@ -53,11 +60,21 @@ class ExportFECInputs(Inputs):
         default=False, description="Include unposted entries (brouillard); a FEC normally has none."
     )
 
+    fiscalYears: list[FiscalYear] | None = Field(
+        default=None,
+        min_length=1,
+        description=(
+            "The dossier's fiscal years, when the flow knows them; otherwise they are read from "
+            "Chift's GET /bookyears (on request at Chift: when it is not served, the period is "
+            "not checked against them)."
+        ),
+    )
     allowEmpty: bool = Field(
         default=False,
         description=(
-            "Export a period with no entries (the header row alone); otherwise such a period "
-            "is refused, as a mistyped year or dossier usually is the reason."
+            "When the fiscal years are unknown, export a period with no entries (the header "
+            "row alone); otherwise such a period is refused, a mistyped year being the usual "
+            "reason."
         ),
     )
 
@@ -107,7 +124,9 @@ _EXAMPLE_ROW = (
         "Export the FEC (Fichier des Écritures Comptables) of a period: the 18 columns of LPF "
         "art. A47 A-1 in order (EcritureLib included, which Chift's own export omits), dates "
         "AAAAMMJJ, tab- or pipe-separated, named <SIREN>FEC<AAAAMMJJ>.txt; an entry that does "
-        "not balance stops the export, named. Reads GET /journals and GET /journal/entries, "
+        "not balance stops the export, named; the period must lie in one of the dossier's "
+        "fiscal years (given, or GET /bookyears where Chift serves it), whose closing date "
+        "names the file. Reads GET /journals and GET /journal/entries, "
         f"{MAX_WINDOW_MONTHS} months at a time (Chift lists no wider window)."
     ),
     inputs=ExportFECInputs,
@@ -123,6 +142,10 @@ _EXAMPLE_ROW = (
     availability="live",
 )
 def export_fec(inputs: ExportFECInputs) -> Action:
+    years = inputs.fiscalYears
+    if years is None:
+        years = yield from _book_years()
+    year = _fiscal_year(inputs, years) if years else None
     journals = yield from list_action("/journals", ListInputs(fetchAll=True))
     # Chift lists at most 3 months of entries at once: a fiscal year is read window by window.
     entries = yield from windowed_list_action(
@@ -144,7 +167,7 @@ def export_fec(inputs: ExportFECInputs) -> Action:
         raise InputValidationError(
             "sage_ge/exportFEC", [FieldProblem("$.dateFrom", f"the period's entries: {error}")]
         ) from None
-    if not ordered and not inputs.allowEmpty:
+    if not ordered and year is None and not inputs.allowEmpty:
         raise InputValidationError(
             "sage_ge/exportFEC",
             [
@@ -156,10 +179,68 @@ def export_fec(inputs: ExportFECInputs) -> Action:
                 )
             ],
         )
-    closing: date = inputs.closingDate or inputs.dateTo
+    # The file is named after the fiscal year's closing date (LPF art. A47 A-1).
+    closing: date = inputs.closingDate or (year.end if year is not None else inputs.dateTo)
     return {
         "fileName": _fec.file_name(inputs.siren, closing),
         "content": _fec.text(rows, inputs.separator),
         "entries": len(ordered),
         "lines": len(rows),
     }
+
+
+def _book_years() -> Generator[HTTPRequest, HTTPResponse, list[FiscalYear] | None]:
+    """The dossier's fiscal years from ``GET /bookyears``, or None where Chift does not serve
+    it (405 ``ERROR_RESOURCE_NOT_SUPPORTED``: on request for Sage GE)."""
+    found: list[Any] = []
+    page = 1
+    while page <= MAX_PAGES_PER_LISTING:
+        response = yield HTTPRequest(
+            "GET", "/bookyears", query={"page": page, "size": MAX_SIZE}, expect=frozenset({405})
+        )
+        if response.status == 405:
+            return None
+        items, total = page_of(response.json(), "/bookyears")
+        found.extend(items)
+        if len(items) < MAX_SIZE or (total is not None and len(found) >= total):
+            break
+        page += 1
+    return [
+        FiscalYear(start=y["start"], end=y["end"], closed=bool(y.get("closed")), name=y.get("name"))
+        for y in found
+        if isinstance(y, dict)
+    ]
+
+
+def _fiscal_year(inputs: ExportFECInputs, years: Sequence[FiscalYear]) -> FiscalYear:
+    """The fiscal year the period lies in; a period in none, or running past its year's end,
+    is refused (a mistyped year), naming the dossier's years."""
+    known = "; ".join(
+        f"{y.name or y.start.year}: {y.start}..{y.end}{' (closed)' if y.closed else ''}"
+        for y in sorted(years, key=lambda y: y.start)
+    )
+    year = next((y for y in years if y.start <= inputs.dateFrom <= y.end), None)
+    if year is None:
+        raise InputValidationError(
+            "sage_ge/exportFEC",
+            [
+                FieldProblem(
+                    "$.dateFrom",
+                    f"{inputs.dateFrom} is in none of the dossier's fiscal years ({known}): "
+                    "check the year",
+                )
+            ],
+        )
+    if inputs.dateTo > year.end:
+        raise InputValidationError(
+            "sage_ge/exportFEC",
+            [
+                FieldProblem(
+                    "$.dateTo",
+                    f"{inputs.dateTo} is past the end of the fiscal year {year.name or ''} "
+                    f"({year.start}..{year.end}) that dateFrom is in: a FEC covers one fiscal "
+                    f"year; its last day is {year.end}",
+                )
+            ],
+        )
+    return year

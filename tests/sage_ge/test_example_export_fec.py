@@ -1,7 +1,8 @@
 """The FEC example runs on a fresh checkout with no account, against the Chift sandbox: a year's
 FEC written as <SIREN>FEC<AAAAMMJJ>.txt, 18 columns in order, every entry balanced; and a
 bookkeeper's typos (a date in the wrong format, a wrong year, a folder that does not exist, a
-mistyped SIREN, a year with no entries) each get one clear message, no traceback, no file."""
+mistyped SIREN, a year the dossier does not have) each get one clear message, no traceback, no
+file."""
 
 from __future__ import annotations
 
@@ -142,17 +143,27 @@ def test_a_folder_that_does_not_exist_is_named_before_anything_runs(workdir: Pat
     assert not (workdir / ".sageflow" / "runs.db").exists()
 
 
-def test_a_year_without_entries_is_said_not_written_empty(workdir: Path) -> None:
-    # The year before last is closed in the sandbox and holds nothing: a typed year's usual
-    # result. The run fails saying what to check; no header-only file is left to be filed.
+def test_on_a_fresh_checkout_the_years_fec_is_its_header_row(workdir: Path) -> None:
+    # Nothing posted yet: the year's FEC has no rows, and the run says so by its counts.
+    result = invoke(FLOW, *year_inputs(), "-o", "fec=Compta/FEC/{fileName}", "--json")
+    assert result.exit_code == 0, result.output
+    outputs = json.loads(result.stdout.strip().splitlines()[-1])["outputs"]
+    assert (outputs["entries"], outputs["lines"]) == (0, 0)
+    written = workdir / "Compta" / "FEC" / f"{SIREN}FEC{YEAR}1231.txt"
+    assert written.read_text(encoding="utf-8") == "\t".join(COLUMNS) + "\n"
+
+
+def test_a_year_the_dossier_does_not_have_is_named_with_the_years_it_has(
+    workdir: Path,
+) -> None:
+    # 2036 typed for 2026: Chift's book years tell the mistake (the run fails, no file).
     result = invoke(
-        FLOW,
-        *year_inputs(dateFrom=f"{YEAR - 1}-01-01", dateTo=f"{YEAR - 1}-12-31"),
-        "-o",
+        FLOW, *year_inputs(dateFrom="2036-01-01", dateTo="2036-12-31"), "-o",
         "fec=Compta/FEC/{fileName}",
-    )
+    )  # fmt: skip
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output
-    assert f"the dossier has no entries dated {YEAR - 1}-01-01..{YEAR - 1}-12-31" in result.output
-    assert "check the period (its year) and the dossier" in result.output
+    assert "$.dateFrom: 2036-01-01 is in none of the dossier's fiscal years (" in result.output
+    assert f"{YEAR}: {YEAR}-01-01..{YEAR}-12-31" in result.output
+    assert "check the year" in result.output
     assert list((workdir / "Compta" / "FEC").iterdir()) == []

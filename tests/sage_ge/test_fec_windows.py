@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from sage_ge._fec import COLUMNS
 from sage_ge._paging import date_windows
 from sage_ge.connection import PROFILE
 from sage_ge.sandbox import DEV_TOKEN, Clock, Sandbox
@@ -172,20 +173,68 @@ def test_a_first_fiscal_year_of_24_months_is_exported() -> None:
         with pytest.raises(InputValidationError, match="at most 24 months"):
             c.call("sage_ge/exportFEC", {**YEAR, "dateFrom": "2024-12-31"})
     assert out["entries"] == 0
-    assert chift_calls.count("") == 1  # the journals
-    assert len(chift_calls) == 1 + 8  # and eight 3-month windows
+    assert chift_calls.count("") == 2  # the fiscal years (none known here) and the journals
+    assert len(chift_calls) == 2 + 8  # and eight 3-month windows
 
 
-def test_a_period_without_entries_is_refused_unless_allowed(sandbox: Sandbox) -> None:
-    # A year typed 2036 for 2026 (or the wrong dossier) reads nothing: said, not an empty file.
-    period = {**YEAR, "dateFrom": "2025-01-01", "dateTo": "2025-12-31"}
-    with client(sandbox) as c:
-        nothing = r"no entries dated 2025-01-01\.\.2025-12-31"
+def unserved_book_years(request: httpx.Request) -> httpx.Response:
+    """Chift where book years are not enabled (on request): 405, every listing empty."""
+    if request.url.path.endswith("/bookyears"):
+        body = {"status": "error", "message": "The resource GET - /bookyears is not supported",
+                "error_code": "ERROR_RESOURCE_NOT_SUPPORTED"}  # fmt: skip
+        return httpx.Response(405, json=body)
+    return httpx.Response(200, json={"items": [], "total": 0, "page": 1, "size": 100})
+
+
+def test_without_fiscal_years_a_period_with_no_entries_is_refused_unless_allowed() -> None:
+    # A year typed 2036 for 2026 reads nothing: said, not written as an empty file, when the
+    # dossier's years cannot tell the mistake.
+    connection = Connection.with_token("http://chift.invalid/x", "t", PROFILE)
+    period = {**YEAR, "dateFrom": "2036-01-01", "dateTo": "2036-12-31"}
+    with Client(connection, transport=httpx.MockTransport(unserved_book_years)) as c:
+        nothing = r"no entries dated 2036-01-01\.\.2036-12-31"
         with pytest.raises(InputValidationError, match=nothing):
             c.call("sage_ge/exportFEC", period)
         empty = c.call("sage_ge/exportFEC", {**period, "allowEmpty": True})
     assert empty["content"].count("\n") == 1  # the header row alone
-    assert empty["entries"] == 0
+    assert empty["fileName"] == "552100554FEC20361231.txt"  # dateTo, the year being unknown
+
+
+@pytest.mark.parametrize(
+    ("period", "where", "says"),
+    [
+        pytest.param(
+            {"dateFrom": "2036-01-01", "dateTo": "2036-12-31"}, "$.dateFrom",
+            "2036-01-01 is in none of the dossier's fiscal years (2024: 2024-01-01..2024-12-31 "
+            "(closed); 2025: 2025-01-01..2025-12-31; 2026: 2026-01-01..2026-12-31): check the "
+            "year", id="a-year-the-dossier-lacks",
+        ),
+        pytest.param(
+            {"dateFrom": "2026-01-01", "dateTo": "2027-03-31"}, "$.dateTo",
+            "2027-03-31 is past the end of the fiscal year 2026 (2026-01-01..2026-12-31) that "
+            "dateFrom is in: a FEC covers one fiscal year; its last day is 2026-12-31",
+            id="past-the-years-end",
+        ),
+    ],
+)  # fmt: skip
+def test_a_period_outside_the_dossiers_fiscal_years_is_refused_naming_them(
+    sandbox: Sandbox, period: dict[str, str], where: str, says: str
+) -> None:
+    with client(sandbox) as c, pytest.raises(InputValidationError) as refused:
+        c.call("sage_ge/exportFEC", {**YEAR, **period})
+    assert f"{where}: {says}" in str(refused.value)
+
+
+def test_a_fiscal_year_without_entries_is_its_header_named_by_its_closing_date(
+    sandbox: Sandbox,
+) -> None:
+    # A fresh dossier's year: nothing posted yet is a FEC with no rows, not a mistake; a
+    # quarter of it is still named after the year's closing date.
+    with client(sandbox) as c:
+        year = c.call("sage_ge/exportFEC", YEAR)
+        quarter = c.call("sage_ge/exportFEC", {**YEAR, "dateTo": "2026-03-31"})
+    assert year["content"] == "\t".join(COLUMNS) + "\n"
+    assert year["fileName"] == quarter["fileName"] == "552100554FEC20261231.txt"
 
 
 @pytest.mark.parametrize(
