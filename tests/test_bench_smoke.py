@@ -80,6 +80,7 @@ def test_cli_script_finds_what_it_reuses(bench: Any) -> None:
             "validate_200_steps_seconds": 0.4,
             "validate_without_bytecode_env_seconds": 0.6,
             "validate_baseline_seconds": 0.7,
+            "validate_baseline_as_called_seconds": 0.9,
             "baseline_ref": "HEAD~1",
         },
         "expression": {
