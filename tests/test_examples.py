@@ -316,9 +316,20 @@ def test_record_customer_payment_with_a_wrong_invoice_number_says_so(
             f"There is no sales invoice numbered {number} in Sage, so no payment was recorded."
             " Check the number on the payment notice (it looks like SI-3)."
         )
-        assert f"error at step bank: {said}\n" in done.stderr
+        assert f"error at step payment: {said}\n" in done.stderr
         assert "no item" not in done.output
         assert "${{" not in done.output
+    assert call("sage_accounting/listContactPayments")["items"] == []
+
+
+def test_record_customer_payment_with_a_wrong_bank_code_says_so(workdir: Path) -> None:
+    flow = "examples/record-customer-payment.sageflow.yaml"
+    done = CliRunner().invoke(cli, ["run", flow, "-i", "bank_code=1299"])
+    assert done.exit_code == 1, done.output
+    assert (
+        "error at step payment: No bank account has the nominal code 1299, so no payment was"
+        " recorded.\n"
+    ) in done.stderr
     assert call("sage_accounting/listContactPayments")["items"] == []
 
 
