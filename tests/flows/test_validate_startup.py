@@ -189,3 +189,16 @@ def test_a_failed_compile_is_not_kept() -> None:
     assert not any(key[0] == "1 +" for key in _expr._COMPILED)
     with pytest.raises(_expr.ExpressionSyntaxError):
         _expr.compile_expr("1 +")
+
+
+@pytest.mark.parametrize("module", ["sageflow", "sageflow._cli"])
+def test_python_dash_m_runs_the_command(module: str, tmp_path: Path) -> None:
+    # `python -X importtime -m sageflow._cli validate ...` is how start-up is profiled; it
+    # used to run nothing (the package had no __main__) and print nothing.
+    flow = tmp_path / "f.sageflow.yaml"
+    flow.write_text(FLOW)
+    done = subprocess.run(
+        [sys.executable, "-m", module, "validate", str(flow)], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"{flow}: valid (2 steps)\n"
