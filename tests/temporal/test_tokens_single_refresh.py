@@ -18,7 +18,7 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 from sageflow._execute import Caller
 from sageflow._http._tokens import FileTokenStore, TokenSet
 from sageflow._registry import get_component
-from sageflow._temporal._limits import LIMIT_WORKFLOWS
+from sageflow._temporal._limits import LIMIT_WORKFLOWS, ConnectionLimit, limit_workflow_id
 from sageflow._temporal._sandbox import ServedSandbox, worker_caller_factory
 from sageflow._temporal._tokens import (
     TOKEN_WORKFLOWS,
@@ -138,6 +138,11 @@ async def _fan_out(
             else:
                 await owner.signal(ConnectionTokens.stop)
                 await owner.result()
+            # The app's shared limit ran too (accounts are limited across workers): ended here,
+            # so that no later test on this server meets it with no worker left to run it.
+            limit = client.get_workflow_handle(limit_workflow_id("sandbox-client"))
+            await limit.signal(ConnectionLimit.stop)
+            await limit.result()
     finally:
         for acts in lists:
             await acts.aclose()

@@ -35,6 +35,7 @@ from typing import Any
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from sageflow._errors import SageflowError
     from sageflow._http._limits import Limiter, LimitSettings
 
 logger = logging.getLogger("sageflow")
@@ -44,8 +45,14 @@ LIMIT_WORKFLOW = "sageflow.ConnectionLimit"
 SAGE_MAX_CONCURRENT = 150
 #: How long a share lasts without renewal (a dead worker's share returns after this).
 LEASE_SECONDS = 15.0
+#: How long a worker waits for the limit workflow before saying no worker runs it.
+ASK_TIMEOUT = 30.0
 #: How often workers renew while together they want more than the limit.
 CONTENDED_RENEWAL = 0.5
+
+
+class LimitUnavailableError(SageflowError):
+    """The connection's limit workflow does not answer (no worker runs it)."""
 
 
 @dataclass(frozen=True)
@@ -245,9 +252,19 @@ class SharedLimiter(Limiter):
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         )
         self.leases += 1
-        grant: LeaseGrant = await self._client.execute_update_with_start_workflow(
-            ConnectionLimit.lease, ask, start_workflow_operation=start
-        )
+        try:
+            grant: LeaseGrant = await asyncio.wait_for(
+                self._client.execute_update_with_start_workflow(
+                    ConnectionLimit.lease, ask, start_workflow_operation=start
+                ),
+                ASK_TIMEOUT,
+            )
+        except TimeoutError:
+            raise LimitUnavailableError(
+                f"the shared limit of {self.key!r} did not answer in {ASK_TIMEOUT:.0f} s: no "
+                f"worker runs its workflow ({limit_workflow_id(self.key)}); it runs on the task "
+                "queue of the worker that first asked, so keep a sageflow worker on that queue"
+            ) from None
         await gate.resize(grant.permits)
         return grant
 

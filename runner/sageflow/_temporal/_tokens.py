@@ -53,6 +53,8 @@ TOKEN_KEY_ENV = "SAGEFLOW_TOKEN_KEY"  # noqa: S105 - the variable's name, not a 
 #: The workflow and activity names every sageflow worker registers.
 TOKENS_WORKFLOW = "sageflow.ConnectionTokens"
 REFRESH_ACTIVITY = "sageflow.refresh_tokens"
+#: How long a worker waits for the token workflow (a refresh included) before giving up.
+ASK_TIMEOUT = 90.0
 #: ApplicationError type of a dead grant, turned back into ReauthorizationRequiredError.
 REAUTHORIZE = "ReauthorizationRequired"
 
@@ -381,7 +383,9 @@ class WorkflowTokens(TokenManager):
                 # Nothing to start it with here: the workflow must exist (another machine,
                 # where `sageflow auth login` ran, started it).
                 handle = self._client.get_workflow_handle(tokens_workflow_id(self._connection))
-                answer: SealedTokens = await handle.execute_update(ConnectionTokens.current, ask)
+                answer: SealedTokens = await asyncio.wait_for(
+                    handle.execute_update(ConnectionTokens.current, ask), ASK_TIMEOUT
+                )
             else:
                 start = WithStartWorkflowOperation(
                     ConnectionTokens.run,
@@ -391,9 +395,19 @@ class WorkflowTokens(TokenManager):
                     # Running already: its tokens are the live ones and this seed is ignored.
                     id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
                 )
-                answer = await self._client.execute_update_with_start_workflow(
-                    ConnectionTokens.current, ask, start_workflow_operation=start
+                answer = await asyncio.wait_for(
+                    self._client.execute_update_with_start_workflow(
+                        ConnectionTokens.current, ask, start_workflow_operation=start
+                    ),
+                    ASK_TIMEOUT,
                 )
+        except TimeoutError:
+            raise SageflowError(
+                f"the tokens of connection {self._connection!r} did not come in "
+                f"{ASK_TIMEOUT:.0f} s: no worker runs their workflow "
+                f"({tokens_workflow_id(self._connection)}); it runs on the task queue of the "
+                "worker that first asked, so keep a sageflow worker on that queue"
+            ) from None
         except RPCError as error:
             if error.status != RPCStatusCode.NOT_FOUND:
                 raise
