@@ -153,12 +153,14 @@ def measure(
     for name in ("SAGEFLOW_ACCESS_TOKEN", "SAGEFLOW_CLIENT_ID", "SAGEFLOW_CONNECTION"):
         env.pop(name, None)
     processes: list[Any] = []
+    config_before = os.environ.get("SAGEFLOW_CONFIG_DIR")
     try:
         sandbox, url = _serve_sandbox(latency, env)
         processes.append(sandbox)
         env[SANDBOX_URL_ENV] = url
         processes += _start_workers(server.address, "bench-1", 1, env)
         processes += _start_workers(server.address, "bench-3", 3, env)
+        # The local side reads connections like the workers do: none (restored at the end).
         os.environ["SAGEFLOW_CONFIG_DIR"] = env["SAGEFLOW_CONFIG_DIR"]
         sides: dict[str, TemporalSettings | None] = {
             "local": None,
@@ -195,6 +197,10 @@ def measure(
             except subprocess.TimeoutExpired:
                 process.kill()
         server.stop()
+        if config_before is None:
+            os.environ.pop("SAGEFLOW_CONFIG_DIR", None)
+        else:
+            os.environ["SAGEFLOW_CONFIG_DIR"] = config_before
     loop_median = {name: statistics.median(times) for name, times in loop_times.items()}
     step_median = {name: statistics.median(times) for name, times in step_times.items()}
     per_step = (step_median["temporal_1_worker"] - step_median["local"]) / overhead_items

@@ -94,3 +94,18 @@ def test_cli_script_finds_what_it_reuses(bench: Any) -> None:
     assert all(ok is not False for _, _, _, ok in module.rows(result))
     assert callable(module.validate_and_help)
     assert callable(module.expression)
+
+
+def test_temporal_runs_the_loop_on_every_side(bench: Any, tmp_path: Path) -> None:
+    pytest.importorskip("temporalio", reason="the temporal extra is not installed")
+    out = tmp_path / "temporal.json"
+    args = ["--items", "20", "--concurrency", "5", "--overhead-items", "4", "--repeats", "1"]
+    assert bench("bench_temporal").main([*args, "--json", str(out)]) == 0
+    result = _results(out, "temporal")
+    assert set(result["loop_median_seconds"]) == {
+        "local",
+        "temporal_1_worker",
+        "temporal_3_workers",
+    }
+    assert all(seconds > 0 for seconds in result["loop_median_seconds"].values())
+    assert result["overhead_items"] == 4
