@@ -14,6 +14,8 @@ from sageflow._flows._engine import CallerFactory
 from sageflow._temporal import TemporalSettings
 from sageflow._temporal._activities import ComponentActivities, activities_of
 from sageflow._temporal._codec import data_converter
+from sageflow._temporal._limits import LIMIT_WORKFLOWS
+from sageflow._temporal._tokens import TOKEN_WORKFLOWS, TokenActivities
 from sageflow._temporal._workflow import FlowWorkflow, PollWorkflow
 
 
@@ -46,8 +48,9 @@ def build_worker(
     return Worker(
         client,
         task_queue=settings.task_queue,
-        workflows=[FlowWorkflow, PollWorkflow],
-        activities=activities_of(activities),
+        # TB's: one workflow per connection owns its tokens, one per app leases its limit.
+        workflows=[FlowWorkflow, PollWorkflow, *TOKEN_WORKFLOWS, *LIMIT_WORKFLOWS],
+        activities=[*activities_of(activities), TokenActivities().refresh_tokens],
         workflow_runner=UnsandboxedWorkflowRunner(),
         max_concurrent_activities=max_concurrent_activities,
         # Activities are async (httpx); the executor is only for the SDK's sync fallbacks.
