@@ -122,3 +122,92 @@ def test_requests_in_flight_never_pass_the_connection_limit(
         # The control: without the shared limit, three workers together go past it, which is
         # what makes the assertion above mean something.
         assert stats.max_in_flight > LIMIT
+
+
+class CreateActivities:
+    def __init__(self, url: str, limit: int | None) -> None:
+        self._url = url
+        self._limit = limit
+        self._caller: Caller | None = None
+
+    @activity.defn(name="test.createContact")
+    async def create_contact(self, n: int) -> str:
+        if self._caller is None:
+            self._caller = worker_caller_factory(sandbox_url=self._url, limit=self._limit)(None)
+        inputs = {"name": f"Fleet {n:02d}", "contactTypeIds": ["CUSTOMER"]}
+        output = await self._caller.acall(get_component("sage_accounting/createContact"), inputs)
+        return str(output["id"])
+
+    async def aclose(self) -> None:
+        if self._caller is not None:
+            await self._caller.aclose()  # type: ignore[attr-defined]
+
+
+@workflow.defn(name="test.CreateFanout")
+class CreateFanout:
+    @workflow.run
+    async def run(self, calls: int) -> list[str]:
+        return list(
+            await asyncio.gather(
+                *(
+                    workflow.execute_activity(
+                        "test.createContact",
+                        n,
+                        result_type=str,
+                        start_to_close_timeout=timedelta(seconds=120),
+                    )
+                    for n in range(calls)
+                )
+            )
+        )
+
+
+async def _create_fan_out(address: str, task_queue: str, url: str, limit: int | None) -> int:
+    client = await Client.connect(address)
+    clients = [
+        await Client.connect(address, runtime=Runtime(telemetry=TelemetryConfig()))
+        for _ in range(WORKERS)
+    ]
+    acts = [CreateActivities(url, limit) for _ in range(WORKERS)]
+    workers = [
+        Worker(
+            clients[i],
+            task_queue=task_queue,
+            workflows=[CreateFanout, *LIMIT_WORKFLOWS],
+            activities=[acts[i].create_contact],
+            workflow_runner=UnsandboxedWorkflowRunner(),
+            max_concurrent_activities=4,
+        )
+        for i in range(WORKERS)
+    ]
+    try:
+        async with workers[0], workers[1], workers[2]:
+            made: list[str] = await client.execute_workflow(
+                CreateFanout.run, 15, id=f"create-fanout-{task_queue}", task_queue=task_queue
+            )
+            if limit is not None:
+                handle = client.get_workflow_handle(limit_workflow_id("sandbox-sage_accounting"))
+                await handle.signal(ConnectionLimit.stop)
+                await handle.result()
+    finally:
+        for each in acts:
+            await each.aclose()
+    return len(set(made))
+
+
+@pytest.mark.parametrize("limit", [LIMIT, None], ids=["shared-limit", "per-worker-only"])
+def test_numbered_posts_go_one_at_a_time_across_workers(
+    limit: int | None, temporal_server: str, task_queue: str, serve_sandbox: Any
+) -> None:
+    # Sage numbers contacts in sequence and asks for such POSTs one at a time per business
+    # (sage-guides-facts.md §7): one worker's lock is not enough when three create at once.
+    served: ServedSandbox = serve_sandbox(chaos=Chaos(latency=0.05))
+    before = len(served.simulator().records("contacts"))
+    made = asyncio.run(_create_fan_out(temporal_server, task_queue, served.url, limit))
+    assert made == 15
+    assert len(served.simulator().records("contacts")) == before + 15
+    stats = served.simulator().stats
+    if limit is not None:
+        assert stats.max_in_flight == 1
+    else:
+        assert stats.max_in_flight > 1  # the control: each worker's own lock lets 3 overlap

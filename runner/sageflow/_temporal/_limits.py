@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
+import functools
 import logging
 import os
 import socket
@@ -47,6 +49,8 @@ SAGE_MAX_CONCURRENT = 150
 LEASE_SECONDS = 15.0
 #: How long a worker waits for the limit workflow before saying no worker runs it.
 ASK_TIMEOUT = 30.0
+#: How long one numbered POST may hold its business before a dead holder's hold lapses.
+KEY_LEASE_SECONDS = 120.0
 #: How often workers renew while together they want more than the limit.
 CONTENDED_RENEWAL = 0.5
 
@@ -91,6 +95,16 @@ class LimitState:
     key: str
     limit: int = SAGE_MAX_CONCURRENT
     lease_seconds: float = LEASE_SECONDS
+    #: worker -> [permits, in_use, want, expires]: the shares a continued run keeps.
+    shares: dict[str, list[float]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class KeyAsk:
+    """One numbered write: ``key`` (a business) is held by ``holder`` until released."""
+
+    key: str
+    holder: str
 
 
 @dataclass(frozen=True)
@@ -107,7 +121,11 @@ class ConnectionLimit:
     @workflow.init
     def __init__(self, state: LimitState) -> None:
         self._state = state
-        self._shares: dict[str, _Share] = {}
+        self._shares: dict[str, _Share] = {
+            w: _Share(int(p), int(u), int(n), e) for w, (p, u, n, e) in state.shares.items()
+        }
+        #: key -> (holder, expires): the business whose numbered POST is in flight, and whose.
+        self._keys: dict[str, tuple[str, float]] = {}
         self._stop = False
         self._leases = 0
 
@@ -119,9 +137,9 @@ class ConnectionLimit:
         await workflow.wait_condition(workflow.all_handlers_finished)
         if self._stop:
             return self.status()
-        # Shares are leases: the next run starts empty and workers renew into it within one
-        # renewal period, so no permit is handed out twice (a renewing worker reports in_use).
-        workflow.continue_as_new(self._state)
+        # The shares go on into the next run, so no permit is handed out twice across it.
+        shares = {w: [s.permits, s.in_use, s.want, s.expires] for w, s in self._shares.items()}
+        workflow.continue_as_new(dataclasses.replace(self._state, shares=shares))
 
     @workflow.update(name="lease")
     def lease(self, ask: LeaseAsk) -> LeaseGrant:
@@ -149,6 +167,31 @@ class ConnectionLimit:
     @workflow.update(name="release")
     def release(self, worker: str) -> None:
         self._shares.pop(worker, None)
+
+    @workflow.update(name="acquire_key")
+    async def acquire_key(self, ask: KeyAsk) -> None:
+        """Wait until no other worker has a numbered POST to ``ask.key`` in flight, then hold
+        it (Sage numbers contacts and invoices in sequence and asks for them one at a time)."""
+        while True:
+            now = workflow.now().timestamp()
+            held = self._keys.get(ask.key)
+            if held is None or held[1] <= now or held[0] == ask.holder:
+                self._keys[ask.key] = (ask.holder, now + KEY_LEASE_SECONDS)
+                return
+            # Woken by a release, or when the holder's lease runs out (a dead worker's).
+            with contextlib.suppress(TimeoutError):
+                await workflow.wait_condition(
+                    functools.partial(self._moved, ask.key, held), timeout=held[1] - now
+                )
+
+    def _moved(self, key: str, seen: tuple[str, float]) -> bool:
+        return self._keys.get(key) != seen
+
+    @workflow.update(name="release_key")
+    def release_key(self, ask: KeyAsk) -> None:
+        held = self._keys.get(ask.key)
+        if held is not None and held[0] == ask.holder:
+            del self._keys[ask.key]
 
     @workflow.query(name="status")
     def status(self) -> LimitStatus:
@@ -224,6 +267,8 @@ class SharedLimiter(Limiter):
         self.leases = 0
         #: Most requests this worker had in flight at once.
         self.peak = 0
+        #: Numbered POSTs this worker held their business for across the fleet.
+        self.key_holds = 0
 
     def aslot(self, serial_key: str | None = None) -> Any:
         return _SharedSlot(self, serial_key)
@@ -282,6 +327,25 @@ class SharedLimiter(Limiter):
                 # Keep the share held: the lease outlives a missed renewal or two.
                 logger.warning("sageflow: renewing the %s limit share failed: %s", self.key, error)
 
+    async def _hold_key(self, key: str) -> KeyAsk:
+        """Hold ``key`` across the fleet for one numbered POST (two round trips to Temporal,
+        paid only by writes Sage asks to be sent one at a time anyway)."""
+        ask = KeyAsk(key, f"{self.worker}-{uuid.uuid4().hex[:8]}")
+        handle = self._client.get_workflow_handle(limit_workflow_id(self.key))
+        self.key_holds += 1
+        await handle.execute_update(ConnectionLimit.acquire_key, ask)
+        return ask
+
+    async def _let_go(self, ask: KeyAsk) -> None:
+        handle = self._client.get_workflow_handle(limit_workflow_id(self.key))
+        try:
+            await handle.execute_update(ConnectionLimit.release_key, ask)
+        except Exception as error:
+            # Its lease lapses on its own; the next writer of that business waits until then.
+            logger.warning(
+                "sageflow: releasing %s on the %s limit failed: %s", ask.key, self.key, error
+            )
+
     def _starved(self) -> None:
         """A request waits with the share used up: ask for more now, not at the next renewal."""
         if self._wake is not None:
@@ -302,12 +366,15 @@ class SharedLimiter(Limiter):
 
 
 class _SharedSlot:
-    __slots__ = ("_inner", "_limiter", "_took")
+    __slots__ = ("_held", "_inner", "_key", "_limiter", "_took")
 
     def __init__(self, limiter: SharedLimiter, serial_key: str | None) -> None:
         self._limiter = limiter
         self._inner = Limiter.aslot(limiter, serial_key)
         self._took = False
+        serial = serial_key is not None and limiter.settings.serialize_numbered_writes
+        self._key = serial_key if serial else None
+        self._held: KeyAsk | None = None
 
     async def __aenter__(self) -> None:
         limiter = self._limiter
@@ -318,7 +385,14 @@ class _SharedSlot:
         self._took = True
         limiter.peak = max(limiter.peak, gate.in_use)
         try:
+            # The worker's own one-at-a-time lock for the business first, then the fleet's.
             await self._inner.__aenter__()
+            try:
+                if self._key is not None:
+                    self._held = await limiter._hold_key(self._key)
+            except BaseException:
+                await self._inner.__aexit__(None, None, None)
+                raise
         except BaseException:
             await gate.release()
             self._took = False
@@ -326,11 +400,16 @@ class _SharedSlot:
 
     async def __aexit__(self, *exc: object) -> None:
         try:
-            await self._inner.__aexit__(*exc)
+            if self._held is not None:
+                held, self._held = self._held, None
+                await self._limiter._let_go(held)
         finally:
-            if self._took and self._limiter._gate is not None:
-                self._took = False
-                await self._limiter._gate.release()
+            try:
+                await self._inner.__aexit__(*exc)
+            finally:
+                if self._took and self._limiter._gate is not None:
+                    self._took = False
+                    await self._limiter._gate.release()
 
 
 #: Each Temporal client's limiters by key (a worker process usually has one client).
