@@ -244,12 +244,21 @@ class ActivityCaller:
         inputs: Inputs | Mapping[str, Any],
         options: CallOptions = CallOptions(),  # noqa: B008 (frozen)
     ) -> dict[str, Any]:
+        # By alias: what the activity's validate() reads back, whatever a field is named.
         set_inputs = (
-            inputs.model_dump(exclude_unset=True) if isinstance(inputs, Inputs) else dict(inputs)
+            inputs.model_dump(exclude_unset=True, by_alias=True)
+            if isinstance(inputs, Inputs)
+            else dict(inputs)
         )
+        try:
+            text_inputs = encode(set_inputs)
+        except TypeError as error:  # the step fails, not the workflow task (retried forever)
+            raise RemoteError(
+                {"type": "TypeError", "message": str(error), "kind": "other"}
+            ) from None
         args = CallArgs(
             component=component.ref,
-            inputs=encode(set_inputs),
+            inputs=text_inputs,
             idempotency_key=options.idempotency_key,
             business_id=options.business_id,
             outcome_unknown=options.outcome_unknown,
