@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from temporalio.api.enums.v1 import TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import (
     Client,
     Schedule,
@@ -162,6 +166,7 @@ async def arun_on_temporal(
         )
     if detach:
         return Started(run_id, workflow_id)
+    await _warn_if_no_worker(client, settings)
     try:
         text = await handle.result()
     except WorkflowFailureError as error:
@@ -175,6 +180,31 @@ async def arun_on_temporal(
     if journal is not None:
         record_payload(journal, run_id, payload)
     return result_from(payload)
+
+
+async def _warn_if_no_worker(client: Client, settings: TemporalSettings) -> None:
+    """Say so when no worker polls the run's task queue: the run would wait for one in silence
+    (a task queue name mistyped on the starter or the workers looks exactly like a hang)."""
+    request = DescribeTaskQueueRequest(
+        namespace=settings.namespace,
+        task_queue=TaskQueue(name=settings.task_queue),
+        task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+    )
+    try:
+        described = await client.workflow_service.describe_task_queue(request)
+    except RPCError:
+        return  # a cluster that will not describe its queues still runs the workflow
+    if not described.pollers:
+        logging.getLogger("sageflow.temporal").warning(
+            "no worker polls task queue %r on %s (namespace %s): the run waits until one does;"
+            " start one with `sageflow worker --address %s --namespace %s --task-queue %s`",
+            settings.task_queue,
+            settings.address,
+            settings.namespace,
+            settings.address,
+            settings.namespace,
+            settings.task_queue,
+        )
 
 
 def _check_sealed(flow: Flow, values: Mapping[str, Any], env: Mapping[str, str]) -> None:
