@@ -8,7 +8,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from sageflow._cli import cli
 from sageflow._flows._api import arun_flow, load_flow
 from sageflow._temporal import TemporalSettings
 from sageflow._temporal._client import _warn_if_no_worker
@@ -67,3 +69,33 @@ def test_a_queue_with_a_worker_gives_no_warning(
     with caplog.at_level(logging.WARNING, logger="sageflow.temporal"):
         assert asyncio.run(run())
     assert _warnings(caplog) == []
+
+
+def test_nothing_at_the_address_is_one_plain_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sageflow._temporal._devserver import free_port
+
+    monkeypatch.chdir(tmp_path)  # the run's journal
+
+    address = f"127.0.0.1:{free_port()}"  # free: nothing listens there
+    worker = CliRunner().invoke(cli, ["worker", "--address", address])
+    run = CliRunner().invoke(
+        cli,
+        ["run", str(EXAMPLE), "--engine", "temporal", "--address", address],
+        env={"SAGEFLOW_SANDBOX_URL": "http://127.0.0.1:9", "SAGEFLOW_CONFIG_DIR": str(tmp_path)},
+    )
+    for result in (worker, run):
+        assert result.exit_code == 1
+        assert f"cannot reach Temporal at {address}: nothing answers there" in result.output
+        assert "tonic" not in result.output
+        assert "Traceback" not in result.output
+
+
+def test_a_namespace_the_server_lacks_is_named(temporal_server: str) -> None:
+    result = CliRunner().invoke(
+        cli, ["worker", "--address", temporal_server, "--namespace", "defualt"]
+    )
+    assert result.exit_code == 1
+    assert f"Temporal at {temporal_server} has no namespace 'defualt'" in result.output
+    assert "Status {" not in result.output  # gRPC's raw status is not a message

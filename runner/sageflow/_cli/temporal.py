@@ -69,7 +69,7 @@ def worker(
     if debug:
         log_to_stderr()
     settings = settings_from(address, namespace, task_queue)
-    from sageflow._temporal._worker import run_worker
+    from sageflow._temporal._worker import TemporalConnectError, run_worker
 
     def ready() -> None:
         click.echo(
@@ -87,8 +87,8 @@ def worker(
 
     try:
         asyncio.run(main())
-    except RuntimeError as error:  # the SDK's "failed client connect"
-        click.echo(f"error: cannot reach Temporal at {settings.address}: {error}", err=True)
+    except TemporalConnectError as error:
+        click.echo(f"error: {error}", err=True)
         sys.exit(1)
 
 

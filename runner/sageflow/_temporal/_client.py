@@ -108,12 +108,7 @@ async def arun_on_temporal(
     """Start ``flow`` as a workflow and (unless ``detach``) wait for its result."""
     run_id = run_id or uuid.uuid4().hex[:16]
     _check_sealed(flow, values, env)
-    try:
-        client = client or await connect(settings)
-    except RuntimeError as error:  # the SDK's connection failure
-        raise TemporalRunError(
-            f"cannot reach Temporal at {settings.address} (namespace {settings.namespace}): {error}"
-        ) from None
+    client = client or await connect(settings)  # TemporalConnectError says what is wrong
     known = workflows_of(journal, run_id) if journal is not None else []
     workflow_id = f"sageflow-{run_id}" + (f"-resume-{len(known)}" if resume is not None else "")
     args = RunArgs(

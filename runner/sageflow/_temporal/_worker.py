@@ -7,9 +7,12 @@ import concurrent.futures
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
 from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
+from sageflow._errors import SageflowError
 from sageflow._flows._engine import CallerFactory
 from sageflow._temporal import TemporalSettings
 from sageflow._temporal._activities import ComponentActivities, activities_of
@@ -19,16 +22,47 @@ from sageflow._temporal._tokens import TOKEN_WORKFLOWS, TokenActivities
 from sageflow._temporal._workflow import FlowWorkflow, PollWorkflow
 
 
+class TemporalConnectError(SageflowError):
+    """Temporal cannot be reached at the address, or it has no such namespace."""
+
+
 async def connect(settings: TemporalSettings) -> Client:
     """A client for ``settings`` (TLS when asked, or when an API key is given), sealing what
-    it sends when ``SAGEFLOW_TEMPORAL_KEY`` is set (:mod:`sageflow._temporal._codec`)."""
-    return await Client.connect(
-        settings.address,
-        namespace=settings.namespace,
-        api_key=settings.api_key,
-        tls=settings.tls or settings.api_key is not None,
-        data_converter=data_converter(),
-    )
+    it sends when ``SAGEFLOW_TEMPORAL_KEY`` is set (:mod:`sageflow._temporal._codec`).
+
+    The namespace is checked here: a mistyped one otherwise surfaces as the SDK core's
+    warnings and a validation failure, each carrying gRPC's raw status bytes."""
+    where = f"Temporal at {settings.address}"
+    try:
+        client = await Client.connect(
+            settings.address,
+            namespace=settings.namespace,
+            api_key=settings.api_key,
+            tls=settings.tls or settings.api_key is not None,
+            data_converter=data_converter(),
+        )
+    except RuntimeError as error:  # the SDK's "Failed client connect: ..."
+        text = str(error)
+        if "ConnectionRefused" in text or "Connection refused" in text:
+            raise TemporalConnectError(
+                f"cannot reach {where}: nothing answers there (connection refused); start a"
+                " server (`temporal server start-dev` for one on this machine) or give"
+                " --address / SAGEFLOW_TEMPORAL_ADDRESS"
+            ) from None
+        raise TemporalConnectError(f"cannot reach {where}: {text.splitlines()[0][:300]}") from None
+    try:
+        await client.workflow_service.describe_namespace(
+            DescribeNamespaceRequest(namespace=settings.namespace)
+        )
+    except RPCError as error:
+        if error.status == RPCStatusCode.NOT_FOUND:
+            raise TemporalConnectError(
+                f"{where} has no namespace {settings.namespace!r}: give --namespace /"
+                " SAGEFLOW_TEMPORAL_NAMESPACE, or create it (`temporal operator namespace"
+                f" create --namespace {settings.namespace}`)"
+            ) from None
+        # Anything else (an API key scoped so it may not describe): the calls themselves say.
+    return client
 
 
 def build_worker(
