@@ -124,6 +124,30 @@ def _start_workers(address: str, queue: str, count: int, env: dict[str, str]) ->
     return workers
 
 
+async def _time_runs(
+    flow: Any, ids: list[str], runs: int, journal: Path, settings: TemporalSettings | None
+) -> float:
+    """``runs`` runs at once, the ids split between them (a fleet's usual load: many runs)."""
+    share = len(ids) // runs
+    started = time.perf_counter()
+    results = await asyncio.gather(
+        *(
+            arun_flow(
+                flow,
+                {"ids": ids[n * share : (n + 1) * share]},
+                journal=journal.with_name(f"{journal.stem}-{n}.db"),
+                engine="temporal",
+                temporal=settings,
+            )
+            for n in range(runs)
+        )
+    )
+    elapsed = time.perf_counter() - started
+    if any(result.status != "ok" for result in results):
+        raise SystemExit("a run failed")
+    return elapsed
+
+
 async def _time_run(
     flow: Any, ids: list[str], url: str, journal: Path, settings: TemporalSettings | None
 ) -> float:
@@ -145,7 +169,12 @@ async def _time_run(
 
 
 def measure(
-    items: int, latency: float, concurrency: int, overhead_items: int, repeats: int
+    items: int,
+    latency: float,
+    concurrency: int,
+    overhead_items: int,
+    repeats: int,
+    parallel_runs: int = 3,
 ) -> dict[str, Any]:
     server = start_dev_server()
     tmp = Path(tempfile.mkdtemp(prefix="bench-temporal-"))
@@ -174,6 +203,7 @@ def measure(
         for settings in sides.values():
             asyncio.run(_time_run(serial, ids[:5], url, tmp / "warm.db", settings))
         loop_times: dict[str, list[float]] = {name: [] for name in sides}
+        runs_times: dict[str, list[float]] = {"temporal_1_worker": [], "temporal_3_workers": []}
         step_times: dict[str, list[float]] = {"local": [], "temporal_1_worker": []}
         names = list(sides)
         for repeat in range(repeats):
@@ -182,6 +212,12 @@ def measure(
                 journal = tmp / f"{name}-{repeat}.db"
                 seconds = asyncio.run(_time_run(loop, ids[:items], url, journal, sides[name]))
                 loop_times[name].append(seconds)
+            for name in list(runs_times)[:: 1 if repeat % 2 == 0 else -1]:
+                journal = tmp / f"runs-{name}-{repeat}.db"
+                seconds = asyncio.run(
+                    _time_runs(loop, ids[:items], parallel_runs, journal, sides[name])
+                )
+                runs_times[name].append(seconds)
             for name in list(step_times)[:: 1 if repeat % 2 == 0 else -1]:
                 journal = tmp / f"serial-{name}-{repeat}.db"
                 seconds = asyncio.run(
@@ -202,6 +238,7 @@ def measure(
         else:
             os.environ["SAGEFLOW_CONFIG_DIR"] = config_before
     loop_median = {name: statistics.median(times) for name, times in loop_times.items()}
+    runs_median = {name: statistics.median(times) for name, times in runs_times.items()}
     step_median = {name: statistics.median(times) for name, times in step_times.items()}
     per_step = (step_median["temporal_1_worker"] - step_median["local"]) / overhead_items
     return {
@@ -215,6 +252,11 @@ def measure(
         "three_vs_one_worker": loop_median["temporal_1_worker"] / loop_median["temporal_3_workers"],
         "temporal_1_vs_local": loop_median["temporal_1_worker"] / loop_median["local"],
         "temporal_3_vs_local": loop_median["temporal_3_workers"] / loop_median["local"],
+        "parallel_runs": parallel_runs,
+        "runs_seconds": runs_times,
+        "runs_median_seconds": runs_median,
+        "runs_three_vs_one_worker": runs_median["temporal_1_worker"]
+        / runs_median["temporal_3_workers"],
         "overhead_items": overhead_items,
         "serial_seconds": step_times,
         "serial_median_seconds": step_median,
@@ -238,6 +280,19 @@ def rows(result: dict[str, Any]) -> list[Row]:
         ("3 workers vs 1 (speedup)", f"{result['three_vs_one_worker']:.2f}x", "reported", None),
         ("Temporal 1 worker vs local", f"{result['temporal_1_vs_local']:.2f}x", "", None),
         (
+            f"{result['parallel_runs']} runs at once ({n} items in all), 1 / 3 workers",
+            f"{result['runs_median_seconds']['temporal_1_worker']:.3f} s / "
+            f"{result['runs_median_seconds']['temporal_3_workers']:.3f} s",
+            "",
+            None,
+        ),
+        (
+            f"{result['parallel_runs']} runs at once: 3 workers vs 1 (speedup)",
+            f"{result['runs_three_vs_one_worker']:.2f}x",
+            "reported",
+            None,
+        ),
+        (
             "overhead per step (Temporal - local)",
             f"{result['overhead_per_step_seconds'] * 1000:.1f} ms",
             "reported",
@@ -259,9 +314,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--overhead-items", type=int, default=100)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--parallel-runs", type=int, default=3)
     parser.add_argument("--json", type=Path, default=RESULTS / "temporal.json")
     args = parser.parse_args(argv)
-    result = measure(args.items, args.latency, args.concurrency, args.overhead_items, args.repeats)
+    result = measure(
+        args.items,
+        args.latency,
+        args.concurrency,
+        args.overhead_items,
+        args.repeats,
+        args.parallel_runs,
+    )
     print_table(
         f"Temporal engine ({args.latency * 1000:.0f} ms latency, concurrency "
         f"{args.concurrency}, median of {args.repeats})",
