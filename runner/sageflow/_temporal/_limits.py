@@ -202,6 +202,11 @@ class ConnectionLimit:
         self._stop = True
 
 
+def _cancelling() -> bool:
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
+
+
 def limit_workflow_id(key: str) -> str:
     return f"sageflow-limit-{key}"
 
@@ -324,6 +329,11 @@ class SharedLimiter(Limiter):
             try:
                 period = (await self._renew()).renew_in
             except Exception as error:
+                if _cancelling():
+                    # The SDK reports an update cancelled mid-wait as an error, not as
+                    # CancelledError: taken for a missed renewal, it kept this task alive for
+                    # ever, and the event loop's shutdown (a worker's, a test's) with it.
+                    raise asyncio.CancelledError from error
                 # Keep the share held: the lease outlives a missed renewal or two.
                 logger.warning("sageflow: renewing the %s limit share failed: %s", self.key, error)
 
