@@ -32,11 +32,17 @@ def settings_from(address: str | None, namespace: str | None, task_queue: str | 
     """The :class:`TemporalSettings` of the options, the environment's for those not given."""
     from dataclasses import replace
 
-    from sageflow._temporal import TemporalSettings, TemporalSettingsError
+    from sageflow._temporal import (
+        TemporalMissingError,
+        TemporalSettings,
+        TemporalSettingsError,
+        require_sdk,
+    )
 
     try:
+        require_sdk()  # every Temporal command comes through here first
         settings = TemporalSettings.from_env()
-    except TemporalSettingsError as error:
+    except (TemporalMissingError, TemporalSettingsError) as error:
         from sageflow._cli.flows import _invalid
 
         _invalid(f"error: {error}")

@@ -317,6 +317,9 @@ async def _on_temporal(
     if caller is not None:
         raise FlowInputError(["engine 'temporal' calls components on its workers, not `caller`"])
     from sageflow._temporal import TemporalSettings as Settings
+    from sageflow._temporal import require_sdk
+
+    require_sdk()
     from sageflow._temporal._client import arun_on_temporal
 
     owned = _open_journal(journal, False)

@@ -13,6 +13,23 @@ from sageflow._errors import SageflowError
 if TYPE_CHECKING:
     from sageflow._flows._journal import Journal
 
+
+class TemporalMissingError(SageflowError):
+    """The Temporal engine was asked for, and the ``temporal`` extra is not installed."""
+
+
+def require_sdk() -> None:
+    """Refuse the Temporal engine in one plain line when ``temporalio`` is not installed (the
+    project's plain install has no Temporal: ``pip install -e .`` runs flows locally)."""
+    import importlib.util
+
+    if importlib.util.find_spec("temporalio") is None:
+        raise TemporalMissingError(
+            "the Temporal engine needs the temporal extra, which is not installed:"
+            " pip install 'sageflow[temporal]' (from a checkout: pip install -e '.[temporal]')"
+        )
+
+
 #: Environment variables :meth:`TemporalSettings.from_env` reads (the CLI's option defaults).
 ADDRESS_ENV = "SAGEFLOW_TEMPORAL_ADDRESS"
 NAMESPACE_ENV = "SAGEFLOW_TEMPORAL_NAMESPACE"
