@@ -132,14 +132,14 @@ def test_detached_run_is_shown_while_it_waits_then_resumed_after_its_workflow_di
 
     # The second step's first attempt fails (404), and its retry waits 600 s on a workflow
     # timer: runs show asks the running workflow for its rows.
-    deadline = time.monotonic() + 120
+    # No deadline of its own (a loaded machine may take long): a run that never gets there
+    # is a hang that pytest-timeout (pyproject) fails with every thread's stack.
     while True:
         shown = sageflow("runs", "show", run_id, "--json")
         assert shown.exit_code == 0, shown.output
         record = json.loads(shown.stdout)
         if any(s["path"] == "fetched" and s["status"] == "failed" for s in record["steps"]):
             break
-        assert time.monotonic() < deadline, record
         time.sleep(0.1)  # polling the run's state
     assert record["status"] == "running"
     created = next(s for s in record["steps"] if s["path"] == "customer")

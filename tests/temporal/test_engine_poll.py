@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -30,12 +29,12 @@ async def _poll_once(client: Client, schedule_id: str, seen: int) -> dict[str, A
     the polls it started, never a fixed time)."""
     handle = client.get_schedule_handle(schedule_id)
     await handle.trigger()
-    deadline = time.monotonic() + 120
+    # No deadline of its own: a loaded machine may take long, and a poll that never starts
+    # is a hang that pytest-timeout (pyproject) fails with every thread's stack.
     while True:
         actions = (await handle.describe()).info.recent_actions
         if len(actions) > seen:
             break
-        assert time.monotonic() < deadline, "the schedule started no poll"
         await asyncio.sleep(0.05)
     started = actions[-1].action
     text = await client.get_workflow_handle(started.workflow_id).result()
