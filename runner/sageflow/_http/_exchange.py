@@ -79,11 +79,7 @@ class ExchangedTokens:
 
     def _fresh(self) -> str | None:
         tokens = self._tokens
-        if tokens is None:
-            return None
-        if tokens.expires_at is not None and tokens.expires_at - self._clock() < self._margin:
-            return None
-        return tokens.access_token
+        return None if tokens is None else tokens.usable(self._clock(), self._margin)
 
     def token(self, http: httpx.Client) -> str:
         fresh = self._fresh()

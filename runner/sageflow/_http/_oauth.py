@@ -226,11 +226,7 @@ class TokenManager:
 
     def _fresh(self) -> str | None:
         tokens = self._tokens
-        if tokens is None:
-            return None
-        if tokens.expires_at is not None and tokens.expires_at - self._clock() < self._margin:
-            return None
-        return tokens.access_token
+        return None if tokens is None else tokens.usable(self._clock(), self._margin)
 
     # -- sync ---------------------------------------------------------------------------------
 

@@ -43,6 +43,13 @@ class TokenSet:
     #: ``requested_by_id``), kept for ``auth status``.
     extra: Mapping[str, Any] = field(default_factory=dict)
 
+    def usable(self, now: float, margin: float) -> str | None:
+        """The access token while more than ``margin`` seconds of it are left (one that never
+        expires always is); ``None`` when it is time to get another."""
+        if self.expires_at is not None and self.expires_at - now < margin:
+            return None
+        return self.access_token
+
     def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v is not None}
 
